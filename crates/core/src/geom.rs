@@ -1,0 +1,260 @@
+//! Plan geometry in metres: polygon area, centroid and simplicity checks, and ear-clipping
+//! triangulation (with holes) for the generated ground, pit floors and slabs.
+
+/// A point in plan, `[x, z]` metres.
+pub type P2 = [f64; 2];
+
+/// Signed area by the shoelace formula (positive when counter-clockwise in x-z seen with z down).
+pub fn polygon_area(p: &[P2]) -> f64 {
+    let n = p.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (p[i], p[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+/// Area centroid, or the vertex mean for a degenerate polygon.
+pub fn centroid(p: &[P2]) -> P2 {
+    if p.is_empty() {
+        return [0.0, 0.0];
+    }
+    let a = polygon_area(p);
+    if a.abs() < 1e-9 {
+        let n = p.len() as f64;
+        return [p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n];
+    }
+    let n = p.len();
+    let (mut cx, mut cz) = (0.0, 0.0);
+    for i in 0..n {
+        let (a0, b0) = (p[i], p[(i + 1) % n]);
+        let cross = a0[0] * b0[1] - b0[0] * a0[1];
+        cx += (a0[0] + b0[0]) * cross;
+        cz += (a0[1] + b0[1]) * cross;
+    }
+    [cx / (6.0 * a), cz / (6.0 * a)]
+}
+
+/// Length of a polyline, closing it back to the start when `closed`.
+pub fn perimeter(p: &[P2], closed: bool) -> f64 {
+    let n = p.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let segs = if closed { n } else { n - 1 };
+    (0..segs).map(|i| dist(p[i], p[(i + 1) % n])).sum()
+}
+
+/// Distance between two plan points.
+pub fn dist(a: P2, b: P2) -> f64 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn orient(a: P2, b: P2, c: P2) -> f64 {
+    (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+}
+
+/// True when the closed segments `a-b` and `c-d` share a point.
+pub fn segments_intersect(a: P2, b: P2, c: P2, d: P2) -> bool {
+    let (d1, d2, d3, d4) = (orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d));
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0)) && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0)) {
+        return true;
+    }
+    let on = |p: P2, q: P2, r: P2| {
+        orient(p, q, r).abs() < 1e-12
+            && r[0] >= p[0].min(q[0]) - 1e-12
+            && r[0] <= p[0].max(q[0]) + 1e-12
+            && r[1] >= p[1].min(q[1]) - 1e-12
+            && r[1] <= p[1].max(q[1]) + 1e-12
+    };
+    on(c, d, a) || on(c, d, b) || on(a, b, c) || on(a, b, d)
+}
+
+/// The first pair of crossing edges `(i, j)` of a closed polygon (edge i runs from vertex i to
+/// i+1), or `None` when the polygon is simple.
+pub fn self_intersection(p: &[P2]) -> Option<(usize, usize)> {
+    let n = p.len();
+    for i in 0..n {
+        for j in i + 1..n {
+            let adjacent = j == i + 1 || (i == 0 && j == n - 1);
+            if adjacent {
+                continue;
+            }
+            if segments_intersect(p[i], p[(i + 1) % n], p[j], p[(j + 1) % n]) {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
+
+/// Even-odd point-in-polygon test.
+pub fn point_in_polygon(pt: P2, poly: &[P2]) -> bool {
+    let n = poly.len();
+    let mut inside = false;
+    let mut j = n.wrapping_sub(1);
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[j]);
+        if (a[1] > pt[1]) != (b[1] > pt[1]) && pt[0] < (b[0] - a[0]) * (pt[1] - a[1]) / (b[1] - a[1]) + a[0] {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+/// Triangulates a simple polygon with simple holes inside it by bridging each hole to the outer
+/// ring and ear clipping. Returns indices into `outer` followed by each hole's points in order.
+pub fn triangulate(outer: &[P2], holes: &[Vec<P2>]) -> Vec<[usize; 3]> {
+    // Work counter-clockwise (positive area) for the outer ring, clockwise for holes.
+    let mut pts: Vec<P2> = outer.to_vec();
+    let mut ring: Vec<usize> = (0..outer.len()).collect();
+    if polygon_area(outer) < 0.0 {
+        ring.reverse();
+    }
+    let mut order: Vec<(usize, usize)> = Vec::new(); // (offset, len)
+    for h in holes {
+        order.push((pts.len(), h.len()));
+        pts.extend_from_slice(h);
+    }
+    // Bridge holes from the one reaching furthest in +x.
+    order.sort_by(|a, b| {
+        let mx = |o: &(usize, usize)| pts[o.0..o.0 + o.1].iter().map(|p| p[0]).fold(f64::MIN, f64::max);
+        mx(b).total_cmp(&mx(a))
+    });
+    for (off, len) in order {
+        if len < 3 {
+            continue;
+        }
+        let mut hole: Vec<usize> = (off..off + len).collect();
+        if polygon_area(&hole.iter().map(|&i| pts[i]).collect::<Vec<_>>()) > 0.0 {
+            hole.reverse();
+        }
+        // The hole's right-most vertex, joined to the nearest ring vertex it can see.
+        let (hk, &hv) =
+            hole.iter().enumerate().max_by(|a, b| pts[*a.1][0].total_cmp(&pts[*b.1][0])).unwrap_or((0, &hole[0]));
+        let m = pts[hv];
+        let mut best: Option<(usize, f64)> = None;
+        for (rk, &rv) in ring.iter().enumerate() {
+            let p = pts[rv];
+            let d = dist(m, p);
+            if best.is_some_and(|(_, bd)| bd <= d) {
+                continue;
+            }
+            let n = ring.len();
+            let blocked = (0..n).any(|e| {
+                let (a, b) = (ring[e], ring[(e + 1) % n]);
+                a != rv && b != rv && segments_intersect(m, p, pts[a], pts[b])
+            }) || (0..hole.len()).any(|e| {
+                let (a, b) = (hole[e], hole[(e + 1) % hole.len()]);
+                a != hv && b != hv && segments_intersect(m, p, pts[a], pts[b])
+            });
+            if !blocked {
+                best = Some((rk, d));
+            }
+        }
+        let Some((rk, _)) = best else { continue };
+        let rv = ring[rk];
+        let mut spliced = Vec::with_capacity(ring.len() + hole.len() + 2);
+        spliced.extend_from_slice(&ring[..=rk]);
+        for k in 0..=hole.len() {
+            spliced.push(hole[(hk + k) % hole.len()]);
+        }
+        spliced.push(rv);
+        spliced.extend_from_slice(&ring[rk + 1..]);
+        ring = spliced;
+    }
+    ear_clip(&pts, ring)
+}
+
+fn ear_clip(pts: &[P2], mut ring: Vec<usize>) -> Vec<[usize; 3]> {
+    let mut tris = Vec::new();
+    let mut guard = 0;
+    while ring.len() > 3 && guard < 10 * pts.len() + 100 {
+        guard += 1;
+        let n = ring.len();
+        let mut clipped = false;
+        for k in 0..n {
+            let (ia, ib, ic) = (ring[(k + n - 1) % n], ring[k], ring[(k + 1) % n]);
+            let (a, b, c) = (pts[ia], pts[ib], pts[ic]);
+            if orient(a, b, c) <= 1e-12 {
+                continue; // reflex or degenerate corner
+            }
+            let contains = ring.iter().any(|&j| {
+                if j == ia || j == ib || j == ic || pts[j] == a || pts[j] == b || pts[j] == c {
+                    return false;
+                }
+                let p = pts[j];
+                orient(a, b, p) >= 0.0 && orient(b, c, p) >= 0.0 && orient(c, a, p) >= 0.0
+            });
+            if contains {
+                continue;
+            }
+            tris.push([ia, ib, ic]);
+            ring.remove(k);
+            clipped = true;
+            break;
+        }
+        if !clipped {
+            // Numerically stuck: drop the flattest corner rather than loop forever.
+            let k = (0..ring.len())
+                .min_by(|&x, &y| {
+                    let o = |k: usize| {
+                        let n = ring.len();
+                        orient(pts[ring[(k + n - 1) % n]], pts[ring[k]], pts[ring[(k + 1) % n]]).abs()
+                    };
+                    o(x).total_cmp(&o(y))
+                })
+                .unwrap_or(0);
+            ring.remove(k);
+        }
+    }
+    if ring.len() == 3 && orient(pts[ring[0]], pts[ring[1]], pts[ring[2]]) > 1e-12 {
+        tris.push([ring[0], ring[1], ring[2]]);
+    }
+    tris
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tri_area(p: &[P2], t: &[[usize; 3]]) -> f64 {
+        t.iter().map(|t| orient(p[t[0]], p[t[1]], p[t[2]]).abs() / 2.0).sum()
+    }
+
+    #[test]
+    fn area_centroid_perimeter() {
+        let sq = [[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0]];
+        assert_eq!(polygon_area(&sq), 8.0);
+        assert_eq!(centroid(&sq), [2.0, 1.0]);
+        assert_eq!(perimeter(&sq, true), 12.0);
+        assert_eq!(perimeter(&sq, false), 10.0);
+    }
+
+    #[test]
+    fn detects_self_intersection() {
+        let bow = [[0.0, 0.0], [2.0, 2.0], [2.0, 0.0], [0.0, 2.0]];
+        assert!(self_intersection(&bow).is_some());
+        let sq = [[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0]];
+        assert!(self_intersection(&sq).is_none());
+    }
+
+    #[test]
+    fn triangulates_concave_and_holed_polygons() {
+        let l = [[0.0, 0.0], [4.0, 0.0], [4.0, 1.0], [1.0, 1.0], [1.0, 3.0], [0.0, 3.0]];
+        let t = triangulate(&l, &[]);
+        assert_eq!(t.len(), 4);
+        assert!((tri_area(&l, &t) - 6.0).abs() < 1e-9);
+
+        let outer = [[-10.0, -10.0], [10.0, -10.0], [10.0, 10.0], [-10.0, 10.0]];
+        let hole = vec![[-2.0, -2.0], [3.0, -2.0], [3.0, 2.0], [-1.0, 2.0], [-2.0, 1.0]];
+        let t = triangulate(&outer, std::slice::from_ref(&hole));
+        let mut all = outer.to_vec();
+        all.extend_from_slice(&hole);
+        let expected = 400.0 - polygon_area(&hole).abs();
+        assert!((tri_area(&all, &t) - expected).abs() < 1e-6, "{} vs {expected}", tri_area(&all, &t));
+    }
+}

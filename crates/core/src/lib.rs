@@ -1,0 +1,18 @@
+//! sitetwin-core: the domain of the construction-site twin, with no Bevy and no tokio, so that the
+//! command line, the tests and the telemetry gateway can use it headless and fast.
+//!
+//! - [`scene`]: the site scene file (schema, loading, validation with positioned errors)
+//! - [`model`]: the guarded glTF importer every model goes through
+//! - [`modelgen`]: the deterministic generator of the demo site's glTF models
+//! - [`geom`]: plan geometry
+//! - [`i18n`]: zh-CN / English labels
+//! - [`rondoc`]: RON parsing that keeps positions
+
+pub mod geom;
+pub mod model;
+pub mod modelgen;
+pub mod rondoc;
+pub mod scene;
+
+#[cfg(test)]
+mod testutil;

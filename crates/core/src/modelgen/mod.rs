@@ -1,0 +1,145 @@
+//! The deterministic model generator: writes the glTF (GLB) model of every scene model instance
+//! marked `generated: true` from the semantic object that uses it. Rerunning it on the same scene
+//! gives byte-identical files, which a test checks against the committed assets.
+
+pub mod glb;
+mod palette;
+pub mod shapes;
+mod site;
+
+use std::path::{Path, PathBuf};
+
+pub use glb::{Material, MeshData, Node, write_glb};
+pub use site::Frame;
+
+use crate::scene::SiteScene;
+
+/// Written into every generated file's `asset.generator`; bump when geometry changes on purpose.
+pub const GENERATOR: &str = "sitetwin-modelgen 1";
+
+/// One generated model file.
+#[derive(Debug, Clone)]
+pub struct GeneratedModel {
+    /// The model instance id.
+    pub model_id: String,
+    /// Where the file belongs (the scene folder joined with the instance's `file`).
+    pub path: PathBuf,
+    /// The GLB bytes.
+    pub bytes: Vec<u8>,
+    /// Triangles in the model.
+    pub triangles: usize,
+}
+
+/// Why a model cannot be generated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GenError {
+    /// No object draws the instance, so there are no parameters to build it from.
+    #[error("model `{0}` is marked generated but no object uses it, so there is nothing to build it from")]
+    Orphan(String),
+    /// The instance's file is not a .glb.
+    #[error("model `{0}` is marked generated but its file `{1}` is not a .glb")]
+    NotGlb(String, String),
+}
+
+/// Builds every generated model of `scene`; paths resolve against `scene_dir`.
+pub fn generate(scene: &SiteScene, scene_dir: &Path) -> Result<Vec<GeneratedModel>, GenError> {
+    let mut out = Vec::new();
+    for m in scene.models.iter().filter(|m| m.generated) {
+        if !m.file.to_ascii_lowercase().ends_with(".glb") {
+            return Err(GenError::NotGlb(m.id.clone(), m.file.clone()));
+        }
+        let root = build(scene, &m.id).ok_or_else(|| GenError::Orphan(m.id.clone()))?;
+        let bytes = write_glb(&root, GENERATOR);
+        out.push(GeneratedModel {
+            model_id: m.id.clone(),
+            path: scene_dir.join(&m.file),
+            triangles: root.triangles(),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// The node tree of the object that uses model `id`.
+fn build(scene: &SiteScene, id: &str) -> Option<Node> {
+    let inst = scene.model(id)?;
+    let f = Frame::of(inst);
+    let uses = |m: &Option<String>| m.as_deref() == Some(id);
+    if let Some(b) = scene.boundary.as_ref().filter(|b| uses(&b.model)) {
+        return Some(site::boundary(b, scene, &f));
+    }
+    if let Some(x) = scene.cranes.iter().find(|x| uses(&x.model)) {
+        return Some(site::tower_crane(x));
+    }
+    if let Some(x) = scene.hoists.iter().find(|x| uses(&x.model)) {
+        return Some(site::hoist(x));
+    }
+    if let Some(x) = scene.pits.iter().find(|x| uses(&x.model)) {
+        return Some(site::pit(x, &f));
+    }
+    if let Some(x) = scene.formwork.iter().find(|x| uses(&x.model)) {
+        return Some(site::formwork(x, &f));
+    }
+    if let Some(x) = scene.scaffolds.iter().find(|x| uses(&x.model)) {
+        let st = x.structure.as_ref().and_then(|s| scene.structures.iter().find(|t| &t.id == s));
+        return Some(site::scaffold(x, &f, st));
+    }
+    if let Some(x) = scene.structures.iter().find(|x| uses(&x.model)) {
+        return Some(site::structure(x, &f));
+    }
+    if let Some(x) = scene.distribution_boxes.iter().find(|x| uses(&x.model)) {
+        return Some(site::distribution_box(x));
+    }
+    if let Some(x) = scene.gates.iter().find(|x| uses(&x.model)) {
+        return Some(site::gate(x));
+    }
+    if let Some(x) = scene.facilities.iter().find(|x| uses(&x.model)) {
+        return Some(site::facility(x));
+    }
+    if let Some(x) = scene.walkways.iter().find(|x| uses(&x.model)) {
+        return Some(site::walkway(x, &f));
+    }
+    None
+}
+
+/// A synthetic model of about `triangles` triangles (a city of boxy towers on a grid), for import
+/// and rendering benchmarks. Deterministic.
+pub fn stress_model(triangles: usize) -> Vec<u8> {
+    let mut root = Node::new("stress_site");
+    // Each tower is 12 triangles per box, 8 boxes per tower.
+    let towers = (triangles / 96).max(1);
+    let side = (towers as f64).sqrt().ceil() as usize;
+    let mut placed = 0;
+    let mut block = Node::new("block_0");
+    for i in 0..side {
+        for k in 0..side {
+            if placed == towers {
+                break;
+            }
+            let (x, z) = (i as f32 * 4.0, k as f32 * 4.0);
+            let m = block.part(&palette_concrete());
+            for s in 0..8 {
+                let y = s as f32 * 3.0;
+                let w = 1.5 - 0.1 * s as f32;
+                m.aabb([x - w, y, z - w], [x + w, y + 2.9, z + w]);
+            }
+            placed += 1;
+            // Keep meshes under 65k vertices so indices stay 16-bit, as real exports do.
+            if block.triangles() >= 20_000 {
+                let n = root.children.len() + 1;
+                root.children.push(std::mem::replace(&mut block, Node::new(format!("block_{n}"))));
+            }
+        }
+    }
+    if block.triangles() > 0 {
+        root.children.push(block);
+    }
+    write_glb(&root, GENERATOR)
+}
+
+fn palette_concrete() -> Material {
+    palette::CONCRETE
+}
+
+#[cfg(test)]
+mod tests;

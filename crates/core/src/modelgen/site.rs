@@ -1,0 +1,716 @@
+//! Builds each kind of site object as a glTF node tree from its semantic parameters: the crane
+//! from its mast and jib, the pit from its outline, depth and struts, and so on. Geometry is in
+//! the model instance's local frame, so an instance placed by the scene lands where the object is.
+
+use super::glb::{MeshData, Node};
+use super::palette::*;
+use super::shapes::{V3, add, at_y, len, norm, scale, sub};
+use crate::geom;
+use crate::scene::*;
+
+/// The site frame as seen from a model instance: converts site coordinates to the model's local
+/// coordinates (inverse of the instance's translation, yaw and uniform scale).
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    origin: [f64; 3],
+    cos: f64,
+    sin: f64,
+    inv_scale: f64,
+}
+
+impl Frame {
+    /// The local frame of `m`.
+    pub fn of(m: &ModelInstance) -> Self {
+        let yaw = m.yaw_deg.to_radians();
+        Self { origin: m.position_m, cos: yaw.cos(), sin: yaw.sin(), inv_scale: 1.0 / m.scale }
+    }
+
+    /// A plan point in local coordinates.
+    pub fn xz(&self, p: [f64; 2]) -> [f64; 2] {
+        let (x, z) = (p[0] - self.origin[0], p[1] - self.origin[2]);
+        // Undo a counter-clockwise (from above) yaw about +y.
+        [(x * self.cos - z * self.sin) * self.inv_scale, (x * self.sin + z * self.cos) * self.inv_scale]
+    }
+
+    /// A height in local coordinates.
+    pub fn y(&self, y: f64) -> f32 {
+        ((y - self.origin[1]) * self.inv_scale) as f32
+    }
+
+    /// A site point in local coordinates.
+    pub fn p3(&self, p: [f64; 3]) -> V3 {
+        let q = self.xz([p[0], p[2]]);
+        [q[0] as f32, self.y(p[1]), q[1] as f32]
+    }
+
+    /// A polygon in local coordinates.
+    pub fn poly(&self, pts: &[[f64; 2]]) -> Vec<[f64; 2]> {
+        pts.iter().map(|p| self.xz(*p)).collect()
+    }
+}
+
+/// Square lattice mast: four chords, horizontal and diagonal bracing on each face.
+fn lattice_mast(m: &mut MeshData, y0: f32, y1: f32, half: f32, chord: f32, brace: f32, panel: f32) {
+    let corners = [[-half, -half], [half, -half], [half, half], [-half, half]];
+    for c in corners {
+        m.beam([c[0], y0, c[1]], [c[0], y1, c[1]], chord);
+    }
+    let panels = ((y1 - y0) / panel).floor().max(1.0) as usize;
+    let step = (y1 - y0) / panels as f32;
+    for k in 0..=panels {
+        let y = y0 + step * k as f32;
+        for f in 0..4 {
+            let (a, b) = (corners[f], corners[(f + 1) % 4]);
+            m.beam([a[0], y, a[1]], [b[0], y, b[1]], brace);
+            if k < panels {
+                let (lo, hi) = if (k + f) % 2 == 0 { (a, b) } else { (b, a) };
+                m.beam([lo[0], y, lo[1]], [hi[0], y + step, hi[1]], brace);
+            }
+        }
+    }
+}
+
+/// Triangular lattice boom along x from `x0` to `x1`: two bottom chords at z = ±half, a top chord.
+fn lattice_boom(m: &mut MeshData, x0: f32, x1: f32, half: f32, height: f32, chord: f32, brace: f32) {
+    let top = |x: f32| [x, height, 0.0];
+    let bl = |x: f32| [x, 0.0, -half];
+    let br = |x: f32| [x, 0.0, half];
+    m.beam(bl(x0), bl(x1), chord);
+    m.beam(br(x0), br(x1), chord);
+    m.beam(top(x0), top(x1), chord * 0.8);
+    let panels = ((x1 - x0).abs() / 2.0).round().max(1.0) as usize;
+    let step = (x1 - x0) / panels as f32;
+    for k in 0..=panels {
+        let x = x0 + step * k as f32;
+        m.beam(bl(x), br(x), brace);
+        if k < panels {
+            let xn = x + step;
+            m.beam(bl(x), top(xn), brace);
+            m.beam(br(x), top(xn), brace);
+            m.beam(top(x), bl(xn), brace);
+        }
+    }
+}
+
+/// A tower crane (flat-top): foundation, mast, and a `slewing` node holding jib, counter-jib,
+/// cab and counterweights, with the `trolley` and its `hook` (and `rope`) as children.
+pub fn tower_crane(c: &TowerCrane) -> Node {
+    let h = c.mast_height_m as f32;
+    let jib = c.jib_length_m as f32;
+    let counter = c.counter_jib_length_m as f32;
+    let mut root = Node::new(c.id.to_lowercase());
+
+    let mut base = Node::new("mast");
+    base.part(&CONCRETE_DARK).aabb([-2.5, -0.2, -2.5], [2.5, 0.35, 2.5]);
+    lattice_mast(base.part(&CRANE_YELLOW), 0.35, h - 1.6, 0.85, 0.16, 0.07, 2.8);
+    root.children.push(base);
+
+    let mut sl = Node::new(c.nodes.slewing.clone()).at([0.0, h, 0.0]);
+    {
+        let y = sl.part(&CRANE_YELLOW);
+        y.aabb([-1.2, -1.6, -1.2], [1.2, -0.3, 1.2]); // slewing unit
+        y.aabb([-1.0, -0.3, -1.0], [1.0, 1.4, 1.0]); // tower head section
+        lattice_boom(y, 1.0, jib, 0.7, 1.5, 0.14, 0.06);
+        // Counter-jib: two chords with a walkway deck between them.
+        y.beam([-0.5, 0.0, -0.9], [-counter, 0.0, -0.9], 0.2);
+        y.beam([-0.5, 0.0, 0.9], [-counter, 0.0, 0.9], 0.2);
+        let panels = (counter / 2.0).round().max(1.0) as usize;
+        for k in 0..=panels {
+            let x = -0.5 - (counter - 0.5) * k as f32 / panels as f32;
+            y.beam([x, 0.0, -0.9], [x, 0.0, 0.9], 0.1);
+        }
+    }
+    sl.part(&STEEL).aabb([-counter + 0.2, 0.08, -0.8], [-0.6, 0.14, 0.8]);
+    sl.part(&COUNTERWEIGHT).aabb([-counter + 0.3, -2.4, -1.0], [-counter + 3.3, -0.1, 1.0]);
+    // Operator's cab beside the tower head.
+    sl.part(&WHITE).aabb([0.2, -1.4, 1.1], [2.4, 0.8, 2.7]);
+    sl.part(&GLASS).aabb([2.4, -1.0, 1.3], [2.5, 0.6, 2.5]);
+    sl.part(&RED).aabb([jib - 1.6, -0.05, -0.75], [jib + 0.05, 1.55, 0.75]);
+    // Anemometer on a post at the counter-jib end, obstacle lights at the top and jib tip.
+    sl.part(&STEEL_DARK).beam([-counter + 0.5, 0.0, 0.0], [-counter + 0.5, 2.6, 0.0], 0.08);
+    sl.part(&STEEL_DARK).beam([-counter + 0.1, 2.6, 0.0], [-counter + 0.9, 2.6, 0.0], 0.06);
+    sl.part(&OBSTACLE_LIGHT).aabb([-0.25, 1.4, -0.25], [0.25, 1.9, 0.25]);
+    sl.part(&OBSTACLE_LIGHT).aabb([jib - 0.3, 1.55, -0.2], [jib + 0.1, 1.9, 0.2]);
+
+    let radius = (0.45 * jib).max(3.0);
+    let drop = (0.5 * h).max(2.0);
+    let mut trolley = Node::new(c.nodes.trolley.clone()).at([radius, -0.25, 0.0]);
+    trolley.part(&STEEL).aabb([-0.8, -0.4, -0.75], [0.8, 0.2, 0.75]);
+    let mut rope = Node::new("rope");
+    rope.scale = [1.0, drop, 1.0];
+    rope.part(&STEEL_DARK).aabb([-0.25, -1.0, -0.03], [-0.19, 0.0, 0.03]);
+    rope.part(&STEEL_DARK).aabb([0.19, -1.0, -0.03], [0.25, 0.0, 0.03]);
+    let mut hook = Node::new(c.nodes.hook.clone()).at([0.0, -drop, 0.0]);
+    hook.part(&CRANE_YELLOW).aabb([-0.45, -0.9, -0.3], [0.45, 0.2, 0.3]);
+    hook.part(&STEEL_DARK).aabb([-0.1, -1.5, -0.1], [0.1, -0.9, 0.1]);
+    hook.part(&RED).aabb([-0.3, -1.6, -0.08], [0.3, -1.45, 0.08]);
+    trolley.children.push(rope);
+    trolley.children.push(hook);
+    sl.children.push(trolley);
+    root.children.push(sl);
+    root
+}
+
+/// A construction hoist: lattice mast with wall ties, ground enclosure, and one or two `cage` nodes.
+pub fn hoist(x: &Hoist) -> Node {
+    let h = x.mast_height_m as f32;
+    let mut root = Node::new(x.id.to_lowercase());
+    let mut mast = Node::new("mast");
+    lattice_mast(mast.part(&CRANE_YELLOW), 0.2, h, 0.33, 0.09, 0.04, 1.5);
+    mast.part(&CONCRETE_DARK).aabb([-2.5, -0.1, -3.0], [2.5, 0.2, 3.0]);
+    // Wall ties every 9 m towards the building (local −x).
+    let mut y = 9.0;
+    while y < h {
+        let t = mast.part(&STEEL);
+        t.beam([-0.33, y, -0.3], [-2.6, y, -0.6], 0.08);
+        t.beam([-0.33, y, 0.3], [-2.6, y, 0.6], 0.08);
+        y += 9.0;
+    }
+    // Ground enclosure (base fence), open on the landing side.
+    let f = mast.part(&STEEL_DARK);
+    f.aabb([-2.4, 0.2, -2.9], [2.4, 2.0, -2.85]);
+    f.aabb([-2.4, 0.2, 2.85], [2.4, 2.0, 2.9]);
+    f.aabb([-2.45, 0.2, -2.9], [-2.4, 2.0, 2.9]);
+    root.children.push(mast);
+    for k in 0..x.cages.clamp(1, 2) {
+        let side = if k == 0 { 1.0 } else { -1.0 };
+        let name = if k == 0 { x.cage_node.clone() } else { format!("{}_2", x.cage_node) };
+        let mut cage = Node::new(name).at([0.0, 0.3, side * 1.2]);
+        let z0 = if side > 0.0 { 0.0 } else { -1.5 };
+        cage.part(&CAGE_BLUE).aabb([-1.6, 0.0, z0], [1.6, 2.5, z0 + 1.5]);
+        cage.part(&GLASS).aabb([1.6, 1.4, z0 + 0.2], [1.65, 2.2, z0 + 1.3]);
+        root.children.push(cage);
+    }
+    root
+}
+
+/// A foundation pit: inner soil faces, retaining piles, crown beam, struts (one node each,
+/// `strut_<id>`), the floor, and the edge guardrail.
+pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
+    let outline = f.poly(&x.outline_m);
+    let top = f.y(x.top_elevation_m);
+    let bottom = f.y(x.top_elevation_m - x.depth_m);
+    let mut root = Node::new(x.id.to_lowercase());
+
+    let mut walls = Node::new("walls");
+    walls.part(&SOIL).walls(&outline, bottom, top, false);
+    walls.part(&CUSHION).prism(&outline, &[], bottom - 0.3, bottom);
+    root.children.push(walls);
+
+    let mut support = Node::new("support");
+    let n = outline.len();
+    match x.support {
+        PitSupport::RetainingPiles { pile_diameter_m, pile_spacing_m } => {
+            let r = (pile_diameter_m / 2.0) as f32;
+            for i in 0..n {
+                let (p, q) = (outline[i], outline[(i + 1) % n]);
+                let l = geom::dist(p, q);
+                let count = (l / pile_spacing_m).floor().max(1.0) as usize;
+                let inward = inward_normal(&outline, p, q);
+                for k in 0..count {
+                    let t = (k as f64 + 0.5) / count as f64;
+                    // Piles stand just behind the excavated face.
+                    let r64 = pile_diameter_m / 2.0;
+                    let c = [p[0] + (q[0] - p[0]) * t - inward[0] * r64, p[1] + (q[1] - p[1]) * t - inward[1] * r64];
+                    let c3 = at_y(c, bottom - 0.6);
+                    support.part(&CONCRETE_DARK).cylinder(c3, r, top - 0.8 - (bottom - 0.6), 8);
+                }
+            }
+        }
+        _ => {
+            support.part(&CONCRETE_DARK).walls(&outline, bottom, top - 0.8, false);
+        }
+    }
+    // Crown beam on top of the wall line.
+    for i in 0..n {
+        let (p, q) = (outline[i], outline[(i + 1) % n]);
+        support.part(&CONCRETE).beam_rect(at_y(p, top - 0.4), at_y(q, top - 0.4), 1.0, 0.8);
+    }
+    root.children.push(support);
+
+    for s in &x.struts {
+        let mut node = Node::new(format!("strut_{}", s.id));
+        let y = f.y(x.top_elevation_m - s.depth_m);
+        let (a, b) = (at_y(f.xz(s.from_m), y), at_y(f.xz(s.to_m), y));
+        node.part(&CONCRETE).beam_rect(a, b, 0.8, 0.8);
+        // Lattice columns (立柱) under long struts, every 12 m.
+        let l = len(sub(b, a));
+        let columns = (l / 12.0).floor() as usize;
+        for k in 1..=columns {
+            let c = add(a, scale(sub(b, a), k as f32 / (columns + 1) as f32));
+            node.part(&STEEL).aabb([c[0] - 0.25, bottom, c[2] - 0.25], [c[0] + 0.25, c[1] - 0.4, c[2] + 0.25]);
+        }
+        root.children.push(node);
+    }
+
+    // Edge guardrail 1 m back from the edge: posts every 2 m, two rails, 1.2 m high.
+    let mut rail = Node::new("guardrail");
+    for i in 0..n {
+        let (p, q) = (outline[i], outline[(i + 1) % n]);
+        let o = inward_normal(&outline, p, q);
+        let (pp, qq) = ([p[0] - o[0], p[1] - o[1]], [q[0] - o[0], q[1] - o[1]]);
+        let l = geom::dist(pp, qq);
+        let posts = (l / 2.0).ceil() as usize;
+        for k in 0..=posts {
+            let t = k as f64 / posts as f64;
+            let c = [pp[0] + (qq[0] - pp[0]) * t, pp[1] + (qq[1] - pp[1]) * t];
+            rail.part(&WHITE).beam(at_y(c, top), at_y(c, top + 1.2), 0.05);
+        }
+        rail.part(&RED).beam(at_y(pp, top + 1.2), at_y(qq, top + 1.2), 0.05);
+        rail.part(&RED).beam(at_y(pp, top + 0.6), at_y(qq, top + 0.6), 0.05);
+    }
+    root.children.push(rail);
+    root
+}
+
+/// Unit normal of edge p→q pointing into the polygon.
+fn inward_normal(poly: &[[f64; 2]], p: [f64; 2], q: [f64; 2]) -> [f64; 2] {
+    let (dx, dz) = (q[0] - p[0], q[1] - p[1]);
+    let l = dx.hypot(dz).max(1e-9);
+    let n = [-dz / l, dx / l];
+    let mid = [(p[0] + q[0]) / 2.0 + n[0] * 1e-3, (p[1] + q[1]) / 2.0 + n[1] * 1e-3];
+    if geom::point_in_polygon(mid, poly) { n } else { [-n[0], -n[1]] }
+}
+
+/// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
+pub fn formwork(x: &FormworkZone, f: &Frame) -> Node {
+    let outline = f.poly(&x.outline_m);
+    let y0 = f.y(x.base_elevation_m);
+    let deck = f.y(x.base_elevation_m + x.support_height_m);
+    let s = x.post_spacing_m;
+    let mut root = Node::new(x.id.to_lowercase());
+    let mut posts = Node::new("posts");
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for p in &outline {
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+    }
+    let inside = |p: [f64; 2]| geom::point_in_polygon(p, &outline);
+    let nx = ((hi[0] - lo[0]) / s).floor() as usize;
+    let nz = ((hi[1] - lo[1]) / s).floor() as usize;
+    let grid = |i: usize, k: usize| [lo[0] + s * (i as f64 + 0.5), lo[1] + s * (k as f64 + 0.5)];
+    let top_post = deck - 0.35;
+    for i in 0..nx {
+        for k in 0..nz {
+            let g = grid(i, k);
+            if inside(g) {
+                posts.part(&STEEL).beam(at_y(g, y0), at_y(g, top_post), 0.06);
+            }
+        }
+    }
+    let lifts = ((top_post - y0) / 1.5).floor().max(1.0) as usize;
+    for l in 0..=lifts {
+        let y = y0 + 0.2 + (top_post - y0 - 0.2) * l as f32 / lifts as f32;
+        for i in 0..nx {
+            let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+            if inside(a) && inside(b) {
+                posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
+            }
+        }
+        for k in 0..nz {
+            let (a, b) = (grid(0, k), grid(nx.saturating_sub(1), k));
+            if inside(a) && inside(b) {
+                posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
+            }
+        }
+    }
+    // Scissor bracing on the two long outer faces.
+    for k in [0, nz.saturating_sub(1)] {
+        let mut i = 0;
+        while i + 4 < nx {
+            let (a, b) = (grid(i, k), grid(i + 4, k));
+            posts.part(&STEEL_DARK).beam(at_y(a, y0 + 0.2), at_y(b, top_post), 0.05);
+            posts.part(&STEEL_DARK).beam(at_y(b, y0 + 0.2), at_y(a, top_post), 0.05);
+            i += 5;
+        }
+    }
+    root.children.push(posts);
+    let mut top = Node::new("deck");
+    for i in 0..nx {
+        let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+        top.part(&TIMBER).beam_rect(at_y(a, deck - 0.25), at_y(b, deck - 0.25), 0.1, 0.15);
+    }
+    top.part(&PLYWOOD).prism(&outline, &[], deck - 0.15, deck);
+    root.children.push(top);
+    root
+}
+
+/// A scaffold: two rows of standards along the path, ledgers each lift, transoms, and the green
+/// dense-mesh safety net on the outer face.
+pub fn scaffold(x: &Scaffold, f: &Frame, structure: Option<&Structure>) -> Node {
+    let inner = f.poly(&x.path_m);
+    let y0 = f.y(x.base_elevation_m);
+    let y1 = f.y(x.base_elevation_m + x.height_m);
+    let away_from =
+        structure.map(|s| geom::centroid(&f.poly(&s.footprint_m))).unwrap_or_else(|| geom::centroid(&inner));
+    let outer = offset_path(&inner, 1.05, away_from);
+    let mut root = Node::new(x.id.to_lowercase());
+    let mut frame = Node::new("frame");
+    let mut net = Node::new("net");
+    let lifts = ((y1 - y0) / 1.8).floor().max(1.0) as usize;
+    for seg in 0..inner.len().saturating_sub(1) {
+        let (a, b, oa, ob) = (inner[seg], inner[seg + 1], outer[seg], outer[seg + 1]);
+        let l = geom::dist(a, b);
+        let bays = (l / 1.5).ceil().max(1.0) as usize;
+        for k in 0..=bays {
+            let t = k as f64 / bays as f64;
+            let lerp = |p: [f64; 2], q: [f64; 2]| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
+            let (pi, po) = (lerp(a, b), lerp(oa, ob));
+            frame.part(&STEEL).beam(at_y(pi, y0), at_y(pi, y1), 0.05);
+            frame.part(&STEEL).beam(at_y(po, y0), at_y(po, y1 + 1.2), 0.05);
+            for l in 0..=lifts {
+                let y = y0 + (y1 - y0) * l as f32 / lifts as f32;
+                frame.part(&STEEL).beam(at_y(pi, y), at_y(po, y), 0.045);
+            }
+        }
+        for l in 0..=lifts {
+            let y = y0 + (y1 - y0) * l as f32 / lifts as f32;
+            frame.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
+            frame.part(&STEEL).beam(at_y(oa, y), at_y(ob, y), 0.045);
+            frame.part(&PLYWOOD).quad_facing(
+                at_y(a, y + 0.03),
+                at_y(b, y + 0.03),
+                at_y(ob, y + 0.03),
+                at_y(oa, y + 0.03),
+                [0.0, 1.0, 0.0],
+            );
+        }
+        let n0 = at_y(oa, y0);
+        let n1 = at_y(ob, y0);
+        net.part(&NET_GREEN).quad_two_sided(
+            n0,
+            n1,
+            add(n1, [0.0, y1 + 1.2 - y0, 0.0]),
+            add(n0, [0.0, y1 + 1.2 - y0, 0.0]),
+        );
+    }
+    root.children.push(frame);
+    root.children.push(net);
+    root
+}
+
+/// Offsets an open or closed polyline by `d` metres on the side away from `from`.
+fn offset_path(p: &[[f64; 2]], d: f64, from: [f64; 2]) -> Vec<[f64; 2]> {
+    let n = p.len();
+    let closed = n > 2 && geom::dist(p[0], p[n - 1]) < 1e-6;
+    let seg_normal = |i: usize| {
+        let (a, b) = (p[i], p[i + 1]);
+        let (dx, dz) = (b[0] - a[0], b[1] - a[1]);
+        let l = dx.hypot(dz).max(1e-9);
+        let nrm = [-dz / l, dx / l];
+        let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+        let out = [mid[0] - from[0], mid[1] - from[1]];
+        if nrm[0] * out[0] + nrm[1] * out[1] >= 0.0 { nrm } else { [-nrm[0], -nrm[1]] }
+    };
+    (0..n)
+        .map(|i| {
+            let prev = if i > 0 {
+                Some(seg_normal(i - 1))
+            } else if closed {
+                Some(seg_normal(n - 2))
+            } else {
+                None
+            };
+            let next = if i + 1 < n {
+                Some(seg_normal(i))
+            } else if closed {
+                Some(seg_normal(0))
+            } else {
+                None
+            };
+            let m = match (prev, next) {
+                (Some(a), Some(b)) => {
+                    let s = [a[0] + b[0], a[1] + b[1]];
+                    let l = s[0].hypot(s[1]).max(1e-9);
+                    let cos_half = (s[0] / l) * a[0] + (s[1] / l) * a[1];
+                    let k = d / cos_half.max(0.3);
+                    [s[0] / l * k, s[1] / l * k]
+                }
+                (Some(a), None) | (None, Some(a)) => [a[0] * d, a[1] * d],
+                (None, None) => [0.0, 0.0],
+            };
+            [p[i][0] + m[0], p[i][1] + m[1]]
+        })
+        .collect()
+}
+
+/// A concrete frame building: slabs for the storeys built, columns on a grid, a core, and
+/// starter bars above the top slab.
+pub fn structure(x: &Structure, f: &Frame) -> Node {
+    let fp = f.poly(&x.footprint_m);
+    let base = f.y(x.base_elevation_m);
+    let fh = x.floor_height_m as f32;
+    let mut root = Node::new(x.id.to_lowercase());
+    let mut frame = Node::new("frame");
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for p in &fp {
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+    }
+    let cols = |a: f64, b: f64| {
+        let n = ((b - a) / 6.6).round().max(1.0) as usize;
+        (0..=n).map(move |k| a + 0.35 + (b - a - 0.7) * k as f64 / n as f64)
+    };
+    let grid: Vec<[f64; 2]> = cols(lo[0], hi[0])
+        .flat_map(|gx| cols(lo[1], hi[1]).map(move |gz| [gx, gz]))
+        .filter(|g| geom::point_in_polygon(*g, &fp))
+        .collect();
+    for storey in 0..=x.floors_built {
+        let y = base + fh * storey as f32;
+        frame.part(&CONCRETE).prism(&fp, &[], y - 0.2, y);
+        if storey < x.floors_built {
+            for g in &grid {
+                frame.part(&CONCRETE).aabb(
+                    [g[0] as f32 - 0.3, y, g[1] as f32 - 0.3],
+                    [g[0] as f32 + 0.3, y + fh - 0.2, g[1] as f32 + 0.3],
+                );
+            }
+        }
+    }
+    let top = base + fh * x.floors_built as f32;
+    for g in &grid {
+        for (dx, dz) in [(-0.2f32, -0.2f32), (0.2, -0.2), (0.2, 0.2), (-0.2, 0.2)] {
+            let p = [g[0] as f32 + dx, top, g[1] as f32 + dz];
+            frame.part(&REBAR).beam(p, add(p, [0.0, 1.2, 0.0]), 0.04);
+        }
+    }
+    // Core walls (stair and lift shafts) at the centre of the plan.
+    let c = geom::centroid(&fp);
+    let core_top = top + 0.0;
+    frame
+        .part(&CONCRETE_DARK)
+        .aabb([c[0] as f32 - 3.0, base, c[1] as f32 - 2.5], [c[0] as f32 + 3.0, core_top, c[1] as f32 + 2.5]);
+    root.children.push(frame);
+    root
+}
+
+/// A distribution box on legs (sub and switch boxes) or on a plinth under a canopy (main box).
+pub fn distribution_box(x: &DistributionBox) -> Node {
+    let mut root = Node::new(x.id.to_lowercase());
+    let (w, h, d, lift) = match x.level {
+        BoxLevel::Main => (1.0, 1.6, 0.5, 0.3),
+        BoxLevel::Sub => (0.8, 1.1, 0.35, 0.6),
+        BoxLevel::Switch => (0.45, 0.6, 0.25, 0.9),
+    };
+    root.part(&BOX_ORANGE).aabb([-w / 2.0, lift, -d / 2.0], [w / 2.0, lift + h, d / 2.0]);
+    root.part(&STEEL_DARK)
+        .aabb([-w / 2.0 - 0.05, lift + h, -d / 2.0 - 0.1], [w / 2.0 + 0.05, lift + h + 0.05, d / 2.0 + 0.1]);
+    for sx in [-1.0f32, 1.0] {
+        root.part(&STEEL_DARK).beam([sx * w * 0.35, 0.0, 0.0], [sx * w * 0.35, lift, 0.0], 0.06);
+    }
+    if x.level == BoxLevel::Main {
+        // Protective shed (防护棚) over the main box.
+        for (sx, sz) in [(-1.0f32, -1.0f32), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
+            root.part(&STEEL).beam([sx * 1.2, 0.0, sz * 1.0], [sx * 1.2, 2.8, sz * 1.0], 0.08);
+        }
+        root.part(&HOARDING_BLUE).aabb([-1.4, 2.8, -1.2], [1.4, 2.95, 1.2]);
+        root.part(&RED).aabb([-1.2, 0.0, -1.0], [1.2, 1.2, -0.98]);
+    }
+    root
+}
+
+/// A gate: pillars, the name board across the top, and two leaves standing open.
+pub fn gate(x: &Gate) -> Node {
+    let w = x.width_m as f32;
+    let mut root = Node::new(x.id.to_lowercase());
+    for s in [-1.0f32, 1.0] {
+        let cx = s * (w / 2.0 + 0.45);
+        root.part(&WHITE).aabb([cx - 0.45, 0.0, -0.45], [cx + 0.45, 5.2, 0.45]);
+        // Leaf swung open inwards (+z side is inside by convention).
+        let hinge = s * w / 2.0;
+        root.part(&HOARDING_BLUE)
+            .aabb([hinge - s * 0.05 - 0.03, 0.05, 0.5], [hinge - s * 0.05 + 0.03, 2.2, 0.5 + w / 2.0]);
+    }
+    root.part(&HOARDING_BLUE).aabb([-w / 2.0 - 0.9, 5.2, -0.5], [w / 2.0 + 0.9, 6.4, 0.5]);
+    root.part(&RED).aabb([-w / 2.0 + 0.5, 5.45, -0.52], [w / 2.0 - 0.5, 6.15, -0.5]);
+    root
+}
+
+/// A facility, by kind.
+pub fn facility(x: &Facility) -> Node {
+    let [sx, sz] = [x.size_m[0] as f32, x.size_m[1] as f32];
+    let (hx, hz) = (sx / 2.0, sz / 2.0);
+    let mut root = Node::new(x.id.to_lowercase());
+    match x.kind {
+        FacilityKind::SiteOffice | FacilityKind::Dormitory | FacilityKind::Canteen | FacilityKind::Toilet => {
+            let storeys = match x.kind {
+                FacilityKind::Canteen | FacilityKind::Toilet => 1,
+                _ => ((x.height_m.unwrap_or(6.0) / 3.0).round() as usize).max(1),
+            };
+            for s in 0..storeys {
+                let y = 2.9 * s as f32;
+                root.part(&WHITE).aabb([-hx, y, -hz], [hx, y + 2.7, hz]);
+                root.part(&ROOF_BLUE).aabb([-hx - 0.05, y + 2.7, -hz - 0.05], [hx + 0.05, y + 2.9, hz + 0.05]);
+                let bays = (sx / 3.6).floor().max(1.0) as usize;
+                for b in 0..bays {
+                    let cx = -hx + sx * (b as f32 + 0.5) / bays as f32;
+                    for side in [-1.0f32, 1.0] {
+                        let z = side * (hz + 0.02);
+                        root.part(&GLASS).aabb([cx - 0.7, y + 0.9, z - 0.02], [cx + 0.7, y + 2.1, z + 0.02]);
+                    }
+                }
+            }
+            if storeys > 1 {
+                // External stair at one end.
+                let top = 2.9 * (storeys - 1) as f32;
+                root.part(&STEEL).beam([hx + 0.6, 0.0, -hz + 0.5], [hx + 0.6, top, hz - 0.5], 1.0);
+            }
+        }
+        FacilityKind::WheelWash => {
+            root.part(&CONCRETE).aabb([-hx, 0.0, -hz], [hx, 0.25, hz]);
+            root.part(&WATER).aabb([-hx + 0.4, 0.05, -hz + 0.6], [hx - 0.4, 0.27, hz - 0.6]);
+            let rollers = (sz / 0.6).floor() as usize;
+            for k in 1..rollers {
+                let z = -hz + sz * k as f32 / rollers as f32;
+                root.part(&STEEL_DARK).cylinder_between([-hx + 0.6, 0.3, z], [hx - 0.6, 0.3, z], 0.08, 6);
+            }
+            for s in [-1.0f32, 1.0] {
+                root.part(&STEEL).beam([s * hx, 0.25, -hz], [s * hx, 0.25, hz], 0.15);
+                root.part(&STEEL).beam([s * hx, 0.25, -hz], [s * hx, 1.6, -hz], 0.08);
+            }
+        }
+        FacilityKind::MaterialYard => {
+            root.part(&CONCRETE).aabb([-hx, 0.0, -hz], [hx, 0.1, hz]);
+            // Rebar bundles on sleepers along local x.
+            let rows = (sz / 2.2).floor().max(1.0) as usize;
+            for r in 0..rows {
+                let z = -hz + 1.1 + 2.2 * r as f32;
+                for s in [-hx + 1.0, hx - 1.0] {
+                    root.part(&TIMBER).aabb([s - 0.1, 0.1, z - 0.8], [s + 0.1, 0.3, z + 0.8]);
+                }
+                for b in 0..6 {
+                    let zz = z - 0.6 + 0.24 * b as f32;
+                    root.part(&REBAR)
+                        .aabb([-hx + 0.5, 0.3, zz - 0.09], [hx - 0.5, 0.5 + 0.05 * (b % 3) as f32, zz + 0.09]);
+                }
+            }
+            root.part(&PLYWOOD).aabb([hx - 3.0, 0.1, -hz + 0.3], [hx - 0.6, 1.2, -hz + 1.5]);
+        }
+        FacilityKind::DustMonitorMast => {
+            root.part(&CONCRETE).aabb([-0.5, 0.0, -0.5], [0.5, 0.3, 0.5]);
+            root.part(&STEEL).cylinder([0.0, 0.3, 0.0], 0.08, 5.5, 8);
+            root.part(&WHITE).aabb([-0.3, 2.6, -0.25], [0.3, 3.4, 0.25]); // sampler and sensors
+            root.part(&STEEL_DARK).aabb([-0.25, 5.8, -0.02], [0.25, 5.85, 0.02]); // anemometer arm
+            root.part(&SOLAR).oriented_box(
+                [0.0, 4.6, 0.3],
+                [[1.0, 0.0, 0.0], norm([0.0, 0.8, -0.6]), norm([0.0, 0.6, 0.8])],
+                [0.5, 0.02, 0.35],
+            );
+            root.part(&STEEL_DARK).aabb([-1.2, 3.6, -0.15], [1.2, 4.4, 0.0]); // display frame
+            root.part(&LED_GREEN).aabb([-1.1, 3.7, -0.17], [1.1, 4.3, -0.15]);
+        }
+        FacilityKind::Transformer => {
+            root.part(&TRANSFORMER_GREEN).aabb([-hx + 0.5, 0.0, -hz + 0.5], [hx - 0.5, 2.2, hz - 0.5]);
+            for (a, b) in
+                [([-hx, -hz], [hx, -hz]), ([hx, -hz], [hx, hz]), ([hx, hz], [-hx, hz]), ([-hx, hz], [-hx, -hz])]
+            {
+                root.part(&STEEL_DARK).aabb(
+                    [a[0].min(b[0]) - 0.03, 0.0, a[1].min(b[1]) - 0.03],
+                    [a[0].max(b[0]) + 0.03, 1.8, a[1].max(b[1]) + 0.03],
+                );
+            }
+        }
+    }
+    root
+}
+
+/// A walkway: paving strip with yellow edge lines, slightly above the ground.
+pub fn walkway(x: &Walkway, f: &Frame) -> Node {
+    let pts = f.poly(&x.points_m);
+    let half = x.width_m / 2.0;
+    let mut root = Node::new(x.id.to_lowercase());
+    for i in 0..pts.len().saturating_sub(1) {
+        let (a, b) = (pts[i], pts[i + 1]);
+        let (dx, dz) = (b[0] - a[0], b[1] - a[1]);
+        let l = dx.hypot(dz).max(1e-9);
+        let n = [-dz / l * half, dx / l * half];
+        let corner = |p: [f64; 2], s: f64| [p[0] + n[0] * s, p[1] + n[1] * s];
+        let up = [0.0, 1.0, 0.0];
+        root.part(&PAVING).quad_facing(
+            at_y(corner(a, -1.0), 0.03),
+            at_y(corner(b, -1.0), 0.03),
+            at_y(corner(b, 1.0), 0.03),
+            at_y(corner(a, 1.0), 0.03),
+            up,
+        );
+        for s in [-1.0, 1.0] {
+            let inner = s * (1.0 - 0.15 / half);
+            root.part(&LINE_YELLOW).quad_facing(
+                at_y(corner(a, s), 0.04),
+                at_y(corner(b, s), 0.04),
+                at_y(corner(b, inner), 0.04),
+                at_y(corner(a, inner), 0.04),
+                up,
+            );
+        }
+    }
+    root
+}
+
+/// The site ground (with holes where pits are), the road apron outside, and the hoarding with
+/// openings where gates are.
+pub fn boundary(b: &Boundary, scene: &SiteScene, f: &Frame) -> Node {
+    let poly = f.poly(&b.polygon_m);
+    let holes: Vec<Vec<[f64; 2]>> = scene.pits.iter().map(|p| f.poly(&p.outline_m)).collect();
+    let mut root = Node::new("site_boundary");
+    let mut ground = Node::new("ground");
+    ground.part(&GROUND).prism(&poly, &holes, -0.3, 0.0);
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for p in &poly {
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+    }
+    let m = 30.0;
+    let apron = [[lo[0] - m, lo[1] - m], [hi[0] + m, lo[1] - m], [hi[0] + m, hi[1] + m], [lo[0] - m, hi[1] + m]];
+    ground.part(&ASPHALT).prism(&apron, std::slice::from_ref(&poly), -0.05, -0.04);
+    root.children.push(ground);
+
+    let h = b.hoarding_height_m as f32;
+    let gates: Vec<([f64; 2], f64)> =
+        scene.gates.iter().map(|g| (f.xz([g.position_m[0], g.position_m[2]]), g.width_m + 1.8)).collect();
+    let mut hoarding = Node::new("hoarding");
+    let n = poly.len();
+    for i in 0..n {
+        let (p, q) = (poly[i], poly[(i + 1) % n]);
+        let l = geom::dist(p, q);
+        if l < 1e-6 {
+            continue;
+        }
+        // Intervals of this edge (in metres from p) left open for gates.
+        let mut cuts: Vec<(f64, f64)> = gates
+            .iter()
+            .filter_map(|(g, w)| {
+                let t = ((g[0] - p[0]) * (q[0] - p[0]) + (g[1] - p[1]) * (q[1] - p[1])) / l;
+                let off = ((g[0] - p[0]) * (q[1] - p[1]) - (g[1] - p[1]) * (q[0] - p[0])).abs() / l;
+                (off < 1.5 && t > -w / 2.0 && t < l + w / 2.0).then_some((t - w / 2.0, t + w / 2.0))
+            })
+            .collect();
+        cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut runs = Vec::new();
+        let mut start = 0.0;
+        for (c0, c1) in cuts {
+            if c0 > start {
+                runs.push((start, c0.min(l)));
+            }
+            start = start.max(c1);
+        }
+        if start < l {
+            runs.push((start, l));
+        }
+        let at = |t: f64| [p[0] + (q[0] - p[0]) * t / l, p[1] + (q[1] - p[1]) * t / l];
+        for (t0, t1) in runs {
+            let (a, b) = (at(t0), at(t1));
+            hoarding.part(&HOARDING_BLUE).beam_rect(at_y(a, h / 2.0 - 0.15), at_y(b, h / 2.0 - 0.15), 0.08, h - 0.3);
+            hoarding.part(&WHITE).beam_rect(at_y(a, h - 0.15), at_y(b, h - 0.15), 0.1, 0.3);
+            let posts = ((t1 - t0) / 3.0).ceil() as usize;
+            for k in 0..=posts {
+                let c = at(t0 + (t1 - t0) * k as f64 / posts.max(1) as f64);
+                hoarding
+                    .part(&WHITE)
+                    .aabb([c[0] as f32 - 0.1, 0.0, c[1] as f32 - 0.1], [c[0] as f32 + 0.1, h, c[1] as f32 + 0.1]);
+            }
+        }
+    }
+    root.children.push(hoarding);
+    root
+}

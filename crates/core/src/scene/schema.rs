@@ -1,0 +1,756 @@
+//! The site scene file schema (`scenes/*.ron`, version 1): the site, its glTF models with their
+//! transforms, and the semantic objects and sensors the rules reason about.
+//!
+//! Frames and units: the site frame has x east, y up, z south (so grid north is −z), in metres,
+//! with the origin at the geodetic point in `site.origin`. Plan coordinates `[x, z]` are in the
+//! same frame. Angles are degrees; `yaw_deg` turns counter-clockwise seen from above (about +y).
+
+use serde::{Deserialize, Serialize};
+
+/// The scene file version this build reads and writes.
+pub const SCENE_VERSION: u32 = 1;
+
+/// A whole site scene.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SiteScene {
+    /// File format version; must be [`SCENE_VERSION`].
+    pub version: u32,
+    /// Who, where and how the site frame sits on the earth.
+    pub site: SiteInfo,
+    /// glTF model instances with their transforms.
+    pub models: Vec<ModelInstance>,
+    /// The hoarding line, which also owns the site ground.
+    pub boundary: Option<Boundary>,
+    /// Tower cranes.
+    pub cranes: Vec<TowerCrane>,
+    /// Construction hoists.
+    pub hoists: Vec<Hoist>,
+    /// Foundation pits.
+    pub pits: Vec<FoundationPit>,
+    /// High-formwork (formwork support) zones.
+    pub formwork: Vec<FormworkZone>,
+    /// Scaffolds.
+    pub scaffolds: Vec<Scaffold>,
+    /// Buildings under construction.
+    pub structures: Vec<Structure>,
+    /// Temporary-electricity distribution boxes (main, sub, switch).
+    pub distribution_boxes: Vec<DistributionBox>,
+    /// Gates in the hoarding.
+    pub gates: Vec<Gate>,
+    /// Site office, dormitory, wheel wash, monitor mast, material yard and other facilities.
+    pub facilities: Vec<Facility>,
+    /// Walkways (safety passages).
+    pub walkways: Vec<Walkway>,
+    /// Sensors and monitoring points.
+    pub sensors: Vec<Sensor>,
+}
+
+/// Identity and location of the site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInfo {
+    /// The bureau's project id (e.g. the construction permit number).
+    pub id: String,
+    /// Project name.
+    pub name: String,
+    /// City (e.g. 南通市).
+    pub city: String,
+    /// District or county.
+    pub district: String,
+    /// Street address.
+    pub address: String,
+    /// Geodetic position of the site-frame origin.
+    pub origin: GeoOrigin,
+    /// Bearing of grid north (−z) from true north, degrees clockwise.
+    #[serde(default)]
+    pub north_deg: f64,
+    /// Contractor, for the info panel.
+    #[serde(default)]
+    pub contractor: Option<String>,
+    /// Supervising company (监理), for the info panel.
+    #[serde(default)]
+    pub supervisor: Option<String>,
+}
+
+/// A WGS-84 point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GeoOrigin {
+    /// Latitude, degrees north.
+    pub lat_deg: f64,
+    /// Longitude, degrees east.
+    pub lon_deg: f64,
+    /// Height of the site-frame origin above sea level, metres.
+    #[serde(default)]
+    pub elevation_m: f64,
+}
+
+/// One placed glTF model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInstance {
+    /// Unique model id, referenced by objects' `model` fields.
+    pub id: String,
+    /// The `.glb`/`.gltf` file, relative to the scene file's folder.
+    pub file: String,
+    /// Where the model's origin sits in the site frame, metres.
+    #[serde(default)]
+    pub position_m: [f64; 3],
+    /// Rotation about +y, degrees counter-clockwise from above.
+    #[serde(default)]
+    pub yaw_deg: f64,
+    /// Uniform scale.
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// True when `sitetwin-modelgen` writes this file from the scene (do not edit it by hand).
+    #[serde(default)]
+    pub generated: bool,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The site boundary (hoarding line). Its model holds the site ground and the hoarding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boundary {
+    /// Closed polygon in plan, `[x, z]` metres.
+    pub polygon_m: Vec<[f64; 2]>,
+    /// Height of the hoarding panels, metres.
+    pub hoarding_height_m: f64,
+    /// The model that draws ground and hoarding.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// How a tower crane's rated load is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CraneRating {
+    /// Rated load limited by a maximum load and a constant rated moment.
+    MaxLoadMoment {
+        /// Maximum rated load, tonnes.
+        max_load_t: f64,
+        /// Rated load moment, kN·m.
+        rated_moment_kn_m: f64,
+    },
+    /// The manufacturer's load chart: rated load at increasing radii (interpolated linearly).
+    LoadChart(Vec<LoadPoint>),
+}
+
+/// One point of a load chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadPoint {
+    /// Trolley radius from the slewing axis, metres.
+    pub radius_m: f64,
+    /// Rated load at that radius, tonnes.
+    pub load_t: f64,
+}
+
+/// Node names inside a crane model that telemetry moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CraneNodes {
+    /// Everything that slews (jib, counter-jib, cab).
+    pub slewing: String,
+    /// The trolley on the jib.
+    pub trolley: String,
+    /// The hook block.
+    pub hook: String,
+}
+
+impl Default for CraneNodes {
+    fn default() -> Self {
+        Self { slewing: "slewing".into(), trolley: "trolley".into(), hook: "hook".into() }
+    }
+}
+
+/// A tower crane (塔式起重机).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TowerCrane {
+    /// Unique object id.
+    pub id: String,
+    /// Display name (e.g. 1#塔吊).
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Centre of the mast at the foundation top, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Height of the jib pivot above `position_m`, metres.
+    pub mast_height_m: f64,
+    /// Jib length from the slewing axis, metres.
+    pub jib_length_m: f64,
+    /// Counter-jib length from the slewing axis, metres.
+    pub counter_jib_length_m: f64,
+    /// Rated load.
+    pub rating: CraneRating,
+    /// Manufacturer's type code (e.g. QTZ80 / TC5610).
+    #[serde(default)]
+    pub type_code: Option<String>,
+    /// The monitoring black box's device id.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    /// Node names in the model.
+    #[serde(default)]
+    pub nodes: CraneNodes,
+}
+
+/// A construction hoist (施工升降机).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hoist {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Centre of the mast base, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Mast height, metres.
+    pub mast_height_m: f64,
+    /// Rated load per cage, kg.
+    pub rated_load_kg: f64,
+    /// Number of cages (1 or 2).
+    pub cages: u8,
+    /// The monitoring black box's device id.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    /// Name of the cage node in the model.
+    #[serde(default = "cage")]
+    pub cage_node: String,
+}
+
+fn cage() -> String {
+    "cage".into()
+}
+
+/// How a pit's sides are retained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PitSupport {
+    /// Bored retaining piles (排桩).
+    RetainingPiles {
+        /// Pile diameter, metres.
+        pile_diameter_m: f64,
+        /// Centre-to-centre spacing, metres.
+        pile_spacing_m: f64,
+    },
+    /// Diaphragm wall (地下连续墙).
+    DiaphragmWall {
+        /// Wall thickness, metres.
+        thickness_m: f64,
+    },
+    /// Soil-nailed wall (土钉墙).
+    SoilNailWall,
+    /// Open cut with slopes (放坡), horizontal run per metre of depth.
+    Slope {
+        /// Run over rise, e.g. 1.0 for 1:1.
+        run_per_rise: f64,
+    },
+    /// Steel sheet piles (钢板桩).
+    SheetPiles,
+    /// Cement-soil gravity wall (水泥土墙).
+    CementSoilWall {
+        /// Wall thickness, metres.
+        thickness_m: f64,
+    },
+}
+
+/// An internal strut across a pit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strut {
+    /// Id unique within the pit (e.g. ZC1).
+    pub id: String,
+    /// One end in plan, metres.
+    pub from_m: [f64; 2],
+    /// The other end in plan, metres.
+    pub to_m: [f64; 2],
+    /// Depth of the strut axis below the pit top, metres.
+    pub depth_m: f64,
+    /// Design axial force, kN.
+    pub design_force_kn: f64,
+}
+
+/// A foundation pit (基坑).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FoundationPit {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Top edge outline in plan, `[x, z]` metres, a simple polygon.
+    pub outline_m: Vec<[f64; 2]>,
+    /// Elevation of the pit top (ground), metres.
+    #[serde(default)]
+    pub top_elevation_m: f64,
+    /// Excavation depth, metres.
+    pub depth_m: f64,
+    /// Retaining system.
+    pub support: PitSupport,
+    /// Safety grade of the pit works (1 = most demanding, 3 = least), per GB 50497.
+    pub safety_grade: u8,
+    /// Complex geology, surroundings or buried services nearby (makes a shallow pit a major hazard).
+    #[serde(default)]
+    pub complex_conditions: bool,
+    /// Internal struts.
+    #[serde(default)]
+    pub struts: Vec<Strut>,
+}
+
+/// Formwork support system type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SupportSystem {
+    /// Steel tube and coupler (扣件式).
+    FastenerTube,
+    /// Disc-lock (盘扣式).
+    DiscLock,
+    /// Bowl-buckle (碗扣式).
+    BowlBuckle,
+    /// Portal frame (门式).
+    Portal,
+}
+
+/// A high-formwork zone (高支模区).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormworkZone {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Zone outline in plan, `[x, z]` metres.
+    pub outline_m: Vec<[f64; 2]>,
+    /// Elevation of the slab the support stands on, metres.
+    pub base_elevation_m: f64,
+    /// Support height (erection height), metres.
+    pub support_height_m: f64,
+    /// Largest span of the supported members, metres.
+    pub max_span_m: f64,
+    /// Total construction load per area, kN/m².
+    pub area_load_kn_m2: f64,
+    /// Largest line load, kN/m.
+    pub line_load_kn_m: f64,
+    /// Support system.
+    pub system: SupportSystem,
+    /// Post grid spacing, metres.
+    #[serde(default = "post_spacing")]
+    pub post_spacing_m: f64,
+    /// The structure it belongs to.
+    #[serde(default)]
+    pub structure: Option<String>,
+}
+
+fn post_spacing() -> f64 {
+    0.9
+}
+
+/// Scaffold type, with the parameters the major-hazard rules need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ScaffoldKind {
+    /// Ground-based steel tube and coupler, double row (落地式扣件钢管脚手架).
+    GroundFastener,
+    /// Ground-based disc-lock.
+    GroundDiscLock,
+    /// Cantilevered (悬挑式).
+    Cantilevered {
+        /// Height of one cantilevered section, metres.
+        section_height_m: f64,
+    },
+    /// Attached lifting scaffold (附着式升降脚手架).
+    AttachedLifting {
+        /// Total lift height, metres.
+        lift_height_m: f64,
+    },
+    /// Suspended gondola (高处作业吊篮).
+    Gondola,
+}
+
+/// A scaffold (脚手架).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scaffold {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Type.
+    pub kind: ScaffoldKind,
+    /// Erection height, metres.
+    pub height_m: f64,
+    /// Elevation of its base, metres.
+    #[serde(default)]
+    pub base_elevation_m: f64,
+    /// Path of its inner row in plan, `[x, z]` metres; closed if first and last are equal.
+    pub path_m: Vec<[f64; 2]>,
+    /// The structure it serves.
+    #[serde(default)]
+    pub structure: Option<String>,
+}
+
+/// A building under construction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Structure {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Footprint in plan, `[x, z]` metres.
+    pub footprint_m: Vec<[f64; 2]>,
+    /// Storeys when finished.
+    pub floors_total: u32,
+    /// Storeys whose structure is cast.
+    pub floors_built: u32,
+    /// Storey height, metres.
+    pub floor_height_m: f64,
+    /// Elevation of the ground floor, metres.
+    #[serde(default)]
+    pub base_elevation_m: f64,
+}
+
+/// Distribution level in the three-level system (三级配电).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BoxLevel {
+    /// Main distribution box (总配电箱).
+    Main,
+    /// Sub-distribution box (分配电箱).
+    Sub,
+    /// Switch box (开关箱), one per machine.
+    Switch,
+}
+
+/// A temporary-electricity distribution box.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionBox {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Position, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Level in the distribution tree.
+    pub level: BoxLevel,
+    /// The box that feeds it (none for the main box).
+    #[serde(default)]
+    pub feeds_from: Option<String>,
+    /// Rated residual operating current of its RCD, mA.
+    pub rcd_rated_ma: f64,
+    /// Rated break time of its RCD, seconds.
+    pub rcd_trip_time_s: f64,
+    /// The object (crane, hoist) a switch box serves.
+    #[serde(default)]
+    pub serves: Option<String>,
+    /// Installed in a damp or corrosive place.
+    #[serde(default)]
+    pub damp: bool,
+}
+
+/// A gate in the hoarding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Centre of the opening, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Clear width, metres.
+    pub width_m: f64,
+    /// Orientation: the gate's local x runs along the hoarding.
+    #[serde(default)]
+    pub yaw_deg: f64,
+}
+
+/// Kinds of site facility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum FacilityKind {
+    /// Site office (项目部办公室).
+    SiteOffice,
+    /// Workers' dormitory (宿舍).
+    Dormitory,
+    /// Canteen.
+    Canteen,
+    /// Wheel-wash station at a gate (洗车台).
+    WheelWash,
+    /// Material yard (材料堆场).
+    MaterialYard,
+    /// Dust and noise monitor mast (扬尘噪声监测站).
+    DustMonitorMast,
+    /// Transformer.
+    Transformer,
+    /// Toilet block.
+    Toilet,
+}
+
+/// A site facility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What it is.
+    pub kind: FacilityKind,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Centre of its footprint, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Footprint size along its local x and z, metres.
+    pub size_m: [f64; 2],
+    /// Height, metres.
+    #[serde(default)]
+    pub height_m: Option<f64>,
+    /// Orientation.
+    #[serde(default)]
+    pub yaw_deg: f64,
+}
+
+/// A walkway (safety passage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Walkway {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Centre line in plan, `[x, z]` metres.
+    pub points_m: Vec<[f64; 2]>,
+    /// Width, metres.
+    pub width_m: f64,
+}
+
+/// What a sensor measures. Units are checked against [`SensorKind::units`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SensorKind {
+    /// Tower crane load, % of the rated load at the current radius.
+    CraneLoad,
+    /// Tower crane load moment, % of rated.
+    CraneMoment,
+    /// Wind speed (anemometer), m/s.
+    WindSpeed,
+    /// Wind direction, degrees from north.
+    WindDirection,
+    /// Crane slew angle, degrees.
+    SlewAngle,
+    /// Trolley radius, metres.
+    TrolleyRadius,
+    /// Hook height, metres.
+    HookHeight,
+    /// Crane tilt, degrees.
+    CraneTilt,
+    /// Distance to the nearest part of a neighbouring crane, metres.
+    CraneClearance,
+    /// Hoist cage load, % of rated.
+    HoistLoad,
+    /// Hoist door interlock, 1 = closed and locked.
+    HoistDoor,
+    /// Hoist limit switches, 1 = a limit is tripped.
+    HoistLimit,
+    /// Pit wall horizontal displacement (cumulative), mm.
+    PitHorizontalDisplacement,
+    /// Pit wall or ground vertical displacement (cumulative), mm.
+    PitVerticalDisplacement,
+    /// Deep horizontal displacement (inclinometer), mm.
+    PitDeepDisplacement,
+    /// Strut axial force, % of design or kN.
+    StrutForce,
+    /// Groundwater level change, mm (or level in m).
+    GroundwaterLevel,
+    /// Formwork support settlement, mm.
+    FormworkSettlement,
+    /// Formwork post tilt, degrees.
+    FormworkTilt,
+    /// Formwork post axial force, kN.
+    PostAxialForce,
+    /// Formwork support horizontal displacement, mm.
+    FormworkHorizontalDisplacement,
+    /// PM2.5, µg/m³.
+    Pm25,
+    /// PM10, µg/m³.
+    Pm10,
+    /// Total suspended particulates, µg/m³.
+    Tsp,
+    /// A-weighted sound level, dB(A).
+    Noise,
+    /// Residual (leakage) current, mA.
+    LeakageCurrent,
+    /// RCD trip time from the last test, seconds.
+    RcdTripTime,
+    /// Cabinet temperature, °C.
+    CabinetTemperature,
+}
+
+impl SensorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [SensorKind; 28] = [
+        SensorKind::CraneLoad,
+        SensorKind::CraneMoment,
+        SensorKind::WindSpeed,
+        SensorKind::WindDirection,
+        SensorKind::SlewAngle,
+        SensorKind::TrolleyRadius,
+        SensorKind::HookHeight,
+        SensorKind::CraneTilt,
+        SensorKind::CraneClearance,
+        SensorKind::HoistLoad,
+        SensorKind::HoistDoor,
+        SensorKind::HoistLimit,
+        SensorKind::PitHorizontalDisplacement,
+        SensorKind::PitVerticalDisplacement,
+        SensorKind::PitDeepDisplacement,
+        SensorKind::StrutForce,
+        SensorKind::GroundwaterLevel,
+        SensorKind::FormworkSettlement,
+        SensorKind::FormworkTilt,
+        SensorKind::PostAxialForce,
+        SensorKind::FormworkHorizontalDisplacement,
+        SensorKind::Pm25,
+        SensorKind::Pm10,
+        SensorKind::Tsp,
+        SensorKind::Noise,
+        SensorKind::LeakageCurrent,
+        SensorKind::RcdTripTime,
+        SensorKind::CabinetTemperature,
+    ];
+
+    /// Units a scene may give for this kind; the first is the canonical one.
+    pub fn units(self) -> &'static [&'static str] {
+        use SensorKind::*;
+        match self {
+            CraneLoad | CraneMoment | HoistLoad => &["%"],
+            WindSpeed => &["m/s"],
+            WindDirection | SlewAngle | CraneTilt | FormworkTilt => &["deg"],
+            TrolleyRadius | HookHeight | CraneClearance => &["m"],
+            HoistDoor | HoistLimit => &["state"],
+            PitHorizontalDisplacement
+            | PitVerticalDisplacement
+            | PitDeepDisplacement
+            | FormworkSettlement
+            | FormworkHorizontalDisplacement => &["mm"],
+            StrutForce => &["%", "kN"],
+            GroundwaterLevel => &["mm", "m"],
+            PostAxialForce => &["kN"],
+            Pm25 | Pm10 | Tsp => &["ug/m3", "µg/m³", "mg/m3"],
+            Noise => &["dB(A)"],
+            LeakageCurrent => &["mA"],
+            RcdTripTime => &["s"],
+            CabinetTemperature => &["degC", "°C"],
+        }
+    }
+
+    /// The object kinds this sensor may be anchored to (empty = any).
+    pub fn anchors(self) -> &'static [ObjectKind] {
+        use ObjectKind as O;
+        use SensorKind::*;
+        match self {
+            CraneLoad | CraneMoment | SlewAngle | TrolleyRadius | HookHeight | CraneTilt | CraneClearance => {
+                &[O::TowerCrane]
+            }
+            HoistLoad | HoistDoor | HoistLimit => &[O::Hoist],
+            PitHorizontalDisplacement
+            | PitVerticalDisplacement
+            | PitDeepDisplacement
+            | StrutForce
+            | GroundwaterLevel => &[O::FoundationPit],
+            FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => &[O::FormworkZone],
+            LeakageCurrent | RcdTripTime | CabinetTemperature => &[O::DistributionBox],
+            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => &[],
+        }
+    }
+}
+
+/// The kinds of semantic object in a scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ObjectKind {
+    /// Tower crane.
+    TowerCrane,
+    /// Construction hoist.
+    Hoist,
+    /// Foundation pit.
+    FoundationPit,
+    /// High-formwork zone.
+    FormworkZone,
+    /// Scaffold.
+    Scaffold,
+    /// Building under construction.
+    Structure,
+    /// Distribution box.
+    DistributionBox,
+    /// Gate.
+    Gate,
+    /// Facility of some kind.
+    Facility(FacilityKind),
+    /// Walkway.
+    Walkway,
+}
+
+/// Where a sensor is mounted: an object, and optionally a node of that object's model (so that it
+/// moves with, say, the crane trolley).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// The object id.
+    pub object: String,
+    /// A node name in the object's model.
+    #[serde(default)]
+    pub node: Option<String>,
+}
+
+/// A sensor or monitoring point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensor {
+    /// Unique sensor id (the point code on the monitoring plan, e.g. ZQS1).
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it measures.
+    pub kind: SensorKind,
+    /// Unit of its readings; one of [`SensorKind::units`].
+    pub unit: String,
+    /// What it is mounted on.
+    pub anchor: Anchor,
+    /// Position at rest, site frame, metres.
+    pub position_m: [f64; 3],
+    /// Device id as sent in telemetry (HJ 212 MN, black-box id), if it differs from `id`.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    /// Expected interval between readings, seconds.
+    #[serde(default)]
+    pub interval_s: Option<f64>,
+    /// Measuring range `[min, max]` in `unit`.
+    #[serde(default)]
+    pub range: Option<[f64; 2]>,
+}

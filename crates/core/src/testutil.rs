@@ -1,0 +1,35 @@
+//! Helpers shared by the core's unit tests: where the shared corpora and the repository live.
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/corpora` beside the repository (or `$SITETWIN_SHARED/corpora`). Panics with a clear
+/// message when missing: the corpus tests must not pass by skipping.
+pub fn corpora() -> PathBuf {
+    let shared = std::env::var_os("SITETWIN_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
+    let dir = shared.join("corpora");
+    assert!(dir.is_dir(), "test corpora not found at {} (set SITETWIN_SHARED to the shared folder)", dir.display());
+    dir
+}
+
+/// Every file under `dir` whose name ends with one of `exts`, sorted.
+pub fn files_with(dir: &std::path::Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if exts.iter().any(|x| p.to_string_lossy().ends_with(x)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,3 @@
+//! sitetwin: the Bevy app and CLI.
+pub use bevy;
+pub use bevy_egui;

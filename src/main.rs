@@ -1,0 +1,2 @@
+//! sitetwin binary: parse the command line and hand off to the library.
+fn main() {}
