@@ -1,2 +1,5 @@
 //! sitetwin binary: parse the command line and hand off to the library.
-fn main() {}
+
+fn main() -> std::process::ExitCode {
+    sitetwin::cli::run()
+}

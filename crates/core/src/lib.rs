@@ -9,6 +9,7 @@
 //! - [`rondoc`]: RON parsing that keeps positions
 
 pub mod geom;
+pub mod i18n;
 pub mod model;
 pub mod modelgen;
 pub mod rondoc;

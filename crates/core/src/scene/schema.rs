@@ -669,6 +669,27 @@ impl SensorKind {
         }
     }
 
+    /// The monitoring group it belongs to (for colours, legends and filters).
+    pub fn group(self) -> SensorGroup {
+        use SensorKind::*;
+        match self {
+            CraneLoad | CraneMoment | SlewAngle | TrolleyRadius | HookHeight | CraneTilt | CraneClearance => {
+                SensorGroup::Crane
+            }
+            HoistLoad | HoistDoor | HoistLimit => SensorGroup::Hoist,
+            PitHorizontalDisplacement
+            | PitVerticalDisplacement
+            | PitDeepDisplacement
+            | StrutForce
+            | GroundwaterLevel => SensorGroup::Pit,
+            FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => {
+                SensorGroup::Formwork
+            }
+            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => SensorGroup::Environment,
+            LeakageCurrent | RcdTripTime | CabinetTemperature => SensorGroup::Electricity,
+        }
+    }
+
     /// The object kinds this sensor may be anchored to (empty = any).
     pub fn anchors(self) -> &'static [ObjectKind] {
         use ObjectKind as O;
@@ -688,6 +709,35 @@ impl SensorKind {
             WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => &[],
         }
     }
+}
+
+/// Monitoring groups, matching the smart-supervision subsystems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SensorGroup {
+    /// Tower crane black box.
+    Crane,
+    /// Construction hoist black box.
+    Hoist,
+    /// Foundation pit monitoring.
+    Pit,
+    /// High-formwork monitoring.
+    Formwork,
+    /// Dust, noise and weather.
+    Environment,
+    /// Temporary electricity.
+    Electricity,
+}
+
+impl SensorGroup {
+    /// Every group, in legend order.
+    pub const ALL: [SensorGroup; 6] = [
+        SensorGroup::Crane,
+        SensorGroup::Hoist,
+        SensorGroup::Pit,
+        SensorGroup::Formwork,
+        SensorGroup::Environment,
+        SensorGroup::Electricity,
+    ];
 }
 
 /// The kinds of semantic object in a scene.

@@ -1,0 +1,274 @@
+//! zh-CN and English labels for everything the twin shows: object and sensor kinds, parameters,
+//! vocabulary terms and UI strings. Chinese is the default; users switch to English in the UI or
+//! with `--lang en`.
+
+use crate::scene::{FacilityKind, ObjectKind, SensorKind};
+
+/// Display language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// Simplified Chinese (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `zh`, `zh-CN`, `en`, `en-US` and the like.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let l = s.to_ascii_lowercase();
+        if l.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if l.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+/// (key, 中文, English).
+const TABLE: &[(&str, &str, &str)] = &[
+    // UI
+    ("app.title", "sitetwin 工地安全数字孪生", "sitetwin construction-site safety twin"),
+    ("ui.objects", "场地对象", "Site objects"),
+    ("ui.search", "搜索名称或编号…", "Search name or id…"),
+    ("ui.no_match", "没有匹配的对象", "No matching objects"),
+    ("ui.fit_site", "全场", "Fit site"),
+    ("ui.views", "视角", "Views"),
+    ("ui.view.overview", "总览", "Overview"),
+    ("ui.view.top", "俯视", "Top"),
+    ("ui.legend", "图例", "Legend"),
+    ("ui.sensors", "传感器", "Sensors"),
+    ("ui.params", "参数", "Parameters"),
+    ("ui.kind", "类型", "Kind"),
+    ("ui.id", "编号", "ID"),
+    ("ui.unit", "单位", "Unit"),
+    ("ui.mounted_on", "安装于", "Mounted on"),
+    ("ui.interval", "上报间隔", "Report interval"),
+    ("ui.range", "量程", "Range"),
+    ("ui.position", "位置", "Position"),
+    ("ui.device", "设备编号", "Device ID"),
+    ("ui.close", "关闭", "Close"),
+    ("ui.select_hint", "点击模型或列表中的对象查看详情", "Click an object in the twin or the list for details"),
+    ("ui.address", "地址", "Address"),
+    ("ui.contractor", "施工单位", "Contractor"),
+    ("ui.supervisor", "监理单位", "Supervisor"),
+    ("ui.labels", "标签", "Labels"),
+    ("ui.swing_circles", "回转半径", "Swing circles"),
+    (
+        "ui.help",
+        "左键拖动旋转 · 右键拖动平移 · 滚轮缩放 · F 全场",
+        "Left-drag orbit · right-drag pan · wheel zoom · F fit",
+    ),
+    ("ui.model_missing", "模型未加载", "model not loaded"),
+    ("ui.loading", "正在加载模型…", "Loading models…"),
+    ("ui.count", "个", ""),
+    ("ui.unconfirmed", "未确认", "unconfirmed"),
+    // Sensor groups
+    ("group.Crane", "塔吊监控", "Tower crane"),
+    ("group.Hoist", "升降机监控", "Hoist"),
+    ("group.Pit", "基坑监测", "Foundation pit"),
+    ("group.Formwork", "高支模监测", "High formwork"),
+    ("group.Environment", "扬尘噪声气象", "Dust, noise, weather"),
+    ("group.Electricity", "临时用电", "Temporary electricity"),
+    // Object kinds
+    ("kind.TowerCrane", "塔式起重机", "Tower crane"),
+    ("kind.Hoist", "施工升降机", "Construction hoist"),
+    ("kind.FoundationPit", "基坑", "Foundation pit"),
+    ("kind.FormworkZone", "高支模", "High formwork"),
+    ("kind.Scaffold", "脚手架", "Scaffold"),
+    ("kind.Structure", "在建建筑", "Building under construction"),
+    ("kind.DistributionBox", "配电箱", "Distribution box"),
+    ("kind.Gate", "大门", "Gate"),
+    ("kind.Walkway", "安全通道", "Walkway"),
+    ("kind.SiteOffice", "项目部办公室", "Site office"),
+    ("kind.Dormitory", "宿舍", "Dormitory"),
+    ("kind.Canteen", "食堂", "Canteen"),
+    ("kind.WheelWash", "洗车台", "Wheel wash"),
+    ("kind.MaterialYard", "材料堆场", "Material yard"),
+    ("kind.DustMonitorMast", "扬尘噪声监测站", "Dust & noise monitor"),
+    ("kind.Transformer", "变压器", "Transformer"),
+    ("kind.Toilet", "厕所", "Toilet"),
+    // Sensor kinds
+    ("sensor.CraneLoad", "起重量", "Load"),
+    ("sensor.CraneMoment", "力矩", "Load moment"),
+    ("sensor.WindSpeed", "风速", "Wind speed"),
+    ("sensor.WindDirection", "风向", "Wind direction"),
+    ("sensor.SlewAngle", "回转角度", "Slew angle"),
+    ("sensor.TrolleyRadius", "幅度", "Trolley radius"),
+    ("sensor.HookHeight", "吊钩高度", "Hook height"),
+    ("sensor.CraneTilt", "塔身倾角", "Tower tilt"),
+    ("sensor.CraneClearance", "防碰撞距离", "Anti-collision clearance"),
+    ("sensor.HoistLoad", "升降机载重", "Cage load"),
+    ("sensor.HoistDoor", "门联锁", "Door interlock"),
+    ("sensor.HoistLimit", "限位开关", "Limit switches"),
+    ("sensor.PitHorizontalDisplacement", "水平位移", "Horizontal displacement"),
+    ("sensor.PitVerticalDisplacement", "竖向位移", "Vertical displacement"),
+    ("sensor.PitDeepDisplacement", "深层水平位移", "Deep horizontal displacement"),
+    ("sensor.StrutForce", "支撑轴力", "Strut force"),
+    ("sensor.GroundwaterLevel", "地下水位", "Groundwater level"),
+    ("sensor.FormworkSettlement", "模板沉降", "Formwork settlement"),
+    ("sensor.FormworkTilt", "立杆倾角", "Post tilt"),
+    ("sensor.PostAxialForce", "立杆轴力", "Post axial force"),
+    ("sensor.FormworkHorizontalDisplacement", "支架水平位移", "Support horizontal displacement"),
+    ("sensor.Pm25", "PM2.5", "PM2.5"),
+    ("sensor.Pm10", "PM10", "PM10"),
+    ("sensor.Tsp", "总悬浮颗粒物", "TSP"),
+    ("sensor.Noise", "噪声", "Noise"),
+    ("sensor.LeakageCurrent", "剩余电流", "Residual current"),
+    ("sensor.RcdTripTime", "漏保动作时间", "RCD trip time"),
+    ("sensor.CabinetTemperature", "箱体温度", "Cabinet temperature"),
+    // Parameters
+    ("param.mast_height", "塔身高度", "Mast height"),
+    ("param.jib_length", "起重臂长度", "Jib length"),
+    ("param.counter_jib_length", "平衡臂长度", "Counter-jib length"),
+    ("param.max_load", "最大起重量", "Maximum load"),
+    ("param.rated_moment", "额定起重力矩", "Rated load moment"),
+    ("param.tip_load", "臂端起重量", "Tip load"),
+    ("param.type_code", "型号", "Type"),
+    ("param.device_id", "设备编号", "Device ID"),
+    ("param.rated_load", "额定载重量", "Rated load"),
+    ("param.cages", "吊笼数", "Cages"),
+    ("param.depth", "开挖深度", "Excavation depth"),
+    ("param.area", "面积", "Area"),
+    ("param.perimeter", "周长", "Perimeter"),
+    ("param.support", "支护形式", "Retaining system"),
+    ("param.safety_grade", "安全等级", "Safety grade"),
+    ("param.struts", "内支撑数", "Struts"),
+    ("param.pile_diameter", "桩径", "Pile diameter"),
+    ("param.pile_spacing", "桩间距", "Pile spacing"),
+    ("param.support_height", "搭设高度", "Support height"),
+    ("param.max_span", "最大跨度", "Largest span"),
+    ("param.area_load", "施工总荷载", "Total area load"),
+    ("param.line_load", "集中线荷载", "Line load"),
+    ("param.base_elevation", "底标高", "Base elevation"),
+    ("param.system", "支架体系", "Support system"),
+    ("param.scaffold_kind", "脚手架类型", "Scaffold type"),
+    ("param.height", "高度", "Height"),
+    ("param.length", "长度", "Length"),
+    ("param.floors_total", "总层数", "Storeys planned"),
+    ("param.floors_built", "已施工层数", "Storeys cast"),
+    ("param.floor_height", "层高", "Storey height"),
+    ("param.box_level", "配电级别", "Distribution level"),
+    ("param.rcd_rated", "漏保额定动作电流", "RCD rated residual current"),
+    ("param.rcd_trip_time", "漏保额定动作时间", "RCD rated break time"),
+    ("param.feeds_from", "上级配电箱", "Fed from"),
+    ("param.serves", "所供设备", "Serves"),
+    ("param.width", "宽度", "Width"),
+    // Terms
+    ("support.RetainingPiles", "排桩", "Bored piles"),
+    ("support.DiaphragmWall", "地下连续墙", "Diaphragm wall"),
+    ("support.SoilNailWall", "土钉墙", "Soil-nailed wall"),
+    ("support.Slope", "放坡", "Open cut slope"),
+    ("support.SheetPiles", "钢板桩", "Sheet piles"),
+    ("support.CementSoilWall", "水泥土墙", "Cement-soil wall"),
+    ("system.FastenerTube", "扣件式钢管", "Tube and coupler"),
+    ("system.DiscLock", "盘扣式", "Disc-lock"),
+    ("system.BowlBuckle", "碗扣式", "Bowl-buckle"),
+    ("system.Portal", "门式", "Portal frame"),
+    ("scaffold.GroundFastener", "落地式扣件钢管", "Ground-based tube and coupler"),
+    ("scaffold.GroundDiscLock", "落地式盘扣", "Ground-based disc-lock"),
+    ("scaffold.Cantilevered", "悬挑式", "Cantilevered"),
+    ("scaffold.AttachedLifting", "附着式升降", "Attached lifting"),
+    ("scaffold.Gondola", "高处作业吊篮", "Gondola"),
+    ("box.Main", "总配电箱", "Main box"),
+    ("box.Sub", "分配电箱", "Sub-distribution box"),
+    ("box.Switch", "开关箱", "Switch box"),
+];
+
+/// The label for `key` in `lang`; the key itself when it is unknown (so gaps show, not vanish).
+pub fn tr(lang: Lang, key: &str) -> &str {
+    match TABLE.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => key,
+    }
+}
+
+/// True when `key` has labels.
+pub fn has(key: &str) -> bool {
+    TABLE.iter().any(|(k, _, _)| *k == key)
+}
+
+/// The i18n key of an object kind.
+pub fn object_kind_key(kind: ObjectKind) -> String {
+    match kind {
+        ObjectKind::Facility(f) => format!("kind.{}", facility_name(f)),
+        other => format!("kind.{other:?}"),
+    }
+}
+
+fn facility_name(f: FacilityKind) -> &'static str {
+    match f {
+        FacilityKind::SiteOffice => "SiteOffice",
+        FacilityKind::Dormitory => "Dormitory",
+        FacilityKind::Canteen => "Canteen",
+        FacilityKind::WheelWash => "WheelWash",
+        FacilityKind::MaterialYard => "MaterialYard",
+        FacilityKind::DustMonitorMast => "DustMonitorMast",
+        FacilityKind::Transformer => "Transformer",
+        FacilityKind::Toilet => "Toilet",
+    }
+}
+
+/// An object kind's label.
+pub fn object_kind(lang: Lang, kind: ObjectKind) -> &'static str {
+    let key = object_kind_key(kind);
+    // Labels live in a static table, so the found entry outlives `key`.
+    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en }).unwrap_or("?")
+}
+
+/// A sensor kind's label.
+pub fn sensor_kind(lang: Lang, kind: SensorKind) -> &'static str {
+    let key = format!("sensor.{kind:?}");
+    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en }).unwrap_or("?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::{self, ModelChecks, ParamValue};
+
+    #[test]
+    fn every_kind_and_parameter_of_the_demo_has_both_labels() {
+        for k in SensorKind::ALL {
+            assert!(has(&format!("sensor.{k:?}")), "{k:?}");
+        }
+        let d = scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap();
+        for o in d.scene.objects() {
+            assert!(has(&object_kind_key(o.kind)), "{:?}", o.kind);
+            for p in d.scene.params(o.id) {
+                assert!(has(p.key), "{}", p.key);
+                if let ParamValue::Term(t) = &p.value {
+                    assert!(has(t), "{t}");
+                }
+            }
+        }
+        assert_eq!(tr(Lang::En, "kind.TowerCrane"), "Tower crane");
+        assert_eq!(object_kind(Lang::Zh, ObjectKind::TowerCrane), "塔式起重机");
+        assert_eq!(tr(Lang::Zh, "no.such.key"), "no.such.key");
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
+    fn every_sensor_group_has_labels() {
+        for g in crate::scene::SensorGroup::ALL {
+            assert!(has(&format!("group.{g:?}")), "{g:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut keys: Vec<&str> = TABLE.iter().map(|(k, _, _)| *k).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len());
+    }
+}

@@ -1,0 +1,324 @@
+//! The command line: `view` (the default) opens the twin, `snapshot` renders it offscreen to a
+//! PNG, `validate` checks a scene or a single glTF model and reports every problem.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::prelude::*;
+use bevy::window::{ExitCondition, WindowResolution};
+use bevy::winit::WinitPlugin;
+use clap::{Parser, Subcommand};
+use sitetwin_core::i18n::Lang;
+use sitetwin_core::model;
+use sitetwin_core::scene::{self, LoadedScene, ModelChecks};
+
+use crate::site::Site;
+use crate::snapshot::{SnapshotOutcome, SnapshotPlugin, SnapshotRequest};
+use crate::ui::UiConfig;
+use crate::view::Selection;
+use crate::view::models::ModelRoot;
+use crate::{SimulationPlugins, ViewPlugins};
+
+/// The demo site, as checked out with the source. `sitetwin` with no scene opens it.
+pub const DEMO_SCENE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/demo.ron");
+
+/// sitetwin: a 3D digital twin for construction-site safety supervision.
+#[derive(Parser, Debug)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    view: ViewArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ViewArgs {
+    /// Scene file to open (default: the Nantong demo site).
+    scene: Option<PathBuf>,
+    /// Interface language: zh (default) or en.
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Open the twin in a window (the default command).
+    View(ViewArgs),
+    /// Check a scene file (every problem, with line and column) or a single .gltf/.glb model
+    /// (what the twin would import from it, or exactly why it cannot).
+    Validate {
+        /// A `.ron` scene or a `.gltf`/`.glb` model.
+        path: PathBuf,
+        /// Print the model report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render the twin offscreen (no window needed) and write a PNG.
+    Snapshot {
+        /// Scene file.
+        scene: PathBuf,
+        /// View: overview, top, or an object id such as TC1 or PIT1.
+        #[arg(long, default_value = "overview")]
+        view: String,
+        /// Output PNG.
+        #[arg(long, default_value = "snapshot.png")]
+        out: PathBuf,
+        /// Image size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+        size: UVec2,
+        /// Include the panels (object tree, legend) as a user sees them.
+        #[arg(long)]
+        ui: bool,
+        /// Interface language for `--ui`: zh or en.
+        #[arg(long, default_value = "zh", value_parser = parse_lang)]
+        lang: Lang,
+        /// Select an object or sensor id first (its info panel shows with `--ui`).
+        #[arg(long)]
+        select: Option<String>,
+    },
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language `{s}`; use zh or en"))
+}
+
+fn parse_size(s: &str) -> Result<UVec2, String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("`{s}` is not WIDTHxHEIGHT"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("bad width in `{s}`"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("bad height in `{s}`"))?;
+    if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
+        return Err(format!("size {w}x{h} is outside 16..8192 pixels"));
+    }
+    Ok(UVec2::new(w, h))
+}
+
+/// Parses the command line and runs it; errors print with their causes.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => view(&cli.view),
+        Some(Command::View(v)) => view(&v),
+        Some(Command::Validate { path, json }) => validate(&path, json),
+        Some(Command::Snapshot { scene, view, out, size, ui, lang, select }) => snapshot(
+            &scene,
+            SnapshotRequest { out, size, view, max_captures: 300 },
+            UiConfig { lang, panels: ui },
+            select.as_deref(),
+        ),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Loads a scene the way the twin does (every model through the guard), or explains why not.
+pub fn load_scene(path: &Path) -> anyhow::Result<LoadedScene> {
+    match scene::load(path, ModelChecks::Import) {
+        Ok(s) => {
+            for w in &s.warnings {
+                eprintln!("{w}");
+            }
+            Ok(s)
+        }
+        Err(e) => bail!("{e}"),
+    }
+}
+
+fn view(args: &ViewArgs) -> anyhow::Result<ExitCode> {
+    let path = args.scene.clone().unwrap_or_else(|| PathBuf::from(DEMO_SCENE));
+    let loaded = load_scene(&path)?;
+    let title = format!("sitetwin · {}", loaded.scene.site.name);
+    let mut app = twin_app(loaded, UiConfig { lang: args.lang, panels: true }, None);
+    if let Some(mut w) = app.world_mut().query::<&mut Window>().iter_mut(app.world_mut()).next() {
+        w.title = title;
+    }
+    Ok(exit_code(app.run()))
+}
+
+fn exit_code(exit: AppExit) -> ExitCode {
+    match exit {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// The twin app: in a window, or (with `headless`) rendering to an image with no window at all.
+pub fn twin_app(loaded: LoadedScene, ui: UiConfig, headless: Option<SnapshotRequest>) -> App {
+    let site = Site(loaded);
+    let root = ModelRoot::for_site(&site);
+    let mut app = App::new();
+    app.insert_resource(site).insert_resource(ui).insert_resource(root.clone());
+    let assets = AssetPlugin { file_path: root.0.to_string_lossy().into_owned(), ..default() };
+    match &headless {
+        Some(_) => {
+            app.add_plugins(
+                DefaultPlugins
+                    .set(assets)
+                    .set(WindowPlugin {
+                        primary_window: None,
+                        exit_condition: ExitCondition::DontExit,
+                        close_when_requested: false,
+                        ..default()
+                    })
+                    .disable::<WinitPlugin>(),
+            )
+            .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
+        }
+        None => {
+            app.add_plugins(DefaultPlugins.set(assets).set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "sitetwin".into(),
+                    resolution: WindowResolution::new(1600, 900),
+                    ..default()
+                }),
+                ..default()
+            }));
+        }
+    }
+    app.add_plugins((SimulationPlugins, ViewPlugins));
+    if let Some(req) = headless {
+        app.insert_resource(req).add_plugins(SnapshotPlugin);
+    }
+    app
+}
+
+/// Renders `scene_path` offscreen per `req`.
+pub fn snapshot(
+    scene_path: &Path,
+    req: SnapshotRequest,
+    ui: UiConfig,
+    select: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let loaded = load_scene(scene_path)?;
+    let selection = match select {
+        None => Selection::None,
+        Some(id) if loaded.scene.object(id).is_some() => Selection::Object(id.to_string()),
+        Some(id) if loaded.scene.sensors.iter().any(|s| s.id == id) => Selection::Sensor(id.to_string()),
+        Some(id) => bail!("--select {id}: no object or sensor with that id"),
+    };
+    let known = loaded.scene.object(&req.view).is_some() || matches!(req.view.as_str(), "overview" | "top");
+    if !known {
+        let ids: Vec<&str> = loaded.scene.objects().iter().map(|o| o.id).collect();
+        bail!("unknown view `{}`: use overview, top or an object id ({})", req.view, ids.join(", "));
+    }
+    let outcome = SnapshotOutcome::default();
+    let mut app = twin_app(loaded, ui, Some(req));
+    app.insert_resource(outcome.clone()).insert_resource(selection);
+    let exit = app.run();
+    match outcome.get() {
+        Some(Ok(path)) => {
+            println!("wrote {}", path.display());
+            Ok(exit_code(exit))
+        }
+        Some(Err(e)) => bail!("snapshot failed: {e}"),
+        None => {
+            bail!("snapshot stopped before a frame was captured (is a Vulkan driver such as Mesa lavapipe installed?)")
+        }
+    }
+}
+
+fn validate(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "gltf" | "glb" => validate_model(path, json),
+        "ron" => match scene::load(path, ModelChecks::Import) {
+            Ok(s) => {
+                for w in &s.warnings {
+                    println!("{w}");
+                }
+                print_scene_summary(&s);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("{e}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        _ => bail!("{}: expected a .ron scene or a .gltf/.glb model", path.display()),
+    }
+}
+
+fn print_scene_summary(s: &LoadedScene) {
+    let sc = &s.scene;
+    let triangles: u64 = s.models.values().map(|m| m.triangles).sum();
+    println!("{}: ok", s.file.display());
+    println!("  site      {} ({} {}), id {}", sc.site.name, sc.site.city, sc.site.district, sc.site.id);
+    println!("  models    {} ({} triangles)", sc.models.len(), triangles);
+    println!(
+        "  objects   {} tower cranes, {} hoists, {} pits, {} formwork zones, {} scaffolds, {} structures",
+        sc.cranes.len(),
+        sc.hoists.len(),
+        sc.pits.len(),
+        sc.formwork.len(),
+        sc.scaffolds.len(),
+        sc.structures.len()
+    );
+    println!(
+        "            {} distribution boxes, {} gates, {} facilities, {} walkways",
+        sc.distribution_boxes.len(),
+        sc.gates.len(),
+        sc.facilities.len(),
+        sc.walkways.len()
+    );
+    println!("  sensors   {}", sc.sensors.len());
+}
+
+fn validate_model(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let m = match model::import_file(path) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let s = &m.summary;
+    if json {
+        println!("{}", serde_json::to_string_pretty(s).context("serialising the report")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}: importable", path.display());
+    println!("  format      {:?}{}", s.format, s.generator.as_ref().map(|g| format!(" (by {g})")).unwrap_or_default());
+    let named: Vec<&str> = s.nodes.iter().filter_map(|n| n.name.as_deref()).collect();
+    let shown = named.iter().take(12).copied().collect::<Vec<_>>().join(", ");
+    let more = if named.len() > 12 { format!(", … {} more", named.len() - 12) } else { String::new() };
+    println!("  nodes       {} ({}{more})", s.nodes.len(), if shown.is_empty() { "unnamed".into() } else { shown });
+    println!("  meshes      {} ({} primitives drawn)", s.meshes, s.primitives);
+    println!("  triangles   {} ({} vertices)", s.triangles, s.vertices);
+    println!("  materials   {} ({})", s.materials.len(), s.materials.join(", "));
+    println!("  images      {}", s.images);
+    for f in &s.external_files {
+        println!("  uses file   {}", f.display());
+    }
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    println!("  extensions  used: {}; required: {}", list(&s.extensions_used), list(&s.extensions_required));
+    if let Some(b) = s.bounds_m {
+        let sz = b.size();
+        println!("  size        {:.2} × {:.2} × {:.2} m (x × y × z)", sz[0], sz[1], sz[2]);
+    }
+    for n in &s.notes {
+        println!("  note        {n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_languages_parse() {
+        assert_eq!(parse_size("1600x900"), Ok(UVec2::new(1600, 900)));
+        assert!(parse_size("1600").is_err());
+        assert!(parse_size("0x10").is_err());
+        assert_eq!(parse_lang("en-US"), Ok(Lang::En));
+        assert!(parse_lang("de").is_err());
+    }
+}
