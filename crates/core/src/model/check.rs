@@ -171,7 +171,7 @@ pub(super) fn buffer_views(root: &json::Root, buffers: &Buffers) -> Result<(), I
         let b = v.buffer.value();
         let buffer_len = root.buffers.get(b).map(|b| b.byte_length.0).unwrap_or(0);
         let start = v.byte_offset.map(|o| o.0).unwrap_or(0);
-        let end = start.checked_add(v.byte_length.0).unwrap_or(u64::MAX);
+        let end = start.saturating_add(v.byte_length.0);
         if end > buffer_len {
             return Err(structure(format!(
                 "bufferView {i} covers bytes {start}..{end} but buffer {b} has {buffer_len}"

@@ -53,7 +53,7 @@ pub(super) fn split(bytes: &[u8]) -> Result<Parts<'_>, ImportCause> {
             .checked_add(len)
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| glb(format!("chunk {index} claims {len} bytes, past the end of the file")))?;
-        if len % 4 != 0 {
+        if !len.is_multiple_of(4) {
             return Err(glb(format!("chunk {index} length {len} is not a multiple of 4")));
         }
         match (index, kind) {

@@ -52,9 +52,9 @@ impl Aabb {
 
     /// Grows the bounds to hold `p`.
     pub fn include(&mut self, p: [f32; 3]) {
-        for k in 0..3 {
-            self.min[k] = self.min[k].min(p[k]);
-            self.max[k] = self.max[k].max(p[k]);
+        for (k, v) in p.iter().enumerate() {
+            self.min[k] = self.min[k].min(*v);
+            self.max[k] = self.max[k].max(*v);
         }
     }
 

@@ -248,10 +248,10 @@ pub fn write_glb(root: &Node, generator: &str) -> Vec<u8> {
         doc["bufferViews"] = json!(w.views);
         doc["buffers"] = json!([{"byteLength": w.bin.len()}]);
     }
-    if w.materials.is_empty() {
-        if let Some(o) = doc.as_object_mut() {
-            o.remove("materials");
-        }
+    if w.materials.is_empty()
+        && let Some(o) = doc.as_object_mut()
+    {
+        o.remove("materials");
     }
     let mut json_bytes = serde_json::to_vec(&doc).unwrap_or_default();
     while !json_bytes.len().is_multiple_of(4) {

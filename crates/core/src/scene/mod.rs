@@ -169,7 +169,7 @@ pub fn load_str(text: &str, file: &Path, dir: &Path, checks: ModelChecks) -> Res
     let mut v = validate::Validator::new(file, dir, &index);
     let models = v.run(&scene, checks);
     issues.extend(v.into_issues());
-    issues.sort_by(|a, b| (a.severity, a.pos).cmp(&(b.severity, b.pos)));
+    issues.sort_by_key(|a| (a.severity, a.pos));
     issues.dedup();
     if issues.iter().any(|i| i.severity == Severity::Error) {
         return Err(SceneErrors { issues });

@@ -423,7 +423,7 @@ impl<'a> Validator<'a> {
                     let q = p.index(0).index(i);
                     self.positive(&q.field("radius_m"), pt.radius_m);
                     self.positive(&q.field("load_t"), pt.load_t);
-                    if jib_length_m.is_finite() && pt.radius_m > jib_length_m + 1e-6 {
+                    if jib_length_m.is_finite() && jib_length_m > 0.0 && pt.radius_m > jib_length_m + 1e-6 {
                         self.error(
                             &q.field("radius_m"),
                             format!("radius {} m is beyond the {} m jib", pt.radius_m, jib_length_m),

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every check sitetwin has, on a fresh Debian machine or a developer's: installs what the
+# tests need (Mesa's lavapipe Vulkan driver for offscreen rendering, Node.js for the Khronos glTF
+# validator), then formatting, clippy, the core-purity check, the generated-model checks and all
+# tests. CI (.ci/run) runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+need=()
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if ((${#need[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+echo "ok: mesa-vulkan-drivers, node $(node --version), npm $(npm --version)"
+
+step "Khronos glTF validator (npm, pinned by tools/gltf-validator/package-lock.json)"
+npm ci --prefix tools/gltf-validator --no-audit --no-fund --loglevel=error
+
+# Rendering without a display: lavapipe needs only a writable runtime dir to stay quiet.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+export SITETWIN_SHARED="${SITETWIN_SHARED:-$(cd .. && pwd)/shared}"
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "the core has no Bevy and no tokio"
+if cargo tree -p sitetwin-core -e normal --prefix none --locked | grep -E '^(bevy|tokio)'; then
+    echo "sitetwin-core depends on bevy or tokio" >&2
+    exit 1
+fi
+echo "ok"
+
+step "generated models are byte-identical to a fresh run, and valid glTF"
+cargo run -q --locked -p sitetwin-core --bin sitetwin-modelgen -- --check
+node tools/gltf-validator/validate.mjs assets/models
+
+step "tests (core unit tests, then the integration binary with headless renders)"
+cargo test --workspace --locked
+
+step "all checks passed"
