@@ -209,9 +209,9 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
                 let inward = inward_normal(&outline, p, q);
                 for k in 0..count {
                     let t = (k as f64 + 0.5) / count as f64;
-                    // Piles stand just behind the excavated face.
+                    // Piles stand proud of the excavated soil between them, as a cut pile wall does.
                     let r64 = pile_diameter_m / 2.0;
-                    let c = [p[0] + (q[0] - p[0]) * t - inward[0] * r64, p[1] + (q[1] - p[1]) * t - inward[1] * r64];
+                    let c = [p[0] + (q[0] - p[0]) * t + inward[0] * r64 * 0.6, p[1] + (q[1] - p[1]) * t + inward[1] * r64 * 0.6];
                     let c3 = at_y(c, bottom - 0.6);
                     support.part(&CONCRETE_DARK).cylinder(c3, r, top - 0.8 - (bottom - 0.6), 8);
                 }
@@ -221,10 +221,12 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
             support.part(&CONCRETE_DARK).walls(&outline, bottom, top - 0.8, false);
         }
     }
-    // Crown beam on top of the wall line.
+    // Crown beam capping the pile heads.
     for i in 0..n {
         let (p, q) = (outline[i], outline[(i + 1) % n]);
-        support.part(&CONCRETE).beam_rect(at_y(p, top - 0.4), at_y(q, top - 0.4), 1.0, 0.8);
+        let o = inward_normal(&outline, p, q);
+        let shift = |x: [f64; 2]| [x[0] + o[0] * 0.3, x[1] + o[1] * 0.3];
+        support.part(&CONCRETE).beam_rect(at_y(shift(p), top - 0.4), at_y(shift(q), top - 0.4), 1.0, 0.8);
     }
     root.children.push(support);
 
