@@ -20,7 +20,7 @@ fn validate_accepts_the_demo_and_summarises_it() {
     assert!(o.status.success(), "{t}");
     assert!(t.contains("scenes/demo.ron: ok"), "{t}");
     assert!(t.contains("2 tower cranes, 1 hoists, 1 pits"), "{t}");
-    assert!(t.contains("sensors   45"), "{t}");
+    assert!(t.contains("sensors   48"), "{t}");
 }
 
 #[test]

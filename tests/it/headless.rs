@@ -29,7 +29,7 @@ fn every_object_and_sensor_of_the_demo_becomes_an_entity() {
     }
     let sensors: Vec<SiteSensor> = world.query::<&SiteSensor>().iter(world).cloned().collect();
     assert_eq!(sensors.len(), loaded.scene.sensors.len());
-    assert_eq!(sensors.len(), 45);
+    assert_eq!(sensors.len(), 48);
     let rad = sensors.iter().find(|s| s.id == "TC1-RAD").unwrap();
     assert_eq!((rad.kind, rad.unit.as_str(), rad.object.as_str()), (SensorKind::TrolleyRadius, "m", "TC1"));
     assert_eq!(rad.node.as_deref(), Some("trolley"));
@@ -74,7 +74,7 @@ fn the_site_announces_what_it_spawned() {
     let mut reader = messages.get_cursor();
     let all: Vec<_> = reader.read(messages).collect();
     assert_eq!(all.len(), 1);
-    assert_eq!((all[0].objects, all[0].sensors), (24, 45));
+    assert_eq!((all[0].objects, all[0].sensors), (24, 48));
     app.update();
     assert_eq!(app.world_mut().query::<&SiteObject>().iter(app.world()).count(), 24, "no double spawn");
 }

@@ -120,6 +120,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("sensor.LeakageCurrent", "剩余电流", "Residual current"),
     ("sensor.RcdTripTime", "漏保动作时间", "RCD trip time"),
     ("sensor.CabinetTemperature", "箱体温度", "Cabinet temperature"),
+    ("sensor.LoadCurrent", "负荷电流", "Load current"),
     // Parameters
     ("param.mast_height", "塔身高度", "Mast height"),
     ("param.jib_length", "起重臂长度", "Jib length"),

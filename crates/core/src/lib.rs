@@ -4,6 +4,8 @@
 //! - [`scene`]: the site scene file (schema, loading, validation with positioned errors)
 //! - [`model`]: the guarded glTF importer every model goes through
 //! - [`modelgen`]: the deterministic generator of the demo site's glTF models
+//! - [`rules`]: the standards' rules: alarms, major-hazard classes, JGJ 59 scoring, stoppage
+//! - [`telemetry`]: readings and their batch formats
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
 //! - [`rondoc`]: RON parsing that keeps positions
@@ -13,7 +15,9 @@ pub mod i18n;
 pub mod model;
 pub mod modelgen;
 pub mod rondoc;
+pub mod rules;
 pub mod scene;
+pub mod telemetry;
 
 #[cfg(test)]
 mod testutil;

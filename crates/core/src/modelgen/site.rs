@@ -211,7 +211,10 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
                     let t = (k as f64 + 0.5) / count as f64;
                     // Piles stand proud of the excavated soil between them, as a cut pile wall does.
                     let r64 = pile_diameter_m / 2.0;
-                    let c = [p[0] + (q[0] - p[0]) * t + inward[0] * r64 * 0.6, p[1] + (q[1] - p[1]) * t + inward[1] * r64 * 0.6];
+                    let c = [
+                        p[0] + (q[0] - p[0]) * t + inward[0] * r64 * 0.6,
+                        p[1] + (q[1] - p[1]) * t + inward[1] * r64 * 0.6,
+                    ];
                     let c3 = at_y(c, bottom - 0.6);
                     support.part(&CONCRETE_DARK).cylinder(c3, r, top - 0.8 - (bottom - 0.6), 8);
                 }

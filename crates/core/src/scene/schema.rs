@@ -609,11 +609,13 @@ pub enum SensorKind {
     RcdTripTime,
     /// Cabinet temperature, °C.
     CabinetTemperature,
+    /// Load current through a distribution box, A (power draw; a stopped site draws none).
+    LoadCurrent,
 }
 
 impl SensorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [SensorKind; 28] = [
+    pub const ALL: [SensorKind; 29] = [
         SensorKind::CraneLoad,
         SensorKind::CraneMoment,
         SensorKind::WindSpeed,
@@ -642,6 +644,7 @@ impl SensorKind {
         SensorKind::LeakageCurrent,
         SensorKind::RcdTripTime,
         SensorKind::CabinetTemperature,
+        SensorKind::LoadCurrent,
     ];
 
     /// Units a scene may give for this kind; the first is the canonical one.
@@ -666,6 +669,7 @@ impl SensorKind {
             LeakageCurrent => &["mA"],
             RcdTripTime => &["s"],
             CabinetTemperature => &["degC", "°C"],
+            LoadCurrent => &["A"],
         }
     }
 
@@ -686,7 +690,7 @@ impl SensorKind {
                 SensorGroup::Formwork
             }
             WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => SensorGroup::Environment,
-            LeakageCurrent | RcdTripTime | CabinetTemperature => SensorGroup::Electricity,
+            LeakageCurrent | RcdTripTime | CabinetTemperature | LoadCurrent => SensorGroup::Electricity,
         }
     }
 
@@ -705,7 +709,7 @@ impl SensorKind {
             | StrutForce
             | GroundwaterLevel => &[O::FoundationPit],
             FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => &[O::FormworkZone],
-            LeakageCurrent | RcdTripTime | CabinetTemperature => &[O::DistributionBox],
+            LeakageCurrent | RcdTripTime | CabinetTemperature | LoadCurrent => &[O::DistributionBox],
             WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => &[],
         }
     }

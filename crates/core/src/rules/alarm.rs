@@ -1,0 +1,421 @@
+//! The alarm lifecycle: raised → acknowledged → dispatched (to a named person) → closed (with a
+//! note), with an audit trail of who did what and when, escalation of alarms nobody acknowledges
+//! in time, and a new alarm when a closed condition returns. A pure state machine: the gateway and
+//! the viewer drive it; an illegal step is refused with the state left as it was.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{Event, Level};
+
+/// Where an alarm is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AlarmStatus {
+    /// Raised, nobody has acknowledged it.
+    Raised,
+    /// Someone has seen it.
+    Acknowledged,
+    /// Sent to a named person to deal with.
+    Dispatched,
+    /// Dealt with, with a note.
+    Closed,
+}
+
+/// What happened to an alarm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum AuditAction {
+    /// The rule fired.
+    Raised {
+        /// Level.
+        level: Level,
+    },
+    /// The level changed while open.
+    LevelChanged {
+        /// Old level.
+        from: Level,
+        /// New level.
+        to: Level,
+    },
+    /// The measured condition went back to normal.
+    ConditionCleared,
+    /// Acknowledged.
+    Acknowledged,
+    /// Dispatched to someone.
+    Dispatched {
+        /// The person responsible.
+        to: String,
+    },
+    /// Not acknowledged in time: escalated (1 = first escalation).
+    Escalated {
+        /// Escalation step.
+        step: u32,
+    },
+    /// Closed.
+    Closed,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (`system` for the rules and escalation).
+    pub who: String,
+    /// What.
+    pub action: AuditAction,
+    /// A note, where one was given.
+    pub note: Option<String>,
+}
+
+/// One alarm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarm {
+    /// Unique in its book.
+    pub id: u64,
+    /// Sensor id.
+    pub sensor: String,
+    /// Rule id that raised it.
+    pub rule: String,
+    /// Current level.
+    pub level: Level,
+    /// Highest level reached.
+    pub peak: Level,
+    /// When it was raised.
+    pub raised_at: DateTime<Utc>,
+    /// Where it is in its life.
+    pub status: AlarmStatus,
+    /// Who it is dispatched to.
+    pub assignee: Option<String>,
+    /// The condition is still measured.
+    pub condition_active: bool,
+    /// Escalations so far.
+    pub escalations: u32,
+    /// Everything that happened, in order.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// Why a lifecycle step was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AlarmError {
+    /// No such alarm.
+    #[error("no alarm #{0}")]
+    NotFound(u64),
+    /// The step is not allowed from the alarm's status.
+    #[error("alarm #{id} is {status:?}: it cannot be {action}")]
+    Illegal {
+        /// Alarm id.
+        id: u64,
+        /// Its status (unchanged).
+        status: AlarmStatus,
+        /// The refused step.
+        action: &'static str,
+    },
+    /// Closing while the sensor still measures the condition.
+    #[error("alarm #{0}: the condition is still measured; it can be closed once it has cleared")]
+    StillActive(u64),
+    /// A person's name is needed.
+    #[error("a person's name is required")]
+    NoName,
+    /// Closing needs a note.
+    #[error("closing an alarm requires a note saying what was done")]
+    NoNote,
+    /// Steps must not go back in time.
+    #[error("alarm #{id}: {at} is before its last entry ({last})")]
+    TimeGoesBack {
+        /// Alarm id.
+        id: u64,
+        /// The refused time.
+        at: DateTime<Utc>,
+        /// Its last audit time.
+        last: DateTime<Utc>,
+    },
+}
+
+/// All alarms of a site.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlarmBook {
+    alarms: Vec<Alarm>,
+    next_id: u64,
+    #[serde(skip)]
+    acknowledge_within: Duration,
+}
+
+impl AlarmBook {
+    /// An empty book; alarms not acknowledged within `acknowledge_within` escalate.
+    pub fn new(acknowledge_within: Duration) -> Self {
+        Self { alarms: Vec::new(), next_id: 1, acknowledge_within }
+    }
+
+    /// Every alarm, oldest first.
+    pub fn all(&self) -> &[Alarm] {
+        &self.alarms
+    }
+
+    /// Alarms not closed.
+    pub fn open(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.iter().filter(|a| a.status != AlarmStatus::Closed)
+    }
+
+    /// One alarm.
+    pub fn get(&self, id: u64) -> Option<&Alarm> {
+        self.alarms.iter().find(|a| a.id == id)
+    }
+
+    fn open_for(&mut self, sensor: &str) -> Option<&mut Alarm> {
+        self.alarms.iter_mut().rev().find(|a| a.sensor == sensor && a.status != AlarmStatus::Closed)
+    }
+
+    fn raise(
+        &mut self,
+        sensor: &str,
+        rule: &str,
+        level: Level,
+        at: DateTime<Utc>,
+        active: bool,
+        note: Option<String>,
+    ) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.alarms.push(Alarm {
+            id,
+            sensor: sensor.to_string(),
+            rule: rule.to_string(),
+            level,
+            peak: level,
+            raised_at: at,
+            status: AlarmStatus::Raised,
+            assignee: None,
+            condition_active: active,
+            escalations: 0,
+            audit: vec![AuditEntry { at, who: "system".into(), action: AuditAction::Raised { level }, note }],
+        });
+        id
+    }
+
+    /// Feeds a rule-engine event; returns the ids of alarms raised or changed.
+    pub fn on_event(&mut self, ev: &Event) -> Vec<u64> {
+        match ev {
+            Event::Raised { sensor, rule, level, time, message } => match self.open_for(sensor) {
+                // The condition came back before anyone closed the alarm: same alarm.
+                Some(a) => {
+                    let from = a.level;
+                    a.level = *level;
+                    a.peak = a.peak.max(*level);
+                    a.rule = rule.clone();
+                    a.condition_active = true;
+                    a.audit.push(AuditEntry {
+                        at: *time,
+                        who: "system".into(),
+                        action: AuditAction::LevelChanged { from, to: *level },
+                        note: Some(message.clone()),
+                    });
+                    vec![a.id]
+                }
+                None => vec![self.raise(sensor, rule, *level, *time, true, Some(message.clone()))],
+            },
+            Event::LevelChanged { sensor, rule, from, to, time } => match self.open_for(sensor) {
+                Some(a) => {
+                    a.level = *to;
+                    a.peak = a.peak.max(*to);
+                    a.rule = rule.clone();
+                    a.audit.push(AuditEntry {
+                        at: *time,
+                        who: "system".into(),
+                        action: AuditAction::LevelChanged { from: *from, to: *to },
+                        note: None,
+                    });
+                    vec![a.id]
+                }
+                None => vec![self.raise(sensor, rule, *to, *time, true, None)],
+            },
+            Event::Cleared { sensor, time, .. } => match self.open_for(sensor) {
+                Some(a) => {
+                    a.condition_active = false;
+                    a.level = Level::Normal;
+                    a.audit.push(AuditEntry {
+                        at: *time,
+                        who: "system".into(),
+                        action: AuditAction::ConditionCleared,
+                        note: None,
+                    });
+                    vec![a.id]
+                }
+                None => Vec::new(),
+            },
+            Event::HourlyMean { sensor, hour, mean, level, rule, .. } if *level > Level::Normal => {
+                let note = format!("hourly mean {mean:.1}");
+                vec![self.raise(sensor, rule, *level, *hour + Duration::hours(1), false, Some(note))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn step(&mut self, id: u64, at: DateTime<Utc>) -> Result<&mut Alarm, AlarmError> {
+        let a = self.alarms.iter_mut().find(|a| a.id == id).ok_or(AlarmError::NotFound(id))?;
+        if let Some(last) = a.audit.last().map(|e| e.at)
+            && at < last
+        {
+            return Err(AlarmError::TimeGoesBack { id, at, last });
+        }
+        Ok(a)
+    }
+
+    /// Raised → acknowledged.
+    pub fn acknowledge(&mut self, id: u64, who: &str, at: DateTime<Utc>) -> Result<(), AlarmError> {
+        if who.trim().is_empty() {
+            return Err(AlarmError::NoName);
+        }
+        let a = self.step(id, at)?;
+        if a.status != AlarmStatus::Raised {
+            return Err(AlarmError::Illegal { id, status: a.status, action: "acknowledged" });
+        }
+        a.status = AlarmStatus::Acknowledged;
+        a.audit.push(AuditEntry { at, who: who.into(), action: AuditAction::Acknowledged, note: None });
+        Ok(())
+    }
+
+    /// Acknowledged (or dispatched, to hand over) → dispatched to `to`.
+    pub fn dispatch(&mut self, id: u64, who: &str, to: &str, at: DateTime<Utc>) -> Result<(), AlarmError> {
+        if who.trim().is_empty() || to.trim().is_empty() {
+            return Err(AlarmError::NoName);
+        }
+        let a = self.step(id, at)?;
+        if !matches!(a.status, AlarmStatus::Acknowledged | AlarmStatus::Dispatched) {
+            return Err(AlarmError::Illegal { id, status: a.status, action: "dispatched" });
+        }
+        a.status = AlarmStatus::Dispatched;
+        a.assignee = Some(to.into());
+        a.audit.push(AuditEntry { at, who: who.into(), action: AuditAction::Dispatched { to: to.into() }, note: None });
+        Ok(())
+    }
+
+    /// Acknowledged or dispatched → closed, with a note; only once the condition has cleared.
+    pub fn close(&mut self, id: u64, who: &str, note: &str, at: DateTime<Utc>) -> Result<(), AlarmError> {
+        if who.trim().is_empty() {
+            return Err(AlarmError::NoName);
+        }
+        if note.trim().is_empty() {
+            return Err(AlarmError::NoNote);
+        }
+        let a = self.step(id, at)?;
+        if !matches!(a.status, AlarmStatus::Acknowledged | AlarmStatus::Dispatched) {
+            return Err(AlarmError::Illegal { id, status: a.status, action: "closed" });
+        }
+        if a.condition_active {
+            return Err(AlarmError::StillActive(id));
+        }
+        a.status = AlarmStatus::Closed;
+        a.audit.push(AuditEntry { at, who: who.into(), action: AuditAction::Closed, note: Some(note.into()) });
+        Ok(())
+    }
+
+    /// Escalates every alarm still unacknowledged after the deadline (again after each further
+    /// deadline); returns the ids escalated now.
+    pub fn escalate_overdue(&mut self, now: DateTime<Utc>) -> Vec<u64> {
+        let within = self.acknowledge_within;
+        let mut out = Vec::new();
+        for a in self.alarms.iter_mut().filter(|a| a.status == AlarmStatus::Raised) {
+            let due = a.raised_at + within * (a.escalations as i32 + 1);
+            if now >= due {
+                a.escalations += 1;
+                a.audit.push(AuditEntry {
+                    at: now.max(a.audit.last().map(|e| e.at).unwrap_or(now)),
+                    who: "system".into(),
+                    action: AuditAction::Escalated { step: a.escalations },
+                    note: None,
+                });
+                out.push(a.id);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    fn raised(min: i64) -> Event {
+        Event::Raised {
+            sensor: "TC1-LOAD".into(),
+            rule: "crane.load.alarm".into(),
+            level: Level::Alarm,
+            time: t(min),
+            message: "load 102 %".into(),
+        }
+    }
+
+    fn cleared(min: i64) -> Event {
+        Event::Cleared { sensor: "TC1-LOAD".into(), rule: "crane.load.alarm".into(), time: t(min) }
+    }
+
+    #[test]
+    fn full_life_with_audit_trail() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        let id = b.on_event(&raised(0))[0];
+        b.acknowledge(id, "王工", t(2)).unwrap();
+        b.dispatch(id, "王工", "李师傅", t(3)).unwrap();
+        b.on_event(&cleared(10));
+        b.close(id, "李师傅", "restacked the load; limiter checked", t(20)).unwrap();
+        let a = b.get(id).unwrap();
+        assert_eq!(a.status, AlarmStatus::Closed);
+        assert_eq!(a.assignee.as_deref(), Some("李师傅"));
+        let who: Vec<&str> = a.audit.iter().map(|e| e.who.as_str()).collect();
+        assert_eq!(who, ["system", "王工", "王工", "system", "李师傅"]);
+        assert!(b.open().next().is_none());
+    }
+
+    #[test]
+    fn illegal_steps_are_refused_and_change_nothing() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        let id = b.on_event(&raised(0))[0];
+        let before = b.get(id).unwrap().clone();
+        assert!(matches!(b.dispatch(id, "a", "b", t(1)), Err(AlarmError::Illegal { .. })));
+        assert!(matches!(b.close(id, "a", "done", t(1)), Err(AlarmError::Illegal { .. })));
+        assert_eq!(b.acknowledge(id, " ", t(1)), Err(AlarmError::NoName));
+        assert_eq!(b.get(id).unwrap(), &before);
+        b.acknowledge(id, "a", t(1)).unwrap();
+        assert!(matches!(b.acknowledge(id, "a", t(2)), Err(AlarmError::Illegal { .. })));
+        assert_eq!(b.close(id, "a", "done", t(2)), Err(AlarmError::StillActive(id)));
+        b.on_event(&cleared(3));
+        assert_eq!(b.close(id, "a", "", t(4)), Err(AlarmError::NoNote));
+        assert!(matches!(b.close(id, "a", "ok", t(0)), Err(AlarmError::TimeGoesBack { .. })));
+        assert_eq!(b.acknowledge(99, "a", t(5)), Err(AlarmError::NotFound(99)));
+        b.close(id, "a", "ok", t(5)).unwrap();
+        assert!(matches!(b.acknowledge(id, "a", t(6)), Err(AlarmError::Illegal { status: AlarmStatus::Closed, .. })));
+    }
+
+    #[test]
+    fn unacknowledged_alarms_escalate_each_deadline() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        let id = b.on_event(&raised(0))[0];
+        assert!(b.escalate_overdue(t(14)).is_empty());
+        assert_eq!(b.escalate_overdue(t(15)), vec![id]);
+        assert!(b.escalate_overdue(t(20)).is_empty());
+        assert_eq!(b.escalate_overdue(t(30)), vec![id]);
+        assert_eq!(b.get(id).unwrap().escalations, 2);
+        b.acknowledge(id, "a", t(31)).unwrap();
+        assert!(b.escalate_overdue(t(120)).is_empty());
+    }
+
+    #[test]
+    fn a_condition_that_returns_after_close_raises_a_new_alarm() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        let first = b.on_event(&raised(0))[0];
+        b.acknowledge(first, "a", t(1)).unwrap();
+        b.on_event(&cleared(2));
+        b.close(first, "a", "ok", t(3)).unwrap();
+        let second = b.on_event(&raised(10))[0];
+        assert_ne!(first, second);
+        assert_eq!(b.open().count(), 1);
+        // Returning before close keeps the same alarm open.
+        b.on_event(&cleared(11));
+        assert_eq!(b.on_event(&raised(12)), vec![second]);
+        assert!(b.get(second).unwrap().condition_active);
+    }
+}

@@ -1,0 +1,572 @@
+//! The rule set: every threshold the twin judges by, with its default from the standards
+//! (docs/standards.md) and where that default comes from. A site's rules file overrides any of
+//! them; a value it sets is shown as "set by the site" instead of "unconfirmed".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rondoc::{self, DocDecoder};
+use crate::telemetry::CHINA_STANDARD_TIME_S;
+
+/// How sure we are of a default (the tags of the standards doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Confidence {
+    /// [S]: stated in the cited source.
+    Stated,
+    /// [V]: checked here.
+    Checked,
+    /// [R]: recalled, not confirmed from a published source.
+    Recalled,
+    /// [?]: searched for and not found; a placeholder.
+    Unknown,
+    /// sitetwin's own choice where the standards give none.
+    SitetwinDefault,
+    /// Set by the site's rules file.
+    Site,
+}
+
+impl Confidence {
+    /// Confirmed enough to show without a caveat.
+    pub fn confirmed(self) -> bool {
+        matches!(self, Confidence::Stated | Confidence::Checked | Confidence::Site)
+    }
+
+    /// The doc's tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Confidence::Stated => "[S]",
+            Confidence::Checked => "[V]",
+            Confidence::Recalled => "[R]",
+            Confidence::Unknown => "[?]",
+            Confidence::SitetwinDefault => "[default]",
+            Confidence::Site => "[site]",
+        }
+    }
+}
+
+/// Where a rule's default comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleSource {
+    /// Rule id, e.g. `crane.load.alarm`.
+    pub id: &'static str,
+    /// The rule group it belongs to (a rules-file section).
+    pub group: &'static str,
+    /// The source, short.
+    pub citation: &'static str,
+    /// How sure.
+    pub confidence: Confidence,
+}
+
+const fn src(id: &'static str, group: &'static str, citation: &'static str, confidence: Confidence) -> RuleSource {
+    RuleSource { id, group, citation, confidence }
+}
+
+use Confidence::{Recalled as R, SitetwinDefault as D, Stated as S, Unknown as U};
+
+/// Every rule and its source. `docs/standards.md` explains each.
+pub const RULE_SOURCES: &[RuleSource] = &[
+    src(
+        "crane.load.warning",
+        "crane",
+        "90 % pre-warning: load-moment indicator practice (JGJ 332 clause unconfirmed)",
+        S,
+    ),
+    src("crane.load.alarm", "crane", "100 % of rated load: alarm and cut hoist-up (GB 5144)", S),
+    src("crane.load.control", "crane", "cut-off by 110 % of rated load (GB 5144)", S),
+    src("crane.moment.warning", "crane", "90 % pre-warning: load-moment indicator practice", S),
+    src("crane.moment.alarm", "crane", "100 % of rated moment: alarm, cut hoist-up and trolley-out (GB 5144)", S),
+    src("crane.moment.control", "crane", "cut-off by 110 % of rated moment (GB 5144)", S),
+    src("crane.wind.warning", "crane", "Beaufort 5 (8.0 m/s) as a pre-warning: sitetwin's choice", D),
+    src("crane.wind.alarm", "crane", "stop open-air crane work at wind force 6, ≥ 10.8 m/s", S),
+    src("crane.clearance.warning", "crane", "5 m as a pre-warning: sitetwin's choice", D),
+    src("crane.clearance.alarm", "crane", "anti-collision: 2 m horizontal and vertical between cranes", S),
+    src("crane.tilt.warning", "crane", "70 % of the tilt alarm: sitetwin's choice", D),
+    src(
+        "crane.tilt.alarm",
+        "crane",
+        "mast verticality 4/1000 (0.23°) recalled from GB 5144; no numeric tilt limit found",
+        R,
+    ),
+    src("hoist.load.warning", "hoist", "90 % of rated load (GB/T 10054, JGJ 215 wording unconfirmed)", R),
+    src("hoist.load.alarm", "hoist", "100 % of rated load", R),
+    src("hoist.load.control", "hoist", "stop the cage from starting before 110 %", R),
+    src("hoist.limit.alarm", "hoist", "a tripped limit switch", D),
+    src("hoist.door.warning", "hoist", "cage door not locked: sitetwin's choice", D),
+    src("pit.cumulative.warning", "pit", "warning at 70 % of the alarm value (project practice)", S),
+    src(
+        "pit.cumulative.alarm",
+        "pit",
+        "cumulative alarm values set by the designer; defaults from a real project's set",
+        S,
+    ),
+    src("pit.rate.warning", "pit", "70 % of the rate alarm value", S),
+    src("pit.rate.alarm", "pit", "rate alarm values set by the designer; defaults from a real project's set", S),
+    src(
+        "pit.rate-streak.alarm",
+        "pit",
+        "rate above 50 % of the alarm rate for 3 days in a row (GB 50497-2009 note; check 2019)",
+        S,
+    ),
+    src("pit.strut.warning", "pit", "70 % of the strut alarm value", S),
+    src("pit.strut.alarm", "pit", "strut force 70 % of design (project set; GB 50497 grade table [R])", S),
+    src("formwork.point.warning", "formwork", "warning fraction of the scheme's limit: sitetwin's default 70 %", D),
+    src(
+        "formwork.point.alarm",
+        "formwork",
+        "limits are set by the special scheme; no standard values found — placeholders",
+        U,
+    ),
+    src("dust.spray.warning", "dust", "spray at real-time PM10 ≥ 100 µg/m³ for 30 min (Nanjing site practice)", S),
+    src(
+        "dust.pm10-hourly.alarm",
+        "dust",
+        "hourly PM10 over 80 µg/m³ (Hebei DB13/2934-2019; Jiangsu value unconfirmed)",
+        R,
+    ),
+    src(
+        "dust.tsp-hourly.alarm",
+        "dust",
+        "hourly TSP limit: off by default (Shaanxi 0.7–0.8 mg/m³; no Jiangsu value found)",
+        U,
+    ),
+    src("noise.day.warning", "noise", "within 3 dB(A) of the limit: sitetwin's choice", D),
+    src("noise.day.alarm", "noise", "70 dB(A) by day, 06:00–22:00 (GB 12523-2011; 2025 edition limits unconfirmed)", S),
+    src("noise.night.warning", "noise", "within 3 dB(A) of the limit: sitetwin's choice", D),
+    src("noise.night.alarm", "noise", "55 dB(A) at night, 22:00–06:00 (GB 12523-2011)", S),
+    src("noise.night-max.alarm", "noise", "night maximum ≤ limit + 15 dB(A) (GB 12523-2011)", S),
+    src("power.leakage.warning", "power", "half the alarm current: sitetwin's choice", D),
+    src(
+        "power.leakage.alarm",
+        "power",
+        "switch-box RCD 30 mA (15 mA damp) (JGJ 46-2005 §8.2.10; JGJ/T 46-2024 unconfirmed)",
+        S,
+    ),
+    src("power.trip-time.alarm", "power", "RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src("power.cabinet-temp.warning", "power", "cabinet temperature 60 °C: sitetwin's choice", D),
+    src("power.cabinet-temp.alarm", "power", "cabinet temperature 75 °C: sitetwin's choice", D),
+];
+
+/// Tower crane thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CraneRules {
+    /// Load pre-warning, % of rated.
+    pub load_warning_pct: f64,
+    /// Load alarm, % of rated.
+    pub load_alarm_pct: f64,
+    /// Load control (cut-off), % of rated.
+    pub load_control_pct: f64,
+    /// Moment pre-warning, % of rated.
+    pub moment_warning_pct: f64,
+    /// Moment alarm, % of rated.
+    pub moment_alarm_pct: f64,
+    /// Moment control (cut-off), % of rated.
+    pub moment_control_pct: f64,
+    /// Wind pre-warning, m/s.
+    pub wind_warning_m_s: f64,
+    /// Stop-work wind, m/s.
+    pub wind_alarm_m_s: f64,
+    /// Clearance pre-warning, metres.
+    pub clearance_warning_m: f64,
+    /// Clearance alarm, metres.
+    pub clearance_alarm_m: f64,
+    /// Tilt pre-warning, degrees.
+    pub tilt_warning_deg: f64,
+    /// Tilt alarm, degrees.
+    pub tilt_alarm_deg: f64,
+}
+
+impl Default for CraneRules {
+    fn default() -> Self {
+        Self {
+            load_warning_pct: 90.0,
+            load_alarm_pct: 100.0,
+            load_control_pct: 110.0,
+            moment_warning_pct: 90.0,
+            moment_alarm_pct: 100.0,
+            moment_control_pct: 110.0,
+            wind_warning_m_s: 8.0,
+            wind_alarm_m_s: 10.8,
+            clearance_warning_m: 5.0,
+            clearance_alarm_m: 2.0,
+            tilt_warning_deg: 0.16,
+            tilt_alarm_deg: 0.23,
+        }
+    }
+}
+
+/// Construction hoist thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HoistRules {
+    /// Load pre-warning, % of rated.
+    pub load_warning_pct: f64,
+    /// Load alarm, % of rated.
+    pub load_alarm_pct: f64,
+    /// Load control (stop), % of rated.
+    pub load_control_pct: f64,
+    /// Warn when a door reports unlocked.
+    pub door_open_warning: bool,
+}
+
+impl Default for HoistRules {
+    fn default() -> Self {
+        Self { load_warning_pct: 90.0, load_alarm_pct: 100.0, load_control_pct: 110.0, door_open_warning: true }
+    }
+}
+
+/// Alarm values of one pit quantity (the designer sets them; these are seeds).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PitLimit {
+    /// Cumulative alarm value (mm, or % of design for struts).
+    pub cumulative_alarm: f64,
+    /// Rate alarm value per day (mm/d); `None` for quantities judged by cumulative value only.
+    #[serde(default)]
+    pub rate_alarm_per_day: Option<f64>,
+}
+
+/// Foundation-pit monitoring rules (GB 50497).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PitRules {
+    /// Warning value as a fraction of the alarm value.
+    pub warning_fraction: f64,
+    /// Wall-top horizontal displacement, mm and mm/d.
+    pub horizontal: PitLimit,
+    /// Wall-top / ground vertical displacement, mm and mm/d.
+    pub vertical: PitLimit,
+    /// Deep horizontal displacement (inclinometer), mm and mm/d.
+    pub deep: PitLimit,
+    /// Strut axial force, % of design value.
+    pub strut: PitLimit,
+    /// Groundwater level change, mm and mm/d.
+    pub groundwater: PitLimit,
+    /// The streak rule: rate above this fraction of the alarm rate...
+    pub streak_fraction: f64,
+    /// ...for this many days in a row.
+    pub streak_days: u32,
+    /// Designer-set values per monitoring point, by sensor id.
+    pub points: BTreeMap<String, PitLimit>,
+}
+
+impl Default for PitRules {
+    fn default() -> Self {
+        let mm = |c: f64, r: f64| PitLimit { cumulative_alarm: c, rate_alarm_per_day: Some(r) };
+        Self {
+            warning_fraction: 0.7,
+            horizontal: mm(30.0, 3.0),
+            vertical: mm(20.0, 3.0),
+            deep: mm(40.0, 3.0),
+            strut: PitLimit { cumulative_alarm: 70.0, rate_alarm_per_day: None },
+            groundwater: mm(1000.0, 500.0),
+            streak_fraction: 0.5,
+            streak_days: 3,
+            points: BTreeMap::new(),
+        }
+    }
+}
+
+/// High-formwork monitoring rules: limits come from the special scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FormworkRules {
+    /// Warning value as a fraction of the alarm value.
+    pub warning_fraction: f64,
+    /// Settlement alarm, mm (placeholder).
+    pub settlement_alarm_mm: f64,
+    /// Horizontal displacement alarm, mm (placeholder).
+    pub horizontal_alarm_mm: f64,
+    /// Post tilt alarm, degrees (placeholder).
+    pub tilt_alarm_deg: f64,
+    /// Post axial force alarm, kN (placeholder).
+    pub axial_alarm_kn: f64,
+    /// Scheme-set alarm values per monitoring point, by sensor id, in the sensor's unit.
+    pub points: BTreeMap<String, f64>,
+}
+
+impl Default for FormworkRules {
+    fn default() -> Self {
+        Self {
+            warning_fraction: 0.7,
+            settlement_alarm_mm: 10.0,
+            horizontal_alarm_mm: 10.0,
+            tilt_alarm_deg: 0.5,
+            axial_alarm_kn: 30.0,
+            points: BTreeMap::new(),
+        }
+    }
+}
+
+/// Dust rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DustRules {
+    /// Site limit on the hourly mean PM10, µg/m³.
+    pub pm10_hourly_limit: f64,
+    /// Real-time PM10 that starts the spraying, µg/m³.
+    pub spray_trigger_pm10: f64,
+    /// How long one spray runs, minutes.
+    pub spray_minutes: f64,
+    /// Site limit on the hourly mean TSP, µg/m³ (off when absent).
+    pub tsp_hourly_limit: Option<f64>,
+}
+
+impl Default for DustRules {
+    fn default() -> Self {
+        Self { pm10_hourly_limit: 80.0, spray_trigger_pm10: 100.0, spray_minutes: 30.0, tsp_hourly_limit: None }
+    }
+}
+
+/// Noise rules (site boundary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoiseRules {
+    /// Day limit, dB(A).
+    pub day_limit_db: f64,
+    /// Night limit, dB(A).
+    pub night_limit_db: f64,
+    /// Night maximum may exceed the night limit by this much, dB(A).
+    pub night_max_margin_db: f64,
+    /// Night starts at this local hour.
+    pub night_start_hour: u32,
+    /// Night ends at this local hour.
+    pub night_end_hour: u32,
+    /// Warn this close to the limit, dB(A).
+    pub warning_margin_db: f64,
+}
+
+impl Default for NoiseRules {
+    fn default() -> Self {
+        Self {
+            day_limit_db: 70.0,
+            night_limit_db: 55.0,
+            night_max_margin_db: 15.0,
+            night_start_hour: 22,
+            night_end_hour: 6,
+            warning_margin_db: 3.0,
+        }
+    }
+}
+
+/// Temporary electricity rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerRules {
+    /// Residual current alarm, mA.
+    pub leakage_alarm_ma: f64,
+    /// Residual current alarm in damp places, mA.
+    pub leakage_alarm_damp_ma: f64,
+    /// Warning as a fraction of the alarm current.
+    pub leakage_warning_fraction: f64,
+    /// Longest acceptable RCD trip time, s.
+    pub trip_time_max_s: f64,
+    /// Cabinet temperature warning, °C.
+    pub cabinet_warning_c: f64,
+    /// Cabinet temperature alarm, °C.
+    pub cabinet_alarm_c: f64,
+}
+
+impl Default for PowerRules {
+    fn default() -> Self {
+        Self {
+            leakage_alarm_ma: 30.0,
+            leakage_alarm_damp_ma: 15.0,
+            leakage_warning_fraction: 0.5,
+            trip_time_max_s: 0.1,
+            cabinet_warning_c: 60.0,
+            cabinet_alarm_c: 75.0,
+        }
+    }
+}
+
+/// Data-quality and alarm-handling settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeneralRules {
+    /// A level falls only once the value is this fraction of the threshold back below it.
+    pub hysteresis_fraction: f64,
+    /// A sensor is stale after this many expected intervals without a reading.
+    pub stale_after_intervals: f64,
+    /// Readings this far in the future (s) are refused.
+    pub future_tolerance_s: f64,
+    /// Offset of site-local time from UTC, seconds (China Standard Time by default).
+    pub local_offset_s: i32,
+    /// An alarm not acknowledged within this many minutes escalates.
+    pub acknowledge_within_min: f64,
+}
+
+impl Default for GeneralRules {
+    fn default() -> Self {
+        Self {
+            hysteresis_fraction: 0.02,
+            stale_after_intervals: 3.0,
+            future_tolerance_s: 300.0,
+            local_offset_s: CHINA_STANDARD_TIME_S,
+            acknowledge_within_min: 15.0,
+        }
+    }
+}
+
+/// Every rule the twin judges by.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RuleSet {
+    /// Data quality and alarm handling.
+    pub general: GeneralRules,
+    /// Tower cranes.
+    pub crane: CraneRules,
+    /// Construction hoists.
+    pub hoist: HoistRules,
+    /// Foundation pits.
+    pub pit: PitRules,
+    /// High formwork.
+    pub formwork: FormworkRules,
+    /// Dust.
+    pub dust: DustRules,
+    /// Noise.
+    pub noise: NoiseRules,
+    /// Temporary electricity.
+    pub power: PowerRules,
+    /// Groups the site's rules file set (their rules show as "set by the site").
+    pub configured: BTreeSet<String>,
+}
+
+impl RuleSet {
+    /// Where rule `id` comes from, taking the site's rules file into account.
+    pub fn source(&self, id: &str) -> Option<RuleSource> {
+        let s = RULE_SOURCES.iter().find(|s| s.id == id)?;
+        let mut s = *s;
+        if self.configured.contains(s.group) {
+            s.confidence = Confidence::Site;
+        }
+        Some(s)
+    }
+
+    /// Reads a rules file: `Rules(crane: (load_alarm_pct: 95.0), pit: (points: {...}), ...)`.
+    /// Groups and fields left out keep their defaults. Errors name line, column and field.
+    pub fn load(path: &Path) -> Result<RuleSet, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Self::parse(&text)
+            .map_err(|errs| errs.iter().map(|e| format!("{}:{e}", path.display())).collect::<Vec<_>>().join("\n"))
+    }
+
+    /// Parses rules text; every problem is reported.
+    pub fn parse(text: &str) -> Result<RuleSet, Vec<String>> {
+        let root = rondoc::parse(text).map_err(|e| vec![format!("{}: {}", e.pos, e.message)])?;
+        let mut d = DocDecoder::new(&root, "Rules").map_err(|e| vec![fmt_err(&e)])?;
+        let present: BTreeSet<String> = match &root.value {
+            rondoc::Value::Struct { fields, .. } => fields.iter().map(|(k, _)| k.name.clone()).collect(),
+            _ => BTreeSet::new(),
+        };
+        let rules = RuleSet {
+            general: d.optional("general"),
+            crane: d.optional("crane"),
+            hoist: d.optional("hoist"),
+            pit: d.optional("pit"),
+            formwork: d.optional("formwork"),
+            dust: d.optional("dust"),
+            noise: d.optional("noise"),
+            power: d.optional("power"),
+            configured: present,
+        };
+        let errors = d.finish();
+        let mut msgs: Vec<String> = errors.iter().map(fmt_err).collect();
+        msgs.extend(rules.check());
+        if msgs.is_empty() { Ok(rules) } else { Err(msgs) }
+    }
+
+    /// Consistency of the thresholds (warning below alarm below control, positive limits).
+    pub fn check(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut order = |name: &str, w: f64, a: f64, c: Option<f64>| {
+            let ok = w.is_finite() && a.is_finite() && w > 0.0 && w <= a && c.is_none_or(|c| c.is_finite() && a <= c);
+            if !ok {
+                out.push(format!("{name}: thresholds must be positive and rise warning ≤ alarm ≤ control"));
+            }
+        };
+        let c = &self.crane;
+        order("crane.load", c.load_warning_pct, c.load_alarm_pct, Some(c.load_control_pct));
+        order("crane.moment", c.moment_warning_pct, c.moment_alarm_pct, Some(c.moment_control_pct));
+        order("crane.wind", c.wind_warning_m_s, c.wind_alarm_m_s, None);
+        order("crane.tilt", c.tilt_warning_deg, c.tilt_alarm_deg, None);
+        let h = &self.hoist;
+        order("hoist.load", h.load_warning_pct, h.load_alarm_pct, Some(h.load_control_pct));
+        if !(c.clearance_alarm_m > 0.0 && c.clearance_alarm_m <= c.clearance_warning_m) {
+            out.push("crane.clearance: need 0 < alarm ≤ warning (a smaller clearance is worse)".into());
+        }
+        let n = &self.noise;
+        if n.night_start_hour > 23 || n.night_end_hour > 23 {
+            out.push("noise: night hours must be 0–23".into());
+        }
+        for f in [self.pit.warning_fraction, self.formwork.warning_fraction, self.power.leakage_warning_fraction] {
+            if !(f > 0.0 && f <= 1.0) {
+                out.push(format!("a warning fraction of {f} is outside (0, 1]"));
+            }
+        }
+        if !(self.general.hysteresis_fraction >= 0.0 && self.general.hysteresis_fraction < 0.5) {
+            out.push("general.hysteresis_fraction must be from 0 to 0.5".into());
+        }
+        out
+    }
+}
+
+fn fmt_err(e: &rondoc::DeError) -> String {
+    match e.pos {
+        Some(p) => format!("{}:{}: {}", p.line, p.column, e),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_standards_doc() {
+        let r = RuleSet::default();
+        assert_eq!((r.crane.load_warning_pct, r.crane.load_alarm_pct, r.crane.load_control_pct), (90.0, 100.0, 110.0));
+        assert_eq!(r.crane.wind_alarm_m_s, 10.8);
+        assert_eq!(r.crane.clearance_alarm_m, 2.0);
+        assert_eq!(r.pit.horizontal.cumulative_alarm, 30.0);
+        assert_eq!(r.pit.groundwater.rate_alarm_per_day, Some(500.0));
+        assert_eq!((r.noise.day_limit_db, r.noise.night_limit_db, r.noise.night_max_margin_db), (70.0, 55.0, 15.0));
+        assert_eq!(r.dust.pm10_hourly_limit, 80.0);
+        assert_eq!(r.power.leakage_alarm_ma, 30.0);
+        assert!(r.check().is_empty());
+        assert!(!r.source("dust.pm10-hourly.alarm").unwrap().confidence.confirmed());
+        assert!(r.source("crane.wind.alarm").unwrap().confidence.confirmed());
+    }
+
+    #[test]
+    fn every_rule_id_is_unique() {
+        let mut ids: Vec<&str> = RULE_SOURCES.iter().map(|s| s.id).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(n, ids.len());
+    }
+
+    #[test]
+    fn a_rules_file_overrides_fields_and_marks_its_groups() {
+        let r = RuleSet::parse(
+            "Rules(dust: (pm10_hourly_limit: 75.0), pit: (points: {\"ZQS1\": (cumulative_alarm: 25.0, rate_alarm_per_day: 2.0)}))",
+        )
+        .unwrap();
+        assert_eq!(r.dust.pm10_hourly_limit, 75.0);
+        assert_eq!(r.dust.spray_trigger_pm10, 100.0, "other fields keep their defaults");
+        assert_eq!(r.pit.points["ZQS1"].cumulative_alarm, 25.0);
+        assert_eq!(r.source("dust.pm10-hourly.alarm").unwrap().confidence, Confidence::Site);
+        assert_eq!(r.source("crane.load.alarm").unwrap().confidence, Confidence::Stated);
+    }
+
+    #[test]
+    fn bad_rules_files_name_the_field() {
+        let e = RuleSet::parse("Rules(\n crane: (load_alarm_pct: \"high\"),\n nois: (),\n)").unwrap_err();
+        assert!(e.iter().any(|m| m.starts_with("2:") && m.contains("crane.load_alarm_pct")), "{e:?}");
+        assert!(e.iter().any(|m| m.contains("unknown field `nois`") && m.contains("did you mean `noise`")), "{e:?}");
+        let e = RuleSet::parse("Rules(crane: (load_warning_pct: 120.0))").unwrap_err();
+        assert!(e[0].contains("crane.load"), "{e:?}");
+    }
+}

@@ -1,0 +1,213 @@
+//! Stoppage state machine, alert bans, duties, stopped-but-active detection and the risk score.
+
+use chrono::{Duration, TimeZone};
+
+use super::*;
+use crate::scene::{self, ModelChecks};
+use crate::telemetry::CHINA_STANDARD_TIME_S;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn demo() -> SiteScene {
+    scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap().scene
+}
+
+/// Local (UTC+8) time on 2026-12-01 plus `h` hours.
+fn at(h: f64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap() + Duration::seconds((h * 3600.0) as i64)
+}
+
+fn r(sensor: &str, h: f64, value: f64) -> Reading {
+    Reading { sensor: sensor.into(), time: at(h), value, flag: None }
+}
+
+fn cst() -> FixedOffset {
+    FixedOffset::east_opt(CHINA_STANDARD_TIME_S).unwrap()
+}
+
+#[test]
+fn rectification_stop_review_and_resume() {
+    let mut s = SiteStoppage::default();
+    s.stop(
+        StopReason::Rectification { order: "监停〔2026〕17号".into() },
+        d(2026, 11, 1),
+        "总监 陈",
+        "scaffold ties missing",
+    )
+    .unwrap();
+    assert_eq!(s.status, Status::Stopped);
+    s.request_resumption(d(2026, 11, 8), "项目经理 刘").unwrap();
+    s.reject_resumption(d(2026, 11, 9), "总监 陈", "ties on floors 5–7 still missing").unwrap();
+    assert_eq!(s.status, Status::Stopped);
+    s.request_resumption(d(2026, 11, 12), "项目经理 刘").unwrap();
+    s.approve_resumption(d(2026, 11, 13), "总监 陈", false, "rectification report accepted").unwrap();
+    assert_eq!(s.status, Status::Operating);
+    assert_eq!(s.past[0].ended, Some(d(2026, 11, 13)));
+    assert_eq!(s.history.len(), 5);
+    assert!(s.history.iter().all(|t| !t.who.is_empty()));
+}
+
+#[test]
+fn illegal_transitions_are_refused_and_leave_the_state_alone() {
+    let mut s = SiteStoppage::default();
+    let before = s.clone();
+    assert!(matches!(s.request_resumption(d(2026, 1, 1), "a"), Err(StoppageError::Illegal { .. })));
+    assert!(matches!(s.approve_resumption(d(2026, 1, 1), "a", true, ""), Err(StoppageError::Illegal { .. })));
+    assert!(matches!(s.reject_resumption(d(2026, 1, 1), "a", ""), Err(StoppageError::Illegal { .. })));
+    assert_eq!(s.lift_alert(d(2026, 1, 1), "a"), Err(StoppageError::NotPollution));
+    assert_eq!(s, before);
+
+    s.stop(StopReason::PollutionAlert { level: AlertLevel::III, exemptions: vec![] }, d(2026, 1, 5), "市住建局", "")
+        .unwrap();
+    let stopped = s.clone();
+    assert!(matches!(s.stop(StopReason::Seasonal, d(2026, 1, 6), "a", ""), Err(StoppageError::Illegal { .. })));
+    assert_eq!(s.request_resumption(d(2026, 1, 6), "a"), Err(StoppageError::PollutionEndsWithAlert));
+    assert_eq!(
+        s.stop(StopReason::Seasonal, d(2026, 1, 4), "a", "").unwrap_err(),
+        StoppageError::DateGoesBack { at: d(2026, 1, 4), last: d(2026, 1, 5) }
+    );
+    assert_eq!(s.change_alert(AlertLevel::I, d(2026, 1, 6), " "), Err(StoppageError::NoName));
+    assert_eq!(s, stopped);
+    s.change_alert(AlertLevel::I, d(2026, 1, 6), "市住建局").unwrap();
+    s.lift_alert(d(2026, 1, 8), "市住建局").unwrap();
+    assert_eq!(s.status, Status::Operating);
+    assert_eq!(s.change_alert(AlertLevel::II, d(2026, 1, 9), "a"), Err(StoppageError::NotPollution));
+}
+
+#[test]
+fn abnormal_stoppage_deadlines() {
+    let mut s = SiteStoppage::default();
+    s.stop(StopReason::Abnormal { cause: "funding".into() }, d(2026, 1, 31), "建设单位", "").unwrap();
+    // One calendar month, clamped to the month's end.
+    assert_eq!(s.report_due(), Some(d(2026, 2, 28)));
+    assert!(!s.report_overdue(d(2026, 2, 28)));
+    assert!(s.report_overdue(d(2026, 3, 1)));
+    s.report(d(2026, 3, 2), "建设单位").unwrap();
+    assert!(!s.report_overdue(d(2026, 3, 3)));
+    s.request_resumption(d(2027, 1, 30), "建设单位").unwrap();
+    assert_eq!(s.days_stopped(d(2027, 1, 30)), 364);
+    // Approval on day 365 needs the permit re-verified.
+    let mut late = s.clone();
+    assert_eq!(
+        late.approve_resumption(d(2027, 1, 31), "住建局", false, ""),
+        Err(StoppageError::PermitReverificationNeeded { days: 365 })
+    );
+    late.approve_resumption(d(2027, 1, 31), "住建局", true, "permit re-verified").unwrap();
+    s.approve_resumption(d(2027, 1, 30), "住建局", false, "").unwrap();
+}
+
+#[test]
+fn alert_levels_ban_more_as_they_rise_and_exemptions_apply() {
+    use Activity::*;
+    assert!(!allowed(AlertLevel::III, Earthworks, &[]));
+    assert!(allowed(AlertLevel::III, Piling, &[]));
+    assert!(!allowed(AlertLevel::II, Piling, &[]));
+    assert!(allowed(AlertLevel::III, Earthworks, &[Exemption::Canopy]));
+    assert!(allowed(AlertLevel::III, Earthworks, &[Exemption::DifferentiatedControl]));
+    assert!(!allowed(AlertLevel::II, Earthworks, &[Exemption::DifferentiatedControl]));
+    assert!(allowed(AlertLevel::II, Haulage, &[Exemption::CleanHaulage]));
+    assert!(!allowed(AlertLevel::I, OpenAirWork, &[Exemption::Canopy]));
+    assert!(allowed(AlertLevel::I, ContinuousPour, &[]));
+    assert!(allowed(AlertLevel::I, Demolition, &[Exemption::EmergencyWorks]));
+    for a in banned(AlertLevel::III) {
+        assert!(banned(AlertLevel::II).contains(&a) && banned(AlertLevel::I).contains(&a), "{a:?}");
+    }
+}
+
+#[test]
+fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
+    let scene = demo();
+    let rules = StoppedSiteRules::default();
+    let readings = vec![
+        r("TC1-HOOK", 1.0, 42.0), // 45 m mast: raised
+        r("TC2-HOOK", 1.0, 12.0), // 32 m mast: left low
+        r("TC1-LOAD", 1.0, 0.0),
+        r("KB1-I", 1.0, 0.0),
+        r("KB2-I", 1.0, 3.2), // the hoist's switch box is live
+        r("TC1-SLEW", 1.0, 10.0),
+        r("TC1-SLEW", 5.0, 95.0), // turned with the wind
+        r("TC2-SLEW", 1.0, 150.0),
+        r("TC2-SLEW", 5.0, 152.0),
+        r("TC1-WIND", 3.0, 9.0),
+    ];
+    let duties = check_duties(&scene, &readings, &rules, 3.0, at(6.0));
+    let get = |duty: Duty, object: Option<&str>| {
+        duties.iter().find(|x| x.duty == duty && x.object.as_deref() == object).unwrap().status.clone()
+    };
+    assert!(matches!(get(Duty::CraneHookRaised, Some("TC1")), DutyStatus::Met(_)));
+    assert!(matches!(get(Duty::CraneHookRaised, Some("TC2")), DutyStatus::Unmet(_)));
+    assert!(matches!(get(Duty::CranePowerOff, Some("TC1")), DutyStatus::Met(_)));
+    assert!(matches!(get(Duty::CraneWeathervaning, Some("TC1")), DutyStatus::Met(_)));
+    assert!(matches!(get(Duty::CraneWeathervaning, Some("TC2")), DutyStatus::Unmet(m) if m.contains("slew brake")));
+    assert!(matches!(get(Duty::BoxesLocked, None), DutyStatus::Unmet(m) if m.contains("KB2")));
+    assert!(matches!(get(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(_)));
+    // No pit readings at all during six hours: the pit monitoring duty is unmet.
+    assert!(matches!(get(Duty::PitMonitoring, Some("PIT1")), DutyStatus::Unmet(m) if m.contains("14 of 14")));
+}
+
+#[test]
+fn a_stopped_site_that_still_works_is_found() {
+    let scene = demo();
+    let rules = StoppedSiteRules::default();
+    let mut readings = vec![
+        r("TC2-LOAD", 9.0, 2.0),
+        r("TC2-LOAD", 9.2, 45.0),
+        r("TC2-LOAD", 9.4, 3.0),
+        r("TC2-LOAD", 10.0, 60.0),
+        r("TC2-LOAD", 10.2, 1.0),
+        r("KB3-I", 9.1, 12.5),
+        r("DM1-NOISE", 21.98, 66.0), // 21:59 local: day
+        r("DM1-NOISE", 22.0, 68.0),  // 22:00: night, not counted as daytime work
+    ];
+    // Pit points report hourly for the first four hours, then go silent.
+    for s in scene.sensors.iter().filter(|s| s.kind.group() == SensorGroup::Pit) {
+        for h in 0..4 {
+            readings.push(r(&s.id, h as f64, 1.0));
+        }
+    }
+    let findings = detect_activity(&scene, &readings, &rules, 3.0, cst(), at(23.0));
+    let lift = findings.iter().find(|f| f.kind == FindingKind::LiftingActivity).unwrap();
+    assert_eq!(lift.sensor, "TC2-LOAD");
+    assert!(lift.evidence.starts_with("2 load cycle(s), up to 60"), "{}", lift.evidence);
+    assert!(findings.iter().any(|f| f.kind == FindingKind::PowerDraw && f.object == "KB3"));
+    let noise = findings.iter().find(|f| f.kind == FindingKind::DaytimeNoise).unwrap();
+    assert!(noise.evidence.starts_with("1 daytime readings"), "{}", noise.evidence);
+    assert_eq!(findings.iter().filter(|f| f.kind == FindingKind::DarkSensor).count(), 14);
+    // A quiet, monitored stop has no findings.
+    let quiet: Vec<Reading> = scene
+        .sensors
+        .iter()
+        .filter(|s| s.kind.group() == SensorGroup::Pit)
+        .flat_map(|s| (0..24).map(move |h| r(&s.id, h as f64, 1.0)))
+        .collect();
+    assert!(detect_activity(&scene, &quiet, &rules, 3.0, cst(), at(23.5)).is_empty());
+}
+
+#[test]
+fn the_risk_score_adds_up_and_rises_with_each_concern() {
+    let scene = demo();
+    let hazards = crate::rules::hazard::classify(&scene);
+    let w = RiskWeights::default();
+    let base = RiskInputs {
+        hazards: &hazards,
+        days_stopped: 0,
+        duties: &[],
+        findings: &[],
+        open_alarms: &[],
+        report_overdue: false,
+    };
+    let s0 = risk_score(&base, &w);
+    // Pit over-scale 18 + formwork over-scale 12 + scaffold 6 + two cranes 12 + hoist 6 = 54, capped at 36.
+    assert_eq!(s0.parts["hazards"], 36.0);
+    assert_eq!(s0.score, 36.0);
+    assert_eq!(s0.band, RiskBand::Yellow);
+    let unmet = [DutyCheck { duty: Duty::PitMonitoring, object: None, status: DutyStatus::Unmet("x".into()) }];
+    let s1 = risk_score(&RiskInputs { days_stopped: 183, duties: &unmet, ..base }, &w);
+    assert!((s1.score - (36.0 + 183.0 / 365.0 * 15.0 + 8.0)).abs() < 1e-9);
+    let s2 = risk_score(&RiskInputs { open_alarms: &[Level::Alarm, Level::Control], report_overdue: true, ..base }, &w);
+    assert_eq!(s2.score, 36.0 + 16.0 + 8.0);
+    assert_eq!(s2.band, RiskBand::Orange);
+    assert!(s1.score > s0.score && s2.score > s0.score);
+}
