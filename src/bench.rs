@@ -31,8 +31,8 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
     let files: Vec<_> = loaded.scene.models.iter().map(|m| loaded.dir.join(&m.file)).collect();
     let bytes: Vec<Vec<u8>> =
         files.iter().map(std::fs::read).collect::<Result<_, _>>().context("reading demo models")?;
-    println!("| benchmark | runs | median | throughput |");
-    println!("|---|---|---|---|");
+    say!("| benchmark | runs | median | throughput |");
+    say!("|---|---|---|---|");
 
     let mut tris = 0;
     let mut times = Vec::new();
@@ -47,7 +47,7 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         times.push(t.elapsed().as_secs_f64());
     }
     let t = median(times);
-    println!(
+    say!(
         "| import demo site: {} models, {tris} triangles (in memory) | {runs} | {:.1} ms | {:.1} M triangles/s |",
         files.len(),
         t * 1e3,
@@ -65,14 +65,14 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         times.push(t.elapsed().as_secs_f64());
     }
     let t = median(times);
-    println!(
+    say!(
         "| import generated site: {big_tris} triangles, {:.1} MB GLB (in memory) | {runs} | {:.1} ms | {:.1} M triangles/s |",
         big.len() as f64 / 1e6,
         t * 1e3,
         big_tris as f64 / t / 1e6
     );
     if let Some(rss) = peak_rss() {
-        println!("| peak memory of the import runs | - | {:.0} MiB | - |", rss as f64 / 1048576.0);
+        say!("| peak memory of the import runs | - | {:.0} MiB | - |", rss as f64 / 1048576.0);
     }
 
     if render {
@@ -104,13 +104,13 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
                 memory = m.trim_end_matches(')').to_string();
             }
         }
-        println!(
+        say!(
             "| launch → first rendered frame of the demo, all models loaded (offscreen 1280×720) | {runs} | {:.0} ms | - |",
             median(first)
         );
-        println!("| launch → settled frame written to PNG | {runs} | {:.0} ms | - |", median(settled));
-        println!("| whole `sitetwin snapshot` process, wall clock | {runs} | {:.0} ms | - |", median(wall));
-        println!("| peak memory of the snapshot process | - | {memory} | - |");
+        say!("| launch → settled frame written to PNG | {runs} | {:.0} ms | - |", median(settled));
+        say!("| whole `sitetwin snapshot` process, wall clock | {runs} | {:.0} ms | - |", median(wall));
+        say!("| peak memory of the snapshot process | - | {memory} | - |");
         std::fs::remove_dir_all(&dir).ok();
     }
     Ok(ExitCode::SUCCESS)

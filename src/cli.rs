@@ -81,6 +81,12 @@ enum Command {
         #[arg(long)]
         select: Option<String>,
     },
+    /// The standards' rules in batch: evaluate readings, classify major-hazard works, score a
+    /// JGJ 59 sheet, show every rule and its source.
+    Rules {
+        #[command(subcommand)]
+        cmd: crate::rules_cli::RulesCommand,
+    },
     /// Measure glTF import (the demo's models and a generated site) and the time from launch to
     /// the first rendered frame of the demo; prints a Markdown table for docs/benchmarks.md.
     Bench {
@@ -131,6 +137,7 @@ pub fn run() -> ExitCode {
             UiConfig { lang, panels: ui },
             select.as_deref(),
         ),
+        Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
         Some(Command::Bench { runs, triangles, no_render }) => crate::bench::run(runs.max(1), triangles, !no_render),
     };
     match result {
@@ -238,7 +245,7 @@ pub fn snapshot(
     let exit = app.run();
     match outcome.get() {
         Some(Ok(r)) => {
-            println!(
+            say!(
                 "wrote {} (first complete frame {:.0} ms after launch; settled after {} captures at {:.0} ms; peak memory {})",
                 r.path.display(),
                 r.first_frame_ms,
@@ -264,13 +271,13 @@ fn validate(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
         "ron" => match scene::load(path, ModelChecks::Import) {
             Ok(s) => {
                 for w in &s.warnings {
-                    println!("{w}");
+                    say!("{w}");
                 }
                 print_scene_summary(&s);
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                println!("{e}");
+                say!("{e}");
                 Ok(ExitCode::FAILURE)
             }
         },
@@ -281,10 +288,10 @@ fn validate(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 fn print_scene_summary(s: &LoadedScene) {
     let sc = &s.scene;
     let triangles: u64 = s.models.values().map(|m| m.triangles).sum();
-    println!("{}: ok", s.file.display());
-    println!("  site      {} ({} {}), id {}", sc.site.name, sc.site.city, sc.site.district, sc.site.id);
-    println!("  models    {} ({} triangles)", sc.models.len(), triangles);
-    println!(
+    say!("{}: ok", s.file.display());
+    say!("  site      {} ({} {}), id {}", sc.site.name, sc.site.city, sc.site.district, sc.site.id);
+    say!("  models    {} ({} triangles)", sc.models.len(), triangles);
+    say!(
         "  objects   {} tower cranes, {} hoists, {} pits, {} formwork zones, {} scaffolds, {} structures",
         sc.cranes.len(),
         sc.hoists.len(),
@@ -293,50 +300,50 @@ fn print_scene_summary(s: &LoadedScene) {
         sc.scaffolds.len(),
         sc.structures.len()
     );
-    println!(
+    say!(
         "            {} distribution boxes, {} gates, {} facilities, {} walkways",
         sc.distribution_boxes.len(),
         sc.gates.len(),
         sc.facilities.len(),
         sc.walkways.len()
     );
-    println!("  sensors   {}", sc.sensors.len());
+    say!("  sensors   {}", sc.sensors.len());
 }
 
 fn validate_model(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let m = match model::import_file(path) {
         Ok(m) => m,
         Err(e) => {
-            println!("{e}");
+            say!("{e}");
             return Ok(ExitCode::FAILURE);
         }
     };
     let s = &m.summary;
     if json {
-        println!("{}", serde_json::to_string_pretty(s).context("serialising the report")?);
+        say!("{}", serde_json::to_string_pretty(s).context("serialising the report")?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}: importable", path.display());
-    println!("  format      {:?}{}", s.format, s.generator.as_ref().map(|g| format!(" (by {g})")).unwrap_or_default());
+    say!("{}: importable", path.display());
+    say!("  format      {:?}{}", s.format, s.generator.as_ref().map(|g| format!(" (by {g})")).unwrap_or_default());
     let named: Vec<&str> = s.nodes.iter().filter_map(|n| n.name.as_deref()).collect();
     let shown = named.iter().take(12).copied().collect::<Vec<_>>().join(", ");
     let more = if named.len() > 12 { format!(", … {} more", named.len() - 12) } else { String::new() };
-    println!("  nodes       {} ({}{more})", s.nodes.len(), if shown.is_empty() { "unnamed".into() } else { shown });
-    println!("  meshes      {} ({} primitives drawn)", s.meshes, s.primitives);
-    println!("  triangles   {} ({} vertices)", s.triangles, s.vertices);
-    println!("  materials   {} ({})", s.materials.len(), s.materials.join(", "));
-    println!("  images      {}", s.images);
+    say!("  nodes       {} ({}{more})", s.nodes.len(), if shown.is_empty() { "unnamed".into() } else { shown });
+    say!("  meshes      {} ({} primitives drawn)", s.meshes, s.primitives);
+    say!("  triangles   {} ({} vertices)", s.triangles, s.vertices);
+    say!("  materials   {} ({})", s.materials.len(), s.materials.join(", "));
+    say!("  images      {}", s.images);
     for f in &s.external_files {
-        println!("  uses file   {}", f.display());
+        say!("  uses file   {}", f.display());
     }
     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-    println!("  extensions  used: {}; required: {}", list(&s.extensions_used), list(&s.extensions_required));
+    say!("  extensions  used: {}; required: {}", list(&s.extensions_used), list(&s.extensions_required));
     if let Some(b) = s.bounds_m {
         let sz = b.size();
-        println!("  size        {:.2} × {:.2} × {:.2} m (x × y × z)", sz[0], sz[1], sz[2]);
+        say!("  size        {:.2} × {:.2} × {:.2} m (x × y × z)", sz[0], sz[1], sz[2]);
     }
     for n in &s.notes {
-        println!("  note        {n}");
+        say!("  note        {n}");
     }
     Ok(ExitCode::SUCCESS)
 }

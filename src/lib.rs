@@ -4,8 +4,18 @@
 //! build the site's entities from a validated scene; [`ViewPlugins`] need a renderer and draw the
 //! twin (models, camera, picking, overlays, panels).
 
+/// `println!` for command output that ends quietly when the reader goes away (`| head`), where
+/// `println!` would panic on the broken pipe.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 pub mod bench;
 pub mod cli;
+pub mod rules_cli;
 pub mod site;
 pub mod snapshot;
 pub mod ui;

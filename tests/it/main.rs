@@ -4,6 +4,7 @@
 
 mod cli;
 mod headless;
+mod rules;
 mod snapshot;
 
 use std::path::PathBuf;

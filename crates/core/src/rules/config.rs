@@ -122,7 +122,7 @@ pub const RULE_SOURCES: &[RuleSource] = &[
     src(
         "dust.pm10-hourly.alarm",
         "dust",
-        "hourly PM10 over 80 µg/m³ (Hebei DB13/2934-2019; Jiangsu value unconfirmed)",
+        "hourly PM10 over 80 µg/m³ (Hebei DB13/2934-2019; Jiangsu value unconfirmed); an hour counts with 45 min of data (HJ 663-style, [R])",
         R,
     ),
     src(
@@ -312,11 +312,19 @@ pub struct DustRules {
     pub spray_minutes: f64,
     /// Site limit on the hourly mean TSP, µg/m³ (off when absent).
     pub tsp_hourly_limit: Option<f64>,
+    /// An hourly mean counts only if its readings cover this share of the hour.
+    pub min_hour_coverage: f64,
 }
 
 impl Default for DustRules {
     fn default() -> Self {
-        Self { pm10_hourly_limit: 80.0, spray_trigger_pm10: 100.0, spray_minutes: 30.0, tsp_hourly_limit: None }
+        Self {
+            pm10_hourly_limit: 80.0,
+            spray_trigger_pm10: 100.0,
+            spray_minutes: 30.0,
+            tsp_hourly_limit: None,
+            min_hour_coverage: 0.75,
+        }
     }
 }
 
@@ -444,6 +452,117 @@ impl RuleSet {
         Some(s)
     }
 
+    /// The value rule `id` applies, in words (`≥ 90 % of rated`).
+    pub fn describe(&self, id: &str) -> String {
+        let c = &self.crane;
+        let h = &self.hoist;
+        let p = &self.pit;
+        let f = &self.formwork;
+        let d = &self.dust;
+        let n = &self.noise;
+        let w = &self.power;
+        let pit = |l: &PitLimit, frac: f64, unit: &str| {
+            format!(
+                "≥ {} {unit} cumulative{}",
+                l.cumulative_alarm * frac,
+                match l.rate_alarm_per_day {
+                    Some(r) => format!(" or ≥ {} {unit}/d", r * frac),
+                    None => String::new(),
+                }
+            )
+        };
+        match id {
+            "crane.load.warning" => format!("≥ {} % of rated load", c.load_warning_pct),
+            "crane.load.alarm" => format!("≥ {} % of rated load", c.load_alarm_pct),
+            "crane.load.control" => format!("≥ {} % of rated load", c.load_control_pct),
+            "crane.moment.warning" => format!("≥ {} % of rated moment", c.moment_warning_pct),
+            "crane.moment.alarm" => format!("≥ {} % of rated moment", c.moment_alarm_pct),
+            "crane.moment.control" => format!("≥ {} % of rated moment", c.moment_control_pct),
+            "crane.wind.warning" => format!("≥ {} m/s", c.wind_warning_m_s),
+            "crane.wind.alarm" => format!("≥ {} m/s", c.wind_alarm_m_s),
+            "crane.clearance.warning" => format!("≤ {} m", c.clearance_warning_m),
+            "crane.clearance.alarm" => format!("≤ {} m", c.clearance_alarm_m),
+            "crane.tilt.warning" => format!("≥ {}°", c.tilt_warning_deg),
+            "crane.tilt.alarm" => format!("≥ {}°", c.tilt_alarm_deg),
+            "hoist.load.warning" => format!("≥ {} % of rated load", h.load_warning_pct),
+            "hoist.load.alarm" => format!("≥ {} % of rated load", h.load_alarm_pct),
+            "hoist.load.control" => format!("≥ {} % of rated load", h.load_control_pct),
+            "hoist.limit.alarm" => "a limit switch reads 1".into(),
+            "hoist.door.warning" => {
+                if h.door_open_warning {
+                    "door interlock reads 0".into()
+                } else {
+                    "off".into()
+                }
+            }
+            "pit.cumulative.warning" => format!(
+                "{} % of the alarm value (wall top {} mm, vertical {} mm, deep {} mm, groundwater {} mm)",
+                p.warning_fraction * 100.0,
+                p.horizontal.cumulative_alarm * p.warning_fraction,
+                p.vertical.cumulative_alarm * p.warning_fraction,
+                p.deep.cumulative_alarm * p.warning_fraction,
+                p.groundwater.cumulative_alarm * p.warning_fraction
+            ),
+            "pit.cumulative.alarm" => format!(
+                "wall top {}; vertical {}; deep {}; groundwater {}; {} points set by the designer",
+                pit(&p.horizontal, 1.0, "mm"),
+                pit(&p.vertical, 1.0, "mm"),
+                pit(&p.deep, 1.0, "mm"),
+                pit(&p.groundwater, 1.0, "mm"),
+                p.points.len()
+            ),
+            "pit.rate.warning" => format!("{} % of the rate alarm value", p.warning_fraction * 100.0),
+            "pit.rate.alarm" => "the rate alarm values above, over the last 24 h".into(),
+            "pit.rate-streak.alarm" => {
+                format!(
+                    "daily change > {} % of the alarm rate for {} days in a row",
+                    p.streak_fraction * 100.0,
+                    p.streak_days
+                )
+            }
+            "pit.strut.warning" => format!("≥ {} % of design force", p.strut.cumulative_alarm * p.warning_fraction),
+            "pit.strut.alarm" => format!("≥ {} % of design force", p.strut.cumulative_alarm),
+            "formwork.point.warning" => format!("{} % of the point's alarm value", f.warning_fraction * 100.0),
+            "formwork.point.alarm" => format!(
+                "settlement {} mm, horizontal {} mm, tilt {}°, post force {} kN; {} points set by the scheme",
+                f.settlement_alarm_mm,
+                f.horizontal_alarm_mm,
+                f.tilt_alarm_deg,
+                f.axial_alarm_kn,
+                f.points.len()
+            ),
+            "dust.spray.warning" => {
+                format!("real-time PM10 ≥ {} µg/m³, spray {} min", d.spray_trigger_pm10, d.spray_minutes)
+            }
+            "dust.pm10-hourly.alarm" => format!(
+                "hourly mean PM10 > {} µg/m³, with readings covering {} % of the hour",
+                d.pm10_hourly_limit,
+                d.min_hour_coverage * 100.0
+            ),
+            "dust.tsp-hourly.alarm" => match d.tsp_hourly_limit {
+                Some(l) => format!("hourly mean TSP > {l} µg/m³"),
+                None => "off".into(),
+            },
+            "noise.day.warning" => format!("≥ {} dB(A) by day", n.day_limit_db - n.warning_margin_db),
+            "noise.day.alarm" => {
+                format!("> {} dB(A), {:02}:00–{:02}:00", n.day_limit_db, n.night_end_hour, n.night_start_hour)
+            }
+            "noise.night.warning" => format!("≥ {} dB(A) at night", n.night_limit_db - n.warning_margin_db),
+            "noise.night.alarm" => {
+                format!("> {} dB(A), {:02}:00–{:02}:00", n.night_limit_db, n.night_start_hour, n.night_end_hour)
+            }
+            "noise.night-max.alarm" => format!("> {} dB(A) at night", n.night_limit_db + n.night_max_margin_db),
+            "power.leakage.warning" => format!("≥ {} % of the alarm current", w.leakage_warning_fraction * 100.0),
+            "power.leakage.alarm" => {
+                format!("≥ {} mA ({} mA in damp places)", w.leakage_alarm_ma, w.leakage_alarm_damp_ma)
+            }
+            "power.trip-time.alarm" => format!("> {} s", w.trip_time_max_s),
+            "power.cabinet-temp.warning" => format!("≥ {} °C", w.cabinet_warning_c),
+            "power.cabinet-temp.alarm" => format!("≥ {} °C", w.cabinet_alarm_c),
+            _ => "?".into(),
+        }
+    }
+
     /// Reads a rules file: `Rules(crane: (load_alarm_pct: 95.0), pit: (points: {...}), ...)`.
     /// Groups and fields left out keep their defaults. Errors name line, column and field.
     pub fn load(path: &Path) -> Result<RuleSet, String> {
@@ -537,6 +656,15 @@ mod tests {
         assert!(r.check().is_empty());
         assert!(!r.source("dust.pm10-hourly.alarm").unwrap().confidence.confirmed());
         assert!(r.source("crane.wind.alarm").unwrap().confidence.confirmed());
+    }
+
+    #[test]
+    fn every_rule_is_described() {
+        let r = RuleSet::default();
+        for s in RULE_SOURCES {
+            assert_ne!(r.describe(s.id), "?", "{}", s.id);
+        }
+        assert_eq!(r.describe("noise.night.alarm"), "> 55 dB(A), 22:00–06:00");
     }
 
     #[test]

@@ -88,6 +88,16 @@ impl<'a> Engine<'a> {
         Engine { rules, sensors, state: HashMap::new(), now, zone }
     }
 
+    /// Sensors of the scene that have sent no reading at all.
+    pub fn never_reported<'s>(&self, scene: &'s SiteScene) -> Vec<&'s str> {
+        scene
+            .sensors
+            .iter()
+            .filter(|s| self.state.get(&s.id).is_none_or(|st| st.last_time.is_none()))
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
     /// The current level of a sensor (Normal before its first reading).
     pub fn level_of(&self, sensor: &str) -> Level {
         self.state.get(sensor).map(|s| s.level).unwrap_or_default()
@@ -203,20 +213,18 @@ impl<'a> Engine<'a> {
         ))
     }
 
-    /// Ends a batch at time `at`: closes complete dust hours and reports sensors silent for
-    /// longer than their stale threshold (or that never reported at all).
+    /// Ends a batch at time `at`: closes complete dust hours and reports sensors that reported
+    /// and then stayed silent for longer than their stale threshold. Sensors that never reported
+    /// are listed by [`Engine::never_reported`].
     pub fn finish(&mut self, at: DateTime<Utc>, scene: &SiteScene) -> Vec<Event> {
         let mut events = Vec::new();
         let k = self.rules.general.stale_after_intervals;
         for s in &scene.sensors {
             let Some(iv) = s.interval_s else { continue };
-            let last = self.state.get(&s.id).and_then(|st| st.last_time);
-            let silent_s = match last {
-                Some(l) => (at - l).num_milliseconds() as f64 / 1000.0,
-                None => f64::INFINITY,
-            };
+            let Some(last) = self.state.get(&s.id).and_then(|st| st.last_time) else { continue };
+            let silent_s = (at - last).num_milliseconds() as f64 / 1000.0;
             if silent_s > iv * k {
-                events.push(Event::Stale { sensor: s.id.clone(), last, noticed: at, silent_s });
+                events.push(Event::Stale { sensor: s.id.clone(), last: Some(last), noticed: at, silent_s });
             }
         }
         let hour_now = self.hour_start(at);
@@ -252,8 +260,18 @@ impl<'a> Engine<'a> {
             _ => return None,
         };
         let limit = limit?;
-        let level = if mean > limit { Level::Alarm } else { Level::Normal };
-        Some(Event::HourlyMean { sensor: id.to_string(), hour, mean, readings: n, level, rule: rule.into() })
+        // An hourly value needs enough of the hour behind it (HJ 663-style validity).
+        let covered = info.interval_s.is_none_or(|iv| n as f64 * iv >= 3600.0 * d.min_hour_coverage);
+        let level = if covered && mean > limit { Level::Alarm } else { Level::Normal };
+        Some(Event::HourlyMean {
+            sensor: id.to_string(),
+            hour,
+            mean,
+            readings: n,
+            complete: covered,
+            level,
+            rule: rule.into(),
+        })
     }
 
     fn evaluate(

@@ -154,6 +154,8 @@ pub enum Event {
         mean: f64,
         /// Valid readings in the hour.
         readings: usize,
+        /// Enough of the hour was covered for the mean to count.
+        complete: bool,
         /// Level.
         level: Level,
         /// Rule id.

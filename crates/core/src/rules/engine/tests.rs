@@ -210,25 +210,41 @@ fn dust_spray_trigger_and_hourly_mean() {
     let mut e = Engine::new(&run.scene, &run.rules, t(100.0));
     let mut events = Vec::new();
     let mut levels = Vec::new();
-    for (h, v) in [(9.0, 70.0), (9.25, 99.9), (9.5, 100.0), (9.75, 90.0), (10.0, 60.0)] {
-        let (j, ev) = e.judge(&reading("DM1-PM10", h, v)).unwrap();
+    // One reading a minute from 09:00: 85 µg/m³, with a 100 at 09:20.
+    for m in 0..=60 {
+        let v = match m {
+            20 => 100.0,
+            60 => 60.0,
+            _ => 85.0,
+        };
+        let (j, ev) = e.judge(&reading("DM1-PM10", 9.0 + m as f64 / 60.0, v)).unwrap();
         levels.push(j.level);
         events.extend(ev);
     }
-    // The level follows the value (90 is clearly below the trigger); the spray runs its 30 min.
-    assert_eq!(levels, [Level::Normal, Level::Normal, Level::Warning, Level::Normal, Level::Normal]);
-    assert!(events.iter().any(|e| matches!(e, Event::SprayRequested { minutes, .. } if *minutes == 30.0)));
-    // 09:00–10:00 mean (70 + 99.9 + 100 + 90) / 4 = 89.975 > 80, judged when 10:00 arrives.
+    // The level follows the value: the trigger at 09:20 only; the spray runs its 30 min.
+    assert_eq!(levels.iter().filter(|l| **l == Level::Warning).count(), 1);
+    assert_eq!(levels[20], Level::Warning);
+    assert_eq!(
+        events.iter().filter(|e| matches!(e, Event::SprayRequested { minutes, .. } if *minutes == 30.0)).count(),
+        1
+    );
+    // 09:00–10:00: (59 × 85 + 100) / 60 = 85.25 > 80, judged when the 10:00 reading arrives.
     let hourly = events.iter().find_map(|e| match e {
-        Event::HourlyMean { mean, level, readings, rule, .. } => Some((*mean, *level, *readings, rule.clone())),
+        Event::HourlyMean { mean, level, readings, complete, rule, .. } => {
+            Some((*mean, *level, *readings, *complete, rule.clone()))
+        }
         _ => None,
     });
-    let (mean, level, n, rule) = hourly.unwrap();
-    assert!((mean - 89.975).abs() < 1e-9);
-    assert_eq!((level, n, rule.as_str()), (Level::Alarm, 4, "dust.pm10-hourly.alarm"));
-    // The open 10:00 hour is closed by `finish` once the clock has passed it.
+    let (mean, level, n, complete, rule) = hourly.unwrap();
+    assert!((mean - 85.25).abs() < 1e-9);
+    assert_eq!((level, n, complete, rule.as_str()), (Level::Alarm, 60, true, "dust.pm10-hourly.alarm"));
+    // The 10:00 hour has one reading: closed by `finish`, but too thin to judge.
     let closing = e.finish(t(11.5), &run.scene);
-    assert!(closing.iter().any(|e| matches!(e, Event::HourlyMean { mean, level: Level::Normal, .. } if *mean == 60.0)));
+    assert!(
+        closing.iter().any(
+            |e| matches!(e, Event::HourlyMean { mean, level: Level::Normal, complete: false, .. } if *mean == 60.0)
+        )
+    );
 }
 
 #[test]
@@ -304,7 +320,12 @@ fn stale_sensors_are_reported_when_they_come_back_and_at_the_end() {
             _ => None,
         })
         .collect();
-    // ZQS1 spoke 2 h before the end; every other sensor with an interval never reported.
-    assert!(!stale.contains(&"ZQS1"));
-    assert!(stale.contains(&"ZQS2") && stale.contains(&"TC1-LOAD"));
+    // ZQS1 spoke 2 h before the end: not stale. Sensors that never reported are listed apart.
+    assert!(stale.is_empty(), "{stale:?}");
+    let never = e.never_reported(&run.scene);
+    assert!(never.contains(&"ZQS2") && never.contains(&"TC1-LOAD") && !never.contains(&"ZQS1"));
+    assert_eq!(never.len(), run.scene.sensors.len() - 1);
+    // Silent for more than three intervals at the end of the batch: stale.
+    let end = e.finish(t(9.5), &run.scene);
+    assert!(end.iter().any(|e| matches!(e, Event::Stale { sensor, .. } if sensor == "ZQS1")));
 }

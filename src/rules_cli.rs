@@ -1,0 +1,282 @@
+//! `sitetwin rules …`: the core's rules in batch, for vendors' exports and inspectors' sheets.
+//! `evaluate` judges a readings file against a scene, `classify` lists major-hazard works,
+//! `jgj59` scores an inspection sheet, `show` prints every rule with its source.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, FixedOffset, Utc};
+use clap::Subcommand;
+use sitetwin_core::rules::{self, Engine, Event, Judgement, Quality, RuleSet, hazard, jgj59};
+use sitetwin_core::scene::{self, ModelChecks};
+use sitetwin_core::telemetry::{self, Format};
+
+/// The `rules` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Judge every reading of a file (JSON lines or CSV: sensor, time, value, optional HJ 212 flag)
+    /// against the scene's sensors: one line per reading, then the alarm events.
+    Evaluate {
+        /// Scene file.
+        #[arg(long)]
+        scene: PathBuf,
+        /// Readings file (.jsonl / .csv; the format is sniffed).
+        #[arg(long)]
+        readings: PathBuf,
+        /// Site rules file overriding the defaults.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Treat this RFC 3339 time as "now" for the future-timestamp check (default: the clock).
+        #[arg(long)]
+        now: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List each work's major-hazard class (Order 37 / Notice 31) and the rule that fired.
+    Classify {
+        /// Scene file.
+        #[arg(long)]
+        scene: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score a filled JGJ 59-2011 inspection sheet and print the grade.
+    Jgj59 {
+        /// The sheet (RON, see docs/examples/jgj59-sheet.ron).
+        sheet: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every rule, the value it applies, its source, and whether that is confirmed.
+    Show {
+        /// Site rules file overriding the defaults.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+}
+
+/// Runs a `rules` subcommand.
+pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RulesCommand::Evaluate { scene, readings, rules, now, json } => {
+            evaluate(&scene, &readings, rules.as_deref(), now.as_deref(), json)
+        }
+        RulesCommand::Classify { scene, json } => classify(&scene, json),
+        RulesCommand::Jgj59 { sheet, json } => score_sheet(&sheet, json),
+        RulesCommand::Show { rules } => show(rules.as_deref()),
+    }
+}
+
+fn load_rules(path: Option<&Path>) -> anyhow::Result<RuleSet> {
+    match path {
+        Some(p) => RuleSet::load(p).map_err(|e| anyhow::anyhow!("{e}")),
+        None => Ok(RuleSet::default()),
+    }
+}
+
+fn caveat(rules: &RuleSet, id: &str) -> String {
+    match rules.source(id) {
+        Some(s) if !s.confidence.confirmed() => format!(" (unconfirmed {})", s.confidence.tag()),
+        _ => String::new(),
+    }
+}
+
+fn evaluate(
+    scene_path: &Path,
+    readings: &Path,
+    rules_path: Option<&Path>,
+    now: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let loaded = scene::load(scene_path, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rules = load_rules(rules_path)?;
+    let now: DateTime<Utc> = match now {
+        Some(s) => DateTime::parse_from_rfc3339(s).with_context(|| format!("--now {s}: not an RFC 3339 time"))?.into(),
+        None => Utc::now(),
+    };
+    let text = std::fs::read_to_string(readings).with_context(|| format!("reading {}", readings.display()))?;
+    let (good, bad) = telemetry::parse_readings(&text, Format::sniff(&text), rules.general.local_offset_s);
+    let zone = FixedOffset::east_opt(rules.general.local_offset_s).context("bad local offset")?;
+    let mut engine = Engine::new(&loaded.scene, &rules, now);
+    let mut judgements: Vec<(usize, Judgement)> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut errors: Vec<String> = bad.iter().map(|e| format!("{}:{e}", readings.display())).collect();
+    let mut last = None;
+    for (line, r) in &good {
+        match engine.judge(r) {
+            Ok((j, ev)) => {
+                judgements.push((*line, j));
+                events.extend(ev);
+                last = Some(last.map_or(r.time, |l: DateTime<Utc>| l.max(r.time)));
+            }
+            Err(e) => errors.push(format!("{}:line {line}: {e}", readings.display())),
+        }
+    }
+    if let Some(end) = last {
+        events.extend(engine.finish(end, &loaded.scene));
+    }
+    let silent = engine.never_reported(&loaded.scene);
+    if json {
+        let v = serde_json::json!({
+            "judgements": judgements.iter().map(|(l, j)| serde_json::json!({"line": l, "judgement": j})).collect::<Vec<_>>(),
+            "events": events,
+            "never_reported": silent,
+            "errors": errors,
+        });
+        say!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        let local = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string();
+        say!("# {} — {} readings from {}", loaded.scene.site.name, good.len(), readings.display());
+        say!(
+            "{:<19}  {:<10}  {:>14}  {:<8}  {:<8}  {:<26}  message",
+            format!("time ({zone})"),
+            "sensor",
+            "value",
+            "level",
+            "quality",
+            "rule"
+        );
+        for (_, j) in &judgements {
+            let rule = j.rule.clone().unwrap_or_else(|| "-".into());
+            let note = match &j.quality {
+                Quality::Suspect(why) => format!(" [suspect: {why}]"),
+                _ => String::new(),
+            };
+            say!(
+                "{:<19}  {:<10}  {:>14}  {:<8}  {:<8}  {:<26}  {}{}{}",
+                local(j.time),
+                j.sensor,
+                format!("{} {}", j.value, j.unit),
+                j.level.name(),
+                j.quality.name(),
+                rule,
+                j.message,
+                j.rule.as_deref().map(|r| caveat(&rules, r)).unwrap_or_default(),
+                note
+            );
+        }
+        say!("\nevents");
+        for e in &events {
+            say!("  {}", describe_event(e, &local, &rules));
+        }
+        if !silent.is_empty() {
+            say!("\n{} sensors sent no reading in this file: {}", silent.len(), silent.join(", "));
+        }
+        let count = |l: rules::Level| {
+            judgements.iter().filter(|(_, j)| j.level == l && !matches!(j.quality, Quality::Invalid(_))).count()
+        };
+        let invalid = judgements.iter().filter(|(_, j)| matches!(j.quality, Quality::Invalid(_))).count();
+        let suspect = judgements.iter().filter(|(_, j)| matches!(j.quality, Quality::Suspect(_))).count();
+        say!(
+            "\nsummary: {} readings judged ({invalid} invalid, {suspect} suspect); {} normal, {} warning, {} alarm, {} control; {} events; {} lines not read",
+            judgements.len(),
+            count(rules::Level::Normal),
+            count(rules::Level::Warning),
+            count(rules::Level::Alarm),
+            count(rules::Level::Control),
+            events.len(),
+            errors.len()
+        );
+    }
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn describe_event(e: &Event, local: &dyn Fn(DateTime<Utc>) -> String, rules: &RuleSet) -> String {
+    match e {
+        Event::Raised { sensor, rule, level, time, message } => {
+            format!("{}  RAISED    {sensor}  {rule}  {}: {message}{}", local(*time), level.name(), caveat(rules, rule))
+        }
+        Event::LevelChanged { sensor, rule, from, to, time } => {
+            format!("{}  CHANGED   {sensor}  {rule}  {} → {}", local(*time), from.name(), to.name())
+        }
+        Event::Cleared { sensor, rule, time } => format!("{}  CLEARED   {sensor}  {rule}", local(*time)),
+        Event::Stale { sensor, last, noticed, silent_s } => format!(
+            "{}  STALE     {sensor}  silent {:.0} min{}",
+            local(*noticed),
+            silent_s / 60.0,
+            last.map(|l| format!(" since {}", local(l))).unwrap_or_else(|| ", never reported".into())
+        ),
+        Event::HourlyMean { sensor, hour, mean, readings, complete, level, rule } => format!(
+            "{}  HOURLY    {sensor}  {rule}  mean {mean:.1} over {readings} readings: {}{}",
+            local(*hour),
+            if *complete { level.name() } else { "not judged (too few readings for an hourly value)" },
+            caveat(rules, rule)
+        ),
+        Event::SprayRequested { sensor, time, minutes } => {
+            format!("{}  SPRAY     {sensor}  start spraying for {minutes} min", local(*time))
+        }
+    }
+}
+
+fn classify(scene_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let loaded = scene::load(scene_path, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let list = hazard::classify(&loaded.scene);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!("# {} — major-hazard works ({})", loaded.scene.site.name, hazard::SOURCE);
+    for c in &list {
+        say!(
+            "{:<6} {:<22} {:<16} {} ({})  {}  {}",
+            c.object,
+            c.name,
+            format!("{:?}", c.category),
+            c.class.zh(),
+            c.class.en(),
+            c.rule,
+            c.reasons.join("; ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let sheet = jgj59::load_sheet(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = jgj59::score(&sheet);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!("# JGJ 59-2011 — {} — {} — {}", sheet.site, sheet.date, sheet.inspector);
+    say!("sub-tables");
+    for t in &r.tables {
+        let label = t.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+        say!(
+            "  {:<26} {:>6.1}   guarantee {}/{}{}",
+            format!("{:?}{label}", t.table),
+            t.score,
+            t.guarantee.0,
+            t.guarantee.1,
+            t.zeroed.as_deref().map(|z| format!("   ZERO: {z}")).unwrap_or_default()
+        );
+    }
+    say!("summary (A = B × C / 100)");
+    for i in &r.items {
+        say!("  {:<22} B {:>4}  C {:>6.1}  A {:>6.2}", i.item.zh(), i.item.weight(), i.c, i.a);
+    }
+    say!("total {:.1} → {} ({:?}): {}", r.total, r.grade.zh(), r.grade, r.reason);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(rules_path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let rules = load_rules(rules_path)?;
+    let n = rules::RULE_SOURCES.len();
+    if n == 0 {
+        bail!("no rules");
+    }
+    say!("{:<28} {:<9} {:<60} source", "rule", "status", "applies");
+    for s in rules::RULE_SOURCES {
+        let s = rules.source(s.id).unwrap_or(*s);
+        let status = if s.confidence.confirmed() { "confirmed" } else { "UNCONFIRMED" };
+        say!("{:<28} {:<9} {:<60} {} {}", s.id, status, rules.describe(s.id), s.confidence.tag(), s.citation);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,150 @@
+//! `sitetwin rules …` end to end: a vendor's export judged in batch (JSON lines and CSV), the
+//! major-hazard list, a JGJ 59 sheet, the rule table, and bad inputs of each kind.
+
+use std::process::{Command, Output};
+
+use crate::{repo, scratch};
+
+fn sitetwin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitetwin")).args(args).current_dir(repo()).output().unwrap()
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const NOW: &str = "2026-12-02T00:00:00+08:00";
+
+#[test]
+fn evaluate_judges_every_reading_and_reports_events_and_bad_lines() {
+    let o = sitetwin(&[
+        "rules",
+        "evaluate",
+        "--scene",
+        "scenes/demo.ron",
+        "--readings",
+        "docs/examples/demo-readings.jsonl",
+        "--now",
+        NOW,
+    ]);
+    let (t, e) = (out(&o), err(&o));
+    // Two unreadable lines: the batch is still judged, and the exit code says so.
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("demo-readings.jsonl:line 95: `value`: expected a number, found \"overload\""), "{e}");
+    assert!(e.contains("line 96: unknown sensor `TC9-LOAD`"), "{e}");
+    for needle in [
+        "2026-12-01 08:30:24  TC1-LOAD",
+        "crane.load.alarm",
+        "crane.wind.alarm",
+        "crane.clearance.alarm",
+        "pit.cumulative.warning",
+        "noise.day.alarm",
+        "power.leakage.alarm",
+        "power.trip-time.alarm",
+        "HJ 212 flag M: maintenance",
+        "[suspect: HJ 212 flag T: above the measuring range]",
+        "SPRAY     DM1-PM10",
+        "HOURLY    DM1-PM10  dust.pm10-hourly.alarm  mean 83.1 over 60 readings: alarm (unconfirmed [R])",
+        "STALE     DB1-LEAK",
+        "35 sensors sent no reading",
+        "summary: 94 readings judged (1 invalid, 1 suspect)",
+    ] {
+        assert!(t.contains(needle), "missing `{needle}` in:\n{t}");
+    }
+}
+
+#[test]
+fn evaluate_reads_csv_and_writes_json() {
+    let dir = scratch("rules-csv");
+    let csv = dir.join("export.csv");
+    std::fs::write(
+        &csv,
+        "# exported by the crane black box\nsensor,time,value,flag\n\
+         TC2-LOAD,2026-12-01 10:00:00,95.5,N\nTC2-LOAD,2026-12-01 10:00:10,110.0,N\n\
+         TC2-LOAD,2026-12-01 10:00:20,,F\nTC2-LOAD,2026-12-01T02:00:30Z,20,N\n",
+    )
+    .unwrap();
+    let o = sitetwin(&[
+        "rules",
+        "evaluate",
+        "--scene",
+        "scenes/demo.ron",
+        "--readings",
+        csv.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> =
+        v["judgements"].as_array().unwrap().iter().map(|j| j["judgement"]["rule"].as_str().unwrap_or("-")).collect();
+    assert_eq!(rules, ["crane.load.warning", "crane.load.control", "-", "-"]);
+    assert_eq!(v["judgements"][2]["judgement"]["quality"]["Invalid"], "HJ 212 flag F: instrument stopped");
+    assert_eq!(v["judgements"][0]["line"], 3);
+    let events = v["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["Raised"]["rule"] == "crane.load.warning"));
+    assert!(events.iter().any(|e| e["Cleared"]["sensor"] == "TC2-LOAD"));
+}
+
+#[test]
+fn a_site_rules_file_changes_limits_and_marks_them() {
+    let o = sitetwin(&["rules", "show", "--rules", "docs/examples/site-rules.ron"]);
+    let t = out(&o);
+    assert!(o.status.success());
+    assert!(t.contains("formwork.point.alarm") && t.contains("settlement 8 mm"), "{t}");
+    assert!(
+        t.lines().any(|l| l.starts_with("formwork.point.alarm") && l.contains("confirmed") && l.contains("[site]"))
+    );
+    assert!(t.lines().any(|l| l.starts_with("crane.wind.warning") && l.contains("UNCONFIRMED")));
+    let dir = scratch("bad-rules");
+    let bad = dir.join("rules.ron");
+    std::fs::write(&bad, "Rules(\n    crane: (load_alarm_pct: 80.0),\n    dust: (pm10_hourly_limt: 75.0),\n)\n")
+        .unwrap();
+    let o = sitetwin(&["rules", "show", "--rules", bad.to_str().unwrap()]);
+    let e = err(&o);
+    assert!(!o.status.success());
+    assert!(e.contains("rules.ron:3:12: dust.pm10_hourly_limt: unknown field"), "{e}");
+    assert!(e.contains("did you mean `pm10_hourly_limit`"), "{e}");
+    assert!(e.contains("crane.load: thresholds must be positive and rise"), "{e}");
+}
+
+#[test]
+fn classify_names_the_rule_that_fired() {
+    let o = sitetwin(&["rules", "classify", "--scene", "scenes/demo.ron"]);
+    let t = out(&o);
+    assert!(o.status.success());
+    let pit = t.lines().find(|l| l.starts_with("PIT1")).unwrap();
+    assert!(
+        pit.contains("超过一定规模的危大工程") && pit.contains("hazard.pit.depth-5m") && pit.contains("6 m ≥ 5 m"),
+        "{pit}"
+    );
+    let hf = t.lines().find(|l| l.starts_with("HF1")).unwrap();
+    assert!(hf.contains("hazard.formwork.height-8m"), "{hf}");
+    assert!(t.lines().find(|l| l.starts_with("SF1")).unwrap().contains("危大工程 (major hazard"));
+}
+
+#[test]
+fn jgj59_scores_a_sheet_and_refuses_a_bad_one() {
+    let o = sitetwin(&["rules", "jgj59", "docs/examples/jgj59-sheet.ron"]);
+    let t = out(&o);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(t.contains("total 92.6 → 优良 (Good)"), "{t}");
+    assert!(t.contains("TowerCrane (2#塔吊)"), "{t}");
+    let dir = scratch("bad-sheet");
+    let sheet = std::fs::read_to_string(repo().join("docs/examples/jgj59-sheet.ron")).unwrap();
+    let bad = sheet.replacen(
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3)",
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3, checked: false)",
+        1,
+    );
+    let path = dir.join("sheet.ron");
+    std::fs::write(&path, bad).unwrap();
+    let o = sitetwin(&["rules", "jgj59", path.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("tables[1].items[2].checked: every guarantee item must be checked"), "{}", err(&o));
+}
