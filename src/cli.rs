@@ -43,6 +43,10 @@ struct ViewArgs {
     /// Interface language: zh (default) or en.
     #[arg(long, default_value = "zh", value_parser = parse_lang)]
     lang: Lang,
+    /// Once every model has loaded, save a screenshot of the window to this PNG and exit
+    /// (for bug reports and for testing the real window under Xvfb).
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,7 +137,7 @@ pub fn run() -> ExitCode {
         Some(Command::Validate { path, json }) => validate(&path, json),
         Some(Command::Snapshot { scene, view, out, size, ui, lang, select }) => snapshot(
             &scene,
-            SnapshotRequest { out, size, view, max_captures: 300 },
+            SnapshotRequest { out, size, view, max_captures: 300, window: false },
             UiConfig { lang, panels: ui },
             select.as_deref(),
         ),
@@ -166,11 +170,22 @@ fn view(args: &ViewArgs) -> anyhow::Result<ExitCode> {
     let path = args.scene.clone().unwrap_or_else(|| PathBuf::from(DEMO_SCENE));
     let loaded = load_scene(&path)?;
     let title = format!("sitetwin · {}", loaded.scene.site.name);
-    let mut app = twin_app(loaded, UiConfig { lang: args.lang, panels: true }, None);
-    if let Some(mut w) = app.world_mut().query::<&mut Window>().iter_mut(app.world_mut()).next() {
-        w.title = title;
-    }
-    Ok(exit_code(app.run()))
+    let ui = UiConfig { lang: args.lang, panels: true };
+    let Some(out) = &args.screenshot else {
+        let mut app = twin_app(loaded, ui, None);
+        if let Some(mut w) = app.world_mut().query::<&mut Window>().iter_mut(app.world_mut()).next() {
+            w.title = title;
+        }
+        return Ok(exit_code(app.run()));
+    };
+    let req = SnapshotRequest {
+        out: out.clone(),
+        size: UVec2::new(1600, 900),
+        view: "overview".into(),
+        max_captures: 300,
+        window: true,
+    };
+    run_snapshot(loaded, req, ui, Selection::None)
 }
 
 fn exit_code(exit: AppExit) -> ExitCode {
@@ -181,14 +196,14 @@ fn exit_code(exit: AppExit) -> ExitCode {
 }
 
 /// The twin app: in a window, or (with `headless`) rendering to an image with no window at all.
-pub fn twin_app(loaded: LoadedScene, ui: UiConfig, headless: Option<SnapshotRequest>) -> App {
+pub fn twin_app(loaded: LoadedScene, ui: UiConfig, snapshot: Option<SnapshotRequest>) -> App {
     let site = Site(loaded);
     let root = ModelRoot::for_site(&site);
     let mut app = App::new();
     app.insert_resource(site).insert_resource(ui).insert_resource(root.clone());
     let assets = AssetPlugin { file_path: root.0.to_string_lossy().into_owned(), ..default() };
-    match &headless {
-        Some(_) => {
+    match &snapshot {
+        Some(req) if !req.window => {
             app.add_plugins(
                 DefaultPlugins
                     .set(assets)
@@ -202,7 +217,7 @@ pub fn twin_app(loaded: LoadedScene, ui: UiConfig, headless: Option<SnapshotRequ
             )
             .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
         }
-        None => {
+        _ => {
             app.add_plugins(DefaultPlugins.set(assets).set(WindowPlugin {
                 primary_window: Some(Window {
                     title: "sitetwin".into(),
@@ -214,7 +229,7 @@ pub fn twin_app(loaded: LoadedScene, ui: UiConfig, headless: Option<SnapshotRequ
         }
     }
     app.add_plugins((SimulationPlugins, ViewPlugins));
-    if let Some(req) = headless {
+    if let Some(req) = snapshot {
         app.insert_resource(req).add_plugins(SnapshotPlugin);
     }
     app
@@ -239,6 +254,16 @@ pub fn snapshot(
         let ids: Vec<&str> = loaded.scene.objects().iter().map(|o| o.id).collect();
         bail!("unknown view `{}`: use overview, top or an object id ({})", req.view, ids.join(", "));
     }
+    run_snapshot(loaded, req, ui, selection)
+}
+
+/// Runs the twin until the snapshot is written; prints where and how long it took.
+fn run_snapshot(
+    loaded: LoadedScene,
+    req: SnapshotRequest,
+    ui: UiConfig,
+    selection: Selection,
+) -> anyhow::Result<ExitCode> {
     let outcome = SnapshotOutcome::default();
     let mut app = twin_app(loaded, ui, Some(req));
     app.insert_resource(outcome.clone()).insert_resource(selection);
@@ -259,7 +284,7 @@ pub fn snapshot(
         }
         Some(Err(e)) => bail!("snapshot failed: {e}"),
         None => {
-            bail!("snapshot stopped before a frame was captured (is a Vulkan driver such as Mesa lavapipe installed?)")
+            bail!("the twin stopped before a frame was captured (is a Vulkan driver such as Mesa lavapipe installed?)")
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct SnapshotRequest {
     pub view: String,
     /// Give up after this many captures without two identical ones.
     pub max_captures: u32,
+    /// Capture the primary window (a real window, e.g. under Xvfb) instead of rendering offscreen.
+    pub window: bool,
 }
 
 /// What a finished snapshot reports.
@@ -93,6 +95,9 @@ fn target_image(
     mut progress: ResMut<Progress>,
     cams: Query<Entity, TwinCameras>,
 ) {
+    if req.window {
+        return;
+    }
     let mut image = Image::new_target_texture(
         req.size.x,
         req.size.y,
@@ -149,7 +154,11 @@ fn drive(
         }
         progress.in_flight = true;
         progress.captures += 1;
-        commands.spawn(Screenshot::image(progress.image.clone()));
+        commands.spawn(if req.window {
+            Screenshot::primary_window()
+        } else {
+            Screenshot::image(progress.image.clone())
+        });
     }
 }
 

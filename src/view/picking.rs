@@ -1,6 +1,7 @@
 //! Mouse picking: a click on any part of an object's model selects the object; a click on a
 //! sensor marker selects the sensor; a click on the ground clears the selection. Clicks that end
-//! a camera drag are ignored.
+//! a camera drag are ignored. Each object, sensor and prop watches the clicks that bubble up to it
+//! from its meshes (observers on the entity, which propagation reaches hop by hop).
 
 use bevy::picking::pointer::PointerButton;
 use bevy::prelude::*;
@@ -9,38 +10,70 @@ use crate::site::{Prop, SiteObject, SiteSensor};
 use crate::view::Selection;
 use crate::view::camera::PointerDrag;
 
-/// Installs the click observer.
+/// Attaches the click observers to the site's entities as they appear.
 pub struct PickingPlugin;
 
 impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
-        app.add_observer(on_click);
+        app.add_systems(Update, watch_clicks);
     }
 }
 
-fn on_click(
+#[allow(clippy::type_complexity)]
+fn watch_clicks(
+    mut commands: Commands,
+    objects: Query<Entity, Added<SiteObject>>,
+    sensors: Query<Entity, Added<SiteSensor>>,
+    props: Query<Entity, Added<Prop>>,
+) {
+    for e in &objects {
+        commands.entity(e).observe(select_object);
+    }
+    for e in &sensors {
+        commands.entity(e).observe(select_sensor);
+    }
+    for e in &props {
+        commands.entity(e).observe(clear_selection);
+    }
+}
+
+/// A primary-button click that did not end a drag; stops the bubbling either way once handled.
+fn is_selecting(click: &On<Pointer<Click>>, drag: &PointerDrag) -> bool {
+    click.event.button == PointerButton::Primary && !drag.was_drag()
+}
+
+fn select_object(
     mut click: On<Pointer<Click>>,
     drag: Res<PointerDrag>,
     objects: Query<&SiteObject>,
-    sensors: Query<&SiteSensor>,
-    props: Query<(), With<Prop>>,
     mut selection: ResMut<Selection>,
 ) {
-    if click.event.button != PointerButton::Primary || drag.was_drag() {
-        click.propagate(false);
-        return;
-    }
-    // The event bubbles from the mesh hit up through the model to its owner; stop at the first
-    // entity that means something.
-    let e = click.entity;
-    if let Ok(s) = sensors.get(e) {
-        *selection = Selection::Sensor(s.id.clone());
-        click.propagate(false);
-    } else if let Ok(o) = objects.get(e) {
+    click.propagate(false);
+    if is_selecting(&click, &drag)
+        && let Ok(o) = objects.get(click.entity)
+    {
         *selection = Selection::Object(o.id.clone());
-        click.propagate(false);
-    } else if props.get(e).is_ok() {
+    }
+}
+
+fn select_sensor(
+    mut click: On<Pointer<Click>>,
+    drag: Res<PointerDrag>,
+    sensors: Query<&SiteSensor>,
+    mut selection: ResMut<Selection>,
+) {
+    // A sensor rides on its object's model: the click is the sensor's, not the crane's.
+    click.propagate(false);
+    if is_selecting(&click, &drag)
+        && let Ok(s) = sensors.get(click.entity)
+    {
+        *selection = Selection::Sensor(s.id.clone());
+    }
+}
+
+fn clear_selection(mut click: On<Pointer<Click>>, drag: Res<PointerDrag>, mut selection: ResMut<Selection>) {
+    click.propagate(false);
+    if is_selecting(&click, &drag) {
         *selection = Selection::None;
-        click.propagate(false);
     }
 }

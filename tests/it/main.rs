@@ -4,6 +4,7 @@
 
 mod cli;
 mod headless;
+mod picking;
 mod rules;
 mod snapshot;
 

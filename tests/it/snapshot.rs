@@ -106,6 +106,32 @@ fn a_site_built_from_the_kenney_kit_renders_with_its_textures() {
 }
 
 #[test]
+fn the_real_window_opens_under_xvfb_and_shows_the_twin() {
+    let dir = scratch("window");
+    let out = dir.join("window.png");
+    let o = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1600x900x24"])
+        .arg(env!("CARGO_BIN_EXE_sitetwin"))
+        .arg("--screenshot")
+        .arg(&out)
+        .env("XDG_RUNTIME_DIR", scratch("xdg-window"))
+        .current_dir(repo())
+        .output()
+        .expect("xvfb-run is needed for this test (scripts/test.sh installs xvfb)");
+    let log = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "the window did not open:\n{log}");
+    let img = image::open(&out).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (1600, 900));
+    assert_not_blank(&img);
+    // The panels of the windowed twin: a dark object tree on the left, the 3D view on the right.
+    let dark = (120..800).filter(|y| {
+        let p = img.get_pixel(60, *y);
+        (p[0] as u32 + p[1] as u32 + p[2] as u32) / 3 < 60
+    });
+    assert!(dark.count() > 300, "no panel on the left");
+}
+
+#[test]
 fn unknown_views_are_refused_clearly() {
     let o = Command::new(env!("CARGO_BIN_EXE_sitetwin"))
         .args(["snapshot", "scenes/demo.ron", "--view", "TC9", "--out", "/tmp/never.png"])
