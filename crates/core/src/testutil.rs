@@ -7,6 +7,11 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The demo site's scene, without reading its models.
+pub fn demo_scene() -> crate::scene::SiteScene {
+    crate::scene::load(&repo().join("scenes/demo.ron"), crate::scene::ModelChecks::Skip).unwrap().scene
+}
+
 /// `../shared/corpora` beside the repository (or `$SITETWIN_SHARED/corpora`). Panics with a clear
 /// message when missing: the corpus tests must not pass by skipping.
 pub fn corpora() -> PathBuf {

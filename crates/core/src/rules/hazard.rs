@@ -219,11 +219,7 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scene::{self, ModelChecks};
-
-    fn demo() -> SiteScene {
-        scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap().scene
-    }
+    use crate::testutil::demo_scene;
 
     fn class_of(s: &SiteScene, id: &str) -> Classification {
         classify(s).into_iter().find(|c| c.object == id).unwrap()
@@ -231,7 +227,7 @@ mod tests {
 
     #[test]
     fn the_demo_site_classifies_as_its_schemes_say() {
-        let s = demo();
+        let s = demo_scene();
         let pit = class_of(&s, "PIT1");
         assert_eq!((pit.class, pit.rule), (HazardClass::OverScale, "hazard.pit.depth-5m"));
         let hf = class_of(&s, "HF1");
@@ -244,7 +240,7 @@ mod tests {
 
     #[test]
     fn pit_depth_boundaries() {
-        let mut s = demo();
+        let mut s = demo_scene();
         for (d, complex, want) in [
             (2.99, false, HazardClass::Ordinary),
             (2.99, true, HazardClass::MajorHazard),
@@ -260,7 +256,7 @@ mod tests {
 
     #[test]
     fn formwork_every_criterion_at_its_boundary() {
-        let mut s = demo();
+        let mut s = demo_scene();
         let f = &mut s.formwork[0];
         (f.support_height_m, f.max_span_m, f.area_load_kn_m2, f.line_load_kn_m) = (4.9, 9.9, 9.9, 14.9);
         assert_eq!(class_of(&s, "HF1").class, HazardClass::Ordinary);
@@ -285,7 +281,7 @@ mod tests {
 
     #[test]
     fn scaffolds_by_kind_and_height() {
-        let mut s = demo();
+        let mut s = demo_scene();
         for (kind, h, want) in [
             (ScaffoldKind::GroundFastener, 23.9, HazardClass::Ordinary),
             (ScaffoldKind::GroundFastener, 24.0, HazardClass::MajorHazard),

@@ -4,12 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
-use crate::scene::{self, ModelChecks};
 use crate::telemetry::DataFlag;
-
-fn demo() -> SiteScene {
-    scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap().scene
-}
+use crate::testutil::demo_scene;
 
 /// 2026-12-01 00:00 site time (UTC+8) plus `h` hours.
 fn t(h: f64) -> DateTime<Utc> {
@@ -27,7 +23,7 @@ struct Run {
 
 impl Run {
     fn new() -> Self {
-        Run { scene: demo(), rules: RuleSet::default() }
+        Run { scene: demo_scene(), rules: RuleSet::default() }
     }
 
     /// Judges `values` of one sensor, one per `step_h` hours from `start_h`; returns the levels.
@@ -197,7 +193,7 @@ fn pit_rate_streak_fires_on_the_third_day() {
 
 #[test]
 fn strut_force_in_kn_uses_the_struts_design_force() {
-    let mut scene = demo();
+    let mut scene = demo_scene();
     scene.sensors.iter_mut().find(|s| s.id == "ZL1").unwrap().unit = "kN".into();
     let run = Run { scene, rules: RuleSet::default() };
     // ZC1 design 2400 kN: 70 % alarm = 1680 kN, warning 49 % = 1176 kN.
@@ -255,7 +251,7 @@ fn electricity_leakage_and_trip_time() {
         [Level::Normal, Level::Warning, Level::Warning, Level::Alarm]
     );
     assert_eq!(run.each("KB1-TRIP", 1.0, &[0.1, 0.11]), [Level::Normal, Level::Alarm]);
-    let mut scene = demo();
+    let mut scene = demo_scene();
     let kb1 = scene.distribution_boxes.iter_mut().find(|b| b.id == "KB1").unwrap();
     kb1.damp = true;
     scene.sensors.push(crate::scene::Sensor {

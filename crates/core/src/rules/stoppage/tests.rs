@@ -3,15 +3,11 @@
 use chrono::{Duration, TimeZone};
 
 use super::*;
-use crate::scene::{self, ModelChecks};
 use crate::telemetry::CHINA_STANDARD_TIME_S;
+use crate::testutil::demo_scene;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn demo() -> SiteScene {
-    scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap().scene
 }
 
 /// Local (UTC+8) time on 2026-12-01 plus `h` hours.
@@ -118,7 +114,7 @@ fn alert_levels_ban_more_as_they_rise_and_exemptions_apply() {
 
 #[test]
 fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
-    let scene = demo();
+    let scene = demo_scene();
     let rules = StoppedSiteRules::default();
     let readings = vec![
         r("TC1-HOOK", 1.0, 42.0), // 45 m mast: raised
@@ -149,7 +145,7 @@ fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
 
 #[test]
 fn a_stopped_site_that_still_works_is_found() {
-    let scene = demo();
+    let scene = demo_scene();
     let rules = StoppedSiteRules::default();
     let mut readings = vec![
         r("TC2-LOAD", 9.0, 2.0),
@@ -187,7 +183,7 @@ fn a_stopped_site_that_still_works_is_found() {
 
 #[test]
 fn the_risk_score_adds_up_and_rises_with_each_concern() {
-    let scene = demo();
+    let scene = demo_scene();
     let hazards = crate::rules::hazard::classify(&scene);
     let w = RiskWeights::default();
     let base = RiskInputs {
