@@ -70,6 +70,18 @@ pub struct Prop {
     pub model: String,
 }
 
+/// The major-hazard class of each work of the site (Order 37 / Notice 31), computed once by the
+/// core's rules for the info panel and the reports.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Hazards(pub Vec<sitetwin_core::rules::hazard::Classification>);
+
+impl Hazards {
+    /// The classification of an object, if it is a work the rules classify.
+    pub fn of(&self, id: &str) -> Option<&sitetwin_core::rules::hazard::Classification> {
+        self.0.iter().find(|c| c.object == id)
+    }
+}
+
 /// Fired once the site's entities exist.
 #[derive(Message, Debug, Clone, Copy)]
 pub struct SiteSpawned {
@@ -96,6 +108,7 @@ fn spawn_site(mut commands: Commands, site: Option<Res<Site>>, mut spawned: Mess
     };
     let loaded = &site.0;
     let scene = &loaded.scene;
+    commands.insert_resource(Hazards(sitetwin_core::rules::hazard::classify(scene)));
     let mut objects = 0;
     let mut sensors = 0;
     for o in scene.objects() {

@@ -8,7 +8,7 @@ use sitetwin_core::i18n::{self, Lang, tr};
 use sitetwin_core::scene::{ObjectKind, ParamValue, SensorGroup};
 
 use super::UiState;
-use crate::site::{LabelAnchor, Site, SiteObject};
+use crate::site::{Hazards, LabelAnchor, Site, SiteObject};
 use crate::view::Selection;
 use crate::view::camera::{OrbitCamera, ViewPresets, ViewRequested};
 use crate::view::models::ModelLoading;
@@ -61,6 +61,7 @@ pub(super) fn draw_ui(
     mut requests: MessageWriter<ViewRequested>,
     mut overlay: ResMut<OverlaySettings>,
     loading: Res<ModelLoading>,
+    hazards: Option<Res<Hazards>>,
     objects: Query<(&SiteObject, &LabelAnchor)>,
     mut cams: Query<(&mut Camera, &GlobalTransform), With<OrbitCamera>>,
 ) -> Result {
@@ -117,7 +118,7 @@ pub(super) fn draw_ui(
 
         if *selection != Selection::None {
             egui::Panel::right("info").resizable(true).default_size(300.0).show(&mut root, |ui| {
-                info_panel(ui, lang, &site, &mut selection, &mut requests);
+                info_panel(ui, lang, &site, hazards.as_deref(), &mut selection, &mut requests);
             });
         }
     }
@@ -332,6 +333,7 @@ fn info_panel(
     ui: &mut egui::Ui,
     lang: Lang,
     site: &Site,
+    hazards: Option<&Hazards>,
     selection: &mut Selection,
     requests: &mut MessageWriter<ViewRequested>,
 ) {
@@ -356,6 +358,28 @@ fn info_panel(
                 ui.label(o.id);
                 ui.end_row();
             });
+            if let Some(c) = hazards.and_then(|h| h.of(&id)) {
+                use sitetwin_core::rules::hazard::HazardClass;
+                let (text, color) = match c.class {
+                    HazardClass::OverScale => (
+                        if lang == Lang::Zh { c.class.zh() } else { c.class.en() },
+                        egui::Color32::from_rgb(230, 60, 50),
+                    ),
+                    HazardClass::MajorHazard => (
+                        if lang == Lang::Zh { c.class.zh() } else { c.class.en() },
+                        egui::Color32::from_rgb(240, 150, 30),
+                    ),
+                    HazardClass::Ordinary => {
+                        (if lang == Lang::Zh { c.class.zh() } else { c.class.en() }, egui::Color32::GRAY)
+                    }
+                };
+                ui.separator();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(tr(lang, "ui.hazard_class"));
+                    ui.colored_label(color, egui::RichText::new(text).strong());
+                });
+                ui.label(egui::RichText::new(format!("{} · {}", c.reasons.join("; "), c.rule)).small().weak());
+            }
             ui.separator();
             ui.label(egui::RichText::new(tr(lang, "ui.params")).strong());
             egui::Grid::new("object_params").num_columns(2).striped(true).show(ui, |ui| {

@@ -66,6 +66,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.loading", "正在加载模型…", "Loading models…"),
     ("ui.count", "个", ""),
     ("ui.unconfirmed", "未确认", "unconfirmed"),
+    ("ui.hazard_class", "危大工程分类", "Major-hazard class"),
     // Sensor groups
     ("group.Crane", "塔吊监控", "Tower crane"),
     ("group.Hoist", "升降机监控", "Hoist"),
