@@ -78,3 +78,13 @@ fn the_site_announces_what_it_spawned() {
     app.update();
     assert_eq!(app.world_mut().query::<&SiteObject>().iter(app.world()).count(), 24, "no double spawn");
 }
+
+#[test]
+fn the_site_knows_its_major_hazard_works() {
+    let (app, _) = headless_app(ModelChecks::Skip);
+    let hazards = app.world().resource::<sitetwin::site::Hazards>();
+    let pit = hazards.of("PIT1").unwrap();
+    assert_eq!(pit.class, sitetwin_core::rules::hazard::HazardClass::OverScale);
+    assert_eq!(pit.rule, "hazard.pit.depth-5m");
+    assert!(hazards.of("DORM").is_none(), "a dormitory is not a classified work");
+}
