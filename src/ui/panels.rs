@@ -360,18 +360,11 @@ fn info_panel(
             });
             if let Some(c) = hazards.and_then(|h| h.of(&id)) {
                 use sitetwin_core::rules::hazard::HazardClass;
-                let (text, color) = match c.class {
-                    HazardClass::OverScale => (
-                        if lang == Lang::Zh { c.class.zh() } else { c.class.en() },
-                        egui::Color32::from_rgb(230, 60, 50),
-                    ),
-                    HazardClass::MajorHazard => (
-                        if lang == Lang::Zh { c.class.zh() } else { c.class.en() },
-                        egui::Color32::from_rgb(240, 150, 30),
-                    ),
-                    HazardClass::Ordinary => {
-                        (if lang == Lang::Zh { c.class.zh() } else { c.class.en() }, egui::Color32::GRAY)
-                    }
+                let text = if lang == Lang::Zh { c.class.zh() } else { c.class.en() };
+                let color = match c.class {
+                    HazardClass::OverScale => egui::Color32::from_rgb(230, 60, 50),
+                    HazardClass::MajorHazard => egui::Color32::from_rgb(240, 150, 30),
+                    HazardClass::Ordinary => egui::Color32::GRAY,
                 };
                 ui.separator();
                 ui.horizontal_wrapped(|ui| {

@@ -272,7 +272,7 @@ fn spawn_camera(mut commands: Commands, site: Option<Res<Site>>) {
 fn build_presets(
     mut commands: Commands,
     site: Option<Res<Site>>,
-    objects: Query<(&SiteObject, &LabelAnchor, &ObjectBounds, &Name)>,
+    objects: Query<(&SiteObject, &LabelAnchor, &ObjectBounds)>,
     mut requests: MessageWriter<ViewRequested>,
 ) {
     let Some(site) = site else { return };
@@ -284,7 +284,7 @@ fn build_presets(
     };
     let mut list: Vec<_> = objects
         .iter()
-        .map(|(o, a, b, _)| {
+        .map(|(o, a, b)| {
             let name = site.0.scene.object(&o.id).map(|x| x.name.to_string()).unwrap_or_else(|| o.id.clone());
             (o.clone(), *a, *b, name)
         })

@@ -11,7 +11,7 @@ use bevy::world_serialization::{WorldAssetRoot, WorldInstanceReady};
 
 use crate::TwinSet;
 use crate::site::{Prop, Site, SiteObject, SiteSensor};
-use crate::view::convert::{site_point, site_transform};
+use crate::view::convert::site_transform;
 
 /// The folder Bevy's asset server reads models from: the deepest folder holding every model
 /// file of the scene. Set by the command line before the app is built.
@@ -31,7 +31,7 @@ impl ModelRoot {
             .filter_map(|p| p.parent().map(Path::to_path_buf))
             .collect();
         let mut root = dirs.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-        for d in &dirs[1.min(dirs.len())..] {
+        for d in dirs.iter().skip(1) {
             while !d.starts_with(&root) {
                 if !root.pop() {
                     break;
@@ -164,7 +164,7 @@ fn on_model_ready(
     ready: On<WorldInstanceReady>,
     mut commands: Commands,
     site: Option<Res<Site>>,
-    models: Query<(&ModelOf, &ChildOf)>,
+    models: Query<&ModelOf>,
     children: Query<&Children>,
     names: Query<&Name>,
     cameras: Query<(), With<Camera>>,
@@ -173,7 +173,7 @@ fn on_model_ready(
 ) {
     let root = ready.entity;
     loading.ready += 1;
-    let Ok((of, owner)) = models.get(root) else { return };
+    let Ok(of) = models.get(root) else { return };
     // Cameras inside a model would render over the twin: the twin has its own.
     let mut by_name: HashMap<String, Entity> = HashMap::new();
     for e in children.iter_descendants(root) {
@@ -203,6 +203,4 @@ fn on_model_ready(
         let local = world_from_node.inverse().transform_point3(transform.translation);
         commands.entity(sensor).insert((Transform::from_translation(local), ChildOf(*node)));
     }
-    let _ = owner;
-    let _ = site_point;
 }
