@@ -90,20 +90,32 @@ pub struct LoadedScene {
     pub models: BTreeMap<String, ModelSummary>,
     /// Problems that do not stop the twin.
     pub warnings: Vec<SceneIssue>,
+    /// Models the twin opens without (missing or unreadable files), with the reason; only
+    /// [`ModelChecks::Lenient`] loads report them, every other check makes them errors.
+    pub model_problems: Vec<ModelProblem>,
 }
 
-impl LoadedScene {
-    /// The absolute-or-relative path of a model instance's file.
-    pub fn model_path(&self, model_id: &str) -> Option<PathBuf> {
-        self.scene.model(model_id).map(|m| self.dir.join(&m.file))
-    }
+/// A model of the scene that cannot be drawn, and why. A lenient open shows the rest of the site
+/// and lists these in its problems panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelProblem {
+    /// The model instance id.
+    pub model: String,
+    /// The file it names, resolved against the scene's folder.
+    pub file: PathBuf,
+    /// Where the scene names it and what is wrong (severity `Warning`).
+    pub issue: SceneIssue,
 }
 
 /// What `load` should check besides the file itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelChecks {
-    /// Import every model through the guard (node names, geometry): what `validate` and the twin do.
+    /// Import every model through the guard (node names, geometry); a model that fails is an
+    /// error: what `validate` does.
     Import,
+    /// Import every model through the guard, but open without the models that fail and list
+    /// them in [`LoadedScene::model_problems`]: what the twin and `snapshot` do.
+    Lenient,
     /// Only check that model files exist (fast, for tools that do not draw).
     Exists,
     /// Do not look at model files at all (the generator, which is about to write them).
@@ -168,13 +180,21 @@ pub fn load_str(text: &str, file: &Path, dir: &Path, checks: ModelChecks) -> Res
     let index = PathIndex::build(&root);
     let mut v = validate::Validator::new(file, dir, &index);
     let models = v.run(&scene, checks);
-    issues.extend(v.into_issues());
+    let (found, model_problems) = v.into_issues();
+    issues.extend(found);
     issues.sort_by_key(|a| (a.severity, a.pos));
     issues.dedup();
     if issues.iter().any(|i| i.severity == Severity::Error) {
         return Err(SceneErrors { issues });
     }
-    Ok(LoadedScene { scene, file: file.to_path_buf(), dir: dir.to_path_buf(), models, warnings: issues })
+    Ok(LoadedScene {
+        scene,
+        file: file.to_path_buf(),
+        dir: dir.to_path_buf(),
+        models,
+        warnings: issues,
+        model_problems,
+    })
 }
 
 #[cfg(test)]

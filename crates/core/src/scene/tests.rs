@@ -169,3 +169,34 @@ fn a_missing_scene_file_is_one_clear_error() {
     assert_eq!(e.issues.len(), 1);
     assert!(e.to_string().starts_with("scenes/nope.ron: error: (document): cannot read the scene file"), "{e}");
 }
+
+#[test]
+fn a_lenient_open_keeps_the_site_and_lists_missing_and_broken_models() {
+    let dir = std::env::temp_dir().join(format!("sitetwin-lenient-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("broken.glb"), b"glTF\x02\x00\x00\x00garbage").unwrap();
+    let text = demo_text()
+        .replace("../assets/models/demo/tc2.glb", "../assets/models/demo/no-such-crane.glb")
+        .replace("../assets/models/demo/dorm.glb", &dir.join("broken.glb").display().to_string());
+    // Strict: both are errors, each at its `file` field.
+    let errors = errors_of(&text);
+    assert!(
+        has(&errors, "models[2].file: model file `../assets/models/demo/no-such-crane.glb` does not exist"),
+        "{errors:?}"
+    );
+    assert!(has(&errors, "cannot be imported"), "{errors:?}");
+    // Lenient: the scene opens with every other model, and the two are listed with the cause.
+    let d = load_text(&text, ModelChecks::Lenient).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.models.len(), d.scene.models.len() - 2);
+    let listed: Vec<(String, String)> =
+        d.model_problems.iter().map(|p| (p.model.clone(), p.issue.path.to_string())).collect();
+    let want = [("tc2", "models[2].file"), ("dorm", "models[18].file")].map(|(a, b)| (a.to_string(), b.to_string()));
+    assert_eq!(listed, want);
+    assert!(d.model_problems[0].issue.message.contains("does not exist"));
+    assert!(d.model_problems[0].issue.pos.is_some(), "positioned like validate");
+    assert!(d.model_problems[1].issue.message.contains("cannot be imported"));
+    assert!(d.model_problems[1].file.ends_with("broken.glb"));
+    // Strict loads never report problems: they fail instead.
+    assert!(load(&demo_path(), ModelChecks::Import).unwrap().model_problems.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::schema::*;
-use super::{ModelChecks, SceneIssue, Severity};
+use super::{ModelChecks, ModelProblem, SceneIssue, Severity};
 use crate::geom;
 use crate::model::{self, ModelSummary};
 use crate::rondoc::{FieldPath, PathIndex};
@@ -15,6 +15,7 @@ pub(super) struct Validator<'a> {
     dir: &'a Path,
     index: &'a PathIndex,
     issues: Vec<SceneIssue>,
+    problems: Vec<ModelProblem>,
 }
 
 fn fmt_num(v: f64) -> String {
@@ -29,11 +30,29 @@ fn fmt_num(v: f64) -> String {
 
 impl<'a> Validator<'a> {
     pub fn new(file: &'a Path, dir: &'a Path, index: &'a PathIndex) -> Self {
-        Self { file, dir, index, issues: Vec::new() }
+        Self { file, dir, index, issues: Vec::new(), problems: Vec::new() }
     }
 
-    pub fn into_issues(self) -> Vec<SceneIssue> {
-        self.issues
+    /// The scene's problems, and (lenient checks) the models the twin opens without.
+    pub fn into_issues(self) -> (Vec<SceneIssue>, Vec<ModelProblem>) {
+        (self.issues, self.problems)
+    }
+
+    /// A model that cannot be used: an error when checking strictly, a problem the twin lists
+    /// (and opens without) when lenient.
+    fn model_problem(&mut self, checks: ModelChecks, path: &FieldPath, model: &str, file: &Path, message: String) {
+        if checks != ModelChecks::Lenient {
+            self.error(path, message);
+            return;
+        }
+        let issue = SceneIssue {
+            severity: Severity::Warning,
+            file: self.file.to_path_buf(),
+            pos: self.index.find(path),
+            path: path.clone(),
+            message,
+        };
+        self.problems.push(ModelProblem { model: model.to_string(), file: file.to_path_buf(), issue });
     }
 
     fn push(&mut self, severity: Severity, path: &FieldPath, message: String) {
@@ -175,21 +194,24 @@ impl<'a> Validator<'a> {
             }
             let path: PathBuf = self.dir.join(&m.file);
             if !path.is_file() {
-                self.error(&fp, format!("model file `{}` does not exist (looked for {})", m.file, path.display()));
+                let msg = format!("model file `{}` does not exist (looked for {})", m.file, path.display());
+                self.model_problem(checks, &fp, &m.id, &path, msg);
                 continue;
             }
-            if checks == ModelChecks::Import {
+            if matches!(checks, ModelChecks::Import | ModelChecks::Lenient) {
                 match model::import_file(&path) {
                     Ok(imported) if imported.summary.scene.is_none() => {
-                        self.error(
-                            &fp,
-                            format!("model `{}` defines no glTF scene, so the twin would show nothing of it", m.file),
-                        );
+                        let msg =
+                            format!("model `{}` defines no glTF scene, so the twin would show nothing of it", m.file);
+                        self.model_problem(checks, &fp, &m.id, &path, msg);
                     }
                     Ok(imported) => {
                         out.insert(m.id.clone(), imported.summary);
                     }
-                    Err(e) => self.error(&fp, format!("model `{}` cannot be imported: {}", m.file, e.cause)),
+                    Err(e) => {
+                        let msg = format!("model `{}` cannot be imported: {}", m.file, e.cause);
+                        self.model_problem(checks, &fp, &m.id, &path, msg);
+                    }
                 }
             }
         }
