@@ -6,11 +6,13 @@
 //! - [`modelgen`]: the deterministic generator of the demo site's glTF models
 //! - [`rules`]: the standards' rules: alarms, major-hazard classes, JGJ 59 scoring, stoppage
 //! - [`telemetry`]: readings and their batch formats
+//! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
 //! - [`rondoc`]: RON parsing that keeps positions
 
 pub mod geom;
+pub mod hj212;
 pub mod i18n;
 pub mod model;
 pub mod modelgen;
