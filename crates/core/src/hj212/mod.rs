@@ -13,7 +13,10 @@
 //! - [`FrameSplitter`] cuts a TCP byte stream into frames, resynchronising after garbage;
 //! - [`parse_packet`] checks a frame (length, CRC, tail) and reads its fields into a [`Packet`];
 //! - [`Packet::encode`] writes one back, with its length and CRC;
-//! - [`data_reply`], [`request_reply`] and [`execution_reply`] build the 9014, 9011 and 9012 replies.
+//! - [`data_reply`], [`request_reply`] and [`execution_reply`] build the 9014, 9011 and 9012 replies;
+//! - [`DeviceRegistry`] knows a site's devices (MN, password, which code feeds which sensor) and
+//!   [`DeviceRegistry::readings`] turns a 2011/2051/2061 packet into readings;
+//! - [`ingest`] handles one frame end to end: packet, admission, readings and the reply to send.
 //!
 //! Byte offsets in errors count from the first `#` of the packet.
 
@@ -21,7 +24,9 @@ mod codes;
 mod crc;
 mod error;
 mod frame;
+mod ingest;
 mod packet;
+mod registry;
 mod reply;
 
 #[cfg(test)]
@@ -33,7 +38,12 @@ pub use codes::{
 pub use crc::crc16;
 pub use error::{EncodeError, FieldProblem, PacketError};
 pub use frame::{DEFAULT_MAX_SEGMENT_LEN, Frame, FrameLimits, FrameSplitter, StreamError, frame, unframe};
+pub use ingest::{Ingested, Outcome, ingest};
 pub use packet::{Cp, CpField, CpItem, FieldKey, Packet, Qn, SplitInfo, parse_hj_time, parse_packet};
+pub use registry::{
+    ConcentrationUnit, Device, DeviceOverride, DeviceRegistry, FactorTarget, ItemProblem, PacketReadings,
+    ReadingsError, RegistryError, UnknownCode, value_suffix,
+};
 pub use reply::{ReplyTo, data_reply, execution_reply, request_reply};
 
 use crate::rules::{Confidence, RuleSource};

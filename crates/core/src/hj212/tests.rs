@@ -1,10 +1,12 @@
 //! Tests of the HJ 212 codec against the reference's vectors (standards doc §5.7), public packets
 //! from other implementations, the demo scene, and random and mutated input.
 
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::*;
+use crate::telemetry::DataFlag;
+use crate::testutil::demo_scene;
 
 /// §5.7 vector 1: HJ 212-2017's appendix example.
 const V1: &str = "##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n";
@@ -42,6 +44,9 @@ const SPLIT_WITHOUT_PNUM_REPLY: &str =
 /// A "2025" data reply (Flag=8), from an unnamed public Python test (`validate_data_ack`).
 const REPLY_2025: &str = "##0075QN=20260706103512345;ST=91;CN=9014;PW=123456;MN=A110000_0001;Flag=8;CP=&&&&0140\r\n";
 
+/// The demo scene's dust/noise/weather station.
+const DEMO_MN: &str = "JS320602DM000101";
+
 fn limits() -> FrameLimits {
     FrameLimits::default()
 }
@@ -73,6 +78,17 @@ fn crc16_modbus(data: &[u8]) -> u16 {
         }
     }
     reg
+}
+
+fn demo_registry() -> DeviceRegistry {
+    DeviceRegistry::from_scene(&demo_scene(), &[]).unwrap()
+}
+
+/// The demo registry, built once for the property tests.
+static DEMO_REGISTRY: std::sync::LazyLock<DeviceRegistry> = std::sync::LazyLock::new(demo_registry);
+
+fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> chrono::DateTime<Utc> {
+    FixedOffset::east_opt(8 * 3600).unwrap().with_ymd_and_hms(y, mo, d, h, mi, s).unwrap().with_timezone(&Utc)
 }
 
 // --- CRC and framing -------------------------------------------------------------------------
@@ -441,6 +457,253 @@ fn a_crc_error_is_refused_from_the_salvaged_header() {
     assert_eq!(ReplyTo::salvage(NEG.as_bytes()).unwrap().version, ProtocolVersion::Hjt212_2005);
 }
 
+// --- registry and readings -------------------------------------------------------------------
+
+#[test]
+fn the_demo_scene_gives_its_hj212_devices() {
+    let reg = demo_registry();
+    let mns: Vec<&str> = reg.devices().map(|d| d.mn.as_str()).collect();
+    // The crane's anemometer has no device_id, so it is a device of its own id (the scene's rule);
+    // crane, pit and electricity sensors have no HJ 212 code and are left out.
+    assert_eq!(mns, [DEMO_MN, "TC1-WIND"]);
+    let wind = reg.device("TC1-WIND").unwrap();
+    assert_eq!(wind.factors.keys().collect::<Vec<_>>(), ["a01007"]);
+    let d = reg.device(DEMO_MN).unwrap();
+    assert_eq!(
+        (d.mn.as_str(), d.password.as_deref(), d.concentration_unit),
+        (DEMO_MN, None, ConcentrationUnit::MicrogramPerCubicMetre)
+    );
+    let map: Vec<(&str, &str)> = d.factors.iter().map(|(c, t)| (c.as_str(), t.sensor.as_str())).collect();
+    assert_eq!(
+        map,
+        [
+            ("LA", "DM1-NOISE"),
+            ("a01007", "DM1-WS"),
+            ("a01008", "DM1-WD"),
+            ("a34001", "DM1-TSP"),
+            ("a34002", "DM1-PM10"),
+            ("a34004", "DM1-PM25"),
+        ]
+    );
+    assert_eq!(factor_code(crate::scene::SensorKind::CraneLoad), None);
+}
+
+/// The worked real-time example, as sent by the demo scene's station.
+fn demo_rtd() -> Packet {
+    let mut p = parse(RTD).unwrap();
+    p.mn = DEMO_MN.into();
+    parse(&p.encode(&limits()).unwrap()).unwrap()
+}
+
+#[test]
+fn real_time_data_become_readings_of_the_scene_sensors() {
+    let reg = demo_registry();
+    let r = reg.readings(&demo_rtd()).unwrap();
+    let t = local(2024, 3, 15, 9, 30, 0);
+    assert_eq!(r.time, t);
+    assert_eq!(t, Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 0).unwrap(), "DataTime is +08:00");
+    let got: Vec<(&str, f64, Option<DataFlag>)> =
+        r.readings.iter().map(|r| (r.sensor.as_str(), r.value, r.flag)).collect();
+    let n = Some(DataFlag::N);
+    assert_eq!(
+        got,
+        [
+            ("DM1-TSP", 152.0, n),
+            ("DM1-PM10", 86.0, n),
+            ("DM1-PM25", 41.0, n),
+            ("DM1-NOISE", 62.3, n),
+            ("DM1-WS", 3.2, n),
+            ("DM1-WD", 135.0, n)
+        ]
+    );
+    assert!(r.readings.iter().all(|x| x.time == t));
+    // Temperature and humidity have no sensor in the scene: reported, with their names.
+    let unknown: Vec<(&str, Option<&str>)> = r.unknown_codes.iter().map(|u| (u.code.as_str(), u.name)).collect();
+    assert_eq!(unknown, [("a01001", Some("air temperature")), ("a01002", Some("humidity"))]);
+    assert!(r.problems.is_empty());
+    // A site in another zone.
+    let utc = demo_registry().with_zone(FixedOffset::east_opt(0).unwrap());
+    assert_eq!(utc.readings(&demo_rtd()).unwrap().time, Utc.with_ymd_and_hms(2024, 3, 15, 9, 30, 0).unwrap());
+}
+
+#[test]
+fn minute_and_hourly_data_take_the_mean() {
+    let o = DeviceOverride {
+        mn: "JS320100TEST0001".into(),
+        codes: [("a34002", "DM1-PM10"), ("a34004", "DM1-PM25"), ("LA", "DM1-NOISE")]
+            .map(|(c, s)| (c.to_string(), s.to_string()))
+            .into(),
+        ..Default::default()
+    };
+    let reg = DeviceRegistry::from_scene(&demo_scene(), &[o]).unwrap();
+    let r = reg.readings(&parse(MIN10).unwrap()).unwrap();
+    let got: Vec<(&str, f64)> = r.readings.iter().map(|r| (r.sensor.as_str(), r.value)).collect();
+    assert_eq!(got, [("DM1-PM10", 84.5), ("DM1-PM25", 40.2), ("DM1-NOISE", 61.8)]);
+    assert_eq!(r.time, local(2024, 3, 15, 9, 30, 0), "the period's DataTime, not the QN");
+    let mut hourly = parse(MIN10).unwrap();
+    hourly.cn = CommandCode::HOURLY_DATA;
+    assert_eq!(reg.readings(&hourly).unwrap().readings[0].value, 84.5);
+    // The same worked real-time packet, verbatim, through the override.
+    assert_eq!(reg.readings(&parse(RTD).unwrap()).unwrap().readings.len(), 3);
+    assert_eq!(value_suffix(CommandCode::REALTIME_DATA), Some(Suffix::Rtd));
+    for cn in [CommandCode::DAILY_DATA, CommandCode::DATA_REPLY, CommandCode(2021)] {
+        let mut p = parse(MIN10).unwrap();
+        p.cn = cn;
+        assert_eq!(reg.readings(&p), Err(ReadingsError::NotData { cn }));
+    }
+}
+
+/// A demo-station real-time packet with this CP.
+fn demo_packet(cp: &str) -> Packet {
+    parse(&framed(&format!("QN=20240315093000123;ST=39;CN=2011;PW=123456;MN={DEMO_MN};Flag=5;CP=&&{cp}&&"))).unwrap()
+}
+
+#[test]
+fn flags_values_and_problems_per_item() {
+    let reg = demo_registry();
+    let p = demo_packet(
+        "DataTime=20240315093000;a34002-Rtd=86.0,a34002-Flag=D;a34004-Flag=M;a34001-Max=1;LA-Rtd=6x;a01007-Rtd=3.2,a01007-Flag=Q;a01008-Rtd=-1.5;a34002-Rtd=99,a34002-Flag=N",
+    );
+    let r = reg.readings(&p).unwrap();
+    assert_eq!(r.readings.len(), 3);
+    assert_eq!(
+        (r.readings[0].sensor.as_str(), r.readings[0].value, r.readings[0].flag),
+        ("DM1-PM10", 86.0, Some(DataFlag::D))
+    );
+    assert_eq!(r.readings[1].sensor, "DM1-PM25");
+    assert!(r.readings[1].value.is_nan(), "a flag without a value: the instrument reports, no value");
+    assert_eq!(r.readings[1].flag, Some(DataFlag::M));
+    assert_eq!((r.readings[2].sensor.as_str(), r.readings[2].value, r.readings[2].flag), ("DM1-WD", -1.5, None));
+    let problems: Vec<String> = r.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "byte 219: a34002-Rtd: given again; the first is used",
+            "byte 151: a34001: no `a34001-Rtd` value and no flag",
+            "byte 171: LA-Rtd: expected a decimal number, found \"6x\"",
+            "byte 201: a01007-Flag: unknown data flag \"Q\" (expected N, F, M, S, D, C, T or B)",
+        ]
+    );
+    // The offsets point at the packet's bytes.
+    let text = p.encode(&limits()).unwrap();
+    assert_eq!(&text[171..173], "6x");
+    assert_eq!(&text[201..202], "Q");
+    // DataTime: missing or malformed.
+    assert_eq!(reg.readings(&demo_packet("a34002-Rtd=1")), Err(ReadingsError::MissingDataTime));
+    assert_eq!(
+        reg.readings(&demo_packet("DataTime=2024031509300;a34002-Rtd=1")),
+        Err(ReadingsError::BadDataTime { offset: 92, found: "2024031509300".into() })
+    );
+    let mut stranger = demo_rtd();
+    stranger.mn = "NOBODY".into();
+    assert_eq!(reg.readings(&stranger), Err(ReadingsError::UnknownDevice { mn: "NOBODY".into() }));
+}
+
+#[test]
+fn decimal_numbers_are_strict() {
+    let reg = demo_registry();
+    let value = |v: &str| {
+        let r = reg.readings(&demo_packet(&format!("DataTime=20240315093000;a34002-Rtd={v}"))).unwrap();
+        r.readings.first().map(|r| r.value)
+    };
+    for (v, want) in [("86", 86.0), ("86.", 86.0), (".5", 0.5), ("+1.25", 1.25), ("-0.001221", -0.001221)] {
+        assert_eq!(value(v), Some(want), "{v}");
+    }
+    assert!(value("").unwrap().is_nan(), "an empty value is no value");
+    for v in ["inf", "NaN", "1e3", "0x10", ".", "-", "1.2.3", " 1"] {
+        assert_eq!(value(v), None, "{v:?} is not an HJ 212 number");
+    }
+}
+
+#[test]
+fn concentration_units_convert_per_device() {
+    let mg = DeviceOverride {
+        mn: DEMO_MN.into(),
+        concentration_unit: Some(ConcentrationUnit::MilligramPerCubicMetre),
+        ..Default::default()
+    };
+    let reg = DeviceRegistry::from_scene(&demo_scene(), &[mg]).unwrap();
+    let r = reg.readings(&demo_packet("DataTime=20240315093000;a34002-Rtd=0.086;LA-Rtd=62.3")).unwrap();
+    assert!((r.readings[0].value - 86.0).abs() < 1e-9, "0.086 mg/m³ is 86 µg/m³: {}", r.readings[0].value);
+    assert_eq!(r.readings[1].value, 62.3, "noise is not a concentration");
+    // A sensor kept in mg/m³ gets µg/m³ values divided.
+    let mut scene = demo_scene();
+    scene.sensors.iter_mut().find(|s| s.id == "DM1-PM10").unwrap().unit = "mg/m3".into();
+    let reg = DeviceRegistry::from_scene(&scene, &[]).unwrap();
+    let r = reg.readings(&demo_packet("DataTime=20240315093000;a34002-Rtd=86")).unwrap();
+    assert!((r.readings[0].value - 0.086).abs() < 1e-12);
+    assert_eq!(ConcentrationUnit::from_unit("µg/m³"), Some(ConcentrationUnit::MicrogramPerCubicMetre));
+    assert_eq!(ConcentrationUnit::from_unit("dB(A)"), None);
+}
+
+#[test]
+fn admission_checks_mn_and_password() {
+    let o = DeviceOverride { mn: DEMO_MN.into(), password: Some("654321".into()), ..Default::default() };
+    let reg = DeviceRegistry::from_scene(&demo_scene(), &[o]).unwrap();
+    let mut p = demo_rtd();
+    assert_eq!(reg.admit(&p).map(|d| d.mn.as_str()), Err(QnRtn::PwWrong));
+    p.pw = "654321".into();
+    assert_eq!(reg.admit(&p).map(|d| d.mn.as_str()), Ok(DEMO_MN));
+    p.mn = "JS320602DM000102".into();
+    assert_eq!(reg.admit(&p).map(|d| d.mn.as_str()), Err(QnRtn::MnWrong));
+    // Without a password set, any PW is accepted.
+    assert!(demo_registry().admit(&demo_rtd()).is_ok());
+}
+
+#[test]
+fn registry_errors() {
+    let mut scene = demo_scene();
+    let mut twin = scene.sensors.iter().find(|s| s.id == "DM1-PM10").unwrap().clone();
+    twin.id = "DM1-PM10-B".into();
+    scene.sensors.push(twin);
+    assert_eq!(
+        DeviceRegistry::from_scene(&scene, &[]),
+        Err(RegistryError::DuplicateCode {
+            mn: DEMO_MN.into(),
+            code: "a34002".into(),
+            sensors: vec!["DM1-PM10".into(), "DM1-PM10-B".into()],
+        })
+    );
+    // An override settles which sensor takes the code.
+    let pick = DeviceOverride {
+        mn: DEMO_MN.into(),
+        codes: [("a34002".to_string(), "DM1-PM10-B".to_string())].into(),
+        ..Default::default()
+    };
+    let reg = DeviceRegistry::from_scene(&scene, &[pick]).unwrap();
+    assert_eq!(reg.device(DEMO_MN).unwrap().factors["a34002"].sensor, "DM1-PM10-B");
+    let ghost = DeviceOverride {
+        mn: DEMO_MN.into(),
+        codes: [("B03".to_string(), "NOISE-9".to_string())].into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        DeviceRegistry::from_scene(&demo_scene(), &[ghost]),
+        Err(RegistryError::UnknownSensor { mn: DEMO_MN.into(), code: "B03".into(), sensor: "NOISE-9".into() })
+    );
+    for (o, field) in [
+        (DeviceOverride { mn: "A;B".into(), ..Default::default() }, "mn"),
+        (DeviceOverride { mn: "A".into(), password: Some("p,w".into()), ..Default::default() }, "password"),
+        (
+            DeviceOverride {
+                mn: "A".into(),
+                codes: [("a-".to_string(), "DM1-PM10".to_string())].into(),
+                ..Default::default()
+            },
+            "codes",
+        ),
+    ] {
+        assert!(
+            matches!(DeviceRegistry::from_scene(&demo_scene(), &[o]), Err(RegistryError::BadOverride { field: f, .. }) if f == field)
+        );
+    }
+    // Overrides read from a gateway's JSON configuration.
+    let o: DeviceOverride =
+        serde_json::from_str(r#"{"mn": "M1", "concentration_unit": "mg/m3", "codes": {"B03": "DM1-NOISE"}}"#).unwrap();
+    assert_eq!(o.concentration_unit, Some(ConcentrationUnit::MilligramPerCubicMetre));
+    assert!(serde_json::from_str::<DeviceOverride>(r#"{"mn": "M1", "pw": "1"}"#).is_err());
+}
+
 // --- encoder -------------------------------------------------------------------------------------
 
 #[test]
@@ -513,6 +776,60 @@ fn the_encoder_builds_any_command() {
         matches!(bad(Packet { cp: Cp::new().with_item(vec![]), ..p.clone() }), EncodeError::Field { field, .. } if field == "CP")
     );
     assert!(matches!(frame("a\u{e9}", &limits()), Err(EncodeError::Field { .. })));
+}
+
+// --- one frame end to end ----------------------------------------------------------------------
+
+#[test]
+fn ingest_reads_admits_and_replies() {
+    let o = DeviceOverride {
+        mn: "JS320100TEST0001".into(),
+        password: Some("123456".into()),
+        codes: [("a34002".to_string(), "DM1-PM10".to_string())].into(),
+        ..Default::default()
+    };
+    let reg = DeviceRegistry::from_scene(&demo_scene(), &[o]).unwrap();
+    let l = limits();
+    // A data packet asking for a reply: readings and the 9014 reply of the reference.
+    let got = ingest(RTD.as_bytes(), &reg, &l);
+    let Outcome::Readings(r) = &got.outcome else { panic!("{got:?}") };
+    assert_eq!((r.readings.len(), r.unknown_codes.len()), (1, 7));
+    assert_eq!(got.reply.as_deref(), Some(RTD_REPLY));
+    // Not asking (Flag=4): readings, no reply.
+    let quiet = parse(RTD).unwrap();
+    let quiet = Packet { flag: Some(PacketFlag(4)), ..quiet }.encode(&l).unwrap();
+    let got = ingest(quiet.as_bytes(), &reg, &l);
+    assert!(matches!(got.outcome, Outcome::Readings(_)) && got.reply.is_none());
+    // A CRC error: refused with QnRtn=9, echoing the QN.
+    let corrupt = RTD.replace("86.0", "96.0");
+    let got = ingest(corrupt.as_bytes(), &reg, &l);
+    assert!(matches!(got.outcome, Outcome::Malformed(PacketError::Crc { .. })));
+    let reply = parse(got.reply.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (reply.cn, reply.qn, reply.cp.param(&Param::QnRtn).unwrap().value.as_str()),
+        (CommandCode(9011), Qn::parse("20240315093000123"), "9")
+    );
+    // Wrong PW, unknown MN.
+    let wrong_pw = framed(&segment_of(RTD).replace("PW=123456", "PW=000000"));
+    let got = ingest(wrong_pw.as_bytes(), &reg, &l);
+    assert_eq!(got.outcome, Outcome::Refused(QnRtn::PwWrong));
+    assert_eq!(parse(got.reply.as_deref().unwrap()).unwrap().cp.param(&Param::QnRtn).unwrap().value, "3");
+    let got = ingest(V3.as_bytes(), &reg, &l);
+    assert_eq!(got.outcome, Outcome::Refused(QnRtn::MnWrong));
+    assert_eq!(parse(got.reply.as_deref().unwrap()).unwrap().cp.param(&Param::QnRtn).unwrap().value, "4");
+    // Other malformations get no reply; a heartbeat of a known device is accepted.
+    let got = ingest(NEG.as_bytes(), &reg, &l);
+    assert_eq!(
+        (got.outcome, got.reply),
+        (Outcome::Malformed(PacketError::LengthMismatch { declared: 139, actual: 136 }), None)
+    );
+    let hb = framed("QN=20240315093000123;ST=91;CN=9015;PW=123456;MN=JS320100TEST0001;Flag=4;CP=&&&&");
+    assert_eq!(ingest(hb.as_bytes(), &reg, &l).outcome, Outcome::Accepted);
+    // A data packet without DataTime is still acknowledged, so that it is not resent.
+    let no_time = framed("QN=20240315093000123;ST=39;CN=2011;PW=123456;MN=JS320100TEST0001;Flag=5;CP=&&a34002-Rtd=1&&");
+    let got = ingest(no_time.as_bytes(), &reg, &l);
+    assert_eq!(got.outcome, Outcome::NoReadings(ReadingsError::MissingDataTime));
+    assert_eq!(parse(got.reply.as_deref().unwrap()).unwrap().cn, CommandCode::DATA_REPLY);
 }
 
 // --- the stream splitter -------------------------------------------------------------------------
@@ -705,14 +1022,17 @@ fn fields_of(p: &Packet) -> Fields {
 }
 
 /// Everything a gateway does with bytes, none of which may panic.
-fn exercise(bytes: &[u8]) {
+fn exercise(bytes: &[u8], reg: &DeviceRegistry) {
     if let Ok(p) = parse_packet(bytes, &limits()) {
+        let _ = reg.readings(&p);
+        let _ = reg.admit(&p);
         let _ = data_reply(&p).map(|r| r.encode(&limits()));
         let again = p.encode(&limits()).expect("a parsed packet can be written back");
         let back = parse_packet(again.as_bytes(), &limits()).expect("and read again");
         assert_eq!(fields_of(&back), fields_of(&p), "to the same fields");
     }
     let _ = ReplyTo::salvage(bytes);
+    let _ = ingest(bytes, reg, &limits());
     let mut s = FrameSplitter::new(limits());
     let _ = s.push(bytes);
     let _ = s.finish();
@@ -723,22 +1043,26 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1500)) {
-        exercise(&bytes);
+        exercise(&bytes, &DEMO_REGISTRY);
     }
 
     #[test]
     fn mutated_packets_never_panic(which in 0usize..15, muts in proptest::collection::vec(mutation(), 1..6)) {
         let v = vectors();
         let packet = v[which % v.len()].replace("c0c1", "C0C1");
+        let reg = &*DEMO_REGISTRY;
         let bad = mutate(packet.as_bytes(), &muts);
-        exercise(&bad);
+        exercise(&bad, reg);
         // Re-framed with a correct CRC, the mutation reaches the field parser.
         if bad.len() > 12 {
             let seg = &bad[6..bad.len() - 6];
             let mut again = format!("##{:04}", seg.len()).into_bytes();
             again.extend_from_slice(seg);
             again.extend_from_slice(format!("{:04X}\r\n", crc16(seg)).as_bytes());
-            exercise(&again);
+            exercise(&again, reg);
+            if let Ok(p) = parse_packet(&again, &limits()) {
+                let _ = reg.readings(&Packet { mn: DEMO_MN.into(), ..p });
+            }
         }
     }
 
