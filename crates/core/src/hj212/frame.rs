@@ -172,9 +172,13 @@ pub enum StreamError {
 #[derive(Debug, Clone)]
 pub struct FrameSplitter {
     limits: FrameLimits,
-    /// Unconsumed bytes. Outside `push` it is empty, a lone `#`, or starts with `##`.
+    /// Received bytes; those from `start` on are unconsumed. Outside `push`, `start` is 0 and the
+    /// buffer is empty, a lone `#`, or starts with `##`.
     buf: Vec<u8>,
-    /// Stream offset of `buf[0]`.
+    /// Where the unconsumed bytes start (consumed ones are dropped once per `push`, so that a large
+    /// push is not quadratic).
+    start: usize,
+    /// Stream offset of `buf[start]`.
     buf_offset: u64,
     /// How far `buf` has been searched for CR LF without finding one.
     scanned: usize,
@@ -183,12 +187,12 @@ pub struct FrameSplitter {
 impl FrameSplitter {
     /// A splitter with these limits.
     pub fn new(limits: FrameLimits) -> Self {
-        FrameSplitter { limits, buf: Vec::new(), buf_offset: 0, scanned: 0 }
+        FrameSplitter { limits, buf: Vec::new(), start: 0, buf_offset: 0, scanned: 0 }
     }
 
     /// Bytes held waiting for the rest of a packet.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// Feeds bytes; returns the frames completed and the errors found, in stream order.
@@ -208,7 +212,7 @@ impl FrameSplitter {
                 }
                 Step::Frame(n) => {
                     flush(&mut garbage, &mut out);
-                    out.push(Ok(Frame { offset: self.buf_offset, bytes: self.buf[..n].to_vec() }));
+                    out.push(Ok(Frame { offset: self.buf_offset, bytes: self.rest()[..n].to_vec() }));
                     self.consume(n);
                 }
                 Step::Reject { cut, consume, error } => {
@@ -216,36 +220,44 @@ impl FrameSplitter {
                     out.push(Err(StreamError::Rejected {
                         offset: self.buf_offset,
                         error,
-                        bytes: self.buf[..cut].to_vec(),
+                        bytes: self.rest()[..cut].to_vec(),
                     }));
                     self.consume(consume);
                 }
             }
         }
         flush(&mut garbage, &mut out);
+        self.buf.drain(..self.start);
+        self.start = 0;
         out
     }
 
     /// Ends the stream: reports a packet left incomplete, and forgets it.
     pub fn finish(&mut self) -> Option<StreamError> {
-        if self.buf.is_empty() {
+        let len = self.buffered();
+        if len == 0 {
             return None;
         }
-        let e = StreamError::Truncated { offset: self.buf_offset, len: self.buf.len() };
-        let n = self.buf.len();
-        self.consume(n);
+        let e = StreamError::Truncated { offset: self.buf_offset, len };
+        self.consume(len);
+        self.buf.clear();
+        self.start = 0;
         Some(e)
     }
 
+    fn rest(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
     fn consume(&mut self, n: usize) {
-        self.buf.drain(..n);
+        self.start += n;
         self.buf_offset += n as u64;
         self.scanned = 0;
     }
 
     /// Decides what the front of the buffer is.
     fn step(&mut self) -> Step {
-        let buf = &self.buf;
+        let buf = &self.buf[self.start..];
         if buf.is_empty() {
             return Step::NeedMore;
         }
