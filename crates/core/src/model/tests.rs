@@ -115,7 +115,7 @@ fn garbage_and_truncated_files_get_clear_errors() {
     assert!(e.to_string().contains("not a glTF file"), "{e}");
     let e = import_mem(b"{\"asset\": {\"version\": \"2.0\"}, \"nodes\": [").unwrap_err();
     assert!(matches!(e.cause, ImportCause::Json { line: 1, .. }), "{e}");
-    let glb = crate::modelgen::stress_model(100);
+    let glb = crate::modelgen::stress_model(100).unwrap();
     let e = import_mem(&glb[..glb.len() / 2]).unwrap_err();
     assert!(e.to_string().contains("GLB"), "{e}");
     let e = import_mem(&triangle_gltf([0, 1, 2], serde_json::json!({"asset": {"version": "1.0"}}))).unwrap_err();
