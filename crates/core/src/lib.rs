@@ -8,7 +8,7 @@
 //! - [`telemetry`]: readings and their batch formats
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
-//! - [`rondoc`]: RON parsing that keeps positions
+//! - [`rondoc`]: RON parsing that keeps positions (docs/rondoc.md)
 
 pub mod geom;
 pub mod i18n;
