@@ -54,7 +54,7 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         tris as f64 / t / 1e6
     );
 
-    let big = modelgen::stress_model(triangles);
+    let big = modelgen::stress_model(triangles).context("generating the stress model")?;
     let mut times = Vec::new();
     let mut big_tris = 0;
     for _ in 0..runs {

@@ -32,10 +32,8 @@ impl Lang {
 const TABLE: &[(&str, &str, &str)] = &[
     // UI
     ("app.title", "sitetwin 工地安全数字孪生", "sitetwin construction-site safety twin"),
-    ("ui.objects", "场地对象", "Site objects"),
     ("ui.search", "搜索名称或编号…", "Search name or id…"),
     ("ui.no_match", "没有匹配的对象", "No matching objects"),
-    ("ui.fit_site", "全场", "Fit site"),
     ("ui.views", "视角", "Views"),
     ("ui.view.overview", "总览", "Overview"),
     ("ui.view.top", "俯视", "Top"),
@@ -57,15 +55,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.supervisor", "监理单位", "Supervisor"),
     ("ui.labels", "标签", "Labels"),
     ("ui.swing_circles", "回转半径", "Swing circles"),
-    (
-        "ui.help",
-        "左键拖动旋转 · 右键拖动平移 · 滚轮缩放 · F 全场",
-        "Left-drag orbit · right-drag pan · wheel zoom · F fit",
-    ),
     ("ui.model_missing", "模型未加载", "model not loaded"),
     ("ui.loading", "正在加载模型…", "Loading models…"),
-    ("ui.count", "个", ""),
-    ("ui.unconfirmed", "未确认", "unconfirmed"),
     ("ui.hazard_class", "危大工程分类", "Major-hazard class"),
     // Sensor groups
     ("group.Crane", "塔吊监控", "Tower crane"),
@@ -232,6 +223,8 @@ pub fn sensor_kind(lang: Lang, kind: SensorKind) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::*;
     use crate::scene::{self, ModelChecks, ParamValue};
 
@@ -263,6 +256,107 @@ mod tests {
         for g in crate::scene::SensorGroup::ALL {
             assert!(has(&format!("group.{g:?}")), "{g:?}");
         }
+    }
+
+    /// Source files that are not tests, with inline test modules cut off.
+    fn non_test_sources() -> Vec<(std::path::PathBuf, String)> {
+        let root = crate::testutil::repo();
+        let mut files = crate::testutil::files_with(&root.join("src"), &[".rs"]);
+        files.extend(crate::testutil::files_with(&root.join("crates"), &[".rs"]));
+        files
+            .into_iter()
+            .filter(|f| f.file_name().is_some_and(|n| n != "tests.rs" && n != "testutil.rs"))
+            .map(|f| {
+                let text = std::fs::read_to_string(&f).unwrap();
+                let mut code = text.split("#[cfg(test)]").next().unwrap_or_default().to_string();
+                // The table names every key; only uses count.
+                if let Some(start) = code.find("const TABLE")
+                    && let Some(len) = code[start..].find("\n];")
+                {
+                    code.replace_range(start..start + len, "");
+                }
+                (f, code)
+            })
+            .collect()
+    }
+
+    /// The variants of `pub enum name` in the scene schema, read from its source.
+    fn schema_variants(name: &str) -> Vec<String> {
+        let text = std::fs::read_to_string(crate::testutil::repo().join("crates/core/src/scene/schema.rs")).unwrap();
+        let start = text.find(&format!("pub enum {name} {{")).unwrap_or_else(|| panic!("no enum {name}"));
+        let mut depth = 0;
+        let mut out = Vec::new();
+        for line in text[start..].lines() {
+            let t = line.trim();
+            if t.starts_with("//") {
+                continue;
+            }
+            if depth == 1 && t.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push(t.chars().take_while(|c| c.is_ascii_alphanumeric()).collect());
+            }
+            depth += t.matches('{').count() as i32 - t.matches('}').count() as i32;
+            if depth == 0 && !out.is_empty() {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_key_is_used_and_every_used_key_has_labels() {
+        // Keys built at run time from an enum: prefix, and the schema enums whose variants name them.
+        let families: &[(&str, &[&str])] = &[
+            ("kind", &["ObjectKind", "FacilityKind"]),
+            ("sensor", &["SensorKind"]),
+            ("group", &["SensorGroup"]),
+            ("support", &["PitSupport"]),
+            ("system", &["SupportSystem"]),
+            ("scaffold", &["ScaffoldKind"]),
+            ("box", &["BoxLevel"]),
+        ];
+        let prefixes: BTreeSet<&str> = TABLE.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
+        let (mut literal, mut dynamic) = (BTreeMap::new(), BTreeSet::new());
+        for (file, code) in non_test_sources() {
+            for p in &prefixes {
+                let open = format!("\"{p}.");
+                for (i, _) in code.match_indices(&open) {
+                    let rest = &code[i + open.len()..];
+                    let n = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').count();
+                    match rest[n..].chars().next() {
+                        Some('"') => {
+                            literal.entry(format!("{p}.{}", &rest[..n])).or_insert_with(|| file.clone());
+                        }
+                        Some('{') if n == 0 => {
+                            dynamic.insert(p.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let family_names: BTreeSet<String> = families.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(
+            dynamic, family_names,
+            "keys built with format! from prefixes the test does not know, or stale ones"
+        );
+        let mut expected: BTreeSet<String> = literal.keys().cloned().collect();
+        for (prefix, enums) in families {
+            for e in *enums {
+                for v in schema_variants(e).into_iter().filter(|v| v != "Facility") {
+                    expected.insert(format!("{prefix}.{v}"));
+                }
+            }
+        }
+        let table: BTreeSet<String> = TABLE.iter().map(|(k, _, _)| k.to_string()).collect();
+        let unused: Vec<_> = table.difference(&expected).collect();
+        let missing: Vec<_> = expected
+            .difference(&table)
+            .map(|k| format!("{k} ({})", literal.get(k).map_or("a schema variant".into(), |f| f.display().to_string())))
+            .collect();
+        assert!(unused.is_empty(), "labels no code uses: {unused:?}");
+        assert!(missing.is_empty(), "keys used without labels: {missing:?}");
+        assert!(literal.contains_key("ui.view.overview") && literal.contains_key("param.jib_length"), "{literal:?}");
+        assert!(schema_variants("PitSupport").contains(&"CementSoilWall".to_string()));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
-//! - [`rondoc`]: RON parsing that keeps positions
+//! - [`rondoc`]: RON parsing that keeps positions (docs/rondoc.md)
 
 pub mod geom;
 pub mod hj212;

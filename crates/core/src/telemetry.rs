@@ -125,14 +125,18 @@ pub fn parse_time(s: &str, local_offset_s: i32) -> Option<DateTime<Utc>> {
 pub enum Format {
     /// One JSON object per line: `{"sensor": "…", "time": "…", "value": 1.0, "flag": "N"}`.
     JsonLines,
-    /// CSV with a header naming `sensor`, `time`, `value` and optionally `flag`.
+    /// CSV (RFC 4180 quoting, LF or CRLF, an optional byte-order mark, `#` comment lines) with a
+    /// header naming `sensor`, `time`, `value` and optionally `flag`, in any order, case and
+    /// spacing; other columns are ignored. A quoted field may not run over the end of its line:
+    /// readings never hold a line break, so an unclosed quote is reported and reading resumes on
+    /// the next line instead of swallowing the rest of the file.
     Csv,
 }
 
 impl Format {
-    /// Guesses from the first non-blank character: `{` means JSON lines.
+    /// Guesses from the first non-blank character (after a byte-order mark): `{` means JSON lines.
     pub fn sniff(text: &str) -> Format {
-        match text.trim_start().chars().next() {
+        match text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace()).chars().next() {
             Some('{') => Format::JsonLines,
             _ => Format::Csv,
         }
@@ -141,7 +145,7 @@ impl Format {
 
 fn value_of(v: &serde_json::Value) -> Result<f64, String> {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| "`value` is not a finite number".into()),
+        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| "`value`: not a finite number".into()),
         serde_json::Value::Null => Ok(f64::NAN),
         serde_json::Value::String(s) => {
             parse_number(s).ok_or_else(|| format!("`value`: expected a number, found \"{s}\""))
@@ -165,6 +169,8 @@ fn parse_number(s: &str) -> Option<f64> {
 pub fn parse_readings(text: &str, format: Format, local_offset_s: i32) -> (Vec<(usize, Reading)>, Vec<ReadingError>) {
     let mut good = Vec::new();
     let mut bad = Vec::new();
+    // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not data.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         Format::JsonLines => {
             for (i, line) in text.lines().enumerate() {
@@ -178,45 +184,187 @@ pub fn parse_readings(text: &str, format: Format, local_offset_s: i32) -> (Vec<(
                 }
             }
         }
-        Format::Csv => {
-            let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
-            let Some((hn, header)) = lines.next() else { return (good, bad) };
-            let cols: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
-            let find = |name: &str| cols.iter().position(|c| c == name);
-            let (Some(si), Some(ti), Some(vi)) = (find("sensor"), find("time"), find("value")) else {
-                bad.push(ReadingError {
-                    line: hn + 1,
-                    message: format!("the CSV header must name sensor, time and value; found `{header}`"),
-                });
-                return (good, bad);
+        Format::Csv => csv_readings(text, local_offset_s, &mut good, &mut bad),
+    }
+    (good, bad)
+}
+
+/// The columns a CSV header names, by index.
+struct CsvColumns {
+    names: Vec<String>,
+    sensor: usize,
+    time: usize,
+    value: usize,
+    flag: Option<usize>,
+}
+
+impl CsvColumns {
+    /// Reads the header row: names are matched trimmed and case-blind; each may appear once.
+    fn from_header(fields: &[&str]) -> Result<Self, String> {
+        let names: Vec<String> = fields.iter().map(|c| c.trim().to_lowercase()).collect();
+        let find = |name: &str| -> Result<Option<usize>, String> {
+            let mut at = names.iter().enumerate().filter(|(_, c)| *c == name).map(|(k, _)| k);
+            let first = at.next();
+            if at.next().is_some() {
+                return Err(format!("the CSV header names `{name}` twice"));
+            }
+            Ok(first)
+        };
+        let (sensor, time, value, flag) = (find("sensor")?, find("time")?, find("value")?, find("flag")?);
+        let (Some(sensor), Some(time), Some(value)) = (sensor, time, value) else {
+            return Err(format!("the CSV header must name sensor, time and value; found `{}`", fields.join(",")));
+        };
+        Ok(Self { names, sensor, time, value, flag })
+    }
+
+    /// One data row as a reading; the error names the field.
+    fn reading(&self, fields: &[&str], local_offset_s: i32) -> Result<Reading, String> {
+        let get = |k: usize, name: &str| {
+            fields.get(k).map(|f| f.trim()).ok_or_else(|| {
+                let n = fields.len();
+                format!("`{name}`: missing (the row has {n} field{}, the header {})", plural(n), self.names.len())
+            })
+        };
+        let sensor = get(self.sensor, "sensor")?;
+        if sensor.is_empty() {
+            return Err("`sensor`: empty".into());
+        }
+        let t = get(self.time, "time")?;
+        let time = parse_time(t, local_offset_s).ok_or_else(|| format!("`time`: cannot read \"{t}\""))?;
+        let v = get(self.value, "value")?;
+        let value = parse_number(v).ok_or_else(|| format!("`value`: expected a number, found \"{v}\""))?;
+        // A short row that stops before an optional flag column has no flag.
+        let flag = match self.flag.and_then(|k| fields.get(k)).map(|f| f.trim()).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(f) => Some(DataFlag::parse(f).ok_or_else(|| format!("`flag`: unknown HJ 212 flag \"{f}\""))?),
+        };
+        Ok(Reading { sensor: sensor.to_string(), time, value, flag })
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Where a record the `csv` reader placed at `byte` really starts. The reader's positions may
+/// point before the terminators and `#` comment lines it skipped (and its line numbers miscount
+/// CRLF, blank and comment lines), so lines are counted here from the text itself.
+fn record_start(text: &[u8], mut byte: usize) -> usize {
+    loop {
+        match text.get(byte) {
+            Some(b'\r' | b'\n') => byte += 1,
+            Some(b'#') => match next_line(text, byte) {
+                Some(next) => byte = next,
+                None => return text.len(),
+            },
+            _ => return byte,
+        }
+    }
+}
+
+/// The start of the line after the one holding `byte`, if there is one.
+fn next_line(text: &[u8], byte: usize) -> Option<usize> {
+    text.get(byte..)?.iter().position(|&c| c == b'\n').map(|nl| byte + nl + 1)
+}
+
+/// 1-based line numbers of byte offsets visited in increasing order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, byte: usize) -> usize {
+        if byte >= self.byte {
+            self.line += self.text.get(self.byte..byte).unwrap_or_default().iter().filter(|&&c| c == b'\n').count();
+            self.byte = byte;
+        }
+        self.line
+    }
+}
+
+/// Reads CSV readings with the `csv` crate. A record whose quoted field runs past its line is
+/// refused and reading restarts on the line after the one it started on.
+fn csv_readings(text: &str, local_offset_s: i32, good: &mut Vec<(usize, Reading)>, bad: &mut Vec<ReadingError>) {
+    let text = text.as_bytes();
+    let mut columns: Option<CsvColumns> = None;
+    let mut lines = LineCounter { text, byte: 0, line: 1 };
+    // The byte offset into `text` where the current reader starts.
+    let mut start = 0usize;
+    'restart: while start < text.len() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .comment(Some(b'#'))
+            .from_reader(text.get(start..).unwrap_or_default());
+        let mut record = csv::StringRecord::new();
+        loop {
+            let read = reader.read_record(&mut record);
+            let reported = match &read {
+                Ok(_) => record.position(),
+                Err(e) => e.position(),
             };
-            let fi = find("flag");
-            for (i, line) in lines {
-                let n = i + 1;
-                let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-                let get = |k: usize| fields.get(k).copied();
-                let r = (|| {
-                    let sensor = get(si).filter(|s| !s.is_empty()).ok_or("`sensor` is empty")?.to_string();
-                    let t = get(ti).ok_or("`time` is missing")?;
-                    let time = parse_time(t, local_offset_s).ok_or_else(|| format!("`time`: cannot read \"{t}\""))?;
-                    let v = get(vi).ok_or("`value` is missing")?;
-                    let value = parse_number(v).ok_or_else(|| format!("`value`: expected a number, found \"{v}\""))?;
-                    let flag = match fi.and_then(get).filter(|f| !f.is_empty()) {
-                        None => None,
-                        Some(f) => {
-                            Some(DataFlag::parse(f).ok_or_else(|| format!("`flag`: unknown HJ 212 flag \"{f}\""))?)
-                        }
-                    };
-                    Ok::<_, String>(Reading { sensor, time, value, flag })
-                })();
-                match r {
-                    Ok(r) => good.push((n, r)),
-                    Err(message) => bad.push(ReadingError { line: n, message }),
+            let at = record_start(text, start + reported.map_or(0, |p| p.byte() as usize));
+            let line = lines.line_at(at);
+            match read {
+                Ok(false) => break 'restart,
+                Ok(true) => {}
+                Err(e) => {
+                    // `text` is UTF-8 and rows may differ in length, so the reader has nothing
+                    // left to refuse; should it still, report the row and go on after it.
+                    bad.push(ReadingError { line, message: format!("unreadable CSV row: {e}") });
+                    match next_line(text, at) {
+                        Some(next) => start = next,
+                        None => break 'restart,
+                    }
+                    continue 'restart;
                 }
+            }
+            let fields: Vec<&str> = record.iter().collect();
+            // An open quote swallows line breaks into its field; on a last line without one it
+            // runs to the end of the text, leaving an odd number of quotes behind.
+            let ran_to_end = start + reader.position().byte() as usize >= text.len();
+            let open_at_end =
+                ran_to_end && text.get(at..).unwrap_or_default().iter().filter(|&&c| c == b'"').count() % 2 == 1;
+            let unclosed = fields
+                .iter()
+                .position(|f| f.contains(['\n', '\r']))
+                .or_else(|| open_at_end.then(|| fields.len().saturating_sub(1)));
+            if let Some(k) = unclosed {
+                let name = columns
+                    .as_ref()
+                    .and_then(|c| c.names.get(k))
+                    .map_or(format!("column {}", k + 1), |n| format!("`{n}`"));
+                bad.push(ReadingError {
+                    line,
+                    message: format!("{name}: a quoted field is not closed on its line (a `\"` is missing)"),
+                });
+                match next_line(text, at) {
+                    Some(next) => start = next,
+                    None => break 'restart,
+                }
+                continue 'restart;
+            }
+            if fields.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            match &columns {
+                None => match CsvColumns::from_header(&fields) {
+                    Ok(c) => columns = Some(c),
+                    Err(message) => {
+                        // Without the columns no row can be read.
+                        bad.push(ReadingError { line, message });
+                        return;
+                    }
+                },
+                Some(c) => match c.reading(&fields, local_offset_s) {
+                    Ok(r) => good.push((line, r)),
+                    Err(message) => bad.push(ReadingError { line, message }),
+                },
             }
         }
     }
-    (good, bad)
 }
 
 fn json_line(line: &str, local_offset_s: i32) -> Result<Reading, String> {
@@ -230,7 +378,7 @@ fn json_line(line: &str, local_offset_s: i32) -> Result<Reading, String> {
         .to_string();
     let t = o.get("time").and_then(|t| t.as_str()).ok_or("`time`: expected a string")?;
     let time = parse_time(t, local_offset_s).ok_or_else(|| format!("`time`: cannot read \"{t}\""))?;
-    let value = value_of(o.get("value").ok_or("`value` is missing")?)?;
+    let value = value_of(o.get("value").ok_or("`value`: missing")?)?;
     let flag = match o.get("flag") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(f)) => {
@@ -302,9 +450,107 @@ not json"#;
         assert_eq!(good[1].1.flag, Some(DataFlag::M));
         assert!(good[1].1.value.is_nan());
         assert_eq!(bad.len(), 1);
-        assert_eq!(bad[0].line, 4);
+        assert_eq!(bad[0].to_string(), "line 4: `time`: cannot read \"bad\"");
         let (_, bad) = parse_readings("a,b\n1,2\n", Format::Csv, 0);
         assert!(bad[0].message.contains("header"), "{bad:?}");
+        assert_eq!(bad[0].line, 1);
         assert_eq!(Format::sniff("  {\"a\":1}"), Format::JsonLines);
+    }
+
+    fn csv(text: &str) -> (Vec<(usize, Reading)>, Vec<String>) {
+        let (good, bad) = parse_readings(text, Format::Csv, CHINA_STANDARD_TIME_S);
+        (good, bad.iter().map(ReadingError::to_string).collect())
+    }
+
+    #[test]
+    fn csv_quoted_fields_keep_their_commas_and_doubled_quotes() {
+        let text = "sensor,time,value,note\n\
+                    \"TC1-LOAD\",\"2026-11-28 09:30:00\",\"91.5\",\"jib north, \"\"tower 1\"\"\"\n\
+                    \"DM1,PM10\",2026-11-28 09:31:00,12,\n";
+        let (good, bad) = csv(text);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good.len(), 2);
+        assert_eq!((good[0].0, good[0].1.sensor.as_str(), good[0].1.value), (2, "TC1-LOAD", 91.5));
+        // A comma inside quotes is data, not a separator: the row still has its four fields.
+        assert_eq!((good[1].0, good[1].1.sensor.as_str(), good[1].1.value), (3, "DM1,PM10", 12.0));
+    }
+
+    #[test]
+    fn csv_with_a_byte_order_mark_and_crlf_lines() {
+        let text = "\u{feff}sensor,time,value,flag\r\nTC1-LOAD,2026-11-28 09:30:00,91.5,N\r\nTC1-LOAD,2026-11-28 09:30:10,x,N\r\nTC1-LOAD,2026-11-28 09:30:20,92,T\r\n";
+        let (good, bad) = csv(text);
+        assert_eq!(bad, ["line 3: `value`: expected a number, found \"x\""]);
+        assert_eq!(good.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [2, 4]);
+        // Neither the mark nor the carriage return sticks to a name or a flag.
+        assert_eq!(good[0].1.sensor, "TC1-LOAD");
+        assert_eq!(good[1].1.flag, Some(DataFlag::T));
+        let want = Utc.with_ymd_and_hms(2026, 11, 28, 1, 30, 0).unwrap();
+        assert_eq!(good[0].1.time, want);
+        assert_eq!(Format::sniff("\u{feff}{\"sensor\": \"A\"}"), Format::JsonLines);
+        let (good, bad) = parse_readings(
+            "\u{feff}{\"sensor\": \"A\", \"time\": \"2026-11-28 09:30:00\", \"value\": 1}\r\n",
+            Format::JsonLines,
+            0,
+        );
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good.len(), 1);
+    }
+
+    #[test]
+    fn csv_header_names_match_in_any_case_spacing_and_order_and_extra_columns_are_ignored() {
+        let text = " Device , VALUE,Flag , Unit,TIME ,Sensor \nD-77,0.42,N,mm,2026-11-28 09:30:00,ZQS2\n";
+        let (good, bad) = csv(text);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good.len(), 1);
+        let r = &good[0].1;
+        assert_eq!((r.sensor.as_str(), r.value, r.flag), ("ZQS2", 0.42, Some(DataFlag::N)));
+        // A row with more fields than the header is read by its named columns.
+        let (good, bad) = csv("sensor,time,value\nA,2026-11-28 09:30:00,1,extra,more\n");
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(good[0].1.value, 1.0);
+        // A required column named twice is ambiguous.
+        let (good, bad) = csv("sensor,time,value,Value\nA,2026-11-28 09:30:00,1,2\n");
+        assert!(good.is_empty());
+        assert_eq!(bad, ["line 1: the CSV header names `value` twice"]);
+    }
+
+    #[test]
+    fn csv_bad_rows_are_each_named_and_the_good_rows_around_them_kept() {
+        let text = "# vendor export\n\
+                    sensor,time,value,flag\n\
+                    A,2026-11-28 09:30:00,1,N\n\
+                    A,2026-11-28 09:30:10\n\
+                    \n\
+                    ,2026-11-28 09:30:20,3,N\n\
+                    A,2026-11-28 09:30:30,4,Q\n\
+                    A,\"2026-11-28 09:30:40,5,N\n\
+                    A,2026-11-28 09:30:50,6,N\n\
+                    # comment between rows\n\
+                    A,2026-11-28 09:31:00,7\n";
+        let (good, bad) = csv(text);
+        assert_eq!(
+            bad,
+            [
+                "line 4: `value`: missing (the row has 2 fields, the header 4)",
+                "line 6: `sensor`: empty",
+                "line 7: `flag`: unknown HJ 212 flag \"Q\"",
+                "line 8: `time`: a quoted field is not closed on its line (a `\"` is missing)",
+            ]
+        );
+        // The unclosed quote does not swallow the rows after it; a row that stops before the
+        // optional flag column has no flag.
+        let kept: Vec<(usize, f64, Option<DataFlag>)> = good.iter().map(|(l, r)| (*l, r.value, r.flag)).collect();
+        assert_eq!(kept, [(3, 1.0, Some(DataFlag::N)), (9, 6.0, Some(DataFlag::N)), (11, 7.0, None)]);
+    }
+
+    #[test]
+    fn csv_an_unclosed_quote_on_the_last_line_is_reported_once() {
+        let (good, bad) = csv("sensor,time,value\nA,2026-11-28 09:30:00,1\n\"A,2026-11-28 09:30:10,2");
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad, ["line 3: `sensor`: a quoted field is not closed on its line (a `\"` is missing)"]);
+        let (good, bad) = csv("sensor,time,value\n\"A,2026-11-28 09:30:10,2\r\nB,2026-11-28 09:30:10,3\nC\n");
+        assert_eq!(bad[1], "line 4: `time`: missing (the row has 1 field, the header 3)");
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!((good[0].0, good[0].1.sensor.as_str()), (3, "B"));
     }
 }

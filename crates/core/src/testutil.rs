@@ -38,3 +38,12 @@ pub fn files_with(dir: &std::path::Path, exts: &[&str]) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The models of Debian's `assimp-testmodels` package (glTF 1.0 files, OBJ, FBX, IFC and other
+/// formats written by others), read where the package installs them. Panics with a clear message
+/// when missing: the tests that use them must not pass by skipping.
+pub fn assimp_models() -> PathBuf {
+    let dir = PathBuf::from("/usr/share/assimp/models");
+    assert!(dir.is_dir(), "{} not found: install Debian's assimp-testmodels (scripts/test.sh does)", dir.display());
+    dir
+}

@@ -16,12 +16,6 @@ fn structure(msg: String) -> ImportCause {
     ImportCause::Structure(msg)
 }
 
-/// Only glTF 2.x is read.
-pub(super) fn version(root: &json::Root) -> Result<(), ImportCause> {
-    let v = &root.asset.version;
-    if v.split('.').next() == Some("2") { Ok(()) } else { Err(ImportCause::Version(v.clone())) }
-}
-
 /// Refuses compressed geometry clearly, before the generic validator calls it merely unsupported.
 pub(super) fn required_extensions(root: &json::Root) -> Result<(), ImportCause> {
     for ext in &root.extensions_required {
@@ -118,7 +112,15 @@ fn percent_decode_bytes(s: &str) -> Option<Vec<u8>> {
 }
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, ImportCause> {
-    std::fs::read(path).map_err(|e| ImportCause::Resource(format!("{what}: cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        ImportCause::Resource(match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "{what}: {} is missing; copy it beside the model, or export a .glb, which holds everything in one file",
+                path.display()
+            ),
+            _ => format!("{what}: cannot read {}: {e}", path.display()),
+        })
+    })
 }
 
 /// Loads every buffer and checks it holds at least `byteLength` bytes.
@@ -464,10 +466,14 @@ pub(super) fn images(root: &json::Root, buffers: &Buffers, base_dir: &Path) -> R
             Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
             Some(f) => {
                 return Err(ImportCause::Resource(format!(
-                    "{what} is {f:?}; sitetwin decodes PNG and JPEG textures only"
+                    "{what} is {f:?}; sitetwin decodes PNG and JPEG textures only: export the model with PNG or JPEG textures"
                 )));
             }
-            None => return Err(ImportCause::Resource(format!("{what} is neither PNG nor JPEG"))),
+            None => {
+                return Err(ImportCause::Resource(format!(
+                    "{what} is neither PNG nor JPEG: export the model with PNG or JPEG textures"
+                )));
+            }
         }
         reader.into_dimensions().map_err(|e| ImportCause::Resource(format!("{what} does not decode: {e}")))?;
     }

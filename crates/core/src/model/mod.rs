@@ -4,6 +4,7 @@
 
 mod check;
 mod container;
+mod diagnose;
 mod geometry;
 mod mat4;
 
@@ -150,18 +151,36 @@ pub enum ImportCause {
     /// A broken GLB container.
     #[error("broken GLB container: {0}")]
     Glb(String),
-    /// The JSON does not follow the glTF schema.
-    #[error("invalid glTF JSON at line {line}, column {column}: {message}")]
-    Json {
+    /// The JSON is malformed.
+    #[error(
+        "not valid JSON at line {line}, column {column}: {message}; the file is damaged, or not glTF: export it again"
+    )]
+    Syntax {
         /// 1-based line in the JSON text.
         line: usize,
-        /// 1-based column.
+        /// Column (bytes into the line) where the reader stopped.
         column: usize,
-        /// serde's message.
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// glTF 1.0, which sitetwin (and Bevy's reader) cannot read.
+    #[error(
+        "glTF 1.0 ({0}), which sitetwin cannot read: convert it to glTF 2.0, e.g. with gltf-pipeline 4 or later \
+         (`npx gltf-pipeline -i model.gltf -o model-2.gltf`; Blender and gltf-transform read only glTF 2.0)"
+    )]
+    Gltf1(String),
+    /// The JSON does not follow the glTF 2.0 schema as the `gltf` reader reads it.
+    #[error("{}{}: {message}", if path.is_empty() { "the top level" } else { path }, at.map(|(l, c)| format!(" (line {l}, column {c})")).unwrap_or_default())]
+    Schema {
+        /// Line and column where the reader stopped, when known.
+        at: Option<(usize, usize)>,
+        /// The property concerned (`meshes[0].primitives`); empty for the top level.
+        path: String,
+        /// What is wrong there, in words.
         message: String,
     },
     /// Only glTF 2.x is read.
-    #[error("glTF version {0} is not supported; sitetwin reads glTF 2.0")]
+    #[error("`asset.version` is {0}; sitetwin reads glTF 2.0: export the model as glTF 2.0")]
     Version(String),
     /// A required extension the importer cannot honour.
     #[error("requires {name} ({extension}), which sitetwin cannot decode; re-export the model without it")]
@@ -172,10 +191,10 @@ pub enum ImportCause {
         name: String,
     },
     /// A required extension that is not supported.
-    #[error("requires the extension {0}, which sitetwin does not support")]
+    #[error("requires the extension {0}, which sitetwin does not support; export the model without it")]
     UnsupportedExtension(String),
     /// The `gltf` crate's schema validation (the reader Bevy's loader uses) refused the file.
-    #[error("the glTF reader (gltf 1.4, as used by Bevy) refuses it: {}", .0.join("; "))]
+    #[error("the glTF reader Bevy uses (gltf 1.4) refuses it: {}", .0.join("; "))]
     Invalid(Vec<String>),
     /// Structure the schema allows but that cannot be drawn safely.
     #[error("{0}")]
@@ -236,19 +255,16 @@ pub fn import_bytes(bytes: &[u8], file: &Path, base_dir: &Path) -> Result<Import
 
 fn import_inner(bytes: &[u8], file: &Path, base_dir: &Path) -> Result<ImportedModel, ImportCause> {
     let doc = container::split(bytes)?;
-    let root: json::Root = serde_json::from_slice(doc.json).map_err(|e| ImportCause::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-    })?;
-    check::version(&root)?;
+    diagnose::document_kind(doc.json)?;
+    let root: json::Root = serde_json::from_slice(doc.json).map_err(|e| diagnose::schema(&e, doc.json))?;
     check::required_extensions(&root)?;
     check::before_validation(&root)?;
-    let mut problems = Vec::new();
+    let mut found = Vec::new();
     root.validate(&root, json::Path::new, &mut |path, error| {
-        problems.push(format!("{}: {}", path(), error));
+        found.push((path().to_string(), error));
     });
-    if !problems.is_empty() {
+    if !found.is_empty() {
+        let mut problems = diagnose::validation_findings(&found);
         problems.truncate(8);
         return Err(ImportCause::Invalid(problems));
     }
@@ -259,9 +275,23 @@ fn import_inner(bytes: &[u8], file: &Path, base_dir: &Path) -> Result<ImportedMo
     check::meshes(&root)?;
     let images = check::images(&root, &buffers, base_dir)?;
     let mut summary = geometry::summarize(&root, &graph, doc.format, file);
+    if let Some(note) = misnamed(file, doc.format) {
+        summary.notes.push(note);
+    }
     summary.external_files = buffers.external.iter().chain(images.iter()).cloned().collect();
     let meshes = geometry::world_meshes(&root, &graph, &buffers, &mut summary)?;
     Ok(ImportedModel { summary, meshes })
+}
+
+/// A note when the file's name says one container and its content is the other: it is read by
+/// content, but other tools go by the name.
+fn misnamed(file: &Path, format: ModelFormat) -> Option<String> {
+    let ext = file.extension()?.to_str()?.to_ascii_lowercase();
+    match (ext.as_str(), format) {
+        ("gltf", ModelFormat::Glb) => Some("the file is binary glTF (GLB) but named .gltf; rename it to .glb".into()),
+        ("glb", ModelFormat::Gltf) => Some("the file is JSON glTF but named .glb; rename it to .gltf".into()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

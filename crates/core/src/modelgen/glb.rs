@@ -1,7 +1,19 @@
-//! Writes binary glTF 2.0 (GLB) from a node tree of flat-shaded meshes. Output is deterministic:
-//! JSON keys are sorted, numbers print the same way every run, buffers are laid out in node order.
+//! Writes binary glTF 2.0 (GLB) from a node tree of flat-shaded meshes, building the document
+//! with the `gltf` crate's own JSON types (the ones its reader, and so Bevy's, deserialises) and
+//! the container with its GLB writer. Output is deterministic: the types serialise their fields in
+//! declaration order, numbers print the same way every run, buffers are laid out in node order.
 
-use serde_json::{Value, json};
+use std::borrow::Cow;
+
+use gltf::json::{
+    self, Index,
+    accessor::{ComponentType, GenericComponentType, Type},
+    buffer::Target,
+    material::{AlphaMode, EmissiveFactor, PbrBaseColorFactor, PbrMetallicRoughness, StrengthFactor},
+    mesh::{Mode, Semantic},
+    scene::UnitQuaternion,
+    validation::{Checked::Valid, USize64},
+};
 
 /// A PBR material (metallic-roughness).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,37 +113,86 @@ impl Node {
     }
 }
 
-struct Writer {
-    bin: Vec<u8>,
-    views: Vec<Value>,
-    accessors: Vec<Value>,
-    meshes: Vec<Value>,
-    nodes: Vec<Value>,
-    materials: Vec<Material>,
+/// Why a GLB could not be written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GlbError {
+    /// GLB stores lengths in 32 bits, so a file cannot exceed 4 GiB.
+    #[error("the model would be {bytes} bytes; a GLB file holds at most {} bytes", u32::MAX)]
+    TooLarge {
+        /// The size the file would have, in bytes.
+        bytes: u64,
+    },
+    /// The document or container could not be serialised (a bug in the writer).
+    #[error("cannot serialise the glTF document: {0}")]
+    Serialize(String),
 }
 
-const ARRAY_BUFFER: u32 = 34962;
-const ELEMENT_ARRAY_BUFFER: u32 = 34963;
-const FLOAT: u32 = 5126;
-const UNSIGNED_SHORT: u32 = 5123;
-const UNSIGNED_INT: u32 = 5125;
+/// Builds the glTF document and its binary buffer node by node.
+struct Writer {
+    root: json::Root,
+    bin: Vec<u8>,
+    /// The name of each material in `root.materials`, which deduplicates them.
+    materials: Vec<(&'static str, Index<json::Material>)>,
+}
+
+/// Pads `bytes` with zeros to a multiple of 4, the alignment glTF requires of buffer views that
+/// hold 4-byte components (and of the BIN chunk).
+fn pad4(bytes: &mut Vec<u8>) {
+    while !bytes.len().is_multiple_of(4) {
+        bytes.push(0);
+    }
+}
 
 impl Writer {
-    fn view(&mut self, bytes: &[u8], target: u32) -> usize {
-        while !self.bin.len().is_multiple_of(4) {
-            self.bin.push(0);
-        }
+    fn view(&mut self, bytes: &[u8], target: Target) -> Index<json::buffer::View> {
+        pad4(&mut self.bin);
         let offset = self.bin.len();
         self.bin.extend_from_slice(bytes);
-        self.views.push(json!({"buffer": 0, "byteOffset": offset, "byteLength": bytes.len(), "target": target}));
-        self.views.len() - 1
+        self.root.push(json::buffer::View {
+            buffer: Index::new(0),
+            byte_length: USize64::from(bytes.len()),
+            byte_offset: Some(USize64::from(offset)),
+            byte_stride: None,
+            name: None,
+            target: Some(Valid(target)),
+            extensions: None,
+            extras: None,
+        })
     }
 
-    fn vec3(&mut self, data: &[[f32; 3]], bounds: bool) -> usize {
+    fn accessor(
+        &mut self,
+        view: Index<json::buffer::View>,
+        component: ComponentType,
+        type_: Type,
+        count: usize,
+        bounds: Option<([f32; 3], [f32; 3])>,
+    ) -> Index<json::Accessor> {
+        let (min, max) = match bounds {
+            // The schema types bounds as free JSON (their element type follows the accessor's).
+            Some((min, max)) => (Some(json::Value::from(min.to_vec())), Some(json::Value::from(max.to_vec()))),
+            None => (None, None),
+        };
+        self.root.push(json::Accessor {
+            buffer_view: Some(view),
+            byte_offset: None,
+            count: USize64::from(count),
+            component_type: Valid(GenericComponentType(component)),
+            extensions: None,
+            extras: None,
+            type_: Valid(type_),
+            min,
+            max,
+            name: None,
+            normalized: false,
+            sparse: None,
+        })
+    }
+
+    fn vec3(&mut self, data: &[[f32; 3]], bounds: bool) -> Index<json::Accessor> {
         let bytes: Vec<u8> = data.iter().flatten().flat_map(|f| f.to_le_bytes()).collect();
-        let view = self.view(&bytes, ARRAY_BUFFER);
-        let mut a = json!({"bufferView": view, "componentType": FLOAT, "count": data.len(), "type": "VEC3"});
-        if bounds {
+        let view = self.view(&bytes, Target::ArrayBuffer);
+        let bounds = bounds.then(|| {
             let mut min = [f32::INFINITY; 3];
             let mut max = [f32::NEG_INFINITY; 3];
             for p in data {
@@ -140,46 +201,36 @@ impl Writer {
                     max[k] = max[k].max(p[k]);
                 }
             }
-            a["min"] = json!(min);
-            a["max"] = json!(max);
-        }
-        self.accessors.push(a);
-        self.accessors.len() - 1
+            (min, max)
+        });
+        self.accessor(view, ComponentType::F32, Type::Vec3, data.len(), bounds)
     }
 
-    fn indices(&mut self, idx: &[u32], vertex_count: usize) -> usize {
-        let (bytes, ct): (Vec<u8>, u32) = if vertex_count <= u16::MAX as usize {
-            (idx.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect(), UNSIGNED_SHORT)
+    /// Indices as 16-bit when every vertex index fits below 65535, the value glTF reserves
+    /// (primitive restart) and so forbids as an index; 32-bit otherwise.
+    fn indices(&mut self, idx: &[u32], vertex_count: usize) -> Index<json::Accessor> {
+        let (bytes, component): (Vec<u8>, ComponentType) = if vertex_count <= usize::from(u16::MAX) {
+            (idx.iter().flat_map(|&i| (i as u16).to_le_bytes()).collect(), ComponentType::U16)
         } else {
-            (idx.iter().flat_map(|i| i.to_le_bytes()).collect(), UNSIGNED_INT)
+            (idx.iter().flat_map(|i| i.to_le_bytes()).collect(), ComponentType::U32)
         };
-        let view = self.view(&bytes, ELEMENT_ARRAY_BUFFER);
-        self.accessors.push(json!({"bufferView": view, "componentType": ct, "count": idx.len(), "type": "SCALAR"}));
-        self.accessors.len() - 1
+        let view = self.view(&bytes, Target::ElementArrayBuffer);
+        self.accessor(view, component, Type::Scalar, idx.len(), None)
     }
 
-    fn material(&mut self, m: &Material) -> usize {
-        if let Some(k) = self.materials.iter().position(|x| x.name == m.name) {
-            return k;
+    fn material(&mut self, m: &Material) -> Index<json::Material> {
+        if let Some((_, index)) = self.materials.iter().find(|(name, _)| *name == m.name) {
+            return *index;
         }
-        self.materials.push(m.clone());
-        self.materials.len() - 1
+        let index = self.root.push(material_json(m));
+        self.materials.push((m.name, index));
+        index
     }
 
-    fn node(&mut self, n: &Node) -> usize {
-        let index = self.nodes.len();
-        self.nodes.push(Value::Null);
-        let mut v = json!({"name": n.name});
-        if n.translation != [0.0; 3] {
-            v["translation"] = json!(n.translation);
-        }
-        if n.rotation != [0.0, 0.0, 0.0, 1.0] {
-            v["rotation"] = json!(n.rotation);
-        }
-        if n.scale != [1.0; 3] {
-            v["scale"] = json!(n.scale);
-        }
-        let prims: Vec<Value> = n
+    fn node(&mut self, n: &Node) -> Index<json::Node> {
+        // Reserve the parent's index first: nodes are numbered in pre-order.
+        let index = self.root.push(json::Node::default());
+        let primitives: Vec<json::mesh::Primitive> = n
             .parts
             .iter()
             .filter(|(_, m)| !m.indices.is_empty())
@@ -188,88 +239,92 @@ impl Writer {
                 let nor = self.vec3(&mesh.normals, false);
                 let ind = self.indices(&mesh.indices, mesh.positions.len());
                 let material = self.material(mat);
-                json!({"attributes": {"POSITION": pos, "NORMAL": nor}, "indices": ind, "material": material})
+                json::mesh::Primitive {
+                    attributes: [(Valid(Semantic::Positions), pos), (Valid(Semantic::Normals), nor)].into(),
+                    extensions: None,
+                    extras: None,
+                    indices: Some(ind),
+                    material: Some(material),
+                    mode: Valid(Mode::Triangles),
+                    targets: None,
+                }
             })
             .collect();
-        if !prims.is_empty() {
-            self.meshes.push(json!({"name": n.name, "primitives": prims}));
-            v["mesh"] = json!(self.meshes.len() - 1);
+        let mesh = (!primitives.is_empty()).then(|| {
+            self.root.push(json::Mesh {
+                extensions: None,
+                extras: None,
+                name: Some(n.name.clone()),
+                primitives,
+                weights: None,
+            })
+        });
+        let children: Vec<Index<json::Node>> = n.children.iter().map(|c| self.node(c)).collect();
+        let node = json::Node {
+            children: (!children.is_empty()).then_some(children),
+            mesh,
+            name: Some(n.name.clone()),
+            rotation: (n.rotation != [0.0, 0.0, 0.0, 1.0]).then_some(UnitQuaternion(n.rotation)),
+            scale: (n.scale != [1.0; 3]).then_some(n.scale),
+            translation: (n.translation != [0.0; 3]).then_some(n.translation),
+            ..json::Node::default()
+        };
+        if let Some(slot) = self.root.nodes.get_mut(index.value()) {
+            *slot = node;
         }
-        let children: Vec<usize> = n.children.iter().map(|c| self.node(c)).collect();
-        if !children.is_empty() {
-            v["children"] = json!(children);
-        }
-        self.nodes[index] = v;
         index
     }
 }
 
-fn material_json(m: &Material) -> Value {
-    let mut v = json!({
-        "name": m.name,
-        "pbrMetallicRoughness": {"baseColorFactor": m.color, "metallicFactor": m.metallic, "roughnessFactor": m.roughness},
-    });
-    if m.emissive != [0.0; 3] {
-        v["emissiveFactor"] = json!(m.emissive);
+fn material_json(m: &Material) -> json::Material {
+    json::Material {
+        alpha_mode: Valid(if m.color[3] < 1.0 { AlphaMode::Blend } else { AlphaMode::Opaque }),
+        double_sided: m.double_sided,
+        name: Some(m.name.to_string()),
+        pbr_metallic_roughness: PbrMetallicRoughness {
+            base_color_factor: PbrBaseColorFactor(m.color),
+            metallic_factor: StrengthFactor(m.metallic),
+            roughness_factor: StrengthFactor(m.roughness),
+            ..PbrMetallicRoughness::default()
+        },
+        emissive_factor: EmissiveFactor(m.emissive),
+        ..json::Material::default()
     }
-    if m.double_sided {
-        v["doubleSided"] = json!(true);
-    }
-    if m.color[3] < 1.0 {
-        v["alphaMode"] = json!("BLEND");
-    }
-    v
 }
 
-/// Serialises the tree under `root` as a GLB file.
-pub fn write_glb(root: &Node, generator: &str) -> Vec<u8> {
-    let mut w = Writer {
-        bin: Vec::new(),
-        views: Vec::new(),
-        accessors: Vec::new(),
-        meshes: Vec::new(),
-        nodes: Vec::new(),
-        materials: Vec::new(),
-    };
+/// The length of a GLB holding `json_len` bytes of JSON and `bin_len` bytes of binary chunk
+/// (each padded to 4), or why it cannot be written: GLB lengths are 32-bit.
+pub fn glb_length(json_len: usize, bin_len: Option<usize>) -> Result<u32, GlbError> {
+    let padded = |n: usize| (n as u64).div_ceil(4) * 4;
+    let total = 12 + 8 + padded(json_len) + bin_len.map_or(0, |b| 8 + padded(b));
+    u32::try_from(total).map_err(|_| GlbError::TooLarge { bytes: total })
+}
+
+/// Serialises the tree under `root` as a GLB file; `generator` goes into `asset.generator`.
+pub fn write_glb(root: &Node, generator: &str) -> Result<Vec<u8>, GlbError> {
+    let mut w = Writer { root: json::Root::default(), bin: Vec::new(), materials: Vec::new() };
     let top = w.node(root);
-    while !w.bin.len().is_multiple_of(4) {
-        w.bin.push(0);
-    }
-    let mut doc = json!({
-        "asset": {"version": "2.0", "generator": generator},
-        "scene": 0,
-        "scenes": [{"name": root.name, "nodes": [top]}],
-        "nodes": w.nodes,
-        "materials": w.materials.iter().map(material_json).collect::<Vec<_>>(),
-    });
-    if !w.meshes.is_empty() {
-        doc["meshes"] = json!(w.meshes);
-        doc["accessors"] = json!(w.accessors);
-        doc["bufferViews"] = json!(w.views);
-        doc["buffers"] = json!([{"byteLength": w.bin.len()}]);
-    }
-    if w.materials.is_empty()
-        && let Some(o) = doc.as_object_mut()
-    {
-        o.remove("materials");
-    }
-    let mut json_bytes = serde_json::to_vec(&doc).unwrap_or_default();
-    while !json_bytes.len().is_multiple_of(4) {
-        json_bytes.push(b' ');
-    }
+    pad4(&mut w.bin);
+    w.root.asset = json::Asset { generator: Some(generator.to_string()), ..json::Asset::default() };
+    let scene =
+        w.root.push(json::Scene { extensions: None, extras: None, name: Some(root.name.clone()), nodes: vec![top] });
+    w.root.scene = Some(scene);
     let has_bin = !w.bin.is_empty();
-    let total = 12 + 8 + json_bytes.len() + if has_bin { 8 + w.bin.len() } else { 0 };
-    let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(b"glTF");
-    out.extend_from_slice(&2u32.to_le_bytes());
-    out.extend_from_slice(&(total as u32).to_le_bytes());
-    out.extend_from_slice(&(json_bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"JSON");
-    out.extend_from_slice(&json_bytes);
     if has_bin {
-        out.extend_from_slice(&(w.bin.len() as u32).to_le_bytes());
-        out.extend_from_slice(b"BIN\0");
-        out.extend_from_slice(&w.bin);
+        w.root.push(json::Buffer {
+            byte_length: USize64::from(w.bin.len()),
+            name: None,
+            uri: None,
+            extensions: None,
+            extras: None,
+        });
     }
-    out
+    let json_bytes = w.root.to_vec().map_err(|e| GlbError::Serialize(e.to_string()))?;
+    let length = glb_length(json_bytes.len(), has_bin.then_some(w.bin.len()))?;
+    let glb = gltf::Glb {
+        header: gltf::binary::Header { magic: *b"glTF", version: 2, length },
+        json: Cow::Owned(json_bytes),
+        bin: has_bin.then_some(Cow::Owned(w.bin)),
+    };
+    glb.to_vec().map_err(|e| GlbError::Serialize(e.to_string()))
 }

@@ -9,7 +9,7 @@ mod site;
 
 use std::path::{Path, PathBuf};
 
-pub use glb::{Material, MeshData, Node, write_glb};
+pub use glb::{GlbError, Material, MeshData, Node, write_glb};
 pub use site::Frame;
 
 use crate::scene::SiteScene;
@@ -39,6 +39,9 @@ pub enum GenError {
     /// The instance's file is not a .glb.
     #[error("model `{0}` is marked generated but its file `{1}` is not a .glb")]
     NotGlb(String, String),
+    /// The model was built but cannot be written as a GLB.
+    #[error("model `{0}`: {1}")]
+    Glb(String, GlbError),
 }
 
 /// Builds every generated model of `scene`; paths resolve against `scene_dir`.
@@ -49,7 +52,7 @@ pub fn generate(scene: &SiteScene, scene_dir: &Path) -> Result<Vec<GeneratedMode
             return Err(GenError::NotGlb(m.id.clone(), m.file.clone()));
         }
         let root = build(scene, &m.id).ok_or_else(|| GenError::Orphan(m.id.clone()))?;
-        let bytes = write_glb(&root, GENERATOR);
+        let bytes = write_glb(&root, GENERATOR).map_err(|e| GenError::Glb(m.id.clone(), e))?;
         out.push(GeneratedModel {
             model_id: m.id.clone(),
             path: scene_dir.join(&m.file),
@@ -103,8 +106,9 @@ fn build(scene: &SiteScene, id: &str) -> Option<Node> {
 }
 
 /// A synthetic model of about `triangles` triangles (a city of boxy towers on a grid), for import
-/// and rendering benchmarks. Deterministic.
-pub fn stress_model(triangles: usize) -> Vec<u8> {
+/// and rendering benchmarks. Deterministic. Fails only when the file would pass GLB's 4 GiB limit
+/// (about 80 million triangles, at 54 bytes each).
+pub fn stress_model(triangles: usize) -> Result<Vec<u8>, GlbError> {
     let mut root = Node::new("stress_site");
     // Each tower is 12 triangles per box, 8 boxes per tower.
     let towers = (triangles / 96).max(1);

@@ -61,7 +61,93 @@ fn orphan_generated_models_are_an_error() {
 
 #[test]
 fn stress_model_has_the_requested_size() {
-    let bytes = stress_model(100_000);
+    let bytes = stress_model(100_000).unwrap();
     let m = import_bytes(&bytes, std::path::Path::new("stress.glb"), std::path::Path::new(".")).unwrap();
     assert!((99_000..=101_000).contains(&m.summary.triangles), "{}", m.summary.triangles);
+}
+
+/// The JSON document of a GLB, read back with the `gltf` crate's own types.
+fn document(glb: &[u8]) -> gltf::json::Root {
+    let g = gltf::Glb::from_slice(glb).unwrap();
+    gltf::json::Root::from_slice(&g.json).unwrap()
+}
+
+/// A fan of `n` vertices on the unit circle (n − 2 triangles), the last index being `n − 1`.
+fn fan(n: usize) -> MeshData {
+    let mut m = MeshData::default();
+    for k in 0..n {
+        let a = k as f32 / n as f32 * std::f32::consts::TAU;
+        m.positions.push([a.cos(), 0.0, a.sin()]);
+        m.normals.push([0.0, 1.0, 0.0]);
+    }
+    for k in 1..n as u32 - 1 {
+        m.indices.extend([0, k + 1, k]);
+    }
+    m
+}
+
+#[test]
+fn indices_are_16_bit_up_to_65535_vertices_and_32_bit_above() {
+    use gltf::json::accessor::ComponentType;
+    use gltf::json::validation::Checked::Valid;
+    for (vertices, want) in [(65_535, ComponentType::U16), (65_536, ComponentType::U32)] {
+        let mut root = Node::new("fan");
+        *root.part(&palette::CONCRETE) = fan(vertices);
+        let bytes = write_glb(&root, GENERATOR).unwrap();
+        let doc = document(&bytes);
+        let prim = &doc.meshes[0].primitives[0];
+        let ix = &doc.accessors[prim.indices.unwrap().value()];
+        assert!(matches!(ix.component_type, Valid(c) if c.0 == want), "{vertices} vertices: {:?}", ix.component_type);
+        // The largest index is vertices − 1, never the 16-bit restart value 65535.
+        let m = import_bytes(&bytes, std::path::Path::new("fan.glb"), std::path::Path::new(".")).unwrap();
+        assert_eq!(m.meshes[0].indices.iter().max().copied(), Some(vertices as u32 - 1));
+        assert_eq!(m.summary.triangles, vertices as u64 - 2);
+    }
+}
+
+#[test]
+fn materials_are_shared_by_name_and_blend_only_when_translucent() {
+    use gltf::json::material::AlphaMode;
+    use gltf::json::validation::Checked::Valid;
+    let mut root = Node::new("site");
+    root.part(&palette::CONCRETE).aabb([0.0; 3], [1.0; 3]);
+    let mut child = Node::new("net").at([0.0, 2.0, 0.0]);
+    child.part(&palette::CONCRETE).aabb([0.0; 3], [1.0; 3]);
+    child.part(&palette::NET_GREEN).aabb([0.0; 3], [1.0, 1.0, 0.01]);
+    root.children.push(child);
+    let doc = document(&write_glb(&root, GENERATOR).unwrap());
+    let names: Vec<_> = doc.materials.iter().map(|m| m.name.clone().unwrap()).collect();
+    assert_eq!(names, ["concrete", "net_green"]);
+    let mode = |k: usize| doc.materials[k].alpha_mode;
+    const { assert!(palette::CONCRETE.color[3] == 1.0) };
+    assert!(matches!(mode(0), Valid(AlphaMode::Opaque)));
+    const { assert!(palette::NET_GREEN.color[3] < 1.0) };
+    assert!(matches!(mode(1), Valid(AlphaMode::Blend)));
+    assert_eq!(doc.materials[1].double_sided, palette::NET_GREEN.double_sided);
+    // Both nodes' concrete parts draw material 0; the child is node 1, placed by translation only.
+    assert_eq!(doc.meshes[1].primitives[0].material.unwrap().value(), 0);
+    assert_eq!(doc.nodes[1].translation, Some([0.0, 2.0, 0.0]));
+    assert!(doc.nodes[1].rotation.is_none() && doc.nodes[1].scale.is_none() && doc.nodes[0].translation.is_none());
+}
+
+#[test]
+fn a_tree_without_geometry_writes_no_buffer() {
+    let mut root = Node::new("empty");
+    root.children.push(Node::new("anchor").at([1.0, 0.0, 0.0]));
+    let bytes = write_glb(&root, GENERATOR).unwrap();
+    assert!(gltf::Glb::from_slice(&bytes).unwrap().bin.is_none());
+    let doc = document(&bytes);
+    assert!(doc.buffers.is_empty() && doc.buffer_views.is_empty() && doc.accessors.is_empty());
+    assert_eq!(doc.asset.generator.as_deref(), Some(GENERATOR));
+    assert_eq!(doc.nodes[0].children.as_ref().map(Vec::len), Some(1));
+    let m = import_bytes(&bytes, std::path::Path::new("empty.glb"), std::path::Path::new(".")).unwrap();
+    assert_eq!((m.summary.nodes.len(), m.summary.triangles), (2, 0));
+}
+
+#[test]
+fn glb_lengths_stop_at_the_32_bit_limit() {
+    // 12-byte header, two 8-byte chunk headers, chunks padded to 4: the largest GLB is 2^32 − 4.
+    assert_eq!(glb::glb_length(5, None), Ok(12 + 8 + 8));
+    assert_eq!(glb::glb_length(4, Some(4_294_967_260)), Ok(4_294_967_292));
+    assert_eq!(glb::glb_length(4, Some(4_294_967_261)), Err(GlbError::TooLarge { bytes: 4_294_967_296 }));
 }

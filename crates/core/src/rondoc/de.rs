@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::parse::{Key, Node, Pos, Value};
+use super::parse::{Key, Node, Pos, Value, split_suffix};
 
 /// One step of a field path: a struct field or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,18 +151,26 @@ impl<'n> NodeDe<'n> {
         self.err(format!("expected {what}, found {}", self.node.value.describe()))
     }
 
-    fn number<T: std::str::FromStr>(&self, what: &str) -> Result<T, DeError> {
-        match &self.node.value {
-            Value::Number(text) => {
-                text.parse::<T>().map_err(|_| self.err(format!("expected {what}, found the number {text}")))
+    /// The digits of a number literal whose type suffix, if any, is `ty` (`1u8` is only a u8).
+    fn digits(&self, ty: &str, what: &str) -> Result<&'n str, DeError> {
+        let Value::Number(text) = &self.node.value else { return Err(self.expected(what)) };
+        match split_suffix(text) {
+            (_, Some(suffix)) if suffix != ty => {
+                Err(self.err(format!("expected {what}, found the number {text}, which its suffix makes a {suffix}")))
             }
-            _ => Err(self.expected(what)),
+            (digits, _) => Ok(digits),
         }
     }
 
-    fn float(&self) -> Result<f64, DeError> {
+    fn number<T: std::str::FromStr>(&self, ty: &str, what: &str) -> Result<T, DeError> {
+        let digits = self.digits(ty, what)?;
+        digits.parse::<T>().map_err(|_| self.expected(what))
+    }
+
+    /// A float of type `ty` (`f32` or `f64`).
+    fn float(&self, ty: &str) -> Result<f64, DeError> {
         match &self.node.value {
-            Value::Number(text) => text.parse::<f64>().map_err(|_| self.expected("a number")),
+            Value::Number(_) => self.digits(ty, "a number")?.parse::<f64>().map_err(|_| self.expected("a number")),
             Value::Ident(id) => match id.as_str() {
                 "inf" | "+inf" => Ok(f64::INFINITY),
                 "-inf" => Ok(f64::NEG_INFINITY),
@@ -181,7 +189,7 @@ impl<'n> NodeDe<'n> {
 macro_rules! int_methods {
     ($($method:ident $visit:ident $t:ty, $what:literal;)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            let v: $t = self.number($what)?;
+            let v: $t = self.number(stringify!($t), $what)?;
             visitor.$visit(v).map_err(|e: DeError| e.locate(&self.path, self.node.pos))
         }
     )*};
@@ -195,17 +203,24 @@ impl<'de, 'n> de::Deserializer<'de> for NodeDe<'n> {
         let r = match &self.node.value {
             Value::Unit => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(t) => {
-                if let Ok(i) = t.parse::<i64>() {
-                    visitor.visit_i64(i)
-                } else {
-                    visitor.visit_f64(self.float()?)
+            Value::Number(t) => match split_suffix(t) {
+                (_, Some(ty)) if ty.starts_with('f') => visitor.visit_f64(self.float(ty)?),
+                (digits, suffix) => {
+                    if let Ok(i) = digits.parse::<i64>() {
+                        visitor.visit_i64(i)
+                    } else if let Ok(u) = digits.parse::<u64>() {
+                        visitor.visit_u64(u)
+                    } else if suffix.is_none() {
+                        visitor.visit_f64(self.float("f64")?)
+                    } else {
+                        Err(self.expected("a whole number"))
+                    }
                 }
-            }
+            },
             Value::Str(s) => visitor.visit_str(s),
             Value::Char(c) => visitor.visit_char(*c),
             Value::Ident(id) if id == "None" => visitor.visit_none(),
-            Value::Ident(id) => match self.float() {
+            Value::Ident(id) => match self.float("f64") {
                 Ok(f) => visitor.visit_f64(f),
                 Err(_) => visitor.visit_str(id),
             },
@@ -239,11 +254,11 @@ impl<'de, 'n> de::Deserializer<'de> for NodeDe<'n> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_f32(self.float()? as f32)
+        visitor.visit_f32(self.float("f32")? as f32)
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_f64(self.float()?)
+        visitor.visit_f64(self.float("f64")?)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {

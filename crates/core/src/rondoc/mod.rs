@@ -191,3 +191,6 @@ impl<'a> DocDecoder<'a> {
         all
     }
 }
+
+#[cfg(test)]
+mod tests;

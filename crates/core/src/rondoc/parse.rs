@@ -43,7 +43,9 @@ pub enum Value {
     Unit,
     /// `true` / `false`
     Bool(bool),
-    /// A number literal, kept as written so that integers and floats convert exactly.
+    /// A number literal, kept as written so that integers and floats convert exactly: digit
+    /// separators `_` removed, `0x`/`0o`/`0b` integers written in decimal, a type suffix (`1u8`,
+    /// `2.5f32`) kept.
     Number(String),
     /// A string literal, escapes resolved.
     Str(String),
@@ -240,7 +242,12 @@ impl<'a> Parser<'a> {
         };
         let value = match c {
             '"' => Value::Str(self.string()?),
-            'r' if matches!(self.peek_at(1), Some('"' | '#')) => Value::Str(self.raw_string()?),
+            'r' if self.at_raw_string() => Value::Str(self.raw_string()?),
+            'b' if matches!(self.peek_at(1), Some('\'' | '"')) => {
+                return Err(
+                    self.error("byte literals and byte strings (`b'x'`, `b\"...\"`) are not supported; write numbers")
+                );
+            }
             '\'' => Value::Char(self.char_lit()?),
             '[' => {
                 self.bump();
@@ -254,11 +261,12 @@ impl<'a> Parser<'a> {
             '(' => self.paren(None, depth)?,
             c if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => self.number()?,
             c if is_ident_start(c) => {
-                let ident = self.ident();
+                let raw = self.at_raw_ident();
+                let ident = self.ident_or_raw();
                 self.skip_trivia()?;
                 match ident.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
+                    "true" if !raw => Value::Bool(true),
+                    "false" if !raw => Value::Bool(false),
                     _ if self.peek() == Some('(') => self.paren(Some(ident), depth)?,
                     _ => Value::Ident(ident),
                 }
@@ -307,7 +315,7 @@ impl<'a> Parser<'a> {
                         None => "expected a field name or `)`, found the end of the file".into(),
                     }));
                 }
-                let key = self.ident();
+                let key = self.ident_or_raw();
                 self.expect(':')?;
                 let v = self.value(depth + 1)?;
                 fields.push((Key { name: key, pos: kpos }, v));
@@ -331,9 +339,32 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// True at `r"`, `r#"`, `r##"`...: a raw string, not a raw identifier `r#name`.
+    fn at_raw_string(&self) -> bool {
+        let mut k = 1;
+        while self.peek_at(k) == Some('#') {
+            k += 1;
+        }
+        self.peek() == Some('r') && self.peek_at(k) == Some('"')
+    }
+
+    /// True at `r#name`, an identifier written raw (so that it may be a keyword).
+    fn at_raw_ident(&self) -> bool {
+        self.peek_str("r#") && self.peek_at(2).is_some_and(is_ident_start)
+    }
+
+    /// An identifier, or a raw one (`r#type`) without its `r#`.
+    fn ident_or_raw(&mut self) -> String {
+        if self.at_raw_ident() {
+            self.bump();
+            self.bump();
+        }
+        self.ident()
+    }
+
     /// True when the next tokens are `ident :` (a struct field), looking ahead without consuming.
     fn at_field_key(&self) -> bool {
-        let mut k = 0;
+        let mut k = if self.at_raw_ident() { 2 } else { 0 };
         match self.peek_at(k) {
             Some(c) if is_ident_start(c) => {}
             _ => return false,
@@ -425,9 +456,32 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        let not_a_number = || SyntaxError { pos: start, message: format!("`{s}` is not a number") };
+        let (sign, body) = match s.strip_prefix(['-', '+']) {
+            Some(rest) => (&s[..1], rest),
+            None => ("", s.as_str()),
+        };
+        // `0x1F`, `0o17`, `0b101`: written in decimal here, so that the decoder reads one form.
+        let radix = [("0x", 16), ("0o", 8), ("0b", 2)].into_iter().find(|(p, _)| body.starts_with(p));
+        if let Some((prefix, base)) = radix {
+            let digits = &body[prefix.len()..];
+            // Only integer suffixes: in `0x1f32` the `f32` is hex digits.
+            let (digits, suffix) = match split_suffix(digits) {
+                (d, Some(t)) if !t.starts_with('f') => (d, Some(t)),
+                _ => (digits, None),
+            };
+            if digits.starts_with('_') {
+                return Err(not_a_number());
+            }
+            let digits: String = digits.chars().filter(|&c| c != '_').collect();
+            let n = u128::from_str_radix(&digits, base).map_err(|_| not_a_number())?;
+            let sign = if sign == "-" { "-" } else { "" };
+            return Ok(Value::Number(format!("{sign}{n}{}", suffix.unwrap_or(""))));
+        }
         let cleaned: String = s.chars().filter(|&c| c != '_').collect();
-        if cleaned.parse::<f64>().is_err() || cleaned.ends_with('.') && cleaned.len() == 1 {
-            return Err(SyntaxError { pos: start, message: format!("`{s}` is not a number") });
+        let (digits, _) = split_suffix(&cleaned);
+        if digits.parse::<f64>().is_err() || digits.ends_with('.') && digits.len() == 1 {
+            return Err(not_a_number());
         }
         Ok(Value::Number(cleaned))
     }
@@ -442,13 +496,15 @@ impl<'a> Parser<'a> {
             };
             match c {
                 '"' => return Ok(s),
-                '\\' => s.push(self.escape()?),
+                '\\' => s.push(self.escape(false)?),
                 c => s.push(c),
             }
         }
     }
 
-    fn escape(&mut self) -> Result<char, SyntaxError> {
+    /// An escape after `\\`. `\\xHH` is one byte: an ASCII character, or in a string (not a
+    /// character literal) the first of up to four `\\x` escapes that spell one UTF-8 character.
+    fn escape(&mut self, in_char: bool) -> Result<char, SyntaxError> {
         let pos = self.pos();
         let bad = |m: &str| SyntaxError { pos, message: m.to_string() };
         match self.bump() {
@@ -459,6 +515,20 @@ impl<'a> Parser<'a> {
             Some('\\') => Ok('\\'),
             Some('"') => Ok('"'),
             Some('\'') => Ok('\''),
+            Some('x') => {
+                let mut bytes = vec![self.hex_byte().ok_or_else(|| bad("expected two hex digits after `\\x`"))?];
+                loop {
+                    if let Some(c) = std::str::from_utf8(&bytes).ok().and_then(|t| t.chars().next()) {
+                        return Ok(c);
+                    }
+                    if in_char || bytes.len() == 4 || !self.peek_str("\\x") {
+                        return Err(bad("`\\x` escapes do not spell a UTF-8 character"));
+                    }
+                    self.bump();
+                    self.bump();
+                    bytes.push(self.hex_byte().ok_or_else(|| bad("expected two hex digits after `\\x`"))?);
+                }
+            }
             Some('u') => {
                 if self.bump() != Some('{') {
                     return Err(bad("expected `{` after `\\u`"));
@@ -475,6 +545,13 @@ impl<'a> Parser<'a> {
             Some(c) => Err(bad(&format!("unknown escape `\\{c}`"))),
             None => Err(bad("escape at the end of the file")),
         }
+    }
+
+    /// Two hex digits as a byte.
+    fn hex_byte(&mut self) -> Option<u8> {
+        let hi = self.bump()?.to_digit(16)?;
+        let lo = self.bump()?.to_digit(16)?;
+        u8::try_from(hi * 16 + lo).ok()
     }
 
     fn raw_string(&mut self) -> Result<String, SyntaxError> {
@@ -507,7 +584,7 @@ impl<'a> Parser<'a> {
         let start = self.pos();
         self.bump();
         let c = match self.bump() {
-            Some('\\') => self.escape()?,
+            Some('\\') => self.escape(true)?,
             Some(c) => c,
             None => return Err(SyntaxError { pos: start, message: "character is never closed".into() }),
         };
@@ -524,6 +601,22 @@ fn is_ident_start(c: char) -> bool {
 
 fn is_ident_continue(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Type suffixes a RON number may carry (`1u8`, `2.5f32`); the value must then be of that type.
+const NUMBER_SUFFIXES: &[&str] = &["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "f32", "f64"];
+
+/// Splits a number literal into its digits and its type suffix, if it has one.
+pub(super) fn split_suffix(text: &str) -> (&str, Option<&'static str>) {
+    for suffix in NUMBER_SUFFIXES {
+        if let Some(digits) = text.strip_suffix(suffix)
+            && !digits.is_empty()
+            && digits.ends_with(|c: char| c.is_ascii_hexdigit() || c == '.')
+        {
+            return (digits, Some(suffix));
+        }
+    }
+    (text, None)
 }
 
 #[cfg(test)]
