@@ -1,6 +1,7 @@
 //! `sitetwin bench`: the numbers behind docs/benchmarks.md. glTF import through the core's guard
 //! (the demo's 25 models, and a generated site of about a million triangles), and the time from
-//! launch to the first rendered frame of the demo, measured by running `sitetwin snapshot`.
+//! launch to the first rendered frame of the demo, measured by running `sitetwin snapshot
+//! --report` and reading its JSON report.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -11,14 +12,6 @@ use sitetwin_core::model;
 use sitetwin_core::modelgen;
 use sitetwin_core::scene::{self, ModelChecks};
 
-/// Peak resident memory of this process, bytes (Linux `VmHWM`).
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -26,7 +19,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs the benchmarks and prints the table.
 pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCode> {
-    let demo = Path::new(crate::cli::DEMO_SCENE);
+    let demo = Path::new(crate::app::DEMO_SCENE);
     let loaded = scene::load(demo, ModelChecks::Exists).map_err(|e| anyhow::anyhow!("{e}"))?;
     let files: Vec<_> = loaded.scene.models.iter().map(|m| loaded.dir.join(&m.file)).collect();
     let bytes: Vec<Vec<u8>> =
@@ -71,7 +64,7 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         t * 1e3,
         big_tris as f64 / t / 1e6
     );
-    if let Some(rss) = peak_rss() {
+    if let Some(rss) = crate::peak_rss() {
         say!("| peak memory of the import runs | - | {:.0} MiB | - |", rss as f64 / 1048576.0);
     }
 
@@ -79,30 +72,28 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         let exe = std::env::current_exe().context("locating sitetwin")?;
         let dir = std::env::temp_dir().join(format!("sitetwin-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let (mut first, mut settled, mut wall) = (Vec::new(), Vec::new(), Vec::new());
-        let mut memory = String::new();
+        let (mut first, mut settled, mut wall, mut memory) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..runs {
             let out = dir.join(format!("frame-{i}.png"));
+            let report = dir.join(format!("frame-{i}.json"));
             let t = Instant::now();
             let o = Command::new(&exe)
-                .args(["snapshot", crate::cli::DEMO_SCENE, "--size", "1280x720", "--out"])
+                .args(["snapshot", crate::app::DEMO_SCENE, "--size", "1280x720", "--out"])
                 .arg(&out)
+                .arg("--report")
+                .arg(&report)
                 .output()
                 .context("running sitetwin snapshot")?;
             wall.push(t.elapsed().as_secs_f64() * 1e3);
-            let text = String::from_utf8_lossy(&o.stdout);
-            let Some(line) = text.lines().find(|l| l.starts_with("wrote ")) else {
+            if !o.status.success() {
                 bail!("snapshot failed: {}", String::from_utf8_lossy(&o.stderr));
-            };
-            let num_after = |key: &str| -> Option<f64> {
-                let rest = &line[line.find(key)? + key.len()..];
-                rest.split_whitespace().next()?.parse().ok()
-            };
-            first.push(num_after("first complete frame ").context("no first-frame time")?);
-            settled.push(num_after("captures at ").context("no settled time")?);
-            if let Some(m) = line.split("peak memory ").nth(1) {
-                memory = m.trim_end_matches(')').to_string();
             }
+            let text = std::fs::read_to_string(&report).context("reading the snapshot report")?;
+            let r: serde_json::Value = serde_json::from_str(&text).context("parsing the snapshot report")?;
+            let num = |k: &str| r[k].as_f64().with_context(|| format!("the snapshot report has no `{k}`"));
+            first.push(num("first_frame_ms")?);
+            settled.push(num("settled_ms")?);
+            memory.push(num("peak_rss_bytes").unwrap_or(f64::NAN) / 1048576.0);
         }
         say!(
             "| launch → first rendered frame of the demo, all models loaded (offscreen 1280×720) | {runs} | {:.0} ms | - |",
@@ -110,7 +101,7 @@ pub fn run(runs: usize, triangles: usize, render: bool) -> anyhow::Result<ExitCo
         );
         say!("| launch → settled frame written to PNG | {runs} | {:.0} ms | - |", median(settled));
         say!("| whole `sitetwin snapshot` process, wall clock | {runs} | {:.0} ms | - |", median(wall));
-        say!("| peak memory of the snapshot process | - | {memory} | - |");
+        say!("| peak memory of the snapshot process | - | {:.0} MiB | - |", median(memory));
         std::fs::remove_dir_all(&dir).ok();
     }
     Ok(ExitCode::SUCCESS)

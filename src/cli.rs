@@ -1,30 +1,20 @@
 //! The command line: `view` (the default) opens the twin, `snapshot` renders it offscreen to a
-//! PNG, `validate` checks a scene or a single glTF model and reports every problem.
+//! PNG, `validate` checks a scene or a single glTF model and reports every problem, `rules` runs
+//! the standards' rules in batch, `bench` measures.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
-use bevy::window::{ExitCondition, WindowResolution};
-use bevy::winit::WinitPlugin;
 use clap::{Parser, Subcommand};
 use sitetwin_core::i18n::Lang;
 use sitetwin_core::model;
 use sitetwin_core::scene::{self, LoadedScene, ModelChecks};
 
-use crate::site::Site;
-use crate::snapshot::{SnapshotOutcome, SnapshotPlugin, SnapshotRequest};
+use crate::app::{DEMO_SCENE, TwinOptions, twin_app};
+use crate::snapshot::{Screen, SnapshotOutcome, SnapshotRequest};
 use crate::ui::UiConfig;
-use crate::view::Selection;
-use crate::view::models::ModelRoot;
-use crate::{SimulationPlugins, ViewPlugins};
-
-/// The demo site, as checked out with the source. `sitetwin` with no scene opens it.
-pub const DEMO_SCENE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/demo.ron");
 
 /// sitetwin: a 3D digital twin for construction-site safety supervision.
 #[derive(Parser, Debug)]
@@ -38,12 +28,13 @@ pub struct Cli {
 
 #[derive(clap::Args, Debug, Clone)]
 struct ViewArgs {
-    /// Scene file to open (default: the Nantong demo site).
+    /// Scene file to open (default: the Nantong demo site). Others open from the site picker or
+    /// File → Open without restarting.
     scene: Option<PathBuf>,
     /// Interface language: zh (default) or en.
     #[arg(long, default_value = "zh", value_parser = parse_lang)]
     lang: Lang,
-    /// Once every model has loaded, save a screenshot of the window to this PNG and exit
+    /// Once the site has loaded, save a screenshot of the window to this PNG and exit
     /// (for bug reports and for testing the real window under Xvfb).
     #[arg(long)]
     screenshot: Option<PathBuf>,
@@ -62,7 +53,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Render the twin offscreen (no window needed) and write a PNG.
+    /// Render the twin offscreen (no window needed) and write a PNG. The scene opens as in the
+    /// twin: models that are missing or cannot be imported are left out and named on stderr.
     Snapshot {
         /// Scene file.
         scene: PathBuf,
@@ -84,6 +76,13 @@ enum Command {
         /// Select an object or sensor id first (its info panel shows with `--ui`).
         #[arg(long)]
         select: Option<String>,
+        /// The screen to capture: the twin, the loading screen (held at its end), the error
+        /// screen of a scene that cannot be read, or a window over the twin.
+        #[arg(long, value_enum, default_value_t = Screen::Twin)]
+        screen: Screen,
+        /// Also write the timings and problems as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// The standards' rules in batch: evaluate readings, classify major-hazard works, score a
     /// JGJ 59 sheet, show every rule and its source.
@@ -120,27 +119,21 @@ fn parse_size(s: &str) -> Result<UVec2, String> {
     Ok(UVec2::new(w, h))
 }
 
-static LAUNCH: OnceLock<Instant> = OnceLock::new();
-
-/// Milliseconds since the command line started (the benchmarks' "launch").
-pub fn since_launch_ms() -> f64 {
-    LAUNCH.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
-}
-
 /// Parses the command line and runs it; errors print with their causes.
 pub fn run() -> ExitCode {
-    LAUNCH.get_or_init(Instant::now);
+    crate::since_launch_ms();
     let cli = Cli::parse();
     let result = match cli.command {
         None => view(&cli.view),
         Some(Command::View(v)) => view(&v),
         Some(Command::Validate { path, json }) => validate(&path, json),
-        Some(Command::Snapshot { scene, view, out, size, ui, lang, select }) => snapshot(
-            &scene,
-            SnapshotRequest { out, size, view, max_captures: 300, window: false },
-            UiConfig { lang, panels: ui },
-            select.as_deref(),
-        ),
+        Some(Command::Snapshot { scene, view, out, size, ui, lang, select, screen, report }) => {
+            let req = SnapshotRequest { out, size, view, screen, max_captures: 300, window: false };
+            let mut options = TwinOptions::new(scene);
+            options.ui = UiConfig { lang, panels: ui };
+            options.select = select;
+            snapshot(options, req, report.as_deref())
+        }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
         Some(Command::Bench { runs, triangles, no_render }) => crate::bench::run(runs.max(1), triangles, !no_render),
     };
@@ -153,39 +146,26 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Loads a scene the way the twin does (every model through the guard), or explains why not.
-pub fn load_scene(path: &Path) -> anyhow::Result<LoadedScene> {
-    match scene::load(path, ModelChecks::Import) {
-        Ok(s) => {
-            for w in &s.warnings {
-                eprintln!("{w}");
-            }
-            Ok(s)
-        }
-        Err(e) => bail!("{e}"),
-    }
-}
-
 fn view(args: &ViewArgs) -> anyhow::Result<ExitCode> {
-    let path = args.scene.clone().unwrap_or_else(|| PathBuf::from(DEMO_SCENE));
-    let loaded = load_scene(&path)?;
-    let title = format!("sitetwin · {}", loaded.scene.site.name);
-    let ui = UiConfig { lang: args.lang, panels: true };
-    let Some(out) = &args.screenshot else {
-        let mut app = twin_app(loaded, ui, None);
-        if let Some(mut w) = app.world_mut().query::<&mut Window>().iter_mut(app.world_mut()).next() {
-            w.title = title;
+    let mut options = TwinOptions::new(args.scene.clone().unwrap_or_else(|| PathBuf::from(DEMO_SCENE)));
+    options.ui = UiConfig { lang: args.lang, panels: true };
+    match &args.screenshot {
+        None => {
+            options.remember_sites = true;
+            Ok(exit_code(twin_app(options).run()))
         }
-        return Ok(exit_code(app.run()));
-    };
-    let req = SnapshotRequest {
-        out: out.clone(),
-        size: UVec2::new(1600, 900),
-        view: "overview".into(),
-        max_captures: 300,
-        window: true,
-    };
-    run_snapshot(loaded, req, ui, Selection::None)
+        Some(out) => {
+            let req = SnapshotRequest {
+                out: out.clone(),
+                size: UVec2::new(1600, 900),
+                view: "overview".into(),
+                screen: Screen::Twin,
+                max_captures: 300,
+                window: true,
+            };
+            snapshot(options, req, None)
+        }
+    }
 }
 
 fn exit_code(exit: AppExit) -> ExitCode {
@@ -195,94 +175,33 @@ fn exit_code(exit: AppExit) -> ExitCode {
     }
 }
 
-/// The twin app: in a window, or (with `headless`) rendering to an image with no window at all.
-pub fn twin_app(loaded: LoadedScene, ui: UiConfig, snapshot: Option<SnapshotRequest>) -> App {
-    let site = Site(loaded);
-    let root = ModelRoot::for_site(&site);
-    let mut app = App::new();
-    app.insert_resource(site).insert_resource(ui).insert_resource(root.clone());
-    let assets = AssetPlugin { file_path: root.0.to_string_lossy().into_owned(), ..default() };
-    match &snapshot {
-        Some(req) if !req.window => {
-            app.add_plugins(
-                DefaultPlugins
-                    .set(assets)
-                    .set(WindowPlugin {
-                        primary_window: None,
-                        exit_condition: ExitCondition::DontExit,
-                        close_when_requested: false,
-                        ..default()
-                    })
-                    .disable::<WinitPlugin>(),
-            )
-            .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
-        }
-        _ => {
-            app.add_plugins(DefaultPlugins.set(assets).set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "sitetwin".into(),
-                    resolution: WindowResolution::new(1600, 900),
-                    ..default()
-                }),
-                ..default()
-            }));
-        }
-    }
-    app.add_plugins((SimulationPlugins, ViewPlugins));
-    if let Some(req) = snapshot {
-        app.insert_resource(req).add_plugins(SnapshotPlugin);
-    }
-    app
-}
-
-/// Renders `scene_path` offscreen per `req`.
-pub fn snapshot(
-    scene_path: &Path,
-    req: SnapshotRequest,
-    ui: UiConfig,
-    select: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let loaded = load_scene(scene_path)?;
-    let selection = match select {
-        None => Selection::None,
-        Some(id) if loaded.scene.object(id).is_some() => Selection::Object(id.to_string()),
-        Some(id) if loaded.scene.sensors.iter().any(|s| s.id == id) => Selection::Sensor(id.to_string()),
-        Some(id) => bail!("--select {id}: no object or sensor with that id"),
-    };
-    let known = loaded.scene.object(&req.view).is_some() || matches!(req.view.as_str(), "overview" | "top");
-    if !known {
-        let ids: Vec<&str> = loaded.scene.objects().iter().map(|o| o.id).collect();
-        bail!("unknown view `{}`: use overview, top or an object id ({})", req.view, ids.join(", "));
-    }
-    run_snapshot(loaded, req, ui, selection)
-}
-
-/// Runs the twin until the snapshot is written; prints where and how long it took.
-fn run_snapshot(
-    loaded: LoadedScene,
-    req: SnapshotRequest,
-    ui: UiConfig,
-    selection: Selection,
-) -> anyhow::Result<ExitCode> {
-    let outcome = SnapshotOutcome::default();
-    let mut app = twin_app(loaded, ui, Some(req));
-    app.insert_resource(outcome.clone()).insert_resource(selection);
+/// Runs the twin until the snapshot is written; prints where and how long it took, names the
+/// models the site opened without, and writes the report if asked.
+fn snapshot(mut options: TwinOptions, req: SnapshotRequest, report: Option<&Path>) -> anyhow::Result<ExitCode> {
+    options.snapshot = Some(req);
+    let mut app = twin_app(options);
+    let outcome = app.world().resource::<SnapshotOutcome>().clone();
     let exit = app.run();
     match outcome.get() {
         Some(Ok(r)) => {
+            for p in &r.problems {
+                eprintln!("warning: {p}");
+            }
             say!(
                 "wrote {} (first complete frame {:.0} ms after launch; settled after {} captures at {:.0} ms; peak memory {})",
                 r.path.display(),
                 r.first_frame_ms,
                 r.captures,
                 r.settled_ms,
-                crate::bench::peak_rss()
-                    .map(|b| format!("{:.0} MiB", b as f64 / 1048576.0))
-                    .unwrap_or_else(|| "?".into())
+                r.peak_rss_bytes.map(|b| format!("{:.0} MiB", b as f64 / 1048576.0)).unwrap_or_else(|| "?".into())
             );
+            if let Some(file) = report {
+                let json = serde_json::to_string_pretty(&r).context("serialising the report")?;
+                std::fs::write(file, json).with_context(|| format!("writing {}", file.display()))?;
+            }
             Ok(exit_code(exit))
         }
-        Some(Err(e)) => bail!("snapshot failed: {e}"),
+        Some(Err(e)) => bail!("{e}"),
         None => {
             bail!("the twin stopped before a frame was captured (is a Vulkan driver such as Mesa lavapipe installed?)")
         }

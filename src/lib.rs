@@ -1,8 +1,9 @@
 //! sitetwin: the Bevy twin and command line around `sitetwin-core`.
 //!
-//! Two plugin groups: [`SimulationPlugins`] run headless under `MinimalPlugins` (tests, tools) and
-//! build the site's entities from a validated scene; [`ViewPlugins`] need a renderer and draw the
-//! twin (models, camera, picking, overlays, panels).
+//! Two plugin groups: [`SimulationPlugins`] run headless under `MinimalPlugins` (tests, tools):
+//! they open a site off the frame and give each object and sensor an entity that owns its state;
+//! [`ViewPlugins`] need a renderer and draw the twin (models, camera, picking, overlays, panels).
+//! The app's modes are Bevy states declared here, with the system sets, once.
 
 /// `println!` for command output that ends quietly when the reader goes away (`| head`), where
 /// `println!` would panic on the broken pipe.
@@ -13,16 +14,23 @@ macro_rules! say {
     }};
 }
 
+pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod frame;
 pub mod rules_cli;
+pub mod selection;
 pub mod site;
 pub mod snapshot;
 pub mod ui;
 pub mod view;
 
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use bevy::app::{PluginGroup, PluginGroupBuilder};
 use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
 
 pub use sitetwin_core as core;
 
@@ -31,7 +39,7 @@ pub use sitetwin_core as core;
 pub enum TwinSet {
     /// Read input (camera controls, shortcuts) and UI commands.
     Input,
-    /// Update the site's state from what arrived (selection, loading progress).
+    /// Update the site's state from what arrived (selection, loading progress, readings).
     Update,
     /// Move the camera and anything that follows it.
     Camera,
@@ -39,12 +47,39 @@ pub enum TwinSet {
     Overlay,
 }
 
-/// Headless-safe plugins: the site's entities and their components.
+/// What the app is doing. Each mode owns its screens; the site's entities live from the moment a
+/// site is spawned (during `Loading`) until the next site starts loading.
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AppMode {
+    /// Opening a site: reading its scene, spawning it, loading its models (see [`LoadPhase`]).
+    #[default]
+    Loading,
+    /// The site's twin, ready to use.
+    Twin,
+}
+
+/// The phases of opening a site, in order; each advances when its work is done, never on a timer.
+#[derive(SubStates, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[source(AppMode = AppMode::Loading)]
+pub enum LoadPhase {
+    /// Reading and validating the scene file on a worker thread. Entering it despawns the
+    /// previous site's entities.
+    #[default]
+    Reading,
+    /// Spawning the site's objects and sensors from the scene.
+    Spawning,
+    /// Waiting for what the site needs to be shown (the view's models, with their textures).
+    Assets,
+    /// The scene could not be read: the error screen lists its problems.
+    Failed,
+}
+
+/// Headless-safe plugins: opening sites and the entities of the site's objects and sensors.
 pub struct SimulationPlugins;
 
 impl PluginGroup for SimulationPlugins {
     fn build(self) -> PluginGroupBuilder {
-        PluginGroupBuilder::start::<Self>().add(site::SitePlugin)
+        PluginGroupBuilder::start::<Self>().add(site::SitePlugin).add(selection::SelectionPlugin)
     }
 }
 
@@ -57,7 +92,29 @@ impl PluginGroup for ViewPlugins {
     }
 }
 
-/// Configures the set order; called by both groups' plugins (idempotent).
-pub(crate) fn configure_sets(app: &mut App) {
-    app.configure_sets(Update, (TwinSet::Input, TwinSet::Update, TwinSet::Camera, TwinSet::Overlay).chain());
+/// Declares the set order and the modes; called by every plugin that uses them (idempotent).
+pub(crate) fn configure(app: &mut App) {
+    if !app.is_plugin_added::<StatesPlugin>() {
+        app.add_plugins(StatesPlugin);
+    }
+    if app.world().get_resource::<State<AppMode>>().is_none() {
+        app.init_state::<AppMode>().add_sub_state::<LoadPhase>();
+        app.configure_sets(Update, (TwinSet::Input, TwinSet::Update, TwinSet::Camera, TwinSet::Overlay).chain());
+    }
+}
+
+static LAUNCH: OnceLock<Instant> = OnceLock::new();
+
+/// Milliseconds since the process started its clock (the benchmarks' "launch"; the command line
+/// starts it first thing).
+pub fn since_launch_ms() -> f64 {
+    LAUNCH.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+/// Peak resident memory of this process, bytes (Linux `VmHWM`; `None` elsewhere).
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

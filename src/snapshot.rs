@@ -1,7 +1,9 @@
-//! Offscreen snapshots: the twin renders into an image instead of a window (Mesa lavapipe works
-//! on machines without a GPU), waits until every model has loaded and two consecutive frames come
-//! out identical (pipelines compiled, shadows settled), then writes the PNG and exits. Readiness,
-//! never a fixed number of frames.
+//! Snapshots: the twin renders into an image instead of a window (Mesa lavapipe works on
+//! machines without a GPU), or captures its real window, once the requested screen is ready (the
+//! twin with every model loaded, the loading screen at its end, the error screen, a window open
+//! over the twin) and two consecutive frames come out identical (pipelines compiled, shadows
+//! settled); then it writes the PNG, and a machine-readable report if asked, and exits.
+//! Readiness, never a fixed number of frames.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,30 @@ use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::render_resource::{TextureFormat, TextureUsages};
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use bevy::world_serialization::WorldAssetRoot;
+use serde::Serialize;
 
-use crate::ui::UiCamera;
+use crate::site::{HoldLoading, LoadFailure, LoadReadiness, Site, SiteIndex, SiteProblems};
+use crate::ui::{FileBrowser, UiCamera, UiState};
 use crate::view::camera::{OrbitCamera, ViewPresets, ViewRequested};
-use crate::view::models::ModelLoading;
+use crate::{AppMode, LoadPhase};
+
+/// Which screen to capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Screen {
+    /// The twin, every model loaded.
+    #[default]
+    Twin,
+    /// The loading screen, held at the end of loading.
+    Loading,
+    /// The error screen of a scene that cannot be read.
+    Error,
+    /// The site picker over the twin.
+    Picker,
+    /// The problems window over the twin.
+    Problems,
+    /// File → Open over the twin.
+    Files,
+}
 
 /// What to render.
 #[derive(Resource, Debug, Clone, PartialEq)]
@@ -25,23 +46,29 @@ pub struct SnapshotRequest {
     pub size: UVec2,
     /// A preset key (`overview`, `top`) or an object id.
     pub view: String,
+    /// The screen to capture.
+    pub screen: Screen,
     /// Give up after this many captures without two identical ones.
     pub max_captures: u32,
     /// Capture the primary window (a real window, e.g. under Xvfb) instead of rendering offscreen.
     pub window: bool,
 }
 
-/// What a finished snapshot reports.
-#[derive(Debug, Clone, PartialEq)]
+/// What a finished snapshot reports (`sitetwin snapshot --report FILE` writes it as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SnapshotReport {
     /// The PNG written.
     pub path: PathBuf,
-    /// From launch (`cli::launched`) to the first frame captured with every model loaded.
+    /// From launch (`since_launch_ms`) to the first frame captured with the screen ready.
     pub first_frame_ms: f64,
     /// From launch to the frame that was written (the picture had settled).
     pub settled_ms: f64,
     /// Frames captured.
     pub captures: u32,
+    /// Peak resident memory of the process when the frame was written, bytes (Linux).
+    pub peak_rss_bytes: Option<u64>,
+    /// Models the site opened without and other site problems, one line each.
+    pub problems: Vec<String>,
 }
 
 /// How the snapshot ended. Shared with the caller, because running the app consumes its world.
@@ -67,7 +94,7 @@ type TwinCameras = Or<(With<OrbitCamera>, With<UiCamera>)>;
 #[derive(Resource, Debug, Default)]
 struct Progress {
     image: Handle<Image>,
-    view_set: bool,
+    staged: bool,
     settle_frames: u32,
     in_flight: bool,
     captures: u32,
@@ -75,11 +102,14 @@ struct Progress {
     first_frame_ms: Option<f64>,
 }
 
-/// Renders the twin to an image target and writes the PNG.
+/// Renders the requested screen to an image target (or captures the window) and writes the PNG.
 pub struct SnapshotPlugin;
 
 impl Plugin for SnapshotPlugin {
     fn build(&self, app: &mut App) {
+        if app.world().get_resource::<SnapshotRequest>().is_some_and(|r| r.screen == Screen::Loading) {
+            app.insert_resource(HoldLoading);
+        }
         app.init_resource::<SnapshotOutcome>()
             .init_resource::<Progress>()
             .add_systems(PostStartup, target_image)
@@ -112,15 +142,24 @@ fn target_image(
     progress.image = handle;
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What `drive` reads of the app's state.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Screens<'w> {
+    mode: Res<'w, State<AppMode>>,
+    phase: Option<Res<'w, State<LoadPhase>>>,
+    readiness: Res<'w, LoadReadiness>,
+    failure: Option<Res<'w, LoadFailure>>,
+    site: Option<Res<'w, Site>>,
+    index: Res<'w, SiteIndex>,
+    presets: Res<'w, ViewPresets>,
+    ui: Option<ResMut<'w, UiState>>,
+}
+
 fn drive(
     mut commands: Commands,
     req: Res<SnapshotRequest>,
     mut progress: ResMut<Progress>,
-    loading: Res<ModelLoading>,
-    assets: Res<AssetServer>,
-    roots: Query<&WorldAssetRoot>,
-    presets: Res<ViewPresets>,
+    mut screens: Screens,
     mut requests: MessageWriter<ViewRequested>,
     outcome: Res<SnapshotOutcome>,
     mut exit: MessageWriter<AppExit>,
@@ -128,15 +167,52 @@ fn drive(
     if outcome.get().is_some() {
         return;
     }
-    // 1. Every model spawned (or failed, which the scene validator makes rare) with its textures.
-    let loaded = loading.done() && roots.iter().all(|r| assets.is_loaded_with_dependencies(r.id()));
-    if !loaded || presets.0.is_empty() {
+    let phase = screens.phase.as_ref().map(|p| *p.get());
+    let mut fail = |msg: String| {
+        outcome.set(Err(msg));
+        exit.write(AppExit::error());
+    };
+    // 1. The requested screen is there.
+    if phase == Some(LoadPhase::Failed) && req.screen != Screen::Error {
+        let why = screens.failure.as_ref().map(|f| f.errors.to_string()).unwrap_or_default();
+        return fail(why);
+    }
+    let twin = *screens.mode.get() == AppMode::Twin;
+    let ready = match req.screen {
+        Screen::Error if twin => return fail("the scene opened, so there is no error screen to capture".into()),
+        Screen::Error => phase == Some(LoadPhase::Failed),
+        Screen::Loading => phase == Some(LoadPhase::Assets) && screens.readiness.ready(),
+        _ => twin,
+    };
+    if !ready {
         return;
     }
-    // 2. The requested view, without a flight.
-    if !progress.view_set {
-        requests.write(ViewRequested { key: req.view.clone(), instant: true });
-        progress.view_set = true;
+    // 2. Stage it: the requested view without a flight, the requested window open.
+    if !progress.staged {
+        progress.staged = true;
+        if twin {
+            let known = screens.presets.get(&req.view).is_some() || screens.index.object(&req.view).is_some();
+            if !known {
+                let ids: Vec<&str> = screens.site.iter().flat_map(|s| s.0.scene.objects()).map(|o| o.id).collect();
+                return fail(format!(
+                    "unknown view `{}`: use overview, top or an object id ({})",
+                    req.view,
+                    ids.join(", ")
+                ));
+            }
+            requests.write(ViewRequested { key: req.view.clone(), instant: true });
+        }
+        if let Some(ui) = screens.ui.as_mut() {
+            match req.screen {
+                Screen::Picker => ui.picker = true,
+                Screen::Problems => ui.problems = true,
+                Screen::Files => {
+                    let dir = screens.site.as_ref().map(|s| s.0.dir.clone());
+                    ui.files = Some(FileBrowser::new(dir));
+                }
+                _ => {}
+            }
+        }
         return;
     }
     // Let transforms propagate and the view settle for a couple of frames before judging frames.
@@ -147,10 +223,7 @@ fn drive(
     // 3. Capture until two frames in a row are the same picture.
     if !progress.in_flight {
         if progress.captures >= req.max_captures {
-            let msg = format!("the picture did not settle after {} captures", progress.captures);
-            outcome.set(Err(msg));
-            exit.write(AppExit::error());
-            return;
+            return fail(format!("the picture did not settle after {} captures", progress.captures));
         }
         progress.in_flight = true;
         progress.captures += 1;
@@ -170,11 +243,12 @@ fn on_captured(
     captured: On<ScreenshotCaptured>,
     req: Res<SnapshotRequest>,
     mut progress: ResMut<Progress>,
+    problems: Res<SiteProblems>,
     outcome: Res<SnapshotOutcome>,
     mut exit: MessageWriter<AppExit>,
 ) {
     progress.in_flight = false;
-    let now_ms = crate::cli::since_launch_ms();
+    let now_ms = crate::since_launch_ms();
     progress.first_frame_ms.get_or_insert(now_ms);
     let Some(data) = captured.image.data.clone() else { return };
     let settled = progress.previous.as_deref().is_some_and(|p| same_picture(p, &data));
@@ -198,6 +272,13 @@ fn on_captured(
             first_frame_ms: progress.first_frame_ms.unwrap_or(now_ms),
             settled_ms: now_ms,
             captures: progress.captures,
+            peak_rss_bytes: crate::peak_rss(),
+            problems: problems
+                .models
+                .iter()
+                .map(|p| format!("model {} not loaded: {}", p.model, p.issue))
+                .chain(problems.runtime.iter().map(|(m, why)| format!("model {m} failed to render: {why}")))
+                .collect(),
         });
     let ok = result.is_ok();
     info!("snapshot after {} captures: {result:?}", progress.captures);

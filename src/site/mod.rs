@@ -1,15 +1,32 @@
-//! The site feature: turns a validated scene (`sitetwin_core::scene::LoadedScene`) into entities,
-//! one per semantic object and one per sensor, with the components the rest of the twin queries.
-//! Headless-safe: no rendering, no assets.
+//! The site feature: opens a site (its scene read and validated off the frame), turns it into
+//! entities that own their state, one per semantic object and one per sensor, and keeps the one
+//! index from ids to entities. Headless-safe: no rendering, no assets; the view adds models.
+//!
+//! Opening goes through the [`LoadPhase`](crate::LoadPhase)s: `Reading` (which despawns the old
+//! site) → `Spawning` → `Assets` (whatever the view registered in [`LoadReadiness`]) → the
+//! `Twin` mode; a scene that cannot be read ends in `Failed` with its problems.
+
+mod open;
+mod spawn;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use bevy::prelude::*;
-use sitetwin_core::scene::{LoadedScene, ObjectKind, SensorKind};
+use chrono::{DateTime, Utc};
+use sitetwin_core::rules::hazard::Classification;
+use sitetwin_core::rules::{Level, Quality};
+use sitetwin_core::scene::{LoadedScene, ModelProblem, ObjectKind, Param, SceneErrors, SceneIssue, SensorKind};
 
-use crate::view::convert::{site_point, site_transform};
+pub use open::{CatalogEntry, OpenSite, SiteCatalog, SiteRequest};
+pub use spawn::{ObjectTree, TreeGroup, TreeItem, TreeSensor};
 
-/// The scene the twin shows.
+use crate::{AppMode, LoadPhase, TwinSet};
+
+/// The scene of the site being shown (or spawned), shared and immutable.
 #[derive(Resource, Debug, Clone)]
-pub struct Site(pub LoadedScene);
+pub struct Site(pub Arc<LoadedScene>);
 
 /// A semantic object of the site (crane, pit, gate...). Its entity sits at the site origin; its
 /// model and sensors are children placed in site coordinates.
@@ -17,11 +34,27 @@ pub struct Site(pub LoadedScene);
 pub struct SiteObject {
     /// The scene id.
     pub id: String,
+    /// Display name (from the scene, e.g. 1#塔吊).
+    pub name: String,
     /// What it is.
     pub kind: ObjectKind,
     /// The model instance drawing it, if any.
     pub model: Option<String>,
 }
+
+/// What the info panel and the reports say about an object, computed once when it spawns: its
+/// parameters (with units) and, for works the rules classify, its major-hazard class.
+#[derive(Component, Debug, Clone, PartialEq, Default)]
+pub struct ObjectInfo {
+    /// Parameters in display order.
+    pub params: Vec<Param>,
+    /// Order 37 / Notice 31 classification, for classified works.
+    pub hazard: Option<Classification>,
+}
+
+/// The sensors mounted on an object, in scene order.
+#[derive(Component, Debug, Clone, PartialEq, Default)]
+pub struct ObjectSensors(pub Vec<Entity>);
 
 /// Where an object's label and camera presets aim, site frame.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
@@ -48,19 +81,70 @@ impl ObjectBounds {
     }
 }
 
-/// A sensor or monitoring point.
+/// A sensor or monitoring point: what it is, from the scene.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct SiteSensor {
     /// The scene id.
     pub id: String,
+    /// Display name, when the scene gives one.
+    pub name: Option<String>,
     /// What it measures.
     pub kind: SensorKind,
     /// Unit of its readings.
     pub unit: String,
-    /// The object id it is mounted on.
-    pub object: String,
+    /// The object entity it is mounted on.
+    pub object: Entity,
     /// The model node it follows, if any.
     pub node: Option<String>,
+    /// Device id in telemetry, when it differs from `id`.
+    pub device_id: Option<String>,
+    /// Expected interval between readings, seconds.
+    pub interval_s: Option<f64>,
+    /// Measuring range in `unit`.
+    pub range: Option<[f64; 2]>,
+    /// Surveyed position at rest, site frame, metres.
+    pub position_m: [f64; 3],
+}
+
+/// How many readings a sensor keeps for its chart (a day of minute readings).
+pub const HISTORY_CAPACITY: usize = 1440;
+
+/// A sensor's live state: its latest reading, its level and the rule that set it, and a bounded
+/// history. The one place this state lives; telemetry sources write it, panels read it.
+#[derive(Component, Debug, Clone, PartialEq, Default)]
+pub struct SensorLive {
+    /// The latest reading accepted from a source.
+    pub latest: Option<LatestReading>,
+    /// The level the rules give it now.
+    pub level: Level,
+    /// The rule in force when `level` is above normal.
+    pub rule: Option<String>,
+    /// Recent readings, oldest first, at most [`HISTORY_CAPACITY`].
+    pub history: VecDeque<(DateTime<Utc>, f64)>,
+}
+
+impl SensorLive {
+    /// Records a reading, dropping the oldest beyond the capacity.
+    pub fn record(&mut self, time: DateTime<Utc>, value: f64, quality: Quality) {
+        if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() {
+            if self.history.len() == HISTORY_CAPACITY {
+                self.history.pop_front();
+            }
+            self.history.push_back((time, value));
+        }
+        self.latest = Some(LatestReading { time, value, quality });
+    }
+}
+
+/// One reading as a sensor last received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestReading {
+    /// When it was measured.
+    pub time: DateTime<Utc>,
+    /// The value in the sensor's unit.
+    pub value: f64,
+    /// Whether it could be used.
+    pub quality: Quality,
 }
 
 /// A placed model that no object uses (scenery from a model kit).
@@ -70,19 +154,92 @@ pub struct Prop {
     pub model: String,
 }
 
-/// The major-hazard class of each work of the site (Order 37 / Notice 31), computed once by the
-/// core's rules for the info panel and the reports.
+/// Ids to entities for the current site: every lookup by id goes through here.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct Hazards(pub Vec<sitetwin_core::rules::hazard::Classification>);
+pub struct SiteIndex {
+    objects: HashMap<String, Entity>,
+    sensors: HashMap<String, Entity>,
+}
 
-impl Hazards {
-    /// The classification of an object, if it is a work the rules classify.
-    pub fn of(&self, id: &str) -> Option<&sitetwin_core::rules::hazard::Classification> {
-        self.0.iter().find(|c| c.object == id)
+impl SiteIndex {
+    /// The entity of an object.
+    pub fn object(&self, id: &str) -> Option<Entity> {
+        self.objects.get(id).copied()
+    }
+
+    /// The entity of a sensor.
+    pub fn sensor(&self, id: &str) -> Option<Entity> {
+        self.sensors.get(id).copied()
+    }
+
+    /// Objects indexed.
+    pub fn objects(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Sensors indexed.
+    pub fn sensors(&self) -> usize {
+        self.sensors.len()
     }
 }
 
-/// Fired once the site's entities exist.
+/// What is wrong with the current site that does not stop it from opening: models it opened
+/// without (lenient open), warnings from validation, and models the renderer failed to load.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct SiteProblems {
+    /// Models missing or refused by the guarded import, with where the scene names them.
+    pub models: Vec<ModelProblem>,
+    /// Validation warnings.
+    pub warnings: Vec<SceneIssue>,
+    /// Models that passed the guard but that the renderer could not load: (model id, why).
+    pub runtime: Vec<(String, String)>,
+}
+
+impl SiteProblems {
+    /// How many problems there are in all.
+    pub fn count(&self) -> usize {
+        self.models.len() + self.warnings.len() + self.runtime.len()
+    }
+}
+
+/// Why the last site could not be opened (present in `LoadPhase::Failed`).
+#[derive(Resource, Debug, Clone)]
+pub struct LoadFailure {
+    /// The scene file.
+    pub path: PathBuf,
+    /// Every problem, positioned as `sitetwin validate` prints them.
+    pub errors: SceneErrors,
+}
+
+/// Work the `Assets` phase waits for, by name (the view registers its models here): loading
+/// advances to the twin once every entry is done. Reset when a site starts loading.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LoadReadiness {
+    /// (done, total) per kind of work.
+    pub work: BTreeMap<&'static str, (usize, usize)>,
+}
+
+impl LoadReadiness {
+    /// Every registered piece of work is done.
+    pub fn ready(&self) -> bool {
+        self.work.values().all(|(done, total)| done >= total)
+    }
+
+    /// Done and total over all work.
+    pub fn progress(&self) -> (usize, usize) {
+        self.work.values().fold((0, 0), |(d, t), (dd, tt)| (d + dd.min(tt), t + tt))
+    }
+}
+
+/// Where the twin's data comes from (the status bar shows it).
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub enum DataSource {
+    /// No telemetry: the scene as designed.
+    #[default]
+    StaticScene,
+}
+
+/// Written once a site's entities exist.
 #[derive(Message, Debug, Clone, Copy)]
 pub struct SiteSpawned {
     /// Objects spawned.
@@ -91,87 +248,39 @@ pub struct SiteSpawned {
     pub sensors: usize,
 }
 
-/// Spawns the site's objects and sensors from the [`Site`] resource at startup.
+/// Opens sites and spawns their entities.
 pub struct SitePlugin;
 
 impl Plugin for SitePlugin {
     fn build(&self, app: &mut App) {
-        crate::configure_sets(app);
-        app.add_message::<SiteSpawned>().add_systems(Startup, spawn_site);
+        crate::configure(app);
+        app.add_message::<SiteSpawned>()
+            .add_message::<OpenSite>()
+            .init_resource::<SiteIndex>()
+            .init_resource::<SiteProblems>()
+            .init_resource::<LoadReadiness>()
+            .init_resource::<DataSource>()
+            .init_resource::<SiteCatalog>()
+            .init_resource::<ObjectTree>()
+            .add_systems(Update, open::request_open.in_set(TwinSet::Input))
+            .add_systems(OnEnter(LoadPhase::Reading), open::begin_reading)
+            .add_systems(Update, open::poll_reading.run_if(in_state(LoadPhase::Reading)))
+            .add_systems(OnEnter(LoadPhase::Spawning), spawn::spawn_site)
+            .add_systems(Update, finish_when_ready.run_if(in_state(LoadPhase::Assets)).in_set(TwinSet::Update));
     }
 }
 
-fn spawn_site(mut commands: Commands, site: Option<Res<Site>>, mut spawned: MessageWriter<SiteSpawned>) {
-    let Some(site) = site else {
-        warn!("no site loaded: nothing to show");
-        return;
-    };
-    let loaded = &site.0;
-    let scene = &loaded.scene;
-    commands.insert_resource(Hazards(sitetwin_core::rules::hazard::classify(scene)));
-    let mut objects = 0;
-    let mut sensors = 0;
-    for o in scene.objects() {
-        let anchor = site_point(o.label_at_m);
-        let bounds = o
-            .model
-            .and_then(|m| Some((scene.model(m)?, loaded.models.get(m)?.bounds_m?)))
-            .map(|(inst, b)| {
-                let t = site_transform(inst);
-                let corners = (0..8).map(|k| {
-                    let p = Vec3::new(
-                        if k & 1 == 0 { b.min[0] } else { b.max[0] },
-                        if k & 2 == 0 { b.min[1] } else { b.max[1] },
-                        if k & 4 == 0 { b.min[2] } else { b.max[2] },
-                    );
-                    t.transform_point(p)
-                });
-                let (mut min, mut max) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
-                for c in corners {
-                    min = min.min(c);
-                    max = max.max(c);
-                }
-                ObjectBounds { min, max }
-            })
-            .unwrap_or(ObjectBounds { min: anchor - Vec3::splat(1.5), max: anchor + Vec3::splat(1.5) });
-        let object = commands
-            .spawn((
-                SiteObject { id: o.id.to_string(), kind: o.kind, model: o.model.map(str::to_string) },
-                Name::new(format!("{} {}", o.id, o.name)),
-                LabelAnchor(anchor),
-                bounds,
-                Transform::IDENTITY,
-                Visibility::default(),
-            ))
-            .id();
-        objects += 1;
-        for s in scene.sensors_on(o.id) {
-            commands.spawn((
-                SiteSensor {
-                    id: s.id.clone(),
-                    kind: s.kind,
-                    unit: s.unit.clone(),
-                    object: s.anchor.object.clone(),
-                    node: s.anchor.node.clone(),
-                },
-                Name::new(s.id.clone()),
-                Transform::from_translation(site_point(s.position_m)),
-                Visibility::default(),
-                ChildOf(object),
-            ));
-            sensors += 1;
-        }
+/// Keeps a site on its loading screen once its assets are ready, instead of opening the twin
+/// (for pictures of the loading screen: `sitetwin snapshot --screen loading`).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct HoldLoading;
+
+fn finish_when_ready(
+    readiness: Res<LoadReadiness>,
+    hold: Option<Res<HoldLoading>>,
+    mut mode: ResMut<NextState<AppMode>>,
+) {
+    if readiness.ready() && hold.is_none() {
+        mode.set(AppMode::Twin);
     }
-    // Models no object draws (the site ground, scenery) are props.
-    let used: Vec<&str> = scene.objects().iter().filter_map(|o| o.model).collect();
-    for m in scene.models.iter().filter(|m| !used.contains(&m.id.as_str())) {
-        commands.spawn((
-            Prop { model: m.id.clone() },
-            Name::new(m.id.clone()),
-            Transform::IDENTITY,
-            Visibility::default(),
-        ));
-    }
-    info!("site {} ready: {objects} objects, {sensors} sensors", scene.site.name);
-    spawned.write(SiteSpawned { objects, sensors });
 }

@@ -1,8 +1,12 @@
-//! The egui panels: top bar (views, toggles, language), the site's object tree with search, the
-//! info panel of the selection, the legend, and object labels floating over the twin. Chinese by
-//! default with a CJK font shipped in `assets/fonts`; English on a click.
+//! The egui interface: the twin's panels (menu and views bar, object tree with search, info panel,
+//! legend, labels over the twin), the status bar, the loading and error screens, the site picker,
+//! File → Open, and the problems window. Chinese by default with a CJK font shipped in
+//! `assets/fonts`; English on a click. Panels read components and view-model resources and send
+//! messages; they hold no rules.
 
+mod files;
 mod panels;
+mod screens;
 
 use std::sync::Arc;
 
@@ -10,6 +14,10 @@ use bevy::camera::ClearColorConfig;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext, egui};
 use sitetwin_core::i18n::Lang;
+
+pub use files::FileBrowser;
+
+use crate::AppMode;
 
 /// Noto Sans CJK SC cut to ASCII, Latin-1, punctuation and GB 2312 (see tools/font/subset.py).
 const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-sitetwin.otf");
@@ -40,15 +48,22 @@ pub struct UiState {
     pub labels: bool,
     /// The legend window.
     pub legend: bool,
-    /// Side panels and top bar.
+    /// Side panels, menu bar and status bar.
     pub panels: bool,
+    /// The site picker window.
+    pub picker: bool,
+    /// The problems window.
+    pub problems: bool,
+    /// File → Open, while it is open.
+    pub files: Option<FileBrowser>,
 }
 
-/// Adds egui and the panels.
+/// Adds egui and the interface.
 pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
+        crate::configure(app);
         if !app.is_plugin_added::<EguiPlugin>() {
             app.add_plugins(EguiPlugin::default());
         }
@@ -59,10 +74,44 @@ impl Plugin for UiPlugin {
             labels: config.panels,
             legend: config.panels,
             panels: config.panels,
+            picker: false,
+            problems: false,
+            files: None,
         })
         .add_systems(Startup, spawn_ui_camera)
-        .add_systems(EguiPrimaryContextPass, (install_fonts, panels::draw_ui).chain());
+        .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<UiCamera>>| {
+            // Nothing else draws while loading: the screens clear the frame themselves.
+            cams.iter_mut().for_each(|mut c| c.clear_color = ClearColorConfig::Default);
+        })
+        .add_systems(OnEnter(AppMode::Twin), |mut cams: Query<&mut Camera, With<UiCamera>>| {
+            cams.iter_mut().for_each(|mut c| c.clear_color = ClearColorConfig::None);
+        })
+        .add_systems(EguiPrimaryContextPass, (install_fonts, draw_ui).chain())
+        .add_systems(Update, screens::window_title);
     }
+}
+
+/// The whole interface, every frame: one root so that the bars, panels and the 3D viewport share
+/// one layout.
+fn draw_ui(mut contexts: EguiContexts, mut shell: screens::Shell, mut twin: panels::TwinView) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "twin_root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    let loading = *shell.mode.get() == AppMode::Loading;
+    if shell.state.panels || loading {
+        screens::menu_bar(&mut root, &mut shell, &mut twin);
+        screens::status_bar(&mut root, &mut shell);
+    }
+    if loading {
+        screens::loading_screen(&mut root, &mut shell);
+    } else {
+        panels::draw_twin(&mut root, &ctx, &mut shell, &mut twin);
+    }
+    screens::windows(&ctx, &mut shell);
+    Ok(())
 }
 
 /// The camera egui draws with. It covers the whole target while the 3D camera's viewport is the
@@ -74,7 +123,7 @@ fn spawn_ui_camera(mut commands: Commands, mut settings: ResMut<EguiGlobalSettin
     settings.auto_create_primary_context = false;
     commands.spawn((
         Camera2d,
-        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
+        Camera { order: 1, clear_color: ClearColorConfig::Default, ..default() },
         PrimaryEguiContext,
         UiCamera,
         Name::new("ui camera"),

@@ -1,18 +1,32 @@
-//! Draws the panels each frame from view-model state; it holds no rules. Selections and view
-//! changes go out as resource edits and `ViewRequested` messages.
+//! The twin's panels, drawn each frame from components and view-model resources; they hold no
+//! rules. Selections and view changes go out as resource edits and `ViewRequested` messages.
 
 use bevy::camera::Viewport;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, egui};
+use bevy_egui::egui;
 use sitetwin_core::i18n::{self, Lang, tr};
+use sitetwin_core::rules::Level;
 use sitetwin_core::scene::{ObjectKind, ParamValue, SensorGroup};
 
-use super::UiState;
-use crate::site::{Hazards, LabelAnchor, Site, SiteObject};
-use crate::view::Selection;
+use super::screens::Shell;
+use crate::selection::Selection;
+use crate::site::{LabelAnchor, ObjectInfo, ObjectSensors, ObjectTree, SensorLive, SiteObject, SiteSensor, TreeItem};
 use crate::view::camera::{OrbitCamera, ViewPresets, ViewRequested};
-use crate::view::models::ModelLoading;
 use crate::view::overlay::{OverlaySettings, group_color};
+
+/// What the twin's panels read and change.
+#[derive(SystemParam)]
+pub(super) struct TwinView<'w, 's> {
+    selection: ResMut<'w, Selection>,
+    presets: Res<'w, ViewPresets>,
+    requests: MessageWriter<'w, ViewRequested>,
+    overlay: ResMut<'w, OverlaySettings>,
+    tree: Res<'w, ObjectTree>,
+    objects: Query<'w, 's, (&'static SiteObject, &'static ObjectInfo, &'static LabelAnchor, &'static ObjectSensors)>,
+    sensors: Query<'w, 's, (&'static SiteSensor, &'static SensorLive)>,
+    cams: Query<'w, 's, (&'static mut Camera, &'static GlobalTransform), With<OrbitCamera>>,
+}
 
 fn c32(c: Color) -> egui::Color32 {
     let s = c.to_srgba();
@@ -38,87 +52,30 @@ fn param_text(lang: Lang, v: &ParamValue) -> String {
     }
 }
 
-/// Kinds in the order the tree lists them.
-const KIND_ORDER: [fn(&ObjectKind) -> bool; 9] = [
-    |k| *k == ObjectKind::TowerCrane,
-    |k| *k == ObjectKind::Hoist,
-    |k| *k == ObjectKind::FoundationPit,
-    |k| *k == ObjectKind::FormworkZone,
-    |k| *k == ObjectKind::Scaffold,
-    |k| *k == ObjectKind::Structure,
-    |k| *k == ObjectKind::DistributionBox,
-    |k| matches!(k, ObjectKind::Facility(_)),
-    |k| matches!(k, ObjectKind::Gate | ObjectKind::Walkway),
-];
+/// The twin's preset views (in the menu bar); a click flies there.
+pub(super) fn view_buttons(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
+    ui.label(tr(lang, "ui.views"));
+    for (i, p) in twin.presets.0.iter().enumerate() {
+        let label = match p.label_key {
+            Some(k) => tr(lang, k).to_string(),
+            None => p.name.clone(),
+        };
+        if ui.button(label).on_hover_text(format!("{}", i + 1)).clicked() {
+            twin.requests.write(ViewRequested { key: p.key.clone(), instant: false });
+        }
+    }
+}
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn draw_ui(
-    mut contexts: EguiContexts,
-    mut state: ResMut<UiState>,
-    site: Option<Res<Site>>,
-    mut selection: ResMut<Selection>,
-    presets: Res<ViewPresets>,
-    mut requests: MessageWriter<ViewRequested>,
-    mut overlay: ResMut<OverlaySettings>,
-    loading: Res<ModelLoading>,
-    hazards: Option<Res<Hazards>>,
-    objects: Query<(&SiteObject, &LabelAnchor)>,
-    mut cams: Query<(&mut Camera, &GlobalTransform), With<OrbitCamera>>,
-) -> Result {
-    let Some(site) = site else { return Ok(()) };
-    let ctx = contexts.ctx_mut()?.clone();
-    let lang = state.lang;
-    let scene = &site.0.scene;
-    let mut root = egui::Ui::new(
-        ctx.clone(),
-        "twin_root".into(),
-        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
-    );
-
-    if state.panels {
-        egui::Panel::top("top_bar").show(&mut root, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.strong(&scene.site.name);
-                ui.label(format!("· {} {}", scene.site.city, scene.site.district));
-                ui.separator();
-                ui.label(tr(lang, "ui.views"));
-                for (i, p) in presets.0.iter().enumerate() {
-                    let label = match p.label_key {
-                        Some(k) => tr(lang, k).to_string(),
-                        None => p.name.clone(),
-                    };
-                    if ui.button(label).on_hover_text(format!("{}", i + 1)).clicked() {
-                        requests.write(ViewRequested { key: p.key.clone(), instant: false });
-                    }
-                }
-                ui.separator();
-                ui.checkbox(&mut state.labels, tr(lang, "ui.labels"));
-                ui.checkbox(&mut overlay.swing_circles, tr(lang, "ui.swing_circles"));
-                ui.checkbox(&mut overlay.sensor_markers, tr(lang, "ui.sensors"));
-                ui.checkbox(&mut state.legend, tr(lang, "ui.legend"));
-                ui.separator();
-                let other = if lang == Lang::Zh { "English" } else { "中文" };
-                if ui.button(other).clicked() {
-                    state.lang = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
-                }
-                if !loading.done() {
-                    ui.separator();
-                    ui.spinner();
-                    ui.label(format!("{} {}/{}", tr(lang, "ui.loading"), loading.ready, loading.requested));
-                }
-                for (m, why) in &loading.failed {
-                    ui.colored_label(egui::Color32::RED, format!("{m}: {} ({why})", tr(lang, "ui.model_missing")));
-                }
-            });
+/// The twin's panels: object tree, info panel, labels, legend, and the 3D viewport they leave.
+pub(super) fn draw_twin(root: &mut egui::Ui, ctx: &egui::Context, shell: &mut Shell, twin: &mut TwinView) {
+    let lang = shell.state.lang;
+    if shell.state.panels {
+        egui::Panel::left("objects").resizable(true).default_size(290.0).show(root, |ui| {
+            object_tree(ui, shell, twin);
         });
-
-        egui::Panel::left("objects").resizable(true).default_size(290.0).show(&mut root, |ui| {
-            object_tree(ui, &mut state, &site, &mut selection, &mut requests);
-        });
-
-        if *selection != Selection::None {
-            egui::Panel::right("info").resizable(true).default_size(300.0).show(&mut root, |ui| {
-                info_panel(ui, lang, &site, hazards.as_deref(), &mut selection, &mut requests);
+        if *twin.selection != Selection::None {
+            egui::Panel::right("info").resizable(true).default_size(300.0).show(root, |ui| {
+                info_panel(ui, lang, twin);
             });
         }
     }
@@ -126,7 +83,7 @@ pub(super) fn draw_ui(
     // The 3D view fills what the panels leave.
     let free = root.available_rect_before_wrap();
     let ppp = ctx.pixels_per_point();
-    for (mut cam, _) in &mut cams {
+    for (mut cam, _) in &mut twin.cams {
         // egui does not know the screen size on its first frame; never hand the renderer a
         // viewport larger than the target.
         let Some(target) = cam.physical_target_size() else { continue };
@@ -143,59 +100,59 @@ pub(super) fn draw_ui(
         }
     }
 
-    if state.labels {
-        let painter =
-            ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "labels".into())).with_clip_rect(free);
-        if let Some((cam, cam_t)) = cams.iter().next() {
-            // Nearest first; a label that would cover one already placed is left out, so the
-            // view stays readable at any zoom (select the object to see its name).
-            let mut placed: Vec<(f32, egui::Pos2, &SiteObject)> = objects
-                .iter()
-                .filter(|(o, _)| !matches!(o.kind, ObjectKind::Walkway | ObjectKind::DistributionBox))
-                .filter_map(|(o, a)| {
-                    let p = cam.world_to_viewport_with_depth(cam_t, a.0).ok()?;
-                    Some((p.z, egui::pos2(p.x, p.y), o))
-                })
-                .collect();
-            placed.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let selected_id = match &*selection {
-                Selection::Object(id) => Some(id.clone()),
-                _ => None,
-            };
-            // The selected object's label always shows, so it is placed first.
-            placed.sort_by_key(|(_, _, o)| Some(&o.id) != selected_id.as_ref());
-            let mut taken: Vec<egui::Rect> = Vec::new();
-            for (_, at, o) in placed {
-                let name = scene.object(&o.id).map(|x| x.name).unwrap_or(&o.id);
-                let galley =
-                    painter.layout_no_wrap(name.to_string(), egui::FontId::proportional(13.0), egui::Color32::WHITE);
-                let min = at - galley.size() / 2.0;
-                let rect = egui::Rect::from_min_size(min, galley.size()).expand(3.0);
-                if taken.iter().any(|r| r.intersects(rect)) {
-                    continue;
-                }
-                taken.push(rect);
-                let bg = if selected_id.as_ref() == Some(&o.id) {
-                    egui::Color32::from_rgba_unmultiplied(20, 140, 50, 230)
-                } else {
-                    egui::Color32::from_rgba_unmultiplied(20, 30, 45, 185)
-                };
-                painter.rect_filled(rect, 3.0, bg);
-                painter.galley(min, galley, egui::Color32::WHITE);
-            }
-        }
+    if shell.state.labels {
+        labels(ctx, free, twin);
     }
 
-    if state.legend {
+    if shell.state.legend {
         egui::Window::new(tr(lang, "ui.legend"))
             .id("legend".into())
             .collapsible(true)
             .resizable(false)
             .default_width(150.0)
             .default_pos(egui::pos2(free.min.x + 10.0, free.max.y - 200.0))
-            .show(&ctx, |ui| legend(ui, lang));
+            .show(ctx, |ui| legend(ui, lang));
     }
-    Ok(())
+}
+
+/// Object names over the twin, nearest first; a label that would cover one already placed is
+/// left out, so the view stays readable at any zoom (select the object to see its name).
+fn labels(ctx: &egui::Context, free: egui::Rect, twin: &TwinView) {
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "labels".into())).with_clip_rect(free);
+    let Some((cam, cam_t)) = twin.cams.iter().next() else { return };
+    let selected = match *twin.selection {
+        Selection::Object(e) => twin.objects.get(e).ok().map(|(o, ..)| o.id.as_str()),
+        _ => None,
+    };
+    let mut placed: Vec<(f32, egui::Pos2, &SiteObject)> = twin
+        .objects
+        .iter()
+        .filter(|(o, ..)| !matches!(o.kind, ObjectKind::Walkway | ObjectKind::DistributionBox))
+        .filter_map(|(o, _, a, _)| {
+            let p = cam.world_to_viewport_with_depth(cam_t, a.0).ok()?;
+            Some((p.z, egui::pos2(p.x, p.y), o))
+        })
+        .collect();
+    placed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // The selected object's label always shows, so it is placed first.
+    placed.sort_by_key(|(_, _, o)| Some(o.id.as_str()) != selected);
+    let mut taken: Vec<egui::Rect> = Vec::new();
+    for (_, at, o) in placed {
+        let galley = painter.layout_no_wrap(o.name.clone(), egui::FontId::proportional(13.0), egui::Color32::WHITE);
+        let min = at - galley.size() / 2.0;
+        let rect = egui::Rect::from_min_size(min, galley.size()).expand(3.0);
+        if taken.iter().any(|r| r.intersects(rect)) {
+            continue;
+        }
+        taken.push(rect);
+        let bg = if selected == Some(o.id.as_str()) {
+            egui::Color32::from_rgba_unmultiplied(20, 140, 50, 230)
+        } else {
+            egui::Color32::from_rgba_unmultiplied(20, 30, 45, 185)
+        };
+        painter.rect_filled(rect, 3.0, bg);
+        painter.galley(min, galley, egui::Color32::WHITE);
+    }
 }
 
 fn legend(ui: &mut egui::Ui, lang: Lang) {
@@ -220,106 +177,103 @@ fn matches(search: &str, texts: &[&str]) -> bool {
     q.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&q))
 }
 
-fn object_tree(
-    ui: &mut egui::Ui,
-    state: &mut UiState,
-    site: &Site,
-    selection: &mut Selection,
-    requests: &mut MessageWriter<ViewRequested>,
-) {
-    let lang = state.lang;
-    let scene = &site.0.scene;
-    let s = &scene.site;
+/// An object matches the search by its id, name or kind, or by one of its sensors.
+fn item_matches(search: &str, lang: Lang, o: &TreeItem) -> bool {
+    matches(search, &[&o.id, &o.name, i18n::object_kind(lang, o.kind)])
+        || o.sensors.iter().any(|x| matches(search, &[&x.id, x.name.as_deref().unwrap_or("")]))
+}
+
+fn sensor_dot(ui: &mut egui::Ui, group: SensorGroup) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.0, c32(group_color(group)));
+}
+
+fn object_tree(ui: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
+    let lang = shell.state.lang;
     ui.heading(tr(lang, "app.title"));
-    ui.label(egui::RichText::new(&s.name).strong());
-    egui::Grid::new("site_info").num_columns(2).show(ui, |ui| {
-        ui.label(tr(lang, "ui.id"));
-        ui.label(&s.id);
-        ui.end_row();
-        ui.label(tr(lang, "ui.address"));
-        ui.label(&s.address);
-        ui.end_row();
-        if let Some(c) = &s.contractor {
-            ui.label(tr(lang, "ui.contractor"));
-            ui.label(c);
+    if let Some(site) = &shell.site {
+        let s = &site.0.scene.site;
+        ui.label(egui::RichText::new(&s.name).strong());
+        egui::Grid::new("site_info").num_columns(2).show(ui, |ui| {
+            ui.label(tr(lang, "ui.id"));
+            ui.label(&s.id);
             ui.end_row();
-        }
-        if let Some(c) = &s.supervisor {
-            ui.label(tr(lang, "ui.supervisor"));
-            ui.label(c);
+            ui.label(tr(lang, "ui.address"));
+            ui.label(&s.address);
             ui.end_row();
-        }
-    });
+            if let Some(c) = &s.contractor {
+                ui.label(tr(lang, "ui.contractor"));
+                ui.label(c);
+                ui.end_row();
+            }
+            if let Some(c) = &s.supervisor {
+                ui.label(tr(lang, "ui.supervisor"));
+                ui.label(c);
+                ui.end_row();
+            }
+        });
+    }
     ui.separator();
-    ui.add(egui::TextEdit::singleline(&mut state.search).hint_text(tr(lang, "ui.search")).desired_width(f32::INFINITY));
-    let searching = !state.search.trim().is_empty();
-    let objects = scene.objects();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut shell.state.labels, tr(lang, "ui.labels"));
+        ui.checkbox(&mut twin.overlay.swing_circles, tr(lang, "ui.swing_circles"));
+        ui.checkbox(&mut twin.overlay.sensor_markers, tr(lang, "ui.sensors"));
+        ui.checkbox(&mut shell.state.legend, tr(lang, "ui.legend"));
+    });
+    ui.add(
+        egui::TextEdit::singleline(&mut shell.state.search)
+            .hint_text(tr(lang, "ui.search"))
+            .desired_width(f32::INFINITY),
+    );
+    let search = shell.state.search.clone();
+    let searching = !search.trim().is_empty();
     let mut shown = 0;
+    let tree = twin.tree.clone();
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for group in KIND_ORDER {
-            let members: Vec<_> = objects
-                .iter()
-                .filter(|o| group(&o.kind))
-                .filter(|o| {
-                    let sensors = scene.sensors_on(o.id);
-                    matches(&state.search, &[o.id, o.name, i18n::object_kind(lang, o.kind)])
-                        || sensors.iter().any(|x| matches(&state.search, &[&x.id, x.name.as_deref().unwrap_or("")]))
-                })
-                .collect();
+        for group in &tree.groups {
+            let members: Vec<&TreeItem> = group.items.iter().filter(|o| item_matches(&search, lang, o)).collect();
             if members.is_empty() {
                 continue;
             }
             shown += members.len();
-            let title = format!("{} ({})", i18n::object_kind(lang, members[0].kind), members.len());
-            let title = if matches!(members[0].kind, ObjectKind::Facility(_)) {
-                format!("{} ({})", if lang == Lang::Zh { "临建设施" } else { "Facilities" }, members.len())
+            let name = if matches!(group.kind, ObjectKind::Facility(_)) {
+                if lang == Lang::Zh { "临建设施" } else { "Facilities" }
             } else {
-                title
+                i18n::object_kind(lang, group.kind)
             };
-            egui::CollapsingHeader::new(title)
-                .id_salt(format!("{:?}", members[0].kind))
+            egui::CollapsingHeader::new(format!("{name} ({})", members.len()))
+                .id_salt(format!("{:?}", group.kind))
                 .default_open(true)
                 .open(searching.then_some(true))
                 .show(ui, |ui| {
-                    for o in &members {
-                        let sel = *selection == Selection::Object(o.id.to_string());
-                        let r = ui.selectable_label(sel, format!("{}  {}", o.id, o.name));
-                        if r.clicked() {
-                            *selection = Selection::Object(o.id.to_string());
-                            requests.write(ViewRequested { key: o.id.to_string(), instant: false });
+                    for o in members {
+                        let sel = *twin.selection == Selection::Object(o.entity);
+                        if ui.selectable_label(sel, format!("{}  {}", o.id, o.name)).clicked() {
+                            *twin.selection = Selection::Object(o.entity);
+                            twin.requests.write(ViewRequested { key: o.id.clone(), instant: false });
                         }
-                        let sensors = scene.sensors_on(o.id);
-                        if !sensors.is_empty() && (sel || searching) {
-                            ui.indent(o.id, |ui| {
-                                for x in sensors {
-                                    if searching
-                                        && !matches(&state.search, &[&x.id, x.name.as_deref().unwrap_or("")])
-                                        && !matches(&state.search, &[o.id, o.name])
-                                    {
-                                        continue;
-                                    }
-                                    ui.horizontal(|ui| {
-                                        let (rect, _) =
-                                            ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                                        ui.painter().circle_filled(
-                                            rect.center(),
-                                            4.0,
-                                            c32(group_color(x.kind.group())),
-                                        );
-                                        let sel = *selection == Selection::Sensor(x.id.clone());
-                                        if ui
-                                            .selectable_label(
-                                                sel,
-                                                format!("{}  {}", x.id, i18n::sensor_kind(lang, x.kind)),
-                                            )
-                                            .clicked()
-                                        {
-                                            *selection = Selection::Sensor(x.id.clone());
-                                        }
-                                    });
+                        let sensor_selected = o.sensors.iter().any(|x| *twin.selection == Selection::Sensor(x.entity));
+                        if o.sensors.is_empty() || !(sel || searching || sensor_selected) {
+                            continue;
+                        }
+                        ui.indent(&o.id, |ui| {
+                            for x in &o.sensors {
+                                if searching
+                                    && !matches(&search, &[&x.id, x.name.as_deref().unwrap_or("")])
+                                    && !matches(&search, &[&o.id, &o.name])
+                                {
+                                    continue;
                                 }
-                            });
-                        }
+                                ui.horizontal(|ui| {
+                                    sensor_dot(ui, x.kind.group());
+                                    let sel = *twin.selection == Selection::Sensor(x.entity);
+                                    let text = format!("{}  {}", x.id, i18n::sensor_kind(lang, x.kind));
+                                    if ui.selectable_label(sel, text).clicked() {
+                                        *twin.selection = Selection::Sensor(x.entity);
+                                    }
+                                });
+                            }
+                        });
                     }
                 });
         }
@@ -329,36 +283,47 @@ fn object_tree(
     });
 }
 
-fn info_panel(
-    ui: &mut egui::Ui,
-    lang: Lang,
-    site: &Site,
-    hazards: Option<&Hazards>,
-    selection: &mut Selection,
-    requests: &mut MessageWriter<ViewRequested>,
-) {
-    let scene = &site.0.scene;
+/// The label key of a level.
+fn level_key(l: Level) -> &'static str {
+    match l {
+        Level::Normal => "level.normal",
+        Level::Warning => "level.warning",
+        Level::Alarm => "level.alarm",
+        Level::Control => "level.control",
+    }
+}
+
+fn level_color(l: Level) -> egui::Color32 {
+    match l {
+        Level::Normal => egui::Color32::from_rgb(90, 190, 110),
+        Level::Warning => egui::Color32::from_rgb(240, 170, 40),
+        Level::Alarm => egui::Color32::from_rgb(235, 80, 70),
+        Level::Control => egui::Color32::from_rgb(200, 40, 200),
+    }
+}
+
+fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
     ui.horizontal(|ui| {
         if ui.button("×").on_hover_text(tr(lang, "ui.close")).clicked() {
-            *selection = Selection::None;
+            *twin.selection = Selection::None;
         }
     });
-    match selection.clone() {
+    match *twin.selection {
         Selection::None => {
             ui.label(tr(lang, "ui.select_hint"));
         }
-        Selection::Object(id) => {
-            let Some(o) = scene.object(&id) else { return };
-            ui.heading(o.name);
+        Selection::Object(e) => {
+            let Ok((o, info, _, sensors)) = twin.objects.get(e) else { return };
+            ui.heading(&o.name);
             egui::Grid::new("object_head").num_columns(2).show(ui, |ui| {
                 ui.label(tr(lang, "ui.kind"));
                 ui.label(i18n::object_kind(lang, o.kind));
                 ui.end_row();
                 ui.label(tr(lang, "ui.id"));
-                ui.label(o.id);
+                ui.label(&o.id);
                 ui.end_row();
             });
-            if let Some(c) = hazards.and_then(|h| h.of(&id)) {
+            if let Some(c) = &info.hazard {
                 use sitetwin_core::rules::hazard::HazardClass;
                 let text = if lang == Lang::Zh { c.class.zh() } else { c.class.en() };
                 let color = match c.class {
@@ -376,31 +341,34 @@ fn info_panel(
             ui.separator();
             ui.label(egui::RichText::new(tr(lang, "ui.params")).strong());
             egui::Grid::new("object_params").num_columns(2).striped(true).show(ui, |ui| {
-                for p in scene.params(&id) {
+                for p in &info.params {
                     ui.label(tr(lang, p.key));
                     ui.label(param_text(lang, &p.value));
                     ui.end_row();
                 }
             });
-            let sensors = scene.sensors_on(&id);
-            if !sensors.is_empty() {
+            if !sensors.0.is_empty() {
                 ui.separator();
-                ui.label(egui::RichText::new(format!("{} ({})", tr(lang, "ui.sensors"), sensors.len())).strong());
-                for x in sensors {
+                ui.label(egui::RichText::new(format!("{} ({})", tr(lang, "ui.sensors"), sensors.0.len())).strong());
+                for &se in &sensors.0 {
+                    let Ok((x, live)) = twin.sensors.get(se) else { continue };
                     ui.horizontal(|ui| {
-                        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                        ui.painter().circle_filled(rect.center(), 4.0, c32(group_color(x.kind.group())));
+                        sensor_dot(ui, x.kind.group());
                         let text = format!("{}  {} ({})", x.id, i18n::sensor_kind(lang, x.kind), x.unit);
                         if ui.link(text).clicked() {
-                            *selection = Selection::Sensor(x.id.clone());
+                            *twin.selection = Selection::Sensor(se);
+                        }
+                        if live.latest.is_some() {
+                            ui.colored_label(level_color(live.level), tr(lang, level_key(live.level)));
                         }
                     });
                 }
             }
         }
-        Selection::Sensor(id) => {
-            let Some(x) = scene.sensors.iter().find(|s| s.id == id) else { return };
+        Selection::Sensor(e) => {
+            let Ok((x, live)) = twin.sensors.get(e) else { return };
             ui.heading(x.name.as_deref().unwrap_or(&x.id));
+            let owner = twin.objects.get(x.object).ok().map(|(o, ..)| (o.id.clone(), o.name.clone()));
             egui::Grid::new("sensor").num_columns(2).striped(true).show(ui, |ui| {
                 ui.label(tr(lang, "ui.id"));
                 ui.label(&x.id);
@@ -416,14 +384,15 @@ fn info_panel(
                 ui.label(&x.unit);
                 ui.end_row();
                 ui.label(tr(lang, "ui.mounted_on"));
-                let owner = scene.object(&x.anchor.object).map(|o| o.name).unwrap_or(&x.anchor.object);
-                let text = match &x.anchor.node {
-                    Some(n) => format!("{owner} · {n}"),
-                    None => owner.to_string(),
-                };
-                if ui.link(text).clicked() {
-                    *selection = Selection::Object(x.anchor.object.clone());
-                    requests.write(ViewRequested { key: x.anchor.object.clone(), instant: false });
+                if let Some((id, name)) = &owner {
+                    let text = match &x.node {
+                        Some(n) => format!("{name} · {n}"),
+                        None => name.clone(),
+                    };
+                    if ui.link(text).clicked() {
+                        *twin.selection = Selection::Object(x.object);
+                        twin.requests.write(ViewRequested { key: id.clone(), instant: false });
+                    }
                 }
                 ui.end_row();
                 if let Some(iv) = x.interval_s {
@@ -446,8 +415,30 @@ fn info_panel(
                 ui.label(format!("x {} · y {} · z {} m", fmt_num(p[0]), fmt_num(p[1]), fmt_num(p[2])));
                 ui.end_row();
             });
+            ui.separator();
+            live_state(ui, lang, x, live);
         }
     }
+}
+
+/// A sensor's live state: latest reading and level, or that there is none yet.
+fn live_state(ui: &mut egui::Ui, lang: Lang, x: &SiteSensor, live: &SensorLive) {
+    let Some(latest) = &live.latest else {
+        ui.label(egui::RichText::new(tr(lang, "ui.live.no_data")).weak());
+        return;
+    };
+    egui::Grid::new("sensor_live").num_columns(2).show(ui, |ui| {
+        ui.label(tr(lang, "ui.live.latest"));
+        ui.label(format!("{} {} · {}", fmt_num(latest.value), x.unit, latest.time.format("%Y-%m-%d %H:%M:%S")));
+        ui.end_row();
+        ui.label(tr(lang, "ui.live.level"));
+        let mut text = tr(lang, level_key(live.level)).to_string();
+        if let Some(rule) = &live.rule {
+            text = format!("{text} · {rule}");
+        }
+        ui.colored_label(level_color(live.level), egui::RichText::new(text).strong());
+        ui.end_row();
+    });
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 use sitetwin_core::scene::ObjectKind;
 
-use crate::TwinSet;
-use crate::site::{LabelAnchor, ObjectBounds, Site, SiteObject};
+use crate::site::{LabelAnchor, ObjectBounds, Site, SiteIndex, SiteObject};
+use crate::{AppMode, LoadPhase, TwinSet};
 
 /// Where the camera looks from: a focus point, yaw and pitch around it, and a distance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,7 +168,7 @@ const PRESET_ASPECT: f32 = 16.0 / 9.0;
 const FOV_RAD: f32 = std::f32::consts::FRAC_PI_4;
 
 /// Builds the presets of a site: overview, top, every crane, every pit, every formwork zone.
-pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBounds, String)]) -> ViewPresets {
+pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBounds)]) -> ViewPresets {
     let b = site.0.scene.plan_bounds_m();
     let center = Vec3::new(((b[0] + b[2]) / 2.0) as f32, 6.0, ((b[1] + b[3]) / 2.0) as f32);
     let radius = (((b[2] - b[0]).powi(2) + (b[3] - b[1]).powi(2)).sqrt() / 2.0) as f32;
@@ -198,7 +198,7 @@ pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBoun
         },
     ];
     let scene = &site.0.scene;
-    for (o, anchor, bounds, name) in objects {
+    for (o, anchor, bounds) in objects {
         let pose = match o.kind {
             ObjectKind::TowerCrane => {
                 let c = scene.cranes.iter().find(|c| c.id == o.id);
@@ -225,7 +225,7 @@ pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBoun
             },
             _ => continue,
         };
-        v.push(ViewPreset { key: o.id.clone(), label_key: None, name: name.clone(), pose });
+        v.push(ViewPreset { key: o.id.clone(), label_key: None, name: o.name.clone(), pose });
     }
     ViewPresets(v)
 }
@@ -249,19 +249,26 @@ impl Plugin for CameraPlugin {
             .init_resource::<ViewPresets>()
             .init_resource::<PointerDrag>()
             .add_systems(Startup, spawn_camera)
-            .add_systems(PostStartup, build_presets)
-            .add_systems(Update, (orbit_controls, shortcut_keys).in_set(TwinSet::Input))
+            .add_systems(OnEnter(LoadPhase::Assets), fit_to_site)
+            .add_systems(OnEnter(AppMode::Twin), |mut cams: Query<&mut Camera, With<OrbitCamera>>| {
+                cams.iter_mut().for_each(|mut c| c.is_active = true);
+            })
+            .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<OrbitCamera>>| {
+                cams.iter_mut().for_each(|mut c| c.is_active = false);
+            })
+            .add_systems(Update, (orbit_controls, shortcut_keys).in_set(TwinSet::Input).run_if(in_state(AppMode::Twin)))
             .add_systems(Update, (apply_view_requests, fly_and_place).chain().in_set(TwinSet::Camera));
     }
 }
 
-fn spawn_camera(mut commands: Commands, site: Option<Res<Site>>) {
-    let bounds = site.map(|s| s.0.scene.plan_bounds_m()).unwrap_or([-50.0, -50.0, 50.0, 50.0]);
-    let limits = OrbitLimits::for_site(bounds);
+/// The one twin camera; it lives across sites (each site sets its limits and presets) and does
+/// not render while a site is loading.
+fn spawn_camera(mut commands: Commands) {
     let pose = OrbitPose { focus: Vec3::ZERO, yaw_rad: 0.6, pitch_rad: 0.6, distance_m: 150.0 };
-    commands.insert_resource(limits);
+    commands.insert_resource(OrbitLimits::for_site([-50.0, -50.0, 50.0, 50.0]));
     commands.spawn((
         Camera3d::default(),
+        Camera { is_active: false, ..default() },
         Msaa::Sample4,
         OrbitCamera { pose, target: None },
         pose.transform(),
@@ -269,26 +276,22 @@ fn spawn_camera(mut commands: Commands, site: Option<Res<Site>>) {
     ));
 }
 
-fn build_presets(
+/// A new site: its limits and presets, and the overview without a flight.
+fn fit_to_site(
     mut commands: Commands,
     site: Option<Res<Site>>,
     objects: Query<(&SiteObject, &LabelAnchor, &ObjectBounds)>,
     mut requests: MessageWriter<ViewRequested>,
 ) {
     let Some(site) = site else { return };
+    commands.insert_resource(OrbitLimits::for_site(site.0.scene.plan_bounds_m()));
     let rank = |k: ObjectKind| match k {
         ObjectKind::TowerCrane => 0,
         ObjectKind::FoundationPit => 1,
         ObjectKind::FormworkZone => 2,
         _ => 3,
     };
-    let mut list: Vec<_> = objects
-        .iter()
-        .map(|(o, a, b)| {
-            let name = site.0.scene.object(&o.id).map(|x| x.name.to_string()).unwrap_or_else(|| o.id.clone());
-            (o.clone(), *a, *b, name)
-        })
-        .collect();
+    let mut list: Vec<_> = objects.iter().map(|(o, a, b)| (o.clone(), *a, *b)).collect();
     list.sort_by(|a, b| (rank(a.0.kind), &a.0.id).cmp(&(rank(b.0.kind), &b.0.id)));
     commands.insert_resource(site_presets(&site, &list));
     requests.write(ViewRequested { key: "overview".into(), instant: true });
@@ -297,15 +300,16 @@ fn build_presets(
 fn apply_view_requests(
     mut requests: MessageReader<ViewRequested>,
     presets: Res<ViewPresets>,
-    objects: Query<(&SiteObject, &ObjectBounds)>,
+    index: Res<SiteIndex>,
+    bounds: Query<&ObjectBounds>,
     mut cams: Query<&mut OrbitCamera>,
     limits: Option<Res<OrbitLimits>>,
 ) {
     for r in requests.read() {
         let pose = match presets.get(&r.key) {
             Some(p) => p.pose,
-            None => match objects.iter().find(|(o, _)| o.id == r.key) {
-                Some((_, b)) => object_pose(b),
+            None => match index.object(&r.key).and_then(|e| bounds.get(e).ok()) {
+                Some(b) => object_pose(b),
                 None => {
                     warn!("no view or object called `{}`", r.key);
                     continue;

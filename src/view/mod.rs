@@ -1,8 +1,9 @@
-//! The view feature group: lighting, the glTF models, the orbit camera, picking and overlays.
-//! Everything here needs a renderer; the site's entities come from `site`.
+//! The view feature group: lighting, the glTF models (read through the `site://` asset source),
+//! the orbit camera, picking and overlays. Everything here needs a renderer; the site's entities
+//! come from `site`.
 
+pub mod assets;
 pub mod camera;
-pub mod convert;
 pub mod models;
 pub mod overlay;
 pub mod picking;
@@ -11,29 +12,16 @@ use bevy::light::CascadeShadowConfigBuilder;
 use bevy::picking::mesh_picking::MeshPickingPlugin;
 use bevy::prelude::*;
 
-/// What the user has selected.
-#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
-pub enum Selection {
-    /// Nothing.
-    #[default]
-    None,
-    /// An object, by id.
-    Object(String),
-    /// A sensor, by id.
-    Sensor(String),
-}
-
 /// Adds the view plugins.
 pub struct ViewPlugin;
 
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
-        crate::configure_sets(app);
+        crate::configure(app);
         if !app.is_plugin_added::<MeshPickingPlugin>() {
             app.add_plugins(MeshPickingPlugin);
         }
-        app.init_resource::<Selection>()
-            .insert_resource(ClearColor(Color::srgb(0.62, 0.74, 0.86)))
+        app.insert_resource(ClearColor(Color::srgb(0.62, 0.74, 0.86)))
             .insert_resource(GlobalAmbientLight {
                 color: Color::srgb(0.85, 0.9, 1.0),
                 brightness: 900.0,

@@ -1,93 +1,54 @@
-//! Spawns each object's and prop's glTF model (already checked by the core's guarded importer),
-//! tracks loading, strips cameras that models bring with them, and re-parents sensors that
-//! follow a model node (the crane trolley, the hoist cage) onto that node.
+//! Spawns each object's and prop's glTF model (already checked by the core's guarded importer)
+//! when a site enters the `Assets` phase, reports its progress to [`LoadReadiness`], records
+//! models the renderer fails to load as site problems, strips cameras that models bring with
+//! them, and re-parents sensors that follow a model node (the crane trolley, the hoist cage) onto
+//! that node.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use bevy::asset::LoadState;
 use bevy::prelude::*;
 use bevy::world_serialization::{WorldAssetRoot, WorldInstanceReady};
 
-use crate::TwinSet;
-use crate::site::{Prop, Site, SiteObject, SiteSensor};
-use crate::view::convert::site_transform;
+use crate::frame::site_transform;
+use crate::site::{LoadReadiness, Prop, Site, SiteObject, SiteProblems, SiteRequest, SiteSensor};
+use crate::view::assets::{SiteRoots, common_root};
+use crate::{LoadPhase, TwinSet};
 
-/// The folder Bevy's asset server reads models from: the deepest folder holding every model
-/// file of the scene. Set by the command line before the app is built.
-#[derive(Resource, Debug, Clone)]
-pub struct ModelRoot(pub PathBuf);
-
-impl ModelRoot {
-    /// The common ancestor folder of every model file of `site` (absolute).
-    pub fn for_site(site: &Site) -> ModelRoot {
-        let dirs: Vec<PathBuf> = site
-            .0
-            .scene
-            .models
-            .iter()
-            .filter_map(|m| std::path::absolute(site.0.dir.join(&m.file)).ok())
-            .map(|p| normalize(&p))
-            .filter_map(|p| p.parent().map(Path::to_path_buf))
-            .collect();
-        let mut root = dirs.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-        for d in dirs.iter().skip(1) {
-            while !d.starts_with(&root) {
-                if !root.pop() {
-                    break;
-                }
-            }
-        }
-        ModelRoot(root)
-    }
-
-    /// A model file's path relative to the root, as the asset server wants it (`/`-separated).
-    pub fn asset_path(&self, file: &Path) -> Option<String> {
-        let abs = normalize(&std::path::absolute(file).ok()?);
-        let rel = abs.strip_prefix(&self.0).ok()?;
-        Some(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
-    }
-}
-
-/// Removes `.` and `..` without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// A spawned glTF model: which scene model instance it is.
+/// A spawned glTF model: which scene model instance it is and which object or prop owns it.
 #[derive(Component, Debug, Clone)]
 pub struct ModelOf {
     /// The model instance id.
     pub model: String,
+    /// The object or prop entity it draws.
+    pub owner: Entity,
 }
+
+/// Marks an object whose model is missing or failed to load (the overlay outlines it).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct ModelMissing;
 
 /// Loading progress of the site's models.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct ModelLoading {
     /// Models requested.
     pub requested: usize,
-    /// Model instances spawned into the world.
-    pub ready: usize,
-    /// Models that failed to load, with the reason.
-    pub failed: Vec<(String, String)>,
+    /// Model roots whose instance has been spawned into the world.
+    pub spawned: HashSet<Entity>,
+    /// Models the renderer failed to load, by id.
+    pub failed: Vec<String>,
 }
 
 impl ModelLoading {
     /// Every model is spawned or has failed.
     pub fn done(&self) -> bool {
-        self.ready + self.failed.len() >= self.requested
+        self.spawned.len() + self.failed.len() >= self.requested
     }
 }
+
+/// The readiness entry of the models.
+const WORK: &str = "models";
 
 /// Spawns and tracks the models.
 pub struct ModelsPlugin;
@@ -95,37 +56,45 @@ pub struct ModelsPlugin;
 impl Plugin for ModelsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<ModelLoading>()
-            .add_systems(PostStartup, spawn_models)
-            .add_systems(Update, watch_failures.in_set(TwinSet::Update))
+            .add_systems(OnEnter(LoadPhase::Assets), spawn_models)
+            .add_systems(Update, (watch_failures, report_progress).chain().in_set(TwinSet::Update))
             .add_observer(on_model_ready);
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn spawn_models(
     mut commands: Commands,
     site: Option<Res<Site>>,
-    root: Option<Res<ModelRoot>>,
+    request: Option<Res<SiteRequest>>,
+    roots: Res<SiteRoots>,
     assets: Res<AssetServer>,
     objects: Query<(Entity, &SiteObject)>,
     props: Query<(Entity, &Prop)>,
-    mut loading: ResMut<ModelLoading>,
+    mut readiness: ResMut<LoadReadiness>,
 ) {
-    let (Some(site), Some(root)) = (site, root) else { return };
+    let mut loading = ModelLoading::default();
+    let (Some(site), Some(request)) = (site, request) else {
+        commands.insert_resource(loading);
+        return;
+    };
+    let loaded = &site.0;
+    // The files every imported model needs; models the guard refused are not drawn at all.
+    let files = loaded.models.values().flat_map(|m| std::iter::once(&m.file).chain(&m.external_files));
+    roots.set(request.generation, common_root(files.map(PathBuf::as_path)));
     let owners = objects
         .iter()
         .filter_map(|(e, o)| Some((o.model.clone()?, e)))
         .chain(props.iter().map(|(e, p)| (p.model.clone(), e)));
     for (model_id, owner) in owners {
-        let Some(inst) = site.0.scene.model(&model_id) else { continue };
-        if !site.0.models.contains_key(&model_id) {
-            // The guard refused it (or the scene was loaded without importing): never hand it
-            // to Bevy's loader.
-            loading.failed.push((model_id.clone(), "not imported".into()));
+        let Some(inst) = loaded.scene.model(&model_id) else { continue };
+        let Some(summary) = loaded.models.get(&model_id) else {
+            // The guard refused it or its file is missing: the object stays, outlined.
+            commands.entity(owner).insert(ModelMissing);
             continue;
-        }
-        let file = site.0.dir.join(&inst.file);
-        let Some(path) = root.asset_path(&file) else {
-            loading.failed.push((model_id.clone(), format!("{} is outside {}", file.display(), root.0.display())));
+        };
+        let Some(path) = roots.asset_path(request.generation, &summary.file) else {
+            warn!("model {model_id}: {} is outside the site's model folder", summary.file.display());
             continue;
         };
         let handle = assets.load(GltfAssetLabel::Scene(0).from_asset(path));
@@ -133,29 +102,54 @@ fn spawn_models(
             .spawn((
                 WorldAssetRoot(handle),
                 site_transform(inst),
-                ModelOf { model: model_id.clone() },
+                ModelOf { model: model_id.clone(), owner },
                 Name::new(model_id),
             ))
             .id();
         commands.entity(owner).add_child(child);
         loading.requested += 1;
     }
+    readiness.work.insert(WORK, (0, loading.requested));
+    commands.insert_resource(loading);
 }
 
 fn watch_failures(
+    mut commands: Commands,
     assets: Res<AssetServer>,
     roots: Query<(&WorldAssetRoot, &ModelOf)>,
     mut loading: ResMut<ModelLoading>,
-    mut seen: Local<Vec<String>>,
+    mut problems: ResMut<SiteProblems>,
 ) {
     for (root, of) in &roots {
         if let Some(LoadState::Failed(e)) = assets.get_load_state(root.id())
-            && !seen.contains(&of.model)
+            && !loading.failed.contains(&of.model)
         {
             error!("model {} failed to load: {e}", of.model);
-            seen.push(of.model.clone());
-            loading.failed.push((of.model.clone(), e.to_string()));
+            loading.failed.push(of.model.clone());
+            problems.runtime.push((of.model.clone(), e.to_string()));
+            commands.entity(of.owner).insert(ModelMissing);
         }
+    }
+}
+
+/// A model counts as done once its instance is spawned with every texture it uses, or once it
+/// has failed (the twin opens without it and lists it).
+fn report_progress(
+    loading: Res<ModelLoading>,
+    assets: Res<AssetServer>,
+    roots: Query<(Entity, &WorldAssetRoot, &ModelOf)>,
+    mut readiness: ResMut<LoadReadiness>,
+) {
+    let Some(&(before, total)) = readiness.work.get(WORK) else { return };
+    let done = roots
+        .iter()
+        .filter(|(e, root, of)| {
+            (loading.spawned.contains(e) && assets.is_loaded_with_dependencies(root.id()))
+                || loading.failed.contains(&of.model)
+        })
+        .count();
+    if done != before {
+        readiness.work.insert(WORK, (done, total));
     }
 }
 
@@ -172,8 +166,8 @@ fn on_model_ready(
     mut loading: ResMut<ModelLoading>,
 ) {
     let root = ready.entity;
-    loading.ready += 1;
     let Ok(of) = models.get(root) else { return };
+    loading.spawned.insert(root);
     // Cameras inside a model would render over the twin: the twin has its own.
     let mut by_name: HashMap<String, Entity> = HashMap::new();
     for e in children.iter_descendants(root) {
@@ -189,8 +183,7 @@ fn on_model_ready(
     let placed = site_transform(inst).to_matrix();
     for (sensor, s, transform) in &sensors {
         let Some(node_name) = &s.node else { continue };
-        let Some(object) = site.0.scene.object(&s.object) else { continue };
-        if object.model != Some(of.model.as_str()) {
+        if s.object != of.owner {
             continue;
         }
         let (Some(node), Some(info)) = (by_name.get(node_name), summary.node_named(node_name)) else {

@@ -7,9 +7,10 @@ use bevy::prelude::*;
 use sitetwin_core::scene::SensorGroup;
 
 use crate::TwinSet;
-use crate::site::{ObjectBounds, Site, SiteObject, SiteSensor};
-use crate::view::Selection;
-use crate::view::convert::site_point;
+use crate::frame::site_point;
+use crate::selection::Selection;
+use crate::site::{ObjectBounds, Site, SiteSensor};
+use crate::view::models::ModelMissing;
 
 /// Display colour of a sensor group (also used by the legend).
 pub fn group_color(g: SensorGroup) -> Color {
@@ -48,7 +49,10 @@ impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<OverlaySettings>()
             .add_systems(Update, add_sensor_markers.in_set(TwinSet::Update))
-            .add_systems(Update, (draw_swing_circles, draw_selection, show_markers).in_set(TwinSet::Overlay));
+            .add_systems(
+                Update,
+                (draw_swing_circles, draw_selection, show_markers, outline_missing_models).in_set(TwinSet::Overlay),
+            );
     }
 }
 
@@ -94,12 +98,11 @@ fn add_sensor_markers(
     }
 }
 
-fn show_markers(settings: Res<OverlaySettings>, mut markers: Query<&mut Visibility, With<SiteSensor>>) {
-    if !settings.is_changed() {
-        return;
-    }
-    for mut v in &mut markers {
-        *v = if settings.sensor_markers { Visibility::Inherited } else { Visibility::Hidden };
+fn show_markers(settings: Res<OverlaySettings>, mut markers: Query<(Ref<SiteSensor>, &mut Visibility)>) {
+    for (sensor, mut v) in &mut markers {
+        if settings.is_changed() || sensor.is_added() {
+            *v = if settings.sensor_markers { Visibility::Inherited } else { Visibility::Hidden };
+        }
     }
 }
 
@@ -121,22 +124,33 @@ fn draw_swing_circles(settings: Res<OverlaySettings>, site: Option<Res<Site>>, m
 
 fn draw_selection(
     selection: Res<Selection>,
-    objects: Query<(&SiteObject, &ObjectBounds)>,
-    sensors: Query<(&SiteSensor, &GlobalTransform)>,
+    objects: Query<&ObjectBounds>,
+    sensors: Query<&GlobalTransform, With<SiteSensor>>,
     mut gizmos: Gizmos,
 ) {
-    match &*selection {
+    match *selection {
         Selection::None => {}
-        Selection::Object(id) => {
-            if let Some((_, b)) = objects.iter().find(|(o, _)| &o.id == id) {
+        Selection::Object(e) => {
+            if let Ok(b) = objects.get(e) {
                 let size = (b.max - b.min).max(Vec3::splat(0.5));
                 gizmos.cube(Transform::from_translation(b.center()).with_scale(size), SELECTION_COLOR);
             }
         }
-        Selection::Sensor(id) => {
-            if let Some((_, t)) = sensors.iter().find(|(s, _)| &s.id == id) {
+        Selection::Sensor(e) => {
+            if let Ok(t) = sensors.get(e) {
                 gizmos.sphere(Isometry3d::from_translation(t.translation()), 1.2, SELECTION_COLOR);
             }
         }
+    }
+}
+
+/// Colour of the box standing in for an object whose model could not be loaded.
+const MISSING_COLOR: Color = Color::srgb(1.0, 0.7, 0.1);
+
+/// An object whose model is missing is still on the site: a box where it stands shows where.
+fn outline_missing_models(objects: Query<&ObjectBounds, With<ModelMissing>>, mut gizmos: Gizmos) {
+    for b in &objects {
+        let size = (b.max - b.min).max(Vec3::splat(1.0));
+        gizmos.cube(Transform::from_translation(b.center()).with_scale(size), MISSING_COLOR);
     }
 }

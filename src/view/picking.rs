@@ -6,8 +6,8 @@
 use bevy::picking::pointer::PointerButton;
 use bevy::prelude::*;
 
+use crate::selection::Selection;
 use crate::site::{Prop, SiteObject, SiteSensor};
-use crate::view::Selection;
 use crate::view::camera::PointerDrag;
 
 /// Attaches the click observers to the site's entities as they appear.
@@ -42,32 +42,18 @@ fn is_selecting(click: &On<Pointer<Click>>, drag: &PointerDrag) -> bool {
     click.event.button == PointerButton::Primary && !drag.was_drag()
 }
 
-fn select_object(
-    mut click: On<Pointer<Click>>,
-    drag: Res<PointerDrag>,
-    objects: Query<&SiteObject>,
-    mut selection: ResMut<Selection>,
-) {
+fn select_object(mut click: On<Pointer<Click>>, drag: Res<PointerDrag>, mut selection: ResMut<Selection>) {
     click.propagate(false);
-    if is_selecting(&click, &drag)
-        && let Ok(o) = objects.get(click.entity)
-    {
-        *selection = Selection::Object(o.id.clone());
+    if is_selecting(&click, &drag) {
+        *selection = Selection::Object(click.entity);
     }
 }
 
-fn select_sensor(
-    mut click: On<Pointer<Click>>,
-    drag: Res<PointerDrag>,
-    sensors: Query<&SiteSensor>,
-    mut selection: ResMut<Selection>,
-) {
+fn select_sensor(mut click: On<Pointer<Click>>, drag: Res<PointerDrag>, mut selection: ResMut<Selection>) {
     // A sensor rides on its object's model: the click is the sensor's, not the crane's.
     click.propagate(false);
-    if is_selecting(&click, &drag)
-        && let Ok(s) = sensors.get(click.entity)
-    {
-        *selection = Selection::Sensor(s.id.clone());
+    if is_selecting(&click, &drag) {
+        *selection = Selection::Sensor(click.entity);
     }
 }
 

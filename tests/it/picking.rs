@@ -9,14 +9,15 @@ use bevy::picking::backend::HitData;
 use bevy::picking::events::{Click, Pointer};
 use bevy::picking::pointer::{Location, PointerButton, PointerId};
 use bevy::prelude::*;
+use sitetwin::selection::Selection;
 use sitetwin::site::{Prop, SiteObject, SiteSensor};
-use sitetwin::view::Selection;
 use sitetwin::view::camera::PointerDrag;
 use sitetwin::view::picking::PickingPlugin;
 use sitetwin_core::scene::{ObjectKind, SensorKind};
 
 struct Scene {
     app: App,
+    crane: Entity,
     crane_part: Entity,
     sensor: Entity,
     ground_part: Entity,
@@ -32,7 +33,14 @@ fn world() -> Scene {
     // plugin the component must still be known for the bubbling to run.
     app.world_mut().register_component::<Window>();
     let w = app.world_mut();
-    let crane = w.spawn(SiteObject { id: "TC1".into(), kind: ObjectKind::TowerCrane, model: Some("tc1".into()) }).id();
+    let crane = w
+        .spawn(SiteObject {
+            id: "TC1".into(),
+            name: "1#塔吊".into(),
+            kind: ObjectKind::TowerCrane,
+            model: Some("tc1".into()),
+        })
+        .id();
     // Model root → slewing → trolley → hook mesh, as a glTF scene spawns it.
     let model = w.spawn(ChildOf(crane)).id();
     let slewing = w.spawn(ChildOf(model)).id();
@@ -41,10 +49,15 @@ fn world() -> Scene {
         .spawn((
             SiteSensor {
                 id: "TC1-RAD".into(),
+                name: None,
                 kind: SensorKind::TrolleyRadius,
                 unit: "m".into(),
-                object: "TC1".into(),
-                node: None,
+                object: crane,
+                node: Some("trolley".into()),
+                device_id: None,
+                interval_s: Some(10.0),
+                range: None,
+                position_m: [40.0, 45.0, -10.0],
             },
             ChildOf(slewing),
         ))
@@ -52,7 +65,7 @@ fn world() -> Scene {
     let ground = w.spawn(Prop { model: "ground".into() }).id();
     let ground_part = w.spawn(ChildOf(ground)).id();
     app.update();
-    Scene { app, crane_part, sensor, ground_part }
+    Scene { app, crane, crane_part, sensor, ground_part }
 }
 
 fn click(app: &mut App, on: Entity, button: PointerButton) {
@@ -68,21 +81,21 @@ fn click(app: &mut App, on: Entity, button: PointerButton) {
 }
 
 fn selection(app: &App) -> Selection {
-    app.world().resource::<Selection>().clone()
+    *app.world().resource::<Selection>()
 }
 
 #[test]
 fn a_click_anywhere_on_a_model_selects_its_object() {
     let mut s = world();
     click(&mut s.app, s.crane_part, PointerButton::Primary);
-    assert_eq!(selection(&s.app), Selection::Object("TC1".into()));
+    assert_eq!(selection(&s.app), Selection::Object(s.crane));
 }
 
 #[test]
 fn a_click_on_a_sensor_marker_selects_the_sensor_not_the_crane_it_rides() {
     let mut s = world();
     click(&mut s.app, s.sensor, PointerButton::Primary);
-    assert_eq!(selection(&s.app), Selection::Sensor("TC1-RAD".into()));
+    assert_eq!(selection(&s.app), Selection::Sensor(s.sensor));
 }
 
 #[test]
@@ -90,10 +103,10 @@ fn the_ground_clears_and_other_buttons_and_drags_do_nothing() {
     let mut s = world();
     click(&mut s.app, s.crane_part, PointerButton::Primary);
     click(&mut s.app, s.sensor, PointerButton::Secondary);
-    assert_eq!(selection(&s.app), Selection::Object("TC1".into()), "right button ignored");
+    assert_eq!(selection(&s.app), Selection::Object(s.crane), "right button ignored");
     s.app.world_mut().resource_mut::<PointerDrag>().moved_px = 40.0;
     click(&mut s.app, s.sensor, PointerButton::Primary);
-    assert_eq!(selection(&s.app), Selection::Object("TC1".into()), "the end of an orbit drag is not a click");
+    assert_eq!(selection(&s.app), Selection::Object(s.crane), "the end of an orbit drag is not a click");
     s.app.world_mut().resource_mut::<PointerDrag>().moved_px = 0.0;
     click(&mut s.app, s.ground_part, PointerButton::Primary);
     assert_eq!(selection(&s.app), Selection::None);

@@ -141,3 +141,104 @@ fn unknown_views_are_refused_clearly() {
     let t = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && t.contains("unknown view `TC9`") && t.contains("TC1"), "{t}");
 }
+
+/// The share of pixels within `tol` of `rgb` in a rectangle.
+fn share_near(img: &image::RgbImage, rgb: [u8; 3], tol: u8, x0: u32, y0: u32, x1: u32, y1: u32) -> f64 {
+    let mut n = 0;
+    let mut hit = 0;
+    for y in y0..y1.min(img.height()) {
+        for x in x0..x1.min(img.width()) {
+            n += 1;
+            let p = img.get_pixel(x, y).0;
+            if p.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= tol) {
+                hit += 1;
+            }
+        }
+    }
+    hit as f64 / n.max(1) as f64
+}
+
+/// Pixels that look like the error screen's red text (235, 80, 70, anti-aliased on dark).
+fn reddish(img: &image::RgbImage) -> usize {
+    img.pixels()
+        .filter(|p| p[0] > 150 && (p[1] as u32) < p[0] as u32 * 6 / 10 && (p[2] as u32) < p[0] as u32 * 6 / 10)
+        .count()
+}
+
+/// A copy of the demo scene in a scratch folder, models by absolute path, edited by `edit`.
+fn demo_copy(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(demo()).unwrap().replace("../assets/", &format!("{}/assets/", repo().display()));
+    let path = dir.join("site.ron");
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn the_loading_screen_shows_how_many_models_have_loaded() {
+    let dir = scratch("loading");
+    let img = snapshot(&demo(), &dir.join("loading.png"), &["--ui", "--screen", "loading", "--size", "1024x576"]);
+    // The loading screen covers the frame with its dark background: no half-built twin shows.
+    let bg = share_near(&img, [24, 30, 40], 6, 0, 60, 1024, 520);
+    assert!(bg > 0.8, "background share {bg:.2}");
+    // The progress bar is full (every model loaded) and the text over it is light.
+    let light = img.pixels().filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200).count();
+    assert!(light > 300, "{light} light pixels: no text?");
+}
+
+#[test]
+fn a_scene_that_cannot_be_read_shows_its_problems_on_the_error_screen() {
+    let dir = scratch("error-screen");
+    let bad = demo_copy(&dir, |t| {
+        t.replacen("jib_length_m: 50.0", "jib_length_m: -5.0", 1).replacen("cages: 2,", "cages: 2, speed: 1,", 1)
+    });
+    let img =
+        snapshot(&bad, &dir.join("error.png"), &["--ui", "--screen", "error", "--size", "1024x576", "--lang", "en"]);
+    assert!(reddish(&img) > 400, "{} red pixels: no error lines?", reddish(&img));
+    // Without `--screen error` the snapshot refuses, naming every problem.
+    let o = Command::new(env!("CARGO_BIN_EXE_sitetwin"))
+        .args(["snapshot", bad.to_str().unwrap(), "--out", dir.join("never.png").to_str().unwrap()])
+        .env("XDG_RUNTIME_DIR", scratch("xdg-error"))
+        .output()
+        .unwrap();
+    let t = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("cranes[1].jib_length_m") && t.contains("hoists[0].speed") && t.contains("2 errors in the scene"),
+        "{t}"
+    );
+    assert!(!dir.join("never.png").exists());
+}
+
+#[test]
+fn a_missing_model_is_named_and_the_rest_of_the_site_renders() {
+    let dir = scratch("lenient");
+    let path = demo_copy(&dir, |t| t.replace("models/demo/tc2.glb", "models/demo/tc2-missing.glb"));
+    let runtime = scratch("xdg-lenient");
+    let out = dir.join("lenient.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_sitetwin"))
+        .args(["snapshot", path.to_str().unwrap(), "--size", "640x360", "--out", out.to_str().unwrap()])
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("model tc2 not loaded") && err.contains("tc2-missing.glb") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert_not_blank(&image::open(&out).unwrap().to_rgb8());
+}
+
+#[test]
+fn the_picker_and_the_problems_window_open_over_the_twin() {
+    let dir = scratch("windows");
+    let path = demo_copy(&dir, |t| t.replace("models/demo/dorm.glb", "models/demo/dorm-missing.glb"));
+    for screen in ["picker", "problems"] {
+        let img =
+            snapshot(&path, &dir.join(format!("{screen}.png")), &["--ui", "--screen", screen, "--size", "1280x720"]);
+        assert_not_blank(&img);
+        // An egui window (its grey fill) sits over the 3D view, right of the object tree.
+        let window = share_near(&img, [27, 27, 27], 6, 320, 100, 1000, 600);
+        assert!(window > 0.1, "{screen}: window fill share {window:.2}");
+    }
+}

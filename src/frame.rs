@@ -1,6 +1,7 @@
 //! The one place where site-frame numbers (f64 metres, degrees) become Bevy types. The site frame
 //! (x east, y up, z south) is Bevy's frame, so conversion is a cast; yaw turns counter-clockwise
-//! seen from above, which is Bevy's positive rotation about +y.
+//! seen from above, which is Bevy's positive rotation about +y. Headless-safe: the site entities
+//! and the view both use it.
 
 use bevy::prelude::*;
 use sitetwin_core::scene::ModelInstance;
