@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::Subcommand;
-use sitetwin_core::rules::{self, Engine, Event, Judgement, Quality, RuleSet, hazard, jgj59};
+use sitetwin_core::rules::{self, Event, JudgedLine, Quality, RuleSet, hazard, jgj59};
 use sitetwin_core::scene::{self, ModelChecks};
 use sitetwin_core::telemetry::{self, Format};
 
@@ -16,7 +17,8 @@ use sitetwin_core::telemetry::{self, Format};
 #[derive(Subcommand, Debug)]
 pub enum RulesCommand {
     /// Judge every reading of a file (JSON lines or CSV: sensor, time, value, optional HJ 212 flag)
-    /// against the scene's sensors: one line per reading, then the alarm events.
+    /// against the scene's sensors, replayed through the streaming engine: one line per reading,
+    /// then the events (alarms, data quality, silences, hourly dust means, spray requests).
     Evaluate {
         /// Scene file.
         #[arg(long)]
@@ -27,7 +29,7 @@ pub enum RulesCommand {
         /// Site rules file overriding the defaults.
         #[arg(long)]
         rules: Option<PathBuf>,
-        /// Treat this RFC 3339 time as "now" for the future-timestamp check (default: the clock).
+        /// The batch's arrival time (RFC 3339) for the future-timestamp check (default: the clock).
         #[arg(long)]
         now: Option<String>,
         /// Print JSON instead of text.
@@ -93,7 +95,7 @@ fn evaluate(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let loaded = scene::load(scene_path, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let rules = load_rules(rules_path)?;
+    let rules = Arc::new(load_rules(rules_path)?);
     let now: DateTime<Utc> = match now {
         Some(s) => DateTime::parse_from_rfc3339(s).with_context(|| format!("--now {s}: not an RFC 3339 time"))?.into(),
         None => Utc::now(),
@@ -101,30 +103,17 @@ fn evaluate(
     let text = std::fs::read_to_string(readings).with_context(|| format!("reading {}", readings.display()))?;
     let (good, bad) = telemetry::parse_readings(&text, Format::sniff(&text), rules.general.local_offset_s);
     let zone = FixedOffset::east_opt(rules.general.local_offset_s).context("bad local offset")?;
-    let mut engine = Engine::new(&loaded.scene, &rules, now);
-    let mut judgements: Vec<(usize, Judgement)> = Vec::new();
-    let mut events: Vec<Event> = Vec::new();
-    let mut errors: Vec<String> = bad.iter().map(|e| format!("{}:{e}", readings.display())).collect();
-    let mut last = None;
-    for (line, r) in &good {
-        match engine.judge(r) {
-            Ok((j, ev)) => {
-                judgements.push((*line, j));
-                events.extend(ev);
-                last = Some(last.map_or(r.time, |l: DateTime<Utc>| l.max(r.time)));
-            }
-            Err(e) => errors.push(format!("{}:line {line}: {e}", readings.display())),
-        }
-    }
-    if let Some(end) = last {
-        events.extend(engine.finish(end, &loaded.scene));
-    }
-    let silent = engine.never_reported(&loaded.scene);
+    let report = rules::evaluate_batch(&loaded.scene, Arc::clone(&rules), &good, now);
+    let errors: Vec<String> = bad
+        .iter()
+        .map(|e| format!("{}:{e}", readings.display()))
+        .chain(report.rejected.iter().map(|r| format!("{}:line {}: {}", readings.display(), r.line, r.error)))
+        .collect();
     if json {
         let v = serde_json::json!({
-            "judgements": judgements.iter().map(|(l, j)| serde_json::json!({"line": l, "judgement": j})).collect::<Vec<_>>(),
-            "events": events,
-            "never_reported": silent,
+            "judgements": report.judgements,
+            "events": report.events,
+            "never_reported": report.never_reported,
             "errors": errors,
         });
         say!("{}", serde_json::to_string_pretty(&v)?);
@@ -140,7 +129,7 @@ fn evaluate(
             "quality",
             "rule"
         );
-        for (_, j) in &judgements {
+        for JudgedLine { judgement: j, .. } in &report.judgements {
             let rule = j.rule.clone().unwrap_or_else(|| "-".into());
             let note = match &j.quality {
                 Quality::Suspect(why) => format!(" [suspect: {why}]"),
@@ -160,25 +149,27 @@ fn evaluate(
             );
         }
         say!("\nevents");
-        for e in &events {
+        for e in &report.events {
             say!("  {}", describe_event(e, &local, &rules));
         }
-        if !silent.is_empty() {
-            say!("\n{} sensors sent no reading in this file: {}", silent.len(), silent.join(", "));
+        if !report.never_reported.is_empty() {
+            say!(
+                "\n{} sensors sent no reading in this file: {}",
+                report.never_reported.len(),
+                report.never_reported.join(", ")
+            );
         }
-        let count = |l: rules::Level| {
-            judgements.iter().filter(|(_, j)| j.level == l && !matches!(j.quality, Quality::Invalid(_))).count()
-        };
-        let invalid = judgements.iter().filter(|(_, j)| matches!(j.quality, Quality::Invalid(_))).count();
-        let suspect = judgements.iter().filter(|(_, j)| matches!(j.quality, Quality::Suspect(_))).count();
+        let s = report.summary();
         say!(
-            "\nsummary: {} readings judged ({invalid} invalid, {suspect} suspect); {} normal, {} warning, {} alarm, {} control; {} events; {} lines not read",
-            judgements.len(),
-            count(rules::Level::Normal),
-            count(rules::Level::Warning),
-            count(rules::Level::Alarm),
-            count(rules::Level::Control),
-            events.len(),
+            "\nsummary: {} readings judged ({} invalid, {} suspect); {} normal, {} warning, {} alarm, {} control; {} events; {} lines not read",
+            s.judged,
+            s.invalid,
+            s.suspect,
+            s.normal,
+            s.warning,
+            s.alarm,
+            s.control,
+            s.events,
             errors.len()
         );
     }
@@ -190,23 +181,34 @@ fn evaluate(
 
 fn describe_event(e: &Event, local: &dyn Fn(DateTime<Utc>) -> String, rules: &RuleSet) -> String {
     match e {
-        Event::Raised { sensor, rule, level, time, message } => {
+        Event::AlarmRaised { sensor, rule, level, time, message } => {
             format!("{}  RAISED    {sensor}  {rule}  {}: {message}{}", local(*time), level.name(), caveat(rules, rule))
         }
-        Event::LevelChanged { sensor, rule, from, to, time } => {
+        Event::AlarmLevelChanged { sensor, rule, from, to, time, .. } => {
             format!("{}  CHANGED   {sensor}  {rule}  {} → {}", local(*time), from.name(), to.name())
         }
-        Event::Cleared { sensor, rule, time } => format!("{}  CLEARED   {sensor}  {rule}", local(*time)),
+        Event::AlarmCleared { sensor, rule, time } => format!("{}  CLEARED   {sensor}  {rule}", local(*time)),
+        Event::DataQuality { sensor, time, quality, rule, .. } => {
+            let why = match quality {
+                Quality::Invalid(why) | Quality::Suspect(why) => why.as_str(),
+                Quality::Valid => "",
+            };
+            format!("{}  QUALITY   {sensor}  {rule}  {}: {why}", local(*time), quality.name())
+        }
         Event::Stale { sensor, last, noticed, silent_s } => format!(
             "{}  STALE     {sensor}  silent {:.0} min{}",
             local(*noticed),
             silent_s / 60.0,
             last.map(|l| format!(" since {}", local(l))).unwrap_or_else(|| ", never reported".into())
         ),
-        Event::HourlyMean { sensor, hour, mean, readings, complete, level, rule } => format!(
+        Event::HourlyMean { sensor, hour, mean, readings, coverage, complete, level, rule } => format!(
             "{}  HOURLY    {sensor}  {rule}  mean {mean:.1} over {readings} readings: {}{}",
             local(*hour),
-            if *complete { level.name() } else { "not judged (too few readings for an hourly value)" },
+            if *complete {
+                level.name().to_string()
+            } else {
+                format!("not judged (readings cover {:.0} % of the hour)", coverage * 100.0)
+            },
             caveat(rules, rule)
         ),
         Event::SprayRequested { sensor, time, minutes } => {

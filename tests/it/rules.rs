@@ -34,8 +34,8 @@ fn evaluate_judges_every_reading_and_reports_events_and_bad_lines() {
     let (t, e) = (out(&o), err(&o));
     // Two unreadable lines: the batch is still judged, and the exit code says so.
     assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(e.contains("demo-readings.jsonl:line 95: `value`: expected a number, found \"overload\""), "{e}");
-    assert!(e.contains("line 96: unknown sensor `TC9-LOAD`"), "{e}");
+    assert!(e.contains("demo-readings.jsonl:line 132: `value`: expected a number, found \"overload\""), "{e}");
+    assert!(e.contains("line 133: unknown sensor `TC9-LOAD`"), "{e}");
     for needle in [
         "2026-12-01 08:30:24  TC1-LOAD",
         "crane.load.alarm",
@@ -43,15 +43,17 @@ fn evaluate_judges_every_reading_and_reports_events_and_bad_lines() {
         "crane.clearance.alarm",
         "pit.cumulative.warning",
         "noise.day.alarm",
-        "power.leakage.alarm",
+        "noise.day.warning",
+        "power.leakage-sub.warning",
         "power.trip-time.alarm",
         "HJ 212 flag M: maintenance",
+        "QUALITY   DM1-PM25  quality.flag.invalid  invalid: HJ 212 flag M: maintenance",
         "[suspect: HJ 212 flag T: above the measuring range]",
         "SPRAY     DM1-PM10",
         "HOURLY    DM1-PM10  dust.pm10-hourly.alarm  mean 83.1 over 60 readings: alarm (unconfirmed [R])",
         "STALE     DB1-LEAK",
         "35 sensors sent no reading",
-        "summary: 94 readings judged (1 invalid, 1 suspect)",
+        "summary: 131 readings judged (1 invalid, 1 suspect)",
     ] {
         assert!(t.contains(needle), "missing `{needle}` in:\n{t}");
     }
@@ -87,8 +89,9 @@ fn evaluate_reads_csv_and_writes_json() {
     assert_eq!(v["judgements"][2]["judgement"]["quality"]["Invalid"], "HJ 212 flag F: instrument stopped");
     assert_eq!(v["judgements"][0]["line"], 3);
     let events = v["events"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["Raised"]["rule"] == "crane.load.warning"));
-    assert!(events.iter().any(|e| e["Cleared"]["sensor"] == "TC2-LOAD"));
+    assert!(events.iter().any(|e| e["AlarmRaised"]["rule"] == "crane.load.warning"));
+    assert!(events.iter().any(|e| e["AlarmCleared"]["sensor"] == "TC2-LOAD"));
+    assert!(events.iter().any(|e| e["DataQuality"]["rule"] == "quality.flag.invalid"));
 }
 
 #[test]

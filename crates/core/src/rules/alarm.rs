@@ -192,10 +192,13 @@ impl AlarmBook {
         id
     }
 
-    /// Feeds a rule-engine event; returns the ids of alarms raised or changed.
+    /// Feeds a rule-engine event; returns the ids of alarms raised or changed. Level events
+    /// drive the open alarm of their sensor; an hourly mean over its limit raises an alarm whose
+    /// condition is already over (the hour has passed); data-quality, stale and spray events are
+    /// not alarms.
     pub fn on_event(&mut self, ev: &Event) -> Vec<u64> {
         match ev {
-            Event::Raised { sensor, rule, level, time, message } => match self.open_for(sensor) {
+            Event::AlarmRaised { sensor, rule, level, time, message } => match self.open_for(sensor) {
                 // The condition came back before anyone closed the alarm: same alarm.
                 Some(a) => {
                     let from = a.level;
@@ -213,7 +216,7 @@ impl AlarmBook {
                 }
                 None => vec![self.raise(sensor, rule, *level, *time, true, Some(message.clone()))],
             },
-            Event::LevelChanged { sensor, rule, from, to, time } => match self.open_for(sensor) {
+            Event::AlarmLevelChanged { sensor, rule, from, to, time, message } => match self.open_for(sensor) {
                 Some(a) => {
                     a.level = *to;
                     a.peak = a.peak.max(*to);
@@ -222,13 +225,13 @@ impl AlarmBook {
                         at: *time,
                         who: "system".into(),
                         action: AuditAction::LevelChanged { from: *from, to: *to },
-                        note: None,
+                        note: Some(message.clone()),
                     });
                     vec![a.id]
                 }
-                None => vec![self.raise(sensor, rule, *to, *time, true, None)],
+                None => vec![self.raise(sensor, rule, *to, *time, true, Some(message.clone()))],
             },
-            Event::Cleared { sensor, time, .. } => match self.open_for(sensor) {
+            Event::AlarmCleared { sensor, time, .. } => match self.open_for(sensor) {
                 Some(a) => {
                     a.condition_active = false;
                     a.level = Level::Normal;
@@ -246,7 +249,10 @@ impl AlarmBook {
                 let note = format!("hourly mean {mean:.1}");
                 vec![self.raise(sensor, rule, *level, *hour + Duration::hours(1), false, Some(note))]
             }
-            _ => Vec::new(),
+            Event::HourlyMean { .. }
+            | Event::DataQuality { .. }
+            | Event::Stale { .. }
+            | Event::SprayRequested { .. } => Vec::new(),
         }
     }
 
@@ -341,7 +347,7 @@ mod tests {
     }
 
     fn raised(min: i64) -> Event {
-        Event::Raised {
+        Event::AlarmRaised {
             sensor: "TC1-LOAD".into(),
             rule: "crane.load.alarm".into(),
             level: Level::Alarm,
@@ -351,7 +357,7 @@ mod tests {
     }
 
     fn cleared(min: i64) -> Event {
-        Event::Cleared { sensor: "TC1-LOAD".into(), rule: "crane.load.alarm".into(), time: t(min) }
+        Event::AlarmCleared { sensor: "TC1-LOAD".into(), rule: "crane.load.alarm".into(), time: t(min) }
     }
 
     #[test]

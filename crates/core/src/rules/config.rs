@@ -67,6 +67,18 @@ use Confidence::{Recalled as R, SitetwinDefault as D, Stated as S, Unknown as U}
 
 /// Every rule and its source. `docs/standards.md` explains each.
 pub const RULE_SOURCES: &[RuleSource] = &[
+    src("quality.not-a-number", "general", "a missing, NaN or infinite value is not judged", D),
+    src("quality.range", "general", "a value outside the sensor's measuring range (scene `range`) is not judged", D),
+    src("quality.flag.invalid", "general", "HJ 212 data flags F, M, D, C: not valid for use (HJ 212-2017 §5.4)", S),
+    src("quality.flag.suspect", "general", "HJ 212 flags T (above range), B (link failure): judged but doubtful", D),
+    src("quality.order", "general", "a timestamp at or before the sensor's previous one (out of order, duplicate)", D),
+    src("quality.future", "general", "a timestamp more than the tolerance after the reading arrived", D),
+    src(
+        "quality.stale",
+        "general",
+        "no reading for more than 3 expected intervals (or never, after a grace period)",
+        D,
+    ),
     src(
         "crane.load.warning",
         "crane",
@@ -80,8 +92,13 @@ pub const RULE_SOURCES: &[RuleSource] = &[
     src("crane.moment.control", "crane", "cut-off by 110 % of rated moment (GB 5144)", S),
     src("crane.wind.warning", "crane", "Beaufort 5 (8.0 m/s) as a pre-warning: sitetwin's choice", D),
     src("crane.wind.alarm", "crane", "stop open-air crane work at wind force 6, ≥ 10.8 m/s", S),
-    src("crane.clearance.warning", "crane", "5 m as a pre-warning: sitetwin's choice", D),
-    src("crane.clearance.alarm", "crane", "anti-collision: 2 m horizontal and vertical between cranes", S),
+    src("crane.clearance.warning", "crane", "less than 5 m as a pre-warning: sitetwin's choice", D),
+    src(
+        "crane.clearance.alarm",
+        "crane",
+        "anti-collision: at least 2 m horizontal and vertical between cranes, so exactly 2 m complies",
+        S,
+    ),
     src("crane.tilt.warning", "crane", "70 % of the tilt alarm: sitetwin's choice", D),
     src(
         "crane.tilt.alarm",
@@ -101,8 +118,18 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         "cumulative alarm values set by the designer; defaults from a real project's set",
         S,
     ),
-    src("pit.rate.warning", "pit", "70 % of the rate alarm value", S),
-    src("pit.rate.alarm", "pit", "rate alarm values set by the designer; defaults from a real project's set", S),
+    src(
+        "pit.rate.warning",
+        "pit",
+        "70 % of the rate alarm: the project set gives warnings for cumulative values only; sitetwin's choice",
+        D,
+    ),
+    src(
+        "pit.rate.alarm",
+        "pit",
+        "rate alarm values (with their \"for 2+ days\" qualifiers) set by the designer; defaults from a real project's set",
+        S,
+    ),
     src(
         "pit.rate-streak.alarm",
         "pit",
@@ -126,24 +153,62 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         R,
     ),
     src(
+        "dust.pm25-hourly.alarm",
+        "dust",
+        "hourly PM2.5: no site limit found; GB 3095-2012 class 2 24-h PM2.5 75 µg/m³ as a placeholder",
+        U,
+    ),
+    src(
         "dust.tsp-hourly.alarm",
         "dust",
         "hourly TSP limit: off by default (Shaanxi 0.7–0.8 mg/m³; no Jiangsu value found)",
         U,
     ),
-    src("noise.day.warning", "noise", "within 3 dB(A) of the limit: sitetwin's choice", D),
-    src("noise.day.alarm", "noise", "70 dB(A) by day, 06:00–22:00 (GB 12523-2011; 2025 edition limits unconfirmed)", S),
-    src("noise.night.warning", "noise", "within 3 dB(A) of the limit: sitetwin's choice", D),
-    src("noise.night.alarm", "noise", "55 dB(A) at night, 22:00–06:00 (GB 12523-2011)", S),
-    src("noise.night-max.alarm", "noise", "night maximum ≤ limit + 15 dB(A) (GB 12523-2011)", S),
-    src("power.leakage.warning", "power", "half the alarm current: sitetwin's choice", D),
+    src("noise.day.warning", "noise", "Leq within 3 dB(A) of the limit: sitetwin's choice", D),
+    src(
+        "noise.day.alarm",
+        "noise",
+        "Leq over 70 dB(A) by day, 06:00–22:00 (GB 12523-2011; 2025 edition limits unconfirmed)",
+        S,
+    ),
+    src("noise.night.warning", "noise", "Leq within 3 dB(A) of the limit: sitetwin's choice", D),
+    src("noise.night.alarm", "noise", "Leq over 55 dB(A) at night, 22:00–06:00 (GB 12523-2011)", S),
+    src("noise.night-max.alarm", "noise", "night maximum ≤ limit + 15 dB(A), judged per reading (GB 12523-2011)", S),
+    src(
+        "noise.leq-window",
+        "noise",
+        "Leq over a continuous 20-min measurement, within the day or night period (GB 12523-2011 method, recalled)",
+        R,
+    ),
+    src("power.leakage.warning", "power", "half the switch-box alarm current: sitetwin's choice", D),
     src(
         "power.leakage.alarm",
         "power",
-        "switch-box RCD 30 mA (15 mA damp) (JGJ 46-2005 §8.2.10; JGJ/T 46-2024 unconfirmed)",
+        "switch-box RCD 30 mA (15 mA damp), or the box's lower rating (JGJ 46-2005 §8.2.10; JGJ/T 46-2024 unconfirmed)",
         S,
     ),
-    src("power.trip-time.alarm", "power", "RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src("power.leakage-main.warning", "power", "half the main-box alarm current: sitetwin's choice", D),
+    src(
+        "power.leakage-main.alarm",
+        "power",
+        "main-box RCD I_Δn > 30 mA with I_Δn × t ≤ 30 mA·s (JGJ 46-2005 §8.2.11): its declared I_Δn, capped at 30 mA·s ÷ t",
+        S,
+    ),
+    src("power.leakage-sub.warning", "power", "half the sub-box alarm current: sitetwin's choice", D),
+    src(
+        "power.leakage-sub.alarm",
+        "power",
+        "sub-box: the box's declared I_Δn (the standard asks RCDs of main and switch boxes only): sitetwin's choice",
+        D,
+    ),
+    src("power.trip-time.alarm", "power", "switch-box RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src(
+        "power.trip-time-main.alarm",
+        "power",
+        "main-box RCD: declared I_Δn × measured trip time over 30 mA·s (JGJ 46-2005 §8.2.11)",
+        S,
+    ),
+    src("power.trip-time-sub.alarm", "power", "sub-box RCD slower than its declared break time: sitetwin's choice", D),
     src("power.cabinet-temp.warning", "power", "cabinet temperature 60 °C: sitetwin's choice", D),
     src("power.cabinet-temp.alarm", "power", "cabinet temperature 75 °C: sitetwin's choice", D),
 ];
@@ -168,9 +233,10 @@ pub struct CraneRules {
     pub wind_warning_m_s: f64,
     /// Stop-work wind, m/s.
     pub wind_alarm_m_s: f64,
-    /// Clearance pre-warning, metres.
+    /// Clearance pre-warning: a clearance below this, metres.
     pub clearance_warning_m: f64,
-    /// Clearance alarm, metres.
+    /// The required clearance to a neighbouring crane, metres: below it is an alarm, exactly it
+    /// complies ("at least 2 m").
     pub clearance_alarm_m: f64,
     /// Tilt pre-warning, degrees.
     pub tilt_warning_deg: f64,
@@ -226,6 +292,15 @@ pub struct PitLimit {
     /// Rate alarm value per day (mm/d); `None` for quantities judged by cumulative value only.
     #[serde(default)]
     pub rate_alarm_per_day: Option<f64>,
+    /// The rate alarm needs the daily change at or above the alarm rate on this many calendar
+    /// days in a row ("3 mm/d for 2+ days"); 1 judges the rate over the last 24 h alone. Until the
+    /// days are reached a rate at the alarm value is a warning.
+    #[serde(default = "one_day")]
+    pub rate_alarm_days: u32,
+}
+
+fn one_day() -> u32 {
+    1
 }
 
 /// Foundation-pit monitoring rules (GB 50497).
@@ -236,8 +311,13 @@ pub struct PitRules {
     pub warning_fraction: f64,
     /// Wall-top horizontal displacement, mm and mm/d.
     pub horizontal: PitLimit,
-    /// Wall-top / ground vertical displacement, mm and mm/d.
+    /// Wall-top vertical displacement, mm and mm/d.
     pub vertical: PitLimit,
+    /// Ground settlement beside the pit, mm and mm/d: applies to the vertical-displacement
+    /// sensors listed in `ground_points`.
+    pub ground_settlement: PitLimit,
+    /// Vertical-displacement sensors (by id) that measure ground settlement, not the wall top.
+    pub ground_points: BTreeSet<String>,
     /// Deep horizontal displacement (inclinometer), mm and mm/d.
     pub deep: PitLimit,
     /// Strut axial force, % of design value.
@@ -254,14 +334,21 @@ pub struct PitRules {
 
 impl Default for PitRules {
     fn default() -> Self {
-        let mm = |c: f64, r: f64| PitLimit { cumulative_alarm: c, rate_alarm_per_day: Some(r) };
+        // The example project's set (standards doc §3.3): value, rate, days the rate must last.
+        let mm = |c: f64, r: f64, days: u32| PitLimit {
+            cumulative_alarm: c,
+            rate_alarm_per_day: Some(r),
+            rate_alarm_days: days,
+        };
         Self {
             warning_fraction: 0.7,
-            horizontal: mm(30.0, 3.0),
-            vertical: mm(20.0, 3.0),
-            deep: mm(40.0, 3.0),
-            strut: PitLimit { cumulative_alarm: 70.0, rate_alarm_per_day: None },
-            groundwater: mm(1000.0, 500.0),
+            horizontal: mm(30.0, 3.0, 2),
+            vertical: mm(20.0, 3.0, 2),
+            ground_settlement: mm(20.0, 2.0, 1),
+            ground_points: BTreeSet::new(),
+            deep: mm(40.0, 3.0, 1),
+            strut: PitLimit { cumulative_alarm: 70.0, rate_alarm_per_day: None, rate_alarm_days: 1 },
+            groundwater: mm(1000.0, 500.0, 1),
             streak_fraction: 0.5,
             streak_days: 3,
             points: BTreeMap::new(),
@@ -310,10 +397,16 @@ pub struct DustRules {
     pub spray_trigger_pm10: f64,
     /// How long one spray runs, minutes.
     pub spray_minutes: f64,
+    /// Site limit on the hourly mean PM2.5, µg/m³ (off when absent).
+    pub pm25_hourly_limit: Option<f64>,
     /// Site limit on the hourly mean TSP, µg/m³ (off when absent).
     pub tsp_hourly_limit: Option<f64>,
-    /// An hourly mean counts only if its readings cover this share of the hour.
+    /// An hourly mean counts only if its valid readings cover at least this share of the hour
+    /// (each reading covers one expected interval of the sensor, or one minute without one).
     pub min_hour_coverage: f64,
+    /// A clock hour is closed by a tick this many seconds after it ends (readings may arrive
+    /// late), or at once by the sensor's first reading of a later hour.
+    pub hour_close_delay_s: f64,
 }
 
 impl Default for DustRules {
@@ -322,19 +415,22 @@ impl Default for DustRules {
             pm10_hourly_limit: 80.0,
             spray_trigger_pm10: 100.0,
             spray_minutes: 30.0,
+            pm25_hourly_limit: Some(75.0),
             tsp_hourly_limit: None,
             min_hour_coverage: 0.75,
+            hour_close_delay_s: 300.0,
         }
     }
 }
 
-/// Noise rules (site boundary).
+/// Noise rules (site boundary). The day and night limits apply to the equivalent continuous
+/// level Leq over `leq_window_min`; the night maximum applies to each reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NoiseRules {
-    /// Day limit, dB(A).
+    /// Day limit on Leq, dB(A).
     pub day_limit_db: f64,
-    /// Night limit, dB(A).
+    /// Night limit on Leq, dB(A).
     pub night_limit_db: f64,
     /// Night maximum may exceed the night limit by this much, dB(A).
     pub night_max_margin_db: f64,
@@ -344,6 +440,12 @@ pub struct NoiseRules {
     pub night_end_hour: u32,
     /// Warn this close to the limit, dB(A).
     pub warning_margin_db: f64,
+    /// The Leq window, minutes: the readings of the last `leq_window_min` within the current day
+    /// or night period.
+    pub leq_window_min: f64,
+    /// An Leq is judged only once its readings cover at least this share of the window (each
+    /// reading covers one expected interval of the sensor, or one minute without one).
+    pub min_window_coverage: f64,
 }
 
 impl Default for NoiseRules {
@@ -355,6 +457,8 @@ impl Default for NoiseRules {
             night_start_hour: 22,
             night_end_hour: 6,
             warning_margin_db: 3.0,
+            leq_window_min: 20.0,
+            min_window_coverage: 0.75,
         }
     }
 }
@@ -363,13 +467,16 @@ impl Default for NoiseRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerRules {
-    /// Residual current alarm, mA.
+    /// Residual current alarm on a switch box, mA (or the box's lower declared rating).
     pub leakage_alarm_ma: f64,
-    /// Residual current alarm in damp places, mA.
+    /// Residual current alarm on a switch box in a damp place, mA.
     pub leakage_alarm_damp_ma: f64,
-    /// Warning as a fraction of the alarm current.
+    /// Warning as a fraction of the alarm current (every box level).
     pub leakage_warning_fraction: f64,
-    /// Longest acceptable RCD trip time, s.
+    /// Main-box limit on rated residual current × break time, mA·s: caps the main box's alarm
+    /// current at this ÷ its declared break time, and judges its measured trip time.
+    pub main_product_limit_ma_s: f64,
+    /// Longest acceptable switch-box RCD trip time, s.
     pub trip_time_max_s: f64,
     /// Cabinet temperature warning, °C.
     pub cabinet_warning_c: f64,
@@ -383,6 +490,7 @@ impl Default for PowerRules {
             leakage_alarm_ma: 30.0,
             leakage_alarm_damp_ma: 15.0,
             leakage_warning_fraction: 0.5,
+            main_product_limit_ma_s: 30.0,
             trip_time_max_s: 0.1,
             cabinet_warning_c: 60.0,
             cabinet_alarm_c: 75.0,
@@ -396,9 +504,12 @@ impl Default for PowerRules {
 pub struct GeneralRules {
     /// A level falls only once the value is this fraction of the threshold back below it.
     pub hysteresis_fraction: f64,
-    /// A sensor is stale after this many expected intervals without a reading.
+    /// A sensor is stale after more than this many expected intervals without a reading.
     pub stale_after_intervals: f64,
-    /// Readings this far in the future (s) are refused.
+    /// A sensor that has never reported is stale once the engine has run for more than this
+    /// many seconds (or more than `stale_after_intervals` of its intervals, if that is longer).
+    pub first_report_grace_s: f64,
+    /// Readings timed more than this many seconds after they arrived are refused.
     pub future_tolerance_s: f64,
     /// Offset of site-local time from UTC, seconds (China Standard Time by default).
     pub local_offset_s: i32,
@@ -411,6 +522,7 @@ impl Default for GeneralRules {
         Self {
             hysteresis_fraction: 0.02,
             stale_after_intervals: 3.0,
+            first_report_grace_s: 600.0,
             future_tolerance_s: 300.0,
             local_offset_s: CHINA_STANDARD_TIME_S,
             acknowledge_within_min: 15.0,
@@ -454,6 +566,7 @@ impl RuleSet {
 
     /// The value rule `id` applies, in words (`≥ 90 % of rated`).
     pub fn describe(&self, id: &str) -> String {
+        let g = &self.general;
         let c = &self.crane;
         let h = &self.hoist;
         let p = &self.pit;
@@ -466,12 +579,31 @@ impl RuleSet {
                 "≥ {} {unit} cumulative{}",
                 l.cumulative_alarm * frac,
                 match l.rate_alarm_per_day {
+                    Some(r) if l.rate_alarm_days > 1 =>
+                        format!(" or ≥ {} {unit}/d for {} days", r * frac, l.rate_alarm_days),
                     Some(r) => format!(" or ≥ {} {unit}/d", r * frac),
                     None => String::new(),
                 }
             )
         };
+        let hourly = |limit: Option<f64>, what: &str| match limit {
+            Some(l) => format!(
+                "hourly mean {what} > {l} µg/m³, with valid readings covering ≥ {} % of the hour",
+                d.min_hour_coverage * 100.0
+            ),
+            None => "off".into(),
+        };
         match id {
+            "quality.not-a-number" => "value missing, NaN or infinite".into(),
+            "quality.range" => "outside the sensor's `range`".into(),
+            "quality.flag.invalid" => "HJ 212 flag F, M, D or C".into(),
+            "quality.flag.suspect" => "HJ 212 flag T or B".into(),
+            "quality.order" => "timestamp ≤ the sensor's previous one".into(),
+            "quality.future" => format!("timestamp > arrival + {} s", g.future_tolerance_s),
+            "quality.stale" => format!(
+                "silent > {} × its interval; never reported > max({} s, {} intervals) after the start",
+                g.stale_after_intervals, g.first_report_grace_s, g.stale_after_intervals
+            ),
             "crane.load.warning" => format!("≥ {} % of rated load", c.load_warning_pct),
             "crane.load.alarm" => format!("≥ {} % of rated load", c.load_alarm_pct),
             "crane.load.control" => format!("≥ {} % of rated load", c.load_control_pct),
@@ -480,8 +612,8 @@ impl RuleSet {
             "crane.moment.control" => format!("≥ {} % of rated moment", c.moment_control_pct),
             "crane.wind.warning" => format!("≥ {} m/s", c.wind_warning_m_s),
             "crane.wind.alarm" => format!("≥ {} m/s", c.wind_alarm_m_s),
-            "crane.clearance.warning" => format!("≤ {} m", c.clearance_warning_m),
-            "crane.clearance.alarm" => format!("≤ {} m", c.clearance_alarm_m),
+            "crane.clearance.warning" => format!("< {} m", c.clearance_warning_m),
+            "crane.clearance.alarm" => format!("< {} m ({} m complies)", c.clearance_alarm_m, c.clearance_alarm_m),
             "crane.tilt.warning" => format!("≥ {}°", c.tilt_warning_deg),
             "crane.tilt.alarm" => format!("≥ {}°", c.tilt_alarm_deg),
             "hoist.load.warning" => format!("≥ {} % of rated load", h.load_warning_pct),
@@ -496,26 +628,33 @@ impl RuleSet {
                 }
             }
             "pit.cumulative.warning" => format!(
-                "{} % of the alarm value (wall top {} mm, vertical {} mm, deep {} mm, groundwater {} mm)",
+                "{} % of the alarm value (wall top {} mm, vertical {} mm, ground {} mm, deep {} mm, groundwater {} mm)",
                 p.warning_fraction * 100.0,
                 p.horizontal.cumulative_alarm * p.warning_fraction,
                 p.vertical.cumulative_alarm * p.warning_fraction,
+                p.ground_settlement.cumulative_alarm * p.warning_fraction,
                 p.deep.cumulative_alarm * p.warning_fraction,
                 p.groundwater.cumulative_alarm * p.warning_fraction
             ),
             "pit.cumulative.alarm" => format!(
-                "wall top {}; vertical {}; deep {}; groundwater {}; {} points set by the designer",
+                "wall top {}; vertical {}; ground settlement {} ({} points); deep {}; groundwater {}; {} points set by the designer",
                 pit(&p.horizontal, 1.0, "mm"),
                 pit(&p.vertical, 1.0, "mm"),
+                pit(&p.ground_settlement, 1.0, "mm"),
+                p.ground_points.len(),
                 pit(&p.deep, 1.0, "mm"),
                 pit(&p.groundwater, 1.0, "mm"),
                 p.points.len()
             ),
-            "pit.rate.warning" => format!("{} % of the rate alarm value", p.warning_fraction * 100.0),
-            "pit.rate.alarm" => "the rate alarm values above, over the last 24 h".into(),
+            "pit.rate.warning" => {
+                format!("{} % of the rate alarm value, over the last 24 h", p.warning_fraction * 100.0)
+            }
+            "pit.rate.alarm" => {
+                "the rate alarm values above, of the signed change over the last 24 h (or over each of N days)".into()
+            }
             "pit.rate-streak.alarm" => {
                 format!(
-                    "daily change > {} % of the alarm rate for {} days in a row",
+                    "daily signed change > {} % of the alarm rate for {} days in a row",
                     p.streak_fraction * 100.0,
                     p.streak_days
                 )
@@ -534,29 +673,41 @@ impl RuleSet {
             "dust.spray.warning" => {
                 format!("real-time PM10 ≥ {} µg/m³, spray {} min", d.spray_trigger_pm10, d.spray_minutes)
             }
-            "dust.pm10-hourly.alarm" => format!(
-                "hourly mean PM10 > {} µg/m³, with readings covering {} % of the hour",
-                d.pm10_hourly_limit,
-                d.min_hour_coverage * 100.0
-            ),
-            "dust.tsp-hourly.alarm" => match d.tsp_hourly_limit {
-                Some(l) => format!("hourly mean TSP > {l} µg/m³"),
-                None => "off".into(),
-            },
-            "noise.day.warning" => format!("≥ {} dB(A) by day", n.day_limit_db - n.warning_margin_db),
+            "dust.pm10-hourly.alarm" => hourly(Some(d.pm10_hourly_limit), "PM10"),
+            "dust.pm25-hourly.alarm" => hourly(d.pm25_hourly_limit, "PM2.5"),
+            "dust.tsp-hourly.alarm" => hourly(d.tsp_hourly_limit, "TSP"),
+            "noise.day.warning" => format!("Leq ≥ {} dB(A) by day", n.day_limit_db - n.warning_margin_db),
             "noise.day.alarm" => {
-                format!("> {} dB(A), {:02}:00–{:02}:00", n.day_limit_db, n.night_end_hour, n.night_start_hour)
+                format!("Leq > {} dB(A), {:02}:00–{:02}:00", n.day_limit_db, n.night_end_hour, n.night_start_hour)
             }
-            "noise.night.warning" => format!("≥ {} dB(A) at night", n.night_limit_db - n.warning_margin_db),
+            "noise.night.warning" => format!("Leq ≥ {} dB(A) at night", n.night_limit_db - n.warning_margin_db),
             "noise.night.alarm" => {
-                format!("> {} dB(A), {:02}:00–{:02}:00", n.night_limit_db, n.night_start_hour, n.night_end_hour)
+                format!("Leq > {} dB(A), {:02}:00–{:02}:00", n.night_limit_db, n.night_start_hour, n.night_end_hour)
             }
-            "noise.night-max.alarm" => format!("> {} dB(A) at night", n.night_limit_db + n.night_max_margin_db),
-            "power.leakage.warning" => format!("≥ {} % of the alarm current", w.leakage_warning_fraction * 100.0),
-            "power.leakage.alarm" => {
-                format!("≥ {} mA ({} mA in damp places)", w.leakage_alarm_ma, w.leakage_alarm_damp_ma)
+            "noise.night-max.alarm" => {
+                format!("a reading > {} dB(A) at night", n.night_limit_db + n.night_max_margin_db)
             }
-            "power.trip-time.alarm" => format!("> {} s", w.trip_time_max_s),
+            "noise.leq-window" => format!(
+                "energy mean of the last {} min in the period, judged with ≥ {} % of it covered",
+                n.leq_window_min,
+                n.min_window_coverage * 100.0
+            ),
+            "power.leakage.warning" | "power.leakage-main.warning" | "power.leakage-sub.warning" => {
+                format!("≥ {} % of the box's alarm current", w.leakage_warning_fraction * 100.0)
+            }
+            "power.leakage.alarm" => format!(
+                "switch box: ≥ {} mA ({} mA damp), or the box's lower declared I_Δn",
+                w.leakage_alarm_ma, w.leakage_alarm_damp_ma
+            ),
+            "power.leakage-main.alarm" => {
+                format!("main box: ≥ its declared I_Δn, at most {} mA·s ÷ its break time", w.main_product_limit_ma_s)
+            }
+            "power.leakage-sub.alarm" => "sub box: ≥ its declared I_Δn".into(),
+            "power.trip-time.alarm" => format!("switch box: > {} s", w.trip_time_max_s),
+            "power.trip-time-main.alarm" => {
+                format!("main box: declared I_Δn × trip time > {} mA·s", w.main_product_limit_ma_s)
+            }
+            "power.trip-time-sub.alarm" => "sub box: > its declared break time".into(),
             "power.cabinet-temp.warning" => format!("≥ {} °C", w.cabinet_warning_c),
             "power.cabinet-temp.alarm" => format!("≥ {} °C", w.cabinet_alarm_c),
             _ => "?".into(),
@@ -619,6 +770,45 @@ impl RuleSet {
         if n.night_start_hour > 23 || n.night_end_hour > 23 {
             out.push("noise: night hours must be 0–23".into());
         }
+        let p = &self.pit;
+        let limits =
+            [("horizontal", &p.horizontal), ("vertical", &p.vertical), ("ground_settlement", &p.ground_settlement)];
+        for (name, l) in
+            limits.into_iter().chain([("deep", &p.deep), ("strut", &p.strut), ("groundwater", &p.groundwater)])
+        {
+            if l.rate_alarm_days == 0 {
+                out.push(format!("pit.{name}.rate_alarm_days must be at least 1"));
+            }
+        }
+        for (id, l) in &p.points {
+            if l.rate_alarm_days == 0 {
+                out.push(format!("pit.points[{id}].rate_alarm_days must be at least 1"));
+            }
+        }
+        if p.streak_days == 0 {
+            out.push("pit.streak_days must be at least 1".into());
+        }
+        if !(n.leq_window_min.is_finite() && n.leq_window_min > 0.0) {
+            out.push("noise.leq_window_min must be a positive number of minutes".into());
+        }
+        for (name, share) in [
+            ("noise.min_window_coverage", n.min_window_coverage),
+            ("dust.min_hour_coverage", self.dust.min_hour_coverage),
+        ] {
+            if !(share > 0.0 && share <= 1.0) {
+                out.push(format!("{name}: {share} is outside (0, 1]"));
+            }
+        }
+        let g = &self.general;
+        for (name, v) in [
+            ("general.first_report_grace_s", g.first_report_grace_s),
+            ("general.future_tolerance_s", g.future_tolerance_s),
+            ("dust.hour_close_delay_s", self.dust.hour_close_delay_s),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                out.push(format!("{name} must be a number of seconds ≥ 0"));
+            }
+        }
         for f in [self.pit.warning_fraction, self.formwork.warning_fraction, self.power.leakage_warning_fraction] {
             if !(f > 0.0 && f <= 1.0) {
                 out.push(format!("a warning fraction of {f} is outside (0, 1]"));
@@ -650,6 +840,23 @@ mod tests {
         assert_eq!(r.crane.clearance_alarm_m, 2.0);
         assert_eq!(r.pit.horizontal.cumulative_alarm, 30.0);
         assert_eq!(r.pit.groundwater.rate_alarm_per_day, Some(500.0));
+        // The example project's table: wall-top rates "for 2+ days", ground settlement 20 mm / 2 mm/d.
+        assert_eq!(
+            (r.pit.horizontal.rate_alarm_days, r.pit.vertical.rate_alarm_days, r.pit.deep.rate_alarm_days),
+            (2, 2, 1)
+        );
+        assert_eq!((r.pit.vertical.cumulative_alarm, r.pit.vertical.rate_alarm_per_day), (20.0, Some(3.0)));
+        assert_eq!(
+            (r.pit.ground_settlement.cumulative_alarm, r.pit.ground_settlement.rate_alarm_per_day),
+            (20.0, Some(2.0))
+        );
+        assert_eq!(
+            (r.noise.leq_window_min, r.dust.pm25_hourly_limit, r.dust.min_hour_coverage),
+            (20.0, Some(75.0), 0.75)
+        );
+        assert!(!r.source("noise.leq-window").unwrap().confidence.confirmed());
+        assert!(!r.source("dust.pm25-hourly.alarm").unwrap().confidence.confirmed());
+        assert!(!r.source("pit.rate.warning").unwrap().confidence.confirmed());
         assert_eq!((r.noise.day_limit_db, r.noise.night_limit_db, r.noise.night_max_margin_db), (70.0, 55.0, 15.0));
         assert_eq!(r.dust.pm10_hourly_limit, 80.0);
         assert_eq!(r.power.leakage_alarm_ma, 30.0);
@@ -664,7 +871,8 @@ mod tests {
         for s in RULE_SOURCES {
             assert_ne!(r.describe(s.id), "?", "{}", s.id);
         }
-        assert_eq!(r.describe("noise.night.alarm"), "> 55 dB(A), 22:00–06:00");
+        assert_eq!(r.describe("noise.night.alarm"), "Leq > 55 dB(A), 22:00–06:00");
+        assert_eq!(r.describe("crane.clearance.alarm"), "< 2 m (2 m complies)");
     }
 
     #[test]
@@ -685,6 +893,10 @@ mod tests {
         assert_eq!(r.dust.pm10_hourly_limit, 75.0);
         assert_eq!(r.dust.spray_trigger_pm10, 100.0, "other fields keep their defaults");
         assert_eq!(r.pit.points["ZQS1"].cumulative_alarm, 25.0);
+        assert_eq!(
+            r.pit.points["ZQS1"].rate_alarm_days, 1,
+            "a designer's point alarms on its rate at once unless it says so"
+        );
         assert_eq!(r.source("dust.pm10-hourly.alarm").unwrap().confidence, Confidence::Site);
         assert_eq!(r.source("crane.load.alarm").unwrap().confidence, Confidence::Stated);
     }
@@ -696,5 +908,12 @@ mod tests {
         assert!(e.iter().any(|m| m.contains("unknown field `nois`") && m.contains("did you mean `noise`")), "{e:?}");
         let e = RuleSet::parse("Rules(crane: (load_warning_pct: 120.0))").unwrap_err();
         assert!(e[0].contains("crane.load"), "{e:?}");
+        let e = RuleSet::parse(
+            "Rules(noise: (leq_window_min: 0.0, min_window_coverage: 1.5), pit: (points: {\"ZQS1\": (cumulative_alarm: 25.0, rate_alarm_days: 0)}))",
+        )
+        .unwrap_err();
+        assert!(e.iter().any(|m| m.contains("noise.leq_window_min")), "{e:?}");
+        assert!(e.iter().any(|m| m.contains("noise.min_window_coverage")), "{e:?}");
+        assert!(e.iter().any(|m| m.contains("pit.points[ZQS1].rate_alarm_days")), "{e:?}");
     }
 }

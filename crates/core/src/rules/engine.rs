@@ -1,12 +1,17 @@
-//! The rule engine: judges each reading of a scene's sensors in time order, keeping per-sensor
-//! state (levels with hysteresis, pit displacement history for rates, hourly dust means, the time
-//! of the last reading for staleness).
+//! The streaming rule engine: judges each reading of a scene's sensors as it arrives, keeping
+//! per-sensor state (levels with hysteresis, pit displacement history for rates, hourly dust
+//! means, the noise Leq window, the time of the last reading for staleness), and reports what time
+//! passing without readings means (stale sensors, closed dust hours) when ticked. One engine per
+//! site; the gateway holds it in a task, the twin in a resource, the batch command replays a file
+//! through it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Timelike, Utc};
+use serde::Serialize;
 
-use super::levels::{Direction, level_with_hysteresis};
+use super::levels::{Threshold, level_with_hysteresis};
 use super::{Event, Judgement, Level, Quality, RuleSet};
 use crate::scene::{BoxLevel, SensorKind, SiteScene};
 use crate::telemetry::{FlagValidity, Reading};
@@ -19,6 +24,45 @@ pub enum EngineError {
     UnknownSensor(String),
 }
 
+/// What one reading gave: its verdict and the events it caused (level changes, a data-quality
+/// finding, a silence it ended, an hour of dust it closed, a spray request).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ingested {
+    /// The verdict on the reading.
+    pub judgement: Judgement,
+    /// What happened because of it, in order.
+    pub events: Vec<Event>,
+}
+
+/// The live state of one sensor: what the twin colours it by and the gateway reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensorStatus {
+    /// Sensor id.
+    pub sensor: String,
+    /// Current level (Normal before its first judged reading).
+    pub level: Level,
+    /// The rule that set the level, while above normal.
+    pub rule: Option<String>,
+    /// The latest accepted (valid or suspect) value, in the sensor's unit.
+    pub value: Option<f64>,
+    /// When that value was measured.
+    pub value_at: Option<DateTime<Utc>>,
+    /// The measuring time of the latest reading taken in order, whatever its quality: the sensor
+    /// was talking then (staleness and the order check count from it).
+    pub last_seen: Option<DateTime<Utc>>,
+    /// A silence (or no first report) was reported and has not ended yet.
+    pub stale: bool,
+}
+
+/// The distribution box a power sensor sits on, as declared in the scene.
+#[derive(Debug, Clone, Copy)]
+struct PowerBox {
+    level: BoxLevel,
+    rcd_rated_ma: f64,
+    rcd_trip_time_s: f64,
+    damp: bool,
+}
+
 #[derive(Debug, Clone)]
 struct SensorInfo {
     kind: SensorKind,
@@ -26,36 +70,79 @@ struct SensorInfo {
     range: Option<[f64; 2]>,
     interval_s: Option<f64>,
     strut_design_kn: Option<f64>,
-    damp: bool,
+    power_box: Option<PowerBox>,
 }
 
+/// Accumulates one clock hour of a dust sensor.
+#[derive(Debug, Clone)]
+struct HourAcc {
+    start: DateTime<Utc>,
+    sum_ug_m3: f64,
+    readings: usize,
+    /// Indices of the expected-interval slots of the hour that hold a valid reading.
+    slots: BTreeSet<i64>,
+    slot_s: f64,
+}
+
+/// Per-sensor memory the rules need beyond the status.
 #[derive(Debug, Clone, Default)]
-struct SensorState {
-    last_time: Option<DateTime<Utc>>,
-    level: Level,
-    rule: Option<String>,
+struct Track {
+    /// The current silence (or the wait for a first report) has been reported.
+    silence_reported: bool,
+    /// Pit: signed canonical values (mm, or % of design), a few days back.
     history: VecDeque<(DateTime<Utc>, f64)>,
+    /// Pit: the last signed value of each local calendar day.
     day_close: BTreeMap<NaiveDate, f64>,
-    hour: Option<(DateTime<Utc>, f64, usize)>,
+    /// Dust: the open clock hour.
+    hour: Option<HourAcc>,
+    /// Dust: the running spray ends then.
     spraying_until: Option<DateTime<Utc>>,
+    /// Noise: readings of the Leq window, dB(A).
+    noise: VecDeque<(DateTime<Utc>, f64)>,
 }
 
-/// Judges readings against a rule set for one scene.
-pub struct Engine<'a> {
-    rules: &'a RuleSet,
-    sensors: HashMap<String, SensorInfo>,
-    state: HashMap<String, SensorState>,
-    now: DateTime<Utc>,
+#[derive(Debug, Clone)]
+struct Entry {
+    info: SensorInfo,
+    status: SensorStatus,
+    track: Track,
+}
+
+/// Judges the readings of one scene's sensors against a shared rule set, one at a time as they
+/// arrive, and reports what time passing means when ticked. `Send + Sync + Clone + 'static`: it
+/// lives in a tokio task or a Bevy resource.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    rules: Arc<RuleSet>,
     zone: FixedOffset,
+    /// Scene order: ticks and queries report in it.
+    sensors: Vec<Entry>,
+    index: HashMap<String, usize>,
+    started_at: Option<DateTime<Utc>>,
 }
 
 /// Result of one evaluation: level, rule id and message.
 type Verdict = (Level, Option<String>, String);
 
-impl<'a> Engine<'a> {
-    /// An engine for `scene`; `now` is the wall clock that future timestamps are checked against.
-    pub fn new(scene: &SiteScene, rules: &'a RuleSet, now: DateTime<Utc>) -> Self {
-        let mut sensors = HashMap::new();
+/// The slot length (s) a reading covers for coverage counts: its expected interval, or a minute.
+fn slot_s(info: &SensorInfo, span_s: f64) -> f64 {
+    info.interval_s.filter(|iv| iv.is_finite() && *iv > 0.0).unwrap_or(60.0).min(span_s)
+}
+
+fn seconds(d: Duration) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
+fn duration_s(s: f64) -> Duration {
+    Duration::milliseconds((s * 1000.0).round() as i64)
+}
+
+impl Engine {
+    /// An engine for `scene`'s sensors judged by `rules`. Its clock starts at the first reading's
+    /// arrival or the first tick, whichever comes first.
+    pub fn new(scene: &SiteScene, rules: Arc<RuleSet>) -> Engine {
+        let mut sensors = Vec::new();
+        let mut index = HashMap::new();
         for s in &scene.sensors {
             let strut_design_kn = s.anchor.node.as_deref().and_then(|n| n.strip_prefix("strut_")).and_then(|id| {
                 scene
@@ -67,65 +154,105 @@ impl<'a> Engine<'a> {
                     .find(|x| x.id == id)
                     .map(|x| x.design_force_kn)
             });
-            let damp = scene
-                .distribution_boxes
-                .iter()
-                .find(|b| b.id == s.anchor.object)
-                .is_some_and(|b| b.damp && b.level == BoxLevel::Switch);
-            sensors.insert(
-                s.id.clone(),
-                SensorInfo {
+            let power_box = scene.distribution_boxes.iter().find(|b| b.id == s.anchor.object).map(|b| PowerBox {
+                level: b.level,
+                rcd_rated_ma: b.rcd_rated_ma,
+                rcd_trip_time_s: b.rcd_trip_time_s,
+                damp: b.damp,
+            });
+            if index.contains_key(&s.id) {
+                continue;
+            }
+            index.insert(s.id.clone(), sensors.len());
+            sensors.push(Entry {
+                info: SensorInfo {
                     kind: s.kind,
                     unit: s.unit.clone(),
                     range: s.range,
                     interval_s: s.interval_s,
                     strut_design_kn,
-                    damp,
+                    power_box,
                 },
-            );
+                status: SensorStatus {
+                    sensor: s.id.clone(),
+                    level: Level::Normal,
+                    rule: None,
+                    value: None,
+                    value_at: None,
+                    last_seen: None,
+                    stale: false,
+                },
+                track: Track::default(),
+            });
         }
         let zone = FixedOffset::east_opt(rules.general.local_offset_s).unwrap_or_else(|| Utc.fix());
-        Engine { rules, sensors, state: HashMap::new(), now, zone }
+        Engine { rules, zone, sensors, index, started_at: None }
     }
 
-    /// Sensors of the scene that have sent no reading at all.
-    pub fn never_reported<'s>(&self, scene: &'s SiteScene) -> Vec<&'s str> {
-        scene
-            .sensors
-            .iter()
-            .filter(|s| self.state.get(&s.id).is_none_or(|st| st.last_time.is_none()))
-            .map(|s| s.id.as_str())
-            .collect()
+    /// The rules this engine judges by.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
     }
 
-    /// The current level of a sensor (Normal before its first reading).
-    pub fn level_of(&self, sensor: &str) -> Level {
-        self.state.get(sensor).map(|s| s.level).unwrap_or_default()
+    /// When the engine's clock started (first arrival or tick), if it has.
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.started_at
     }
 
-    /// Judges one reading; readings must come in time order per sensor (later ones that go back
-    /// in time are judged invalid, not reordered).
-    pub fn judge(&mut self, r: &Reading) -> Result<(Judgement, Vec<Event>), EngineError> {
-        let info = self.sensors.get(&r.sensor).cloned().ok_or_else(|| EngineError::UnknownSensor(r.sensor.clone()))?;
-        let g = &self.rules.general;
+    /// The live state of a scene sensor; `None` for a sensor not in the scene.
+    pub fn status(&self, sensor: &str) -> Option<&SensorStatus> {
+        self.index.get(sensor).map(|&i| &self.sensors[i].status)
+    }
+
+    /// Every sensor's state, in scene order.
+    pub fn statuses(&self) -> impl Iterator<Item = &SensorStatus> {
+        self.sensors.iter().map(|e| &e.status)
+    }
+
+    /// Sensors of the scene that have sent no reading at all (in scene order).
+    pub fn never_reported(&self) -> Vec<&str> {
+        self.sensors.iter().filter(|e| e.status.last_seen.is_none()).map(|e| e.status.sensor.as_str()).collect()
+    }
+
+    /// Judges one reading that arrived at `arrived_at`. Readings must come in time order per
+    /// sensor: one at or before the sensor's previous reading is judged invalid, not reordered;
+    /// one timed more than `general.future_tolerance_s` after its arrival is invalid too. An
+    /// invalid reading leaves the sensor's level as it was.
+    pub fn ingest(&mut self, reading: &Reading, arrived_at: DateTime<Utc>) -> Result<Ingested, EngineError> {
+        let r = reading;
+        let i = *self.index.get(&r.sensor).ok_or_else(|| EngineError::UnknownSensor(r.sensor.clone()))?;
+        self.started_at.get_or_insert(arrived_at);
+        let rules = Arc::clone(&self.rules);
+        let zone = self.zone;
+        let Entry { info, status, track } = &mut self.sensors[i];
+        let g = &rules.general;
         let mut events = Vec::new();
-        let st = self.state.entry(r.sensor.clone()).or_default();
-        let mut quality = Quality::Valid;
-        let future = r.time > self.now + Duration::milliseconds((g.future_tolerance_s * 1000.0) as i64);
-        if future {
-            quality = Quality::Invalid(format!("timestamp {} is in the future", r.time.to_rfc3339()));
-        } else if let Some(last) = st.last_time.filter(|l| r.time <= *l) {
-            quality = Quality::Invalid(format!(
-                "timestamp {} is {} the previous reading ({})",
-                r.time.to_rfc3339(),
-                if r.time == last { "the same as" } else { "before" },
-                last.to_rfc3339()
+        let mut finding: Option<(Quality, &'static str)> = None;
+        if r.time > arrived_at + duration_s(g.future_tolerance_s) {
+            finding = Some((
+                Quality::Invalid(format!(
+                    "timestamp {} is in the future: more than {} s after the reading arrived ({})",
+                    r.time.to_rfc3339(),
+                    g.future_tolerance_s,
+                    arrived_at.to_rfc3339()
+                )),
+                "quality.future",
+            ));
+        } else if let Some(last) = status.last_seen.filter(|l| r.time <= *l) {
+            finding = Some((
+                Quality::Invalid(format!(
+                    "timestamp {} is {} the previous reading ({})",
+                    r.time.to_rfc3339(),
+                    if r.time == last { "the same as" } else { "before" },
+                    last.to_rfc3339()
+                )),
+                "quality.order",
             ));
         } else {
-            // The sensor spoke: notice a silence before this reading.
-            if let (Some(last), Some(iv)) = (st.last_time, info.interval_s) {
-                let gap = (r.time - last).num_milliseconds() as f64 / 1000.0;
-                if gap > iv * g.stale_after_intervals {
+            // The sensor spoke: a silence before this reading that no tick reported is reported now.
+            if let (Some(last), Some(iv)) = (status.last_seen, info.interval_s) {
+                let gap = seconds(r.time - last);
+                if gap > iv * g.stale_after_intervals && !track.silence_reported {
                     events.push(Event::Stale {
                         sensor: r.sensor.clone(),
                         last: Some(last),
@@ -134,484 +261,755 @@ impl<'a> Engine<'a> {
                     });
                 }
             }
-            st.last_time = Some(r.time);
-            if let Some(f) = r.flag {
-                match f.validity() {
-                    FlagValidity::Invalid => {
-                        quality = Quality::Invalid(format!("HJ 212 flag {f:?}: {}", f.meaning()));
-                    }
-                    FlagValidity::Suspect => quality = Quality::Suspect(format!("HJ 212 flag {f:?}: {}", f.meaning())),
-                    FlagValidity::Valid => {}
+            track.silence_reported = false;
+            status.stale = false;
+            status.last_seen = Some(r.time);
+            match r.flag.map(|f| (f, f.validity())) {
+                Some((f, FlagValidity::Invalid)) => {
+                    finding =
+                        Some((Quality::Invalid(format!("HJ 212 flag {f:?}: {}", f.meaning())), "quality.flag.invalid"));
                 }
+                Some((f, FlagValidity::Suspect)) => {
+                    finding =
+                        Some((Quality::Suspect(format!("HJ 212 flag {f:?}: {}", f.meaning())), "quality.flag.suspect"));
+                }
+                _ => {}
             }
-            if quality == Quality::Valid || matches!(quality, Quality::Suspect(_)) {
+            if !matches!(finding, Some((Quality::Invalid(_), _))) {
                 if !r.value.is_finite() {
-                    quality = Quality::Invalid(format!("value is {}", r.value));
+                    finding = Some((Quality::Invalid(format!("value is {}", r.value)), "quality.not-a-number"));
                 } else if let Some([lo, hi]) = info.range
                     && (r.value < lo || r.value > hi)
                 {
-                    quality =
-                        Quality::Invalid(format!("{} is outside the sensor's range {lo}…{hi} {}", r.value, info.unit));
+                    finding = Some((
+                        Quality::Invalid(format!("{} is outside the sensor's range {lo}…{hi} {}", r.value, info.unit)),
+                        "quality.range",
+                    ));
                 }
             }
         }
+        let quality = match finding {
+            Some((quality, rule)) => {
+                events.push(Event::DataQuality {
+                    sensor: r.sensor.clone(),
+                    time: r.time,
+                    value: r.value,
+                    quality: quality.clone(),
+                    rule: rule.into(),
+                });
+                quality
+            }
+            None => Quality::Valid,
+        };
         if let Quality::Invalid(why) = &quality {
-            let st = self.state.get(&r.sensor).cloned().unwrap_or_default();
-            let j = Judgement {
+            let judgement = Judgement {
                 sensor: r.sensor.clone(),
                 time: r.time,
                 value: r.value,
                 unit: info.unit.clone(),
-                level: st.level,
+                level: status.level,
                 quality: quality.clone(),
                 rule: None,
-                message: format!("not judged: {why}; level stays {}", st.level.name()),
+                message: format!("not judged: {why}; level stays {}", status.level.name()),
             };
-            return Ok((j, events));
+            return Ok(Ingested { judgement, events });
         }
-        let (level, rule, message) = self.evaluate(&r.sensor, &info, r.time, r.value, &mut events);
-        let st = self.state.entry(r.sensor.clone()).or_default();
-        let prev = st.level;
-        if level != prev || rule != st.rule {
-            match (prev, level, &rule) {
-                (Level::Normal, l, Some(rule)) if l > Level::Normal => events.push(Event::Raised {
-                    sensor: r.sensor.clone(),
-                    rule: rule.clone(),
-                    level: l,
-                    time: r.time,
-                    message: message.clone(),
-                }),
-                (p, Level::Normal, _) if p > Level::Normal => events.push(Event::Cleared {
-                    sensor: r.sensor.clone(),
-                    rule: st.rule.clone().unwrap_or_default(),
-                    time: r.time,
-                }),
-                (p, l, Some(rule)) if p != l => events.push(Event::LevelChanged {
-                    sensor: r.sensor.clone(),
-                    rule: rule.clone(),
-                    from: p,
-                    to: l,
-                    time: r.time,
-                }),
-                _ => {}
-            }
+        let (level, rule, message) =
+            evaluate(&rules, zone, &r.sensor, info, status.level, track, r.time, r.value, &mut events);
+        if let Some(e) = transition(status, level, rule.as_deref(), r.time, &message) {
+            events.push(e);
         }
-        st.level = level;
-        st.rule = if level > Level::Normal { rule.clone() } else { None };
-        Ok((
-            Judgement {
-                sensor: r.sensor.clone(),
-                time: r.time,
-                value: r.value,
-                unit: info.unit.clone(),
-                level,
-                quality,
-                rule,
-                message,
-            },
-            events,
-        ))
+        status.level = level;
+        status.rule = if level > Level::Normal { rule.clone() } else { None };
+        status.value = Some(r.value);
+        status.value_at = Some(r.time);
+        let judgement = Judgement {
+            sensor: r.sensor.clone(),
+            time: r.time,
+            value: r.value,
+            unit: info.unit.clone(),
+            level,
+            quality,
+            rule,
+            message,
+        };
+        Ok(Ingested { judgement, events })
     }
 
-    /// Ends a batch at time `at`: closes complete dust hours and reports sensors that reported
-    /// and then stayed silent for longer than their stale threshold. Sensors that never reported
-    /// are listed by [`Engine::never_reported`].
-    pub fn finish(&mut self, at: DateTime<Utc>, scene: &SiteScene) -> Vec<Event> {
+    /// Time passing without readings, up to `now` (the wall clock of the readings' arrival):
+    /// reports each sensor that has been silent for more than `general.stale_after_intervals`
+    /// of its interval, once per silence, and each sensor that has never reported once
+    /// `general.first_report_grace_s` (or that many intervals, if longer) has passed since the
+    /// engine started; closes the dust hours that ended `dust.hour_close_delay_s` ago. Levels do
+    /// not change: a silent sensor keeps its last level.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let started = *self.started_at.get_or_insert(now);
+        let rules = Arc::clone(&self.rules);
+        let g = &rules.general;
         let mut events = Vec::new();
-        let k = self.rules.general.stale_after_intervals;
-        for s in &scene.sensors {
-            let Some(iv) = s.interval_s else { continue };
-            let Some(last) = self.state.get(&s.id).and_then(|st| st.last_time) else { continue };
-            let silent_s = (at - last).num_milliseconds() as f64 / 1000.0;
-            if silent_s > iv * k {
-                events.push(Event::Stale { sensor: s.id.clone(), last: Some(last), noticed: at, silent_s });
-            }
-        }
-        let hour_now = self.hour_start(at);
-        let ids: Vec<String> = self.state.keys().cloned().collect();
-        for id in ids {
-            let Some(info) = self.sensors.get(&id).cloned() else { continue };
-            if let Some(st) = self.state.get_mut(&id)
-                && let Some((h, sum, n)) = st.hour
-                && h < hour_now
-                && n > 0
-            {
-                st.hour = None;
-                if let Some(e) = self.hourly_event(&id, &info, h, sum / n as f64, n) {
-                    events.push(e);
+        for Entry { info, status, track } in &mut self.sensors {
+            if !track.silence_reported {
+                let (silent_s, limit_s) = match status.last_seen {
+                    Some(last) => (seconds(now - last), info.interval_s.map(|iv| iv * g.stale_after_intervals)),
+                    None => (
+                        seconds(now - started),
+                        Some(info.interval_s.map_or(g.first_report_grace_s, |iv| {
+                            (iv * g.stale_after_intervals).max(g.first_report_grace_s)
+                        })),
+                    ),
+                };
+                if let Some(limit_s) = limit_s
+                    && silent_s > limit_s
+                {
+                    events.push(Event::Stale {
+                        sensor: status.sensor.clone(),
+                        last: status.last_seen,
+                        noticed: now,
+                        silent_s,
+                    });
+                    track.silence_reported = true;
+                    status.stale = true;
                 }
+            }
+            if track
+                .hour
+                .as_ref()
+                .is_some_and(|h| now >= h.start + Duration::hours(1) + duration_s(rules.dust.hour_close_delay_s))
+                && let Some(hour) = track.hour.take()
+                && let Some(e) = hourly_event(&rules, &status.sensor, info, &hour)
+            {
+                events.push(e);
             }
         }
         events
     }
+}
 
-    fn hour_start(&self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let local = t.with_timezone(&self.zone);
-        let trunc =
-            local.with_minute(0).and_then(|x| x.with_second(0)).and_then(|x| x.with_nanosecond(0)).unwrap_or(local);
-        trunc.with_timezone(&Utc)
-    }
-
-    fn hourly_event(&self, id: &str, info: &SensorInfo, hour: DateTime<Utc>, mean: f64, n: usize) -> Option<Event> {
-        let d = &self.rules.dust;
-        let (limit, rule) = match info.kind {
-            SensorKind::Pm10 => (Some(d.pm10_hourly_limit), "dust.pm10-hourly.alarm"),
-            SensorKind::Tsp => (d.tsp_hourly_limit, "dust.tsp-hourly.alarm"),
-            _ => return None,
-        };
-        let limit = limit?;
-        // An hourly value needs enough of the hour behind it (HJ 663-style validity).
-        let covered = info.interval_s.is_none_or(|iv| n as f64 * iv >= 3600.0 * d.min_hour_coverage);
-        let level = if covered && mean > limit { Level::Alarm } else { Level::Normal };
-        Some(Event::HourlyMean {
-            sensor: id.to_string(),
-            hour,
-            mean,
-            readings: n,
-            complete: covered,
-            level,
-            rule: rule.into(),
-        })
-    }
-
-    fn evaluate(
-        &mut self,
-        id: &str,
-        info: &SensorInfo,
-        t: DateTime<Utc>,
-        raw: f64,
-        events: &mut Vec<Event>,
-    ) -> Verdict {
-        let rules = self.rules;
-        let band = rules.general.hysteresis_fraction;
-        let current = self.state.get(id).map(|s| s.level).unwrap_or_default();
-        let c = &rules.crane;
-        let high = |v: f64, th: &[(Level, f64)], group: &str, what: &str, unit: &str| -> Verdict {
-            let level = level_with_hysteresis(v, th, current, band, Direction::HighIsWorse);
-            verdict(level, group, th, v, what, unit, ">=")
-        };
-        use SensorKind::*;
-        match info.kind {
-            CraneLoad => high(
-                raw,
-                &[
-                    (Level::Warning, c.load_warning_pct),
-                    (Level::Alarm, c.load_alarm_pct),
-                    (Level::Control, c.load_control_pct),
-                ],
-                "crane.load",
-                "load",
-                "% of rated",
-            ),
-            CraneMoment => high(
-                raw,
-                &[
-                    (Level::Warning, c.moment_warning_pct),
-                    (Level::Alarm, c.moment_alarm_pct),
-                    (Level::Control, c.moment_control_pct),
-                ],
-                "crane.moment",
-                "load moment",
-                "% of rated",
-            ),
-            WindSpeed => high(
-                raw,
-                &[(Level::Warning, c.wind_warning_m_s), (Level::Alarm, c.wind_alarm_m_s)],
-                "crane.wind",
-                "wind",
-                "m/s",
-            ),
-            CraneTilt => high(
-                raw.abs(),
-                &[(Level::Warning, c.tilt_warning_deg), (Level::Alarm, c.tilt_alarm_deg)],
-                "crane.tilt",
-                "tilt",
-                "°",
-            ),
-            CraneClearance => {
-                let th = [(Level::Warning, c.clearance_warning_m), (Level::Alarm, c.clearance_alarm_m)];
-                let level = level_with_hysteresis(raw, &th, current, band, Direction::LowIsWorse);
-                verdict(level, "crane.clearance", &th, raw, "clearance to the neighbouring crane", "m", "<=")
-            }
-            HoistLoad => {
-                let h = &rules.hoist;
-                high(
-                    raw,
-                    &[
-                        (Level::Warning, h.load_warning_pct),
-                        (Level::Alarm, h.load_alarm_pct),
-                        (Level::Control, h.load_control_pct),
-                    ],
-                    "hoist.load",
-                    "cage load",
-                    "% of rated",
-                )
-            }
-            HoistLimit if raw >= 0.5 => {
-                (Level::Alarm, Some("hoist.limit.alarm".into()), "a limit switch is tripped".into())
-            }
-            HoistDoor if raw < 0.5 && rules.hoist.door_open_warning => {
-                (Level::Warning, Some("hoist.door.warning".into()), "the cage door is not locked".into())
-            }
-            PitHorizontalDisplacement
-            | PitVerticalDisplacement
-            | PitDeepDisplacement
-            | GroundwaterLevel
-            | StrutForce => self.pit(id, info, t, raw, current),
-            FormworkSettlement | FormworkHorizontalDisplacement | FormworkTilt | PostAxialForce => {
-                let f = &rules.formwork;
-                let default = match info.kind {
-                    FormworkSettlement => f.settlement_alarm_mm,
-                    FormworkHorizontalDisplacement => f.horizontal_alarm_mm,
-                    FormworkTilt => f.tilt_alarm_deg,
-                    _ => f.axial_alarm_kn,
-                };
-                let alarm = f.points.get(id).copied().unwrap_or(default);
-                high(
-                    raw.abs(),
-                    &[(Level::Warning, alarm * f.warning_fraction), (Level::Alarm, alarm)],
-                    "formwork.point",
-                    "formwork monitoring value",
-                    &info.unit,
-                )
-            }
-            Pm10 | Tsp | Pm25 => self.dust(id, info, t, raw, current, events),
-            Noise => {
-                let n = &rules.noise;
-                let hour = t.with_timezone(&self.zone).hour();
-                let night = if n.night_start_hour > n.night_end_hour {
-                    hour >= n.night_start_hour || hour < n.night_end_hour
-                } else {
-                    hour >= n.night_start_hour && hour < n.night_end_hour
-                };
-                // "Exceeds" the limit means strictly above it.
-                let above = |x: f64| x.next_up();
-                if night {
-                    let max = n.night_limit_db + n.night_max_margin_db;
-                    let th = [
-                        (Level::Warning, n.night_limit_db - n.warning_margin_db),
-                        (Level::Alarm, above(n.night_limit_db)),
-                    ];
-                    let level = level_with_hysteresis(raw, &th, current, band, Direction::HighIsWorse);
-                    if raw > max {
-                        (
-                            Level::Alarm,
-                            Some("noise.night-max.alarm".into()),
-                            format!("night noise {raw} dB(A) exceeds the night maximum {max} dB(A)"),
-                        )
-                    } else {
-                        verdict(level, "noise.night", &th, raw, "night noise", "dB(A)", ">")
-                    }
-                } else {
-                    let th =
-                        [(Level::Warning, n.day_limit_db - n.warning_margin_db), (Level::Alarm, above(n.day_limit_db))];
-                    let level = level_with_hysteresis(raw, &th, current, band, Direction::HighIsWorse);
-                    verdict(level, "noise.day", &th, raw, "day noise", "dB(A)", ">")
-                }
-            }
-            LeakageCurrent => {
-                let p = &rules.power;
-                let alarm = if info.damp { p.leakage_alarm_damp_ma } else { p.leakage_alarm_ma };
-                high(
-                    raw,
-                    &[(Level::Warning, alarm * p.leakage_warning_fraction), (Level::Alarm, alarm)],
-                    "power.leakage",
-                    "residual current",
-                    "mA",
-                )
-            }
-            RcdTripTime => {
-                let max = rules.power.trip_time_max_s;
-                if raw > max {
-                    (
-                        Level::Alarm,
-                        Some("power.trip-time.alarm".into()),
-                        format!("RCD trip time {raw} s exceeds {max} s"),
-                    )
-                } else {
-                    (Level::Normal, None, format!("RCD trip time {raw} s within {max} s"))
-                }
-            }
-            CabinetTemperature => high(
-                raw,
-                &[(Level::Warning, rules.power.cabinet_warning_c), (Level::Alarm, rules.power.cabinet_alarm_c)],
-                "power.cabinet-temp",
-                "cabinet temperature",
-                "°C",
-            ),
-            HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent => {
-                (Level::Normal, None, "recorded (no alarm rule for this quantity)".into())
-            }
+/// The event for a change of level or rule, if any.
+fn transition(
+    status: &SensorStatus,
+    level: Level,
+    rule: Option<&str>,
+    time: DateTime<Utc>,
+    message: &str,
+) -> Option<Event> {
+    let sensor = status.sensor.clone();
+    match (status.level, level, rule) {
+        (Level::Normal, l, Some(rule)) if l > Level::Normal => {
+            Some(Event::AlarmRaised { sensor, rule: rule.into(), level: l, time, message: message.into() })
         }
-    }
-
-    fn dust(
-        &mut self,
-        id: &str,
-        info: &SensorInfo,
-        t: DateTime<Utc>,
-        raw: f64,
-        current: Level,
-        events: &mut Vec<Event>,
-    ) -> Verdict {
-        let d = self.rules.dust.clone();
-        let ug = if info.unit == "mg/m3" { raw * 1000.0 } else { raw };
-        let hour = self.hour_start(t);
-        // Close the previous hour when a reading of a later hour arrives.
-        let closed = {
-            let st = self.state.entry(id.to_string()).or_default();
-            let closed = match st.hour {
-                Some((h, sum, n)) if h < hour && n > 0 => Some((h, sum / n as f64, n)),
-                _ => None,
-            };
-            if st.hour.is_none_or(|(h, _, _)| h < hour) {
-                st.hour = Some((hour, 0.0, 0));
-            }
-            if let Some((_, sum, n)) = st.hour.as_mut() {
-                *sum += ug;
-                *n += 1;
-            }
-            closed
-        };
-        if let Some((h, mean, n)) = closed
-            && let Some(e) = self.hourly_event(id, info, h, mean, n)
-        {
-            events.push(e);
+        (p, Level::Normal, _) if p > Level::Normal => {
+            Some(Event::AlarmCleared { sensor, rule: status.rule.clone().unwrap_or_default(), time })
         }
-        if info.kind != SensorKind::Pm10 {
-            return (Level::Normal, None, format!("{ug:.1} µg/m³ recorded; judged on hourly means"));
+        (p, l, Some(rule)) if p != l => {
+            Some(Event::AlarmLevelChanged { sensor, rule: rule.into(), from: p, to: l, time, message: message.into() })
         }
-        let th = [(Level::Warning, d.spray_trigger_pm10)];
-        let level =
-            level_with_hysteresis(ug, &th, current, self.rules.general.hysteresis_fraction, Direction::HighIsWorse);
-        let st = self.state.entry(id.to_string()).or_default();
-        if level == Level::Warning && st.spraying_until.is_none_or(|u| t >= u) {
-            st.spraying_until = Some(t + Duration::seconds((d.spray_minutes * 60.0) as i64));
-            events.push(Event::SprayRequested { sensor: id.to_string(), time: t, minutes: d.spray_minutes });
-        }
-        if level == Level::Warning {
-            (
-                Level::Warning,
-                Some("dust.spray.warning".into()),
-                format!(
-                    "PM10 {ug:.1} µg/m³ reached the spray trigger {} µg/m³: spray for {} min",
-                    d.spray_trigger_pm10, d.spray_minutes
-                ),
-            )
-        } else {
-            (
-                Level::Normal,
-                None,
-                format!("PM10 {ug:.1} µg/m³ below the spray trigger; hourly limit {} µg/m³", d.pm10_hourly_limit),
-            )
-        }
-    }
-
-    fn pit(&mut self, id: &str, info: &SensorInfo, t: DateTime<Utc>, raw: f64, current: Level) -> Verdict {
-        let p = &self.rules.pit;
-        let band = self.rules.general.hysteresis_fraction;
-        let base = match info.kind {
-            SensorKind::PitHorizontalDisplacement => p.horizontal,
-            SensorKind::PitVerticalDisplacement => p.vertical,
-            SensorKind::PitDeepDisplacement => p.deep,
-            SensorKind::GroundwaterLevel => p.groundwater,
-            _ => p.strut,
-        };
-        let limit = p.points.get(id).copied().unwrap_or(base);
-        // Canonical value: mm (abs) for displacements and water, % of design for struts.
-        let value = match (info.kind, info.unit.as_str()) {
-            (SensorKind::StrutForce, "kN") => match info.strut_design_kn {
-                Some(design) => raw / design * 100.0,
-                None => {
-                    return (
-                        Level::Normal,
-                        None,
-                        "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)".into(),
-                    );
-                }
-            },
-            (SensorKind::StrutForce, _) => raw,
-            (_, "m") => raw.abs() * 1000.0,
-            _ => raw.abs(),
-        };
-        let group = if info.kind == SensorKind::StrutForce { "pit.strut" } else { "pit.cumulative" };
-        let unit = if info.kind == SensorKind::StrutForce { "% of design" } else { "mm" };
-        let th_c =
-            [(Level::Warning, limit.cumulative_alarm * p.warning_fraction), (Level::Alarm, limit.cumulative_alarm)];
-        let l_cum = level_with_hysteresis(value, &th_c, current, band, Direction::HighIsWorse);
-        let mut best = verdict(l_cum, group, &th_c, value, "cumulative value", unit, ">=");
-
-        let zone = self.zone;
-        let st = self.state.entry(id.to_string()).or_default();
-        st.history.push_back((t, value));
-        while st.history.front().is_some_and(|(ht, _)| t - *ht > Duration::days(5)) {
-            st.history.pop_front();
-        }
-        let day = t.with_timezone(&zone).date_naive();
-        st.day_close.insert(day, value);
-        while st.day_close.len() > 8 {
-            st.day_close.pop_first();
-        }
-        let Some(rate_alarm) = limit.rate_alarm_per_day else { return best };
-        // Rate over the last day: against the reading nearest 24 h back (at least 12 h back).
-        let target = t - Duration::hours(24);
-        let older = st
-            .history
-            .iter()
-            .rev()
-            .find(|(ht, _)| *ht <= target)
-            .or_else(|| st.history.front().filter(|(ht, _)| t - *ht >= Duration::hours(12)));
-        if let Some(&(t0, v0)) = older {
-            let days = (t - t0).num_seconds() as f64 / 86_400.0;
-            let rate = (value - v0).abs() / days;
-            let th_r = [(Level::Warning, rate_alarm * p.warning_fraction), (Level::Alarm, rate_alarm)];
-            let l_rate = level_with_hysteresis(rate, &th_r, current, band, Direction::HighIsWorse);
-            if l_rate > best.0 {
-                best = verdict(l_rate, "pit.rate", &th_r, rate, "rate", "mm/d", ">=");
-            }
-        }
-        // The streak rule: each of the last `streak_days` calendar days (today so far included)
-        // changed by more than `streak_fraction` of the alarm rate.
-        let need = p.streak_days as usize;
-        let closes: Vec<(NaiveDate, f64)> = st.day_close.iter().rev().take(need + 1).map(|(d, v)| (*d, *v)).collect();
-        if closes.len() == need + 1 {
-            let consecutive = closes.windows(2).all(|w| w[0].0 - w[1].0 == chrono::TimeDelta::days(1));
-            let changes: Vec<f64> = closes.windows(2).map(|w| (w[0].1 - w[1].1).abs()).collect();
-            let over = rate_alarm * p.streak_fraction;
-            if consecutive && changes.iter().all(|c| *c > over) && best.0 < Level::Alarm {
-                best = (
-                    Level::Alarm,
-                    Some("pit.rate-streak.alarm".into()),
-                    format!(
-                        "daily change above {over} mm/d ({}% of the {rate_alarm} mm/d alarm rate) for {need} days in a row: {}",
-                        p.streak_fraction * 100.0,
-                        changes.iter().rev().map(|c| format!("{c:.1}")).collect::<Vec<_>>().join(", ")
-                    ),
-                );
-            }
-        }
-        best
+        _ => None,
     }
 }
 
-fn verdict(level: Level, group: &str, th: &[(Level, f64)], v: f64, what: &str, unit: &str, op: &str) -> Verdict {
+fn hour_start(zone: FixedOffset, t: DateTime<Utc>) -> DateTime<Utc> {
+    let local = t.with_timezone(&zone);
+    let trunc = local.with_minute(0).and_then(|x| x.with_second(0)).and_then(|x| x.with_nanosecond(0)).unwrap_or(local);
+    trunc.with_timezone(&Utc)
+}
+
+/// The hourly-mean event of a closed dust hour (none for a quantity without an hourly limit).
+fn hourly_event(rules: &RuleSet, sensor: &str, info: &SensorInfo, hour: &HourAcc) -> Option<Event> {
+    let d = &rules.dust;
+    let (limit, rule) = match info.kind {
+        SensorKind::Pm10 => (Some(d.pm10_hourly_limit), "dust.pm10-hourly.alarm"),
+        SensorKind::Pm25 => (d.pm25_hourly_limit, "dust.pm25-hourly.alarm"),
+        SensorKind::Tsp => (d.tsp_hourly_limit, "dust.tsp-hourly.alarm"),
+        _ => return None,
+    };
+    let limit = limit?;
+    if hour.readings == 0 {
+        return None;
+    }
+    let mean = hour.sum_ug_m3 / hour.readings as f64;
+    // An hourly value needs enough of the hour behind it (HJ 663-style validity): count the
+    // interval slots holding a valid reading, so a sensor reporting faster than declared does
+    // not count twice.
+    let covered_s = (hour.slots.len() as f64 * hour.slot_s).min(3600.0);
+    let complete = covered_s >= 3600.0 * d.min_hour_coverage;
+    let level = if complete && mean > limit { Level::Alarm } else { Level::Normal };
+    Some(Event::HourlyMean {
+        sensor: sensor.to_string(),
+        hour: hour.start,
+        mean,
+        readings: hour.readings,
+        coverage: covered_s / 3600.0,
+        complete,
+        level,
+        rule: rule.into(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    rules: &RuleSet,
+    zone: FixedOffset,
+    id: &str,
+    info: &SensorInfo,
+    current: Level,
+    track: &mut Track,
+    t: DateTime<Utc>,
+    raw: f64,
+    events: &mut Vec<Event>,
+) -> Verdict {
+    let band = rules.general.hysteresis_fraction;
+    let c = &rules.crane;
+    let judge = |v: f64, th: &[Threshold], group: &str, what: &str, unit: &str| -> Verdict {
+        let level = level_with_hysteresis(v, th, current, band);
+        verdict(level, group, th, v, what, unit)
+    };
+    let at_least = Threshold::at_least;
+    use Level::{Alarm, Control, Warning};
+    use SensorKind::*;
+    match info.kind {
+        CraneLoad => judge(
+            raw,
+            &[
+                at_least(Warning, c.load_warning_pct),
+                at_least(Alarm, c.load_alarm_pct),
+                at_least(Control, c.load_control_pct),
+            ],
+            "crane.load",
+            "load",
+            "% of rated",
+        ),
+        CraneMoment => judge(
+            raw,
+            &[
+                at_least(Warning, c.moment_warning_pct),
+                at_least(Alarm, c.moment_alarm_pct),
+                at_least(Control, c.moment_control_pct),
+            ],
+            "crane.moment",
+            "load moment",
+            "% of rated",
+        ),
+        WindSpeed => judge(
+            raw,
+            &[at_least(Warning, c.wind_warning_m_s), at_least(Alarm, c.wind_alarm_m_s)],
+            "crane.wind",
+            "wind",
+            "m/s",
+        ),
+        CraneTilt => judge(
+            raw.abs(),
+            &[at_least(Warning, c.tilt_warning_deg), at_least(Alarm, c.tilt_alarm_deg)],
+            "crane.tilt",
+            "tilt",
+            "°",
+        ),
+        // "At least 2 m" between cranes: exactly the required clearance complies.
+        CraneClearance => judge(
+            raw,
+            &[Threshold::below(Warning, c.clearance_warning_m), Threshold::below(Alarm, c.clearance_alarm_m)],
+            "crane.clearance",
+            "clearance to the neighbouring crane",
+            "m",
+        ),
+        HoistLoad => {
+            let h = &rules.hoist;
+            judge(
+                raw,
+                &[
+                    at_least(Warning, h.load_warning_pct),
+                    at_least(Alarm, h.load_alarm_pct),
+                    at_least(Control, h.load_control_pct),
+                ],
+                "hoist.load",
+                "cage load",
+                "% of rated",
+            )
+        }
+        HoistLimit if raw >= 0.5 => (Alarm, Some("hoist.limit.alarm".into()), "a limit switch is tripped".into()),
+        HoistDoor if raw < 0.5 && rules.hoist.door_open_warning => {
+            (Warning, Some("hoist.door.warning".into()), "the cage door is not locked".into())
+        }
+        PitHorizontalDisplacement | PitVerticalDisplacement | PitDeepDisplacement | GroundwaterLevel | StrutForce => {
+            pit(rules, zone, id, info, current, track, t, raw)
+        }
+        FormworkSettlement | FormworkHorizontalDisplacement | FormworkTilt | PostAxialForce => {
+            let f = &rules.formwork;
+            let default = match info.kind {
+                FormworkSettlement => f.settlement_alarm_mm,
+                FormworkHorizontalDisplacement => f.horizontal_alarm_mm,
+                FormworkTilt => f.tilt_alarm_deg,
+                _ => f.axial_alarm_kn,
+            };
+            let alarm = f.points.get(id).copied().unwrap_or(default);
+            judge(
+                raw.abs(),
+                &[at_least(Warning, alarm * f.warning_fraction), at_least(Alarm, alarm)],
+                "formwork.point",
+                "formwork monitoring value",
+                &info.unit,
+            )
+        }
+        Pm10 | Tsp | Pm25 => dust(rules, zone, id, info, current, track, t, raw, events),
+        Noise => noise(rules, zone, info, current, track, t, raw),
+        LeakageCurrent => {
+            let w = &rules.power;
+            let (alarm, group, basis) = leakage_limit(w, info.power_box);
+            let th = [at_least(Warning, alarm * w.leakage_warning_fraction), at_least(Alarm, alarm)];
+            let (level, rule, message) = judge(raw, &th, group, "residual current", "mA");
+            (level, rule, format!("{message}; {basis}"))
+        }
+        RcdTripTime => {
+            let w = &rules.power;
+            // A trip time is a test result, not a signal: no hysteresis.
+            let strict = |v: f64, th: Threshold, group: &str, what: &str, unit: &str| {
+                let level = level_with_hysteresis(v, &[th], Level::Normal, 0.0);
+                verdict(level, group, &[th], v, what, unit)
+            };
+            match info.power_box {
+                // I_Δn × t ≤ 30 mA·s, judged as the trip time against 30 mA·s ÷ I_Δn (dividing
+                // the limit keeps 100 mA × 0.3 s exactly at it, where the product rounds above).
+                Some(b) if b.level == BoxLevel::Main => {
+                    let (level, rule, message) = strict(
+                        raw,
+                        Threshold::above(Alarm, w.main_product_limit_ma_s / b.rcd_rated_ma),
+                        "power.trip-time-main",
+                        "main-box RCD trip time",
+                        "s",
+                    );
+                    (
+                        level,
+                        rule,
+                        format!(
+                            "{message}: I_Δn {} mA × {} s against {} mA·s",
+                            fmt(b.rcd_rated_ma),
+                            fmt(raw),
+                            fmt(w.main_product_limit_ma_s)
+                        ),
+                    )
+                }
+                Some(b) if b.level == BoxLevel::Sub => strict(
+                    raw,
+                    Threshold::above(Alarm, b.rcd_trip_time_s),
+                    "power.trip-time-sub",
+                    "sub-box RCD trip time (declared break time)",
+                    "s",
+                ),
+                _ => strict(
+                    raw,
+                    Threshold::above(Alarm, w.trip_time_max_s),
+                    "power.trip-time",
+                    "switch-box RCD trip time",
+                    "s",
+                ),
+            }
+        }
+        CabinetTemperature => judge(
+            raw,
+            &[at_least(Warning, rules.power.cabinet_warning_c), at_least(Alarm, rules.power.cabinet_alarm_c)],
+            "power.cabinet-temp",
+            "cabinet temperature",
+            "°C",
+        ),
+        HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent => {
+            (Level::Normal, None, "recorded (no alarm rule for this quantity)".into())
+        }
+    }
+}
+
+/// The residual-current alarm (mA) for the box a sensor is on, its rule group and why.
+/// JGJ 46-2005: a switch box's RCD trips at ≤ 30 mA (≤ 15 mA damp); a main box's has
+/// I_Δn > 30 mA with I_Δn × t ≤ 30 mA·s; sub boxes need none.
+fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'static str, String) {
+    let declared = |b: &PowerBox| Some(b.rcd_rated_ma).filter(|x| x.is_finite() && *x > 0.0);
+    match power_box {
+        Some(b) if b.level == BoxLevel::Main => {
+            let cap = Some(w.main_product_limit_ma_s / b.rcd_trip_time_s).filter(|x| x.is_finite() && *x > 0.0);
+            let alarm = match (declared(&b), cap) {
+                (Some(d), Some(c)) => d.min(c),
+                (Some(x), None) | (None, Some(x)) => x,
+                (None, None) => w.leakage_alarm_ma,
+            };
+            (
+                alarm,
+                "power.leakage-main",
+                format!(
+                    "main box: declared I_Δn {} mA, at most {} mA·s ÷ {} s",
+                    fmt(b.rcd_rated_ma),
+                    fmt(w.main_product_limit_ma_s),
+                    fmt(b.rcd_trip_time_s)
+                ),
+            )
+        }
+        Some(b) if b.level == BoxLevel::Sub => (
+            declared(&b).unwrap_or(w.leakage_alarm_ma),
+            "power.leakage-sub",
+            format!("sub box: declared I_Δn {} mA", fmt(b.rcd_rated_ma)),
+        ),
+        Some(b) => {
+            let standard = if b.damp { w.leakage_alarm_damp_ma } else { w.leakage_alarm_ma };
+            let alarm = declared(&b).map_or(standard, |d| d.min(standard));
+            (
+                alarm,
+                "power.leakage",
+                format!(
+                    "switch box{}: {} mA, declared I_Δn {} mA",
+                    if b.damp { " in a damp place" } else { "" },
+                    fmt(standard),
+                    fmt(b.rcd_rated_ma)
+                ),
+            )
+        }
+        None => (w.leakage_alarm_ma, "power.leakage", format!("switch-box limit {} mA", fmt(w.leakage_alarm_ma))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dust(
+    rules: &RuleSet,
+    zone: FixedOffset,
+    id: &str,
+    info: &SensorInfo,
+    current: Level,
+    track: &mut Track,
+    t: DateTime<Utc>,
+    raw: f64,
+    events: &mut Vec<Event>,
+) -> Verdict {
+    let d = &rules.dust;
+    // The scene allows ug/m3, µg/m³ and mg/m3; limits are in µg/m³.
+    let ug = if info.unit == "mg/m3" { raw * 1000.0 } else { raw };
+    let hour = hour_start(zone, t);
+    // The sensor's first reading of a later hour closes the previous one: no later reading can
+    // join it (readings come in order per sensor).
+    if track.hour.as_ref().is_some_and(|h| h.start < hour)
+        && let Some(closed) = track.hour.take()
+        && let Some(e) = hourly_event(rules, id, info, &closed)
+    {
+        events.push(e);
+    }
+    let acc = track.hour.get_or_insert_with(|| HourAcc {
+        start: hour,
+        sum_ug_m3: 0.0,
+        readings: 0,
+        slots: BTreeSet::new(),
+        slot_s: slot_s(info, 3600.0),
+    });
+    acc.sum_ug_m3 += ug;
+    acc.readings += 1;
+    acc.slots.insert((seconds(t - acc.start) / acc.slot_s).floor() as i64);
+    let name = match info.kind {
+        SensorKind::Pm10 => "PM10",
+        SensorKind::Pm25 => "PM2.5",
+        _ => "TSP",
+    };
+    if info.kind != SensorKind::Pm10 {
+        return (Level::Normal, None, format!("{name} {ug:.1} µg/m³ recorded; judged on hourly means"));
+    }
+    // The spray trigger stays on real-time PM10.
+    let th = [Threshold::at_least(Level::Warning, d.spray_trigger_pm10)];
+    let level = level_with_hysteresis(ug, &th, current, rules.general.hysteresis_fraction);
+    if level == Level::Warning && track.spraying_until.is_none_or(|u| t >= u) {
+        track.spraying_until = Some(t + duration_s(d.spray_minutes * 60.0));
+        events.push(Event::SprayRequested { sensor: id.to_string(), time: t, minutes: d.spray_minutes });
+    }
+    if level == Level::Warning {
+        (
+            Level::Warning,
+            Some("dust.spray.warning".into()),
+            format!(
+                "PM10 {ug:.1} µg/m³ reached the spray trigger {} µg/m³: spray for {} min",
+                d.spray_trigger_pm10, d.spray_minutes
+            ),
+        )
+    } else {
+        (
+            Level::Normal,
+            None,
+            format!("PM10 {ug:.1} µg/m³ below the spray trigger; hourly limit {} µg/m³", d.pm10_hourly_limit),
+        )
+    }
+}
+
+/// Whether local time `local` is at night, and when its day or night period began.
+fn noise_period(n: &super::NoiseRules, zone: FixedOffset, t: DateTime<Utc>) -> (bool, Option<DateTime<Utc>>) {
+    let local = t.with_timezone(&zone);
+    let hour = local.hour();
+    let night = if n.night_start_hour > n.night_end_hour {
+        hour >= n.night_start_hour || hour < n.night_end_hour
+    } else {
+        hour >= n.night_start_hour && hour < n.night_end_hour
+    };
+    let today = local.date_naive();
+    let start = [Some(today), today.pred_opt()]
+        .into_iter()
+        .flatten()
+        .flat_map(|d| [n.night_start_hour, n.night_end_hour].map(move |h| d.and_hms_opt(h, 0, 0)))
+        .flatten()
+        .filter_map(|naive| zone.from_local_datetime(&naive).single())
+        .map(|x| x.with_timezone(&Utc))
+        .filter(|x| *x <= t)
+        .max();
+    (night, start)
+}
+
+/// GB 12523: the day and night limits apply to the equivalent continuous level over the
+/// measurement period, the night maximum to each reading. The Leq is the energy mean
+/// 10·log10(mean(10^(L/10))) of the readings of the last `leq_window_min` within the current
+/// period, judged once they cover `min_window_coverage` of the window.
+fn noise(
+    rules: &RuleSet,
+    zone: FixedOffset,
+    info: &SensorInfo,
+    current: Level,
+    track: &mut Track,
+    t: DateTime<Utc>,
+    raw: f64,
+) -> Verdict {
+    let n = &rules.noise;
+    let band = rules.general.hysteresis_fraction;
+    let window_s = n.leq_window_min * 60.0;
+    let window = duration_s(window_s);
+    let (night, period_start) = noise_period(n, zone, t);
+    track.noise.push_back((t, raw));
+    while track.noise.front().is_some_and(|(rt, _)| *rt <= t - window) {
+        track.noise.pop_front();
+    }
+    let slot = slot_s(info, window_s);
+    let in_period: Vec<(DateTime<Utc>, f64)> =
+        track.noise.iter().copied().filter(|(rt, _)| period_start.is_none_or(|s| *rt >= s)).collect();
+    let slots: BTreeSet<i64> = in_period.iter().map(|(rt, _)| (seconds(t - *rt) / slot).floor() as i64).collect();
+    let covered_s = (slots.len() as f64 * slot).min(window_s);
+    let (limit, group, what) =
+        if night { (n.night_limit_db, "noise.night", "night Leq") } else { (n.day_limit_db, "noise.day", "day Leq") };
+    let leq_verdict = if covered_s >= window_s * n.min_window_coverage {
+        let energy = in_period.iter().map(|(_, l)| 10f64.powf(l / 10.0)).sum::<f64>() / in_period.len() as f64;
+        // To 0.1 dB, the resolution of the readings (HJ 212 `LA` is N3.1): a steady level
+        // gives itself back, not itself ± rounding.
+        let leq = (100.0 * energy.log10()).round() / 10.0;
+        let th =
+            [Threshold::at_least(Level::Warning, limit - n.warning_margin_db), Threshold::above(Level::Alarm, limit)];
+        let level = level_with_hysteresis(leq, &th, current, band);
+        let (level, rule, message) =
+            verdict(level, group, &th, leq, &format!("{what} ({} min)", fmt(n.leq_window_min)), "dB(A)");
+        (level, rule, format!("{message}; this reading {} dB(A)", fmt(raw)))
+    } else {
+        (
+            Level::Normal,
+            None,
+            format!(
+                "{raw} dB(A) recorded; {what} over {} min not judged yet: readings cover {} of {} min",
+                fmt(n.leq_window_min),
+                fmt(covered_s / 60.0),
+                fmt(n.leq_window_min)
+            ),
+        )
+    };
+    if night {
+        let max = n.night_limit_db + n.night_max_margin_db;
+        // Each reading is its own maximum: no hysteresis.
+        if raw > max {
+            return (
+                Level::Alarm,
+                Some("noise.night-max.alarm".into()),
+                format!(
+                    "night noise {} dB(A) > the night maximum {} dB(A) (limit + {})",
+                    fmt(raw),
+                    fmt(max),
+                    fmt(n.night_max_margin_db)
+                ),
+            );
+        }
+    }
+    leq_verdict
+}
+
+/// The changes between consecutive local calendar days' closing values, for the `days` days
+/// ending today if each `pass`es (today counts once its change so far passes), else for the
+/// `days` complete days ending yesterday (a streak holds through the next day until that day
+/// breaks it). Oldest first.
+fn daily_streak(
+    closes: &BTreeMap<NaiveDate, f64>,
+    today: NaiveDate,
+    days: u32,
+    pass: impl Fn(f64) -> bool,
+) -> Option<Vec<f64>> {
+    let run = |last: NaiveDate| -> Option<Vec<f64>> {
+        let mut changes = Vec::new();
+        for k in 0..days {
+            let d = last.checked_sub_days(Days::new(u64::from(k)))?;
+            let prev = d.pred_opt()?;
+            let change = (closes.get(&d)? - closes.get(&prev)?).abs();
+            if !pass(change) {
+                return None;
+            }
+            changes.push(change);
+        }
+        changes.reverse();
+        Some(changes)
+    };
+    run(today).or_else(|| run(today.pred_opt()?))
+}
+
+/// GB 50497 via the example project's set: a point is judged on its cumulative value (its size,
+/// either sign) and on its rate, the **signed** change over the last day (a wall moving from
+/// −1.6 mm to +1.6 mm moved 3.2 mm), with the "for N days" qualifier and the 3-day streak rule.
+#[allow(clippy::too_many_arguments)]
+fn pit(
+    rules: &RuleSet,
+    zone: FixedOffset,
+    id: &str,
+    info: &SensorInfo,
+    current: Level,
+    track: &mut Track,
+    t: DateTime<Utc>,
+    raw: f64,
+) -> Verdict {
+    let p = &rules.pit;
+    let band = rules.general.hysteresis_fraction;
+    let base = match info.kind {
+        SensorKind::PitHorizontalDisplacement => p.horizontal,
+        SensorKind::PitVerticalDisplacement if p.ground_points.contains(id) => p.ground_settlement,
+        SensorKind::PitVerticalDisplacement => p.vertical,
+        SensorKind::PitDeepDisplacement => p.deep,
+        SensorKind::GroundwaterLevel => p.groundwater,
+        _ => p.strut,
+    };
+    let limit = p.points.get(id).copied().unwrap_or(base);
+    let strut = info.kind == SensorKind::StrutForce;
+    // Signed canonical value: mm for displacements and water, % of design for struts.
+    let signed = match (info.kind, info.unit.as_str()) {
+        (SensorKind::StrutForce, "kN") => match info.strut_design_kn {
+            Some(design) => raw / design * 100.0,
+            None => {
+                return (
+                    Level::Normal,
+                    None,
+                    "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)".into(),
+                );
+            }
+        },
+        (SensorKind::StrutForce, _) => raw,
+        (_, "m") => raw * 1000.0,
+        _ => raw,
+    };
+    // Struts are judged on compression (signed); displacements and water on their size.
+    let cumulative = if strut { signed } else { signed.abs() };
+    let (group, unit) = if strut { ("pit.strut", "% of design") } else { ("pit.cumulative", "mm") };
+    let th_c = [
+        Threshold::at_least(Level::Warning, limit.cumulative_alarm * p.warning_fraction),
+        Threshold::at_least(Level::Alarm, limit.cumulative_alarm),
+    ];
+    let l_cum = level_with_hysteresis(cumulative, &th_c, current, band);
+    let mut best = verdict(l_cum, group, &th_c, cumulative, "cumulative value", unit);
+
+    let keep_days = i64::from(limit.rate_alarm_days.max(p.streak_days)) + 2;
+    track.history.push_back((t, signed));
+    while track.history.front().is_some_and(|(ht, _)| t - *ht > Duration::days(keep_days.max(5))) {
+        track.history.pop_front();
+    }
+    let today = t.with_timezone(&zone).date_naive();
+    track.day_close.insert(today, signed);
+    while track.day_close.len() > (keep_days.max(8) as usize) {
+        track.day_close.pop_first();
+    }
+    let Some(rate_alarm) = limit.rate_alarm_per_day else { return best };
+    // Rate over the last day: against the reading nearest 24 h back (at least 12 h back).
+    let target = t - Duration::hours(24);
+    let older = track
+        .history
+        .iter()
+        .rev()
+        .find(|(ht, _)| *ht <= target)
+        .or_else(|| track.history.front().filter(|(ht, _)| t - *ht >= Duration::hours(12)));
+    if let Some(&(t0, v0)) = older {
+        let days = seconds(t - t0) / 86_400.0;
+        let rate = (signed - v0).abs() / days;
+        let th_r = [
+            Threshold::at_least(Level::Warning, rate_alarm * p.warning_fraction),
+            Threshold::at_least(Level::Alarm, rate_alarm),
+        ];
+        let l_rate = level_with_hysteresis(rate, &th_r, current, band);
+        let mut v = verdict(l_rate, "pit.rate", &th_r, rate, "rate", "mm/d");
+        let need = limit.rate_alarm_days;
+        if l_rate == Level::Alarm && need > 1 {
+            v = match daily_streak(&track.day_close, today, need, |c| c >= rate_alarm) {
+                Some(changes) => (
+                    Level::Alarm,
+                    Some("pit.rate.alarm".into()),
+                    format!(
+                        "rate {} mm/d ≥ {} mm/d, and the daily change reached it {need} days in a row: {} mm",
+                        fmt(rate),
+                        fmt(rate_alarm),
+                        changes.iter().map(|c| fmt(*c)).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+                None => (
+                    Level::Warning,
+                    Some("pit.rate.warning".into()),
+                    format!(
+                        "rate {} mm/d ≥ {} mm/d, not yet for {need} days in a row (the alarm needs {need}): warning",
+                        fmt(rate),
+                        fmt(rate_alarm)
+                    ),
+                ),
+            };
+        }
+        if v.0 > best.0 {
+            best = v;
+        }
+    }
+    // The streak rule: the daily change exceeded `streak_fraction` of the alarm rate on each of
+    // the last `streak_days` calendar days.
+    let over = rate_alarm * p.streak_fraction;
+    if best.0 < Level::Alarm
+        && let Some(changes) = daily_streak(&track.day_close, today, p.streak_days, |c| c > over)
+    {
+        best = (
+            Level::Alarm,
+            Some("pit.rate-streak.alarm".into()),
+            format!(
+                "daily change above {} mm/d ({} % of the {} mm/d alarm rate) for {} days in a row: {} mm",
+                fmt(over),
+                fmt(p.streak_fraction * 100.0),
+                fmt(rate_alarm),
+                p.streak_days,
+                changes.iter().map(|c| fmt(*c)).collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    best
+}
+
+/// The verdict for `level` reached on thresholds `th` by value `v`, with its rule id
+/// `<group>.<level>` and a message naming the comparison (or the hysteresis holding a level).
+fn verdict(level: Level, group: &str, th: &[Threshold], v: f64, what: &str, unit: &str) -> Verdict {
     if level == Level::Normal {
         return (Level::Normal, None, format!("{what} {} {unit} within limits", fmt(v)));
     }
-    let t = th.iter().find(|(l, _)| *l == level).map(|(_, t)| *t).unwrap_or(f64::NAN);
-    let shown = if op == ">" { t.next_down() } else { t };
-    (
-        level,
-        Some(format!("{group}.{}", level.suffix())),
-        format!("{what} {} {unit} {op} {} {unit} ({})", fmt(v), fmt(shown), level.name()),
-    )
+    let rule = Some(format!("{group}.{}", level.suffix()));
+    let Some(t) = th.iter().find(|t| t.level == level) else {
+        return (level, rule, format!("{what} {} {unit} ({})", fmt(v), level.name()));
+    };
+    let message = if t.bound.reached(v, t.value) {
+        format!("{what} {} {unit} {} {} {unit} ({})", fmt(v), t.bound.symbol(), fmt(t.value), level.name())
+    } else {
+        format!(
+            "{what} {} {unit} is back past {} {unit} but not yet by the hysteresis band: {} held",
+            fmt(v),
+            fmt(t.value),
+            level.name()
+        )
+    };
+    (level, rule, message)
 }
 
+/// A number for messages: up to three decimals, trailing zeros dropped.
 fn fmt(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 { format!("{}", v.round()) } else { format!("{:.2}", v) }
+    let s = format!("{v:.3}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" { "0".into() } else { s.to_string() }
 }
-
-use chrono::Offset;
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 //! a site through this module, so they agree.
 
 pub mod alarm;
+mod batch;
 mod config;
 mod engine;
 pub mod hazard;
@@ -14,12 +15,13 @@ pub mod stoppage;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use batch::{BatchReport, BatchSummary, JudgedLine, RejectedLine, evaluate_batch};
 pub use config::{
     Confidence, CraneRules, DustRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitLimit, PitRules,
     PowerRules, RULE_SOURCES, RuleSet, RuleSource,
 };
-pub use engine::{Engine, EngineError};
-pub use levels::{Direction, level_with_hysteresis};
+pub use engine::{Engine, EngineError, Ingested, SensorStatus};
+pub use levels::{Bound, Threshold, level_with_hysteresis};
 
 /// How serious a judgement is. Ordered: `Normal < Warning < Alarm < Control`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
@@ -95,24 +97,25 @@ pub struct Judgement {
     pub message: String,
 }
 
-/// Things that happen as readings arrive.
+/// What happened, as past-tense facts: the engine reports them as readings arrive and as time
+/// passes; the alarm book, the gateway and the twin consume them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Event {
     /// A sensor's level rose from normal.
-    Raised {
+    AlarmRaised {
         /// Sensor id.
         sensor: String,
         /// Rule id.
         rule: String,
         /// New level.
         level: Level,
-        /// When.
+        /// Measuring time of the reading that raised it.
         time: DateTime<Utc>,
         /// What was found.
         message: String,
     },
     /// A raised level changed (up or down) while still above normal.
-    LevelChanged {
+    AlarmLevelChanged {
         /// Sensor id.
         sensor: String,
         /// Rule id now in force.
@@ -121,51 +124,69 @@ pub enum Event {
         from: Level,
         /// New level.
         to: Level,
-        /// When.
+        /// Measuring time of the reading that changed it.
         time: DateTime<Utc>,
+        /// What was found.
+        message: String,
     },
     /// The condition went back to normal.
-    Cleared {
+    AlarmCleared {
         /// Sensor id.
         sensor: String,
         /// The rule that had been in force.
         rule: String,
-        /// When.
+        /// Measuring time of the reading that cleared it.
         time: DateTime<Utc>,
     },
-    /// A sensor went silent for longer than its stale threshold.
+    /// A reading was found invalid (not judged) or suspect (judged, doubtful).
+    DataQuality {
+        /// Sensor id.
+        sensor: String,
+        /// The reading's measuring time.
+        time: DateTime<Utc>,
+        /// The value as read (null in JSON when it was missing or NaN).
+        value: f64,
+        /// The finding, with its reason.
+        quality: Quality,
+        /// The data-quality rule that found it (`quality.flag.invalid`, `quality.range`, ...).
+        rule: String,
+    },
+    /// A sensor went silent for longer than its stale threshold, or never reported within the
+    /// grace period after the engine started. Reported once per silence.
     Stale {
         /// Sensor id.
         sensor: String,
-        /// Its last reading, if it ever sent one.
+        /// Measuring time of its last reading, if it ever sent one.
         last: Option<DateTime<Utc>>,
-        /// When the silence was noticed (a later reading, or the end of the batch).
+        /// When the silence was noticed: the tick, or the reading that ended an unreported one.
         noticed: DateTime<Utc>,
-        /// How long it was silent, seconds.
+        /// How long it had been silent (or the engine running, if it never reported), seconds.
         silent_s: f64,
     },
-    /// An hourly mean was judged (dust).
+    /// A clock hour of a dust sensor was closed and its mean judged.
     HourlyMean {
         /// Sensor id.
         sensor: String,
         /// Start of the hour.
         hour: DateTime<Utc>,
-        /// Mean of the valid readings.
+        /// Mean of the valid readings, µg/m³.
         mean: f64,
         /// Valid readings in the hour.
         readings: usize,
+        /// Share of the hour the valid readings cover (0–1), one expected interval each.
+        coverage: f64,
         /// Enough of the hour was covered for the mean to count.
         complete: bool,
-        /// Level.
+        /// Level (Normal when incomplete).
         level: Level,
         /// Rule id.
         rule: String,
     },
-    /// Dust suppression spraying should start.
+    /// Dust suppression spraying was requested.
     SprayRequested {
         /// Sensor id.
         sensor: String,
-        /// When.
+        /// Measuring time of the reading that triggered it.
         time: DateTime<Utc>,
         /// For how long, minutes.
         minutes: f64,
