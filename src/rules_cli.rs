@@ -240,19 +240,19 @@ fn classify(scene_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let sheet = jgj59::load_sheet(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let r = jgj59::score(&sheet);
+    let r = jgj59::score(&sheet).with_context(|| format!("scoring {}", path.display()))?;
     if json {
         say!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(ExitCode::SUCCESS);
     }
     say!("# JGJ 59-2011 — {} — {} — {}", sheet.site, sheet.date, sheet.inspector);
-    say!("sub-tables");
+    say!("sub-tables (exact scores; \"…\" marks a value rounded down)");
     for t in &r.tables {
         let label = t.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
         say!(
-            "  {:<26} {:>6.1}   guarantee {}/{}{}",
+            "  {:<26} {:>7}   guarantee {}/{}{}",
             format!("{:?}{label}", t.table),
-            t.score,
+            t.score_exact.display(),
             t.guarantee.0,
             t.guarantee.1,
             t.zeroed.as_deref().map(|z| format!("   ZERO: {z}")).unwrap_or_default()
@@ -260,9 +260,15 @@ fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
     say!("summary (A = B × C / 100)");
     for i in &r.items {
-        say!("  {:<22} B {:>4}  C {:>6.1}  A {:>6.2}", i.item.zh(), i.item.weight(), i.c, i.a);
+        say!(
+            "  {:<22} B {:>4}  C {:>7}  A {:>7}",
+            i.item.zh(),
+            i.item.weight(),
+            i.c_exact.display(),
+            i.a_exact.display()
+        );
     }
-    say!("total {:.1} → {} ({:?}): {}", r.total, r.grade.zh(), r.grade, r.reason);
+    say!("total {} → {} ({:?}): {}", r.total_exact.display(), r.grade.zh(), r.grade, r.reason);
     Ok(ExitCode::SUCCESS)
 }
 

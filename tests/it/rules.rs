@@ -133,18 +133,42 @@ fn jgj59_scores_a_sheet_and_refuses_a_bad_one() {
     let o = sitetwin(&["rules", "jgj59", "docs/examples/jgj59-sheet.ron"]);
     let t = out(&o);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(t.contains("total 92.6 → 优良 (Good)"), "{t}");
+    // 648/7 exactly, printed rounded down so that no threshold is shown that was not reached.
+    assert!(t.contains("total 92.57… → 优良 (Good)"), "{t}");
     assert!(t.contains("TowerCrane (2#塔吊)"), "{t}");
+    let o = sitetwin(&["rules", "jgj59", "docs/examples/jgj59-sheet.ron", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["total_exact"].as_str(), v["grade"].as_str()), (Some("648/7"), Some("Good")));
+    assert!((v["total"].as_f64().unwrap() - 648.0 / 7.0).abs() < 1e-12);
     let dir = scratch("bad-sheet");
     let sheet = std::fs::read_to_string(repo().join("docs/examples/jgj59-sheet.ron")).unwrap();
-    let bad = sheet.replacen(
+    // A guarantee item that does not apply is a missing item (缺项): scored over the rest.
+    let missing = sheet.replacen(
         "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3)",
         "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3, checked: false)",
+        1,
+    );
+    let path = dir.join("missing.ron");
+    std::fs::write(&path, missing).unwrap();
+    let o = sitetwin(&["rules", "jgj59", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).lines().any(|l| l.contains("FoundationPit") && l.contains(" 95.0   guarantee 48/50")),
+        "{}",
+        out(&o)
+    );
+    let bad = sheet.replacen(
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3)",
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 2.75)",
         1,
     );
     let path = dir.join("sheet.ron");
     std::fs::write(&path, bad).unwrap();
     let o = sitetwin(&["rules", "jgj59", path.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(err(&o).contains("tables[1].items[2].checked: every guarantee item must be checked"), "{}", err(&o));
+    assert!(
+        err(&o).contains("tables[1].items[2].deduction: expected zero or more points in whole tenths"),
+        "{}",
+        err(&o)
+    );
 }
