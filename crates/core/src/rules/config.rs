@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::stoppage::{Activity, AlertLevel, LevelMeasures, PollutionRules};
 use crate::rondoc::{self, DocDecoder};
 use crate::telemetry::CHINA_STANDARD_TIME_S;
 
@@ -144,6 +145,24 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         S,
     ),
     src("power.trip-time.alarm", "power", "RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src(
+        "pollution.iii",
+        "pollution",
+        "yellow (Ⅲ): Nanjing's yellow list by default, Suzhou's Ⅲ list with `list: Suzhou` (standards doc §4.2)",
+        S,
+    ),
+    src(
+        "pollution.ii",
+        "pollution",
+        "orange (Ⅱ): no Jiangsu orange list found; the city's Ⅲ list, the least an orange alert stops",
+        U,
+    ),
+    src(
+        "pollution.i",
+        "pollution",
+        "red (Ⅰ): Suzhou's red list, all open-air site work stops, continuous pours go on (no Nanjing red list found)",
+        S,
+    ),
     src("power.cabinet-temp.warning", "power", "cabinet temperature 60 °C: sitetwin's choice", D),
     src("power.cabinet-temp.alarm", "power", "cabinet temperature 75 °C: sitetwin's choice", D),
 ];
@@ -437,6 +456,8 @@ pub struct RuleSet {
     pub noise: NoiseRules,
     /// Temporary electricity.
     pub power: PowerRules,
+    /// Heavy-pollution alert measures on sites.
+    pub pollution: PollutionRules,
     /// Groups the site's rules file set (their rules show as "set by the site").
     pub configured: BTreeSet<String>,
 }
@@ -557,6 +578,9 @@ impl RuleSet {
                 format!("≥ {} mA ({} mA in damp places)", w.leakage_alarm_ma, w.leakage_alarm_damp_ma)
             }
             "power.trip-time.alarm" => format!("> {} s", w.trip_time_max_s),
+            "pollution.iii" => pollution(&self.pollution, AlertLevel::III),
+            "pollution.ii" => pollution(&self.pollution, AlertLevel::II),
+            "pollution.i" => pollution(&self.pollution, AlertLevel::I),
             "power.cabinet-temp.warning" => format!("≥ {} °C", w.cabinet_warning_c),
             "power.cabinet-temp.alarm" => format!("≥ {} °C", w.cabinet_alarm_c),
             _ => "?".into(),
@@ -588,6 +612,7 @@ impl RuleSet {
             dust: d.optional("dust"),
             noise: d.optional("noise"),
             power: d.optional("power"),
+            pollution: d.optional("pollution"),
             configured: present,
         };
         let errors = d.finish();
@@ -629,6 +654,22 @@ impl RuleSet {
         }
         out
     }
+}
+
+/// An alert level's measures in words: where they come from, what stops, what exempts.
+fn pollution(p: &PollutionRules, level: AlertLevel) -> String {
+    let m: LevelMeasures = p.measures(level);
+    let list = |v: &[Activity]| v.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ");
+    let stops = if m.banned.contains(&Activity::OpenAirWork) { "all open-air work".into() } else { list(&m.banned) };
+    let mut out = format!("{}: stop {stops}", p.origin(level));
+    if !m.exemptions.is_empty() {
+        let e: Vec<String> = m.exemptions.iter().map(|e| format!("{e:?}")).collect();
+        out.push_str(&format!("; exempt: {}", e.join(", ")));
+    }
+    if !m.continues.is_empty() {
+        out.push_str(&format!("; go on: {}", list(&m.continues)));
+    }
+    out
 }
 
 fn fmt_err(e: &rondoc::DeError) -> String {
