@@ -1,6 +1,7 @@
 //! `sitetwin rules …`: the core's rules in batch, for vendors' exports and inspectors' sheets.
 //! `evaluate` judges a readings file against a scene, `classify` lists major-hazard works,
-//! `jgj59` scores an inspection sheet, `show` prints every rule with its source.
+//! `check` lists the scene's static compliance findings, `jgj59` scores an inspection sheet,
+//! `show` prints every rule with its source.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::Subcommand;
-use sitetwin_core::rules::{self, Engine, Event, Judgement, Quality, RuleSet, hazard, jgj59};
+use sitetwin_core::rules::{self, Engine, Event, Judgement, Quality, RuleSet, compliance, hazard, jgj59};
 use sitetwin_core::scene::{self, ModelChecks};
 use sitetwin_core::telemetry::{self, Format};
 
@@ -43,6 +44,20 @@ pub enum RulesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the scene's declared equipment, boxes and monitoring points against the static rules
+    /// (anemometers, obstacle lights, high-formwork points and sensor ranges, RCD ratings, box
+    /// distances) and list each work's major-hazard class. Exits 1 when anything is a violation.
+    Check {
+        /// Scene file.
+        #[arg(long)]
+        scene: PathBuf,
+        /// Site rules file overriding the defaults.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a filled JGJ 59-2011 inspection sheet and print the grade.
     Jgj59 {
         /// The sheet (RON, see docs/examples/jgj59-sheet.ron).
@@ -66,6 +81,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             evaluate(&scene, &readings, rules.as_deref(), now.as_deref(), json)
         }
         RulesCommand::Classify { scene, json } => classify(&scene, json),
+        RulesCommand::Check { scene, rules, json } => check(&scene, rules.as_deref(), json),
         RulesCommand::Jgj59 { sheet, json } => score_sheet(&sheet, json),
         RulesCommand::Show { rules } => show(rules.as_deref()),
     }
@@ -238,6 +254,38 @@ fn classify(scene_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn check(scene_path: &Path, rules_path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let loaded = scene::load(scene_path, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rules = load_rules(rules_path)?;
+    let findings = compliance::check(&loaded.scene, &rules);
+    let count = |s: compliance::Severity| findings.iter().filter(|f| f.severity == s).count();
+    let violations = count(compliance::Severity::Violation);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&findings)?);
+    } else {
+        say!(
+            "# {} — static compliance: {violations} violation(s), {} to check on site, {} ok, {} major-hazard notes",
+            loaded.scene.site.name,
+            count(compliance::Severity::Unknown),
+            count(compliance::Severity::Ok),
+            count(compliance::Severity::Info)
+        );
+        say!("{:<9}  {:<7}  {:<38}  message [source]", "level", "object", "rule");
+        for f in &findings {
+            let unconfirmed = if f.confirmed { "" } else { " (unconfirmed)" };
+            say!(
+                "{:<9}  {:<7}  {:<38}  {} [{}]{unconfirmed}",
+                f.severity.name().to_uppercase(),
+                f.object,
+                f.rule,
+                f.message,
+                f.source
+            );
+        }
+    }
+    Ok(if violations == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
 fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let sheet = jgj59::load_sheet(path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let r = jgj59::score(&sheet).with_context(|| format!("scoring {}", path.display()))?;
@@ -278,11 +326,15 @@ fn show(rules_path: Option<&Path>) -> anyhow::Result<ExitCode> {
     if n == 0 {
         bail!("no rules");
     }
-    say!("{:<28} {:<9} {:<60} source", "rule", "status", "applies");
+    say!("{:<38} {:<11} {:<60} source", "rule", "status", "applies");
     for s in rules::RULE_SOURCES {
         let s = rules.source(s.id).unwrap_or(*s);
         let status = if s.confidence.confirmed() { "confirmed" } else { "UNCONFIRMED" };
-        say!("{:<28} {:<9} {:<60} {} {}", s.id, status, rules.describe(s.id), s.confidence.tag(), s.citation);
+        say!("{:<38} {:<11} {:<60} {} {}", s.id, status, rules.describe(s.id), s.confidence.tag(), s.citation);
+    }
+    say!("\nmajor-hazard works (not configurable: {} [S])", hazard::SOURCE);
+    for r in hazard::RULES {
+        say!("{:<34} {:<22} {}", r.id, r.class.zh(), r.criterion);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 //! a site through this module, so they agree.
 
 pub mod alarm;
+pub mod compliance;
 mod config;
 mod engine;
 pub mod hazard;
