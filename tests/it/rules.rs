@@ -212,7 +212,7 @@ fn show_cites_the_city_of_each_alert_list_and_lists_the_hazard_rules() {
     let o = sitetwin(&["rules", "show"]);
     let t = out(&o);
     assert!(o.status.success());
-    let line = |id: &str| t.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id}:\n{t}"));
+    let line = |id: &str| t.lines().find(|l| l.starts_with(&format!("{id} "))).unwrap_or_else(|| panic!("{id}:\n{t}"));
     assert!(line("pollution.iii").contains("Nanjing yellow (Ⅲ) list: stop Blasting"), "{t}");
     assert!(line("pollution.ii").contains("UNCONFIRMED") && line("pollution.ii").contains("no orange list found"));
     assert!(line("pollution.i").contains("Suzhou red (Ⅰ) list: stop all open-air work"));

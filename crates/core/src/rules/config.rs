@@ -168,7 +168,12 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         "switch-box RCD 30 mA (15 mA damp) (JGJ 46-2005 §8.2.10; JGJ/T 46-2024 unconfirmed)",
         S,
     ),
-    src("power.trip-time.alarm", "power", "RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src(
+        "power.trip-time.alarm",
+        "power",
+        "RCD trip time over 0.1 s (JGJ 46-2005 §8.2.10, a switch-box rule; main boxes: power.main-rcd.*)",
+        S,
+    ),
     src(
         "pollution.iii",
         "pollution",
