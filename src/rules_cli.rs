@@ -1,6 +1,7 @@
 //! `sitetwin rules …`: the core's rules in batch, for vendors' exports and inspectors' sheets.
 //! `evaluate` judges a readings file against a scene, `classify` lists major-hazard works,
-//! `jgj59` scores an inspection sheet, `show` prints every rule with its source.
+//! `check` lists the scene's static compliance findings, `jgj59` scores an inspection sheet,
+//! `show` prints every rule with its source.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::Subcommand;
-use sitetwin_core::rules::{self, Event, JudgedLine, Quality, RuleSet, hazard, jgj59};
+use sitetwin_core::rules::{self, Event, JudgedLine, Quality, RuleSet, compliance, hazard, jgj59};
 use sitetwin_core::scene::{self, ModelChecks};
 use sitetwin_core::telemetry::{self, Format};
 
@@ -45,6 +46,20 @@ pub enum RulesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the scene's declared equipment, boxes and monitoring points against the static rules
+    /// (anemometers, obstacle lights, high-formwork points and sensor ranges, RCD ratings, box
+    /// distances) and list each work's major-hazard class. Exits 1 when anything is a violation.
+    Check {
+        /// Scene file.
+        #[arg(long)]
+        scene: PathBuf,
+        /// Site rules file overriding the defaults.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a filled JGJ 59-2011 inspection sheet and print the grade.
     Jgj59 {
         /// The sheet (RON, see docs/examples/jgj59-sheet.ron).
@@ -68,6 +83,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             evaluate(&scene, &readings, rules.as_deref(), now.as_deref(), json)
         }
         RulesCommand::Classify { scene, json } => classify(&scene, json),
+        RulesCommand::Check { scene, rules, json } => check(&scene, rules.as_deref(), json),
         RulesCommand::Jgj59 { sheet, json } => score_sheet(&sheet, json),
         RulesCommand::Show { rules } => show(rules.as_deref()),
     }
@@ -240,21 +256,53 @@ fn classify(scene_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn check(scene_path: &Path, rules_path: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let loaded = scene::load(scene_path, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rules = load_rules(rules_path)?;
+    let findings = compliance::check(&loaded.scene, &rules);
+    let count = |s: compliance::Severity| findings.iter().filter(|f| f.severity == s).count();
+    let violations = count(compliance::Severity::Violation);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&findings)?);
+    } else {
+        say!(
+            "# {} — static compliance: {violations} violation(s), {} to check on site, {} ok, {} major-hazard notes",
+            loaded.scene.site.name,
+            count(compliance::Severity::Unknown),
+            count(compliance::Severity::Ok),
+            count(compliance::Severity::Info)
+        );
+        say!("{:<9}  {:<7}  {:<38}  message [source]", "level", "object", "rule");
+        for f in &findings {
+            let unconfirmed = if f.confirmed { "" } else { " (unconfirmed)" };
+            say!(
+                "{:<9}  {:<7}  {:<38}  {} [{}]{unconfirmed}",
+                f.severity.name().to_uppercase(),
+                f.object,
+                f.rule,
+                f.message,
+                f.source
+            );
+        }
+    }
+    Ok(if violations == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
 fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let sheet = jgj59::load_sheet(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let r = jgj59::score(&sheet);
+    let r = jgj59::score(&sheet).with_context(|| format!("scoring {}", path.display()))?;
     if json {
         say!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(ExitCode::SUCCESS);
     }
     say!("# JGJ 59-2011 — {} — {} — {}", sheet.site, sheet.date, sheet.inspector);
-    say!("sub-tables");
+    say!("sub-tables (exact scores; \"…\" marks a value rounded down)");
     for t in &r.tables {
         let label = t.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
         say!(
-            "  {:<26} {:>6.1}   guarantee {}/{}{}",
+            "  {:<26} {:>7}   guarantee {}/{}{}",
             format!("{:?}{label}", t.table),
-            t.score,
+            t.score_exact.display(),
             t.guarantee.0,
             t.guarantee.1,
             t.zeroed.as_deref().map(|z| format!("   ZERO: {z}")).unwrap_or_default()
@@ -262,9 +310,15 @@ fn score_sheet(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
     say!("summary (A = B × C / 100)");
     for i in &r.items {
-        say!("  {:<22} B {:>4}  C {:>6.1}  A {:>6.2}", i.item.zh(), i.item.weight(), i.c, i.a);
+        say!(
+            "  {:<22} B {:>4}  C {:>7}  A {:>7}",
+            i.item.zh(),
+            i.item.weight(),
+            i.c_exact.display(),
+            i.a_exact.display()
+        );
     }
-    say!("total {:.1} → {} ({:?}): {}", r.total, r.grade.zh(), r.grade, r.reason);
+    say!("total {} → {} ({:?}): {}", r.total_exact.display(), r.grade.zh(), r.grade, r.reason);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -274,11 +328,15 @@ fn show(rules_path: Option<&Path>) -> anyhow::Result<ExitCode> {
     if n == 0 {
         bail!("no rules");
     }
-    say!("{:<28} {:<9} {:<60} source", "rule", "status", "applies");
+    say!("{:<38} {:<11} {:<60} source", "rule", "status", "applies");
     for s in rules::RULE_SOURCES {
         let s = rules.source(s.id).unwrap_or(*s);
         let status = if s.confidence.confirmed() { "confirmed" } else { "UNCONFIRMED" };
-        say!("{:<28} {:<9} {:<60} {} {}", s.id, status, rules.describe(s.id), s.confidence.tag(), s.citation);
+        say!("{:<38} {:<11} {:<60} {} {}", s.id, status, rules.describe(s.id), s.confidence.tag(), s.citation);
+    }
+    say!("\nmajor-hazard works (not configurable: {} [S])", hazard::SOURCE);
+    for r in hazard::RULES {
+        say!("{:<34} {:<22} {}", r.id, r.class.zh(), r.criterion);
     }
     Ok(ExitCode::SUCCESS)
 }

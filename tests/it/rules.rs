@@ -1,5 +1,6 @@
 //! `sitetwin rules …` end to end: a vendor's export judged in batch (JSON lines and CSV), the
-//! major-hazard list, a JGJ 59 sheet, the rule table, and bad inputs of each kind.
+//! major-hazard list, the static compliance check, a JGJ 59 sheet, the rule table, and bad inputs
+//! of each kind.
 
 use std::process::{Command, Output};
 
@@ -136,18 +137,88 @@ fn jgj59_scores_a_sheet_and_refuses_a_bad_one() {
     let o = sitetwin(&["rules", "jgj59", "docs/examples/jgj59-sheet.ron"]);
     let t = out(&o);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(t.contains("total 92.6 → 优良 (Good)"), "{t}");
+    // 648/7 exactly, printed rounded down so that no threshold is shown that was not reached.
+    assert!(t.contains("total 92.57… → 优良 (Good)"), "{t}");
     assert!(t.contains("TowerCrane (2#塔吊)"), "{t}");
+    let o = sitetwin(&["rules", "jgj59", "docs/examples/jgj59-sheet.ron", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["total_exact"].as_str(), v["grade"].as_str()), (Some("648/7"), Some("Good")));
+    assert!((v["total"].as_f64().unwrap() - 648.0 / 7.0).abs() < 1e-12);
     let dir = scratch("bad-sheet");
     let sheet = std::fs::read_to_string(repo().join("docs/examples/jgj59-sheet.ron")).unwrap();
-    let bad = sheet.replacen(
+    // A guarantee item that does not apply is a missing item (缺项): scored over the rest.
+    let missing = sheet.replacen(
         "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3)",
         "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3, checked: false)",
+        1,
+    );
+    let path = dir.join("missing.ron");
+    std::fs::write(&path, missing).unwrap();
+    let o = sitetwin(&["rules", "jgj59", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).lines().any(|l| l.contains("FoundationPit") && l.contains(" 95.0   guarantee 48/50")),
+        "{}",
+        out(&o)
+    );
+    let bad = sheet.replacen(
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 3)",
+        "(name: \"降排水\", kind: Guarantee, full: 10, deduction: 2.75)",
         1,
     );
     let path = dir.join("sheet.ron");
     std::fs::write(&path, bad).unwrap();
     let o = sitetwin(&["rules", "jgj59", path.to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(err(&o).contains("tables[1].items[2].checked: every guarantee item must be checked"), "{}", err(&o));
+    assert!(
+        err(&o).contains("tables[1].items[2].deduction: expected zero or more points in whole tenths"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn check_lists_the_demo_sites_static_findings() {
+    let o = sitetwin(&["rules", "check", "--scene", "scenes/demo.ron"]);
+    let t = out(&o);
+    // The demo's high-formwork zone has one horizontal-displacement point of three: exit 1.
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(t.contains("static compliance: 1 violation(s)"), "{t}");
+    let line = |object: &str, rule: &str| {
+        t.lines()
+            .find(|l| l.contains(&format!("  {object:<7}  {rule}")))
+            .unwrap_or_else(|| panic!("{object} {rule}:\n{t}"))
+    };
+    assert!(line("HF1", "formwork.monitoring.horizontal-points").starts_with("VIOLATION"));
+    assert!(
+        line("TC1", "crane.obstacle-light.required").starts_with("OK")
+            && line("TC1", "crane.obstacle-light.required").contains("required and fitted")
+    );
+    assert!(line("DB0", "power.main-rcd.product").contains("100 mA × 0.2 s = 20 mA·s"));
+    assert!(line("PIT1", "hazard.pit.depth-5m").starts_with("INFO"));
+    let o = sitetwin(&["rules", "check", "--scene", "scenes/demo.ron", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hf = v.as_array().unwrap().iter().find(|f| f["rule"] == "formwork.monitoring.horizontal-points").unwrap();
+    assert_eq!((hf["object"].as_str(), hf["severity"].as_str()), (Some("HF1"), Some("Violation")));
+    assert!(hf["source"].as_str().unwrap().contains("§3.4"));
+    // A site that sets fewer points needed (its scheme's) passes, and the rule shows as set by it.
+    let dir = scratch("check-rules");
+    let rules = dir.join("rules.ron");
+    std::fs::write(&rules, "Rules(formwork: (min_horizontal_points: 1))").unwrap();
+    let o = sitetwin(&["rules", "check", "--scene", "scenes/demo.ron", "--rules", rules.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("[site]"), "{}", out(&o));
+}
+
+#[test]
+fn show_cites_the_city_of_each_alert_list_and_lists_the_hazard_rules() {
+    let o = sitetwin(&["rules", "show"]);
+    let t = out(&o);
+    assert!(o.status.success());
+    let line = |id: &str| t.lines().find(|l| l.starts_with(&format!("{id} "))).unwrap_or_else(|| panic!("{id}:\n{t}"));
+    assert!(line("pollution.iii").contains("Nanjing yellow (Ⅲ) list: stop Blasting"), "{t}");
+    assert!(line("pollution.ii").contains("UNCONFIRMED") && line("pollution.ii").contains("no orange list found"));
+    assert!(line("pollution.i").contains("Suzhou red (Ⅰ) list: stop all open-air work"));
+    assert!(line("power.main-rcd.product").contains("IΔn × t ≤ 30 mA·s"));
+    assert!(line("hazard.lifting.base-200m").contains("超过一定规模的危大工程"));
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::rules::jgj59::{self, FilledTable, Sheet};
+use crate::rules::stoppage::PollutionRules;
 use crate::rules::{
     CraneRules, DustRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitRules, PowerRules, RuleSet,
 };
@@ -99,6 +100,7 @@ struct RulesDoc {
     dust: DustRules,
     noise: NoiseRules,
     power: PowerRules,
+    pollution: PollutionRules,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +178,7 @@ fn ron_and_rondoc_read_every_scene_and_example_alike() {
                     dust: d.dust,
                     noise: d.noise,
                     power: d.power,
+                    pollution: d.pollution,
                     // Which groups the file names is not a decoded value.
                     configured: ours.configured.clone(),
                 };

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::stoppage::{Activity, AlertLevel, LevelMeasures, PollutionRules};
 use crate::rondoc::{self, DocDecoder};
 use crate::telemetry::CHINA_STANDARD_TIME_S;
 
@@ -106,6 +107,18 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         "mast verticality 4/1000 (0.23°) recalled from GB 5144; no numeric tilt limit found",
         R,
     ),
+    src(
+        "crane.anemometer.required",
+        "crane",
+        "anemometer required when the jib pivot is higher than 50 m (GB 5144; JGJ 59 tower-crane guarantee item)",
+        S,
+    ),
+    src(
+        "crane.obstacle-light.required",
+        "crane",
+        "obstacle light required when the top is higher than 30 m and than the surrounding buildings (JGJ 59 tower-crane guarantee item)",
+        S,
+    ),
     src("hoist.load.warning", "hoist", "90 % of rated load (GB/T 10054, JGJ 215 wording unconfirmed)", R),
     src("hoist.load.alarm", "hoist", "100 % of rated load", R),
     src("hoist.load.control", "hoist", "stop the cage from starting before 110 %", R),
@@ -144,6 +157,18 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         "formwork",
         "limits are set by the special scheme; no standard values found — placeholders",
         U,
+    ),
+    src(
+        "formwork.monitoring.horizontal-points",
+        "formwork",
+        "horizontal-displacement points at the support's corners or mid-sides, at least 3 per zone (standards doc §3.4)",
+        S,
+    ),
+    src(
+        "formwork.sensor.range",
+        "formwork",
+        "displacement sensor range at least 3 × the deformation control value (standards doc §3.4)",
+        S,
     ),
     src("dust.spray.warning", "dust", "spray at real-time PM10 ≥ 100 µg/m³ for 30 min (Nanjing site practice)", S),
     src(
@@ -209,6 +234,46 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         S,
     ),
     src("power.trip-time-sub.alarm", "power", "sub-box RCD slower than its declared break time: sitetwin's choice", D),
+    src(
+        "pollution.iii",
+        "pollution",
+        "yellow (Ⅲ): Nanjing's yellow list by default, Suzhou's Ⅲ list with `list: Suzhou` (standards doc §4.2)",
+        S,
+    ),
+    src(
+        "pollution.ii",
+        "pollution",
+        "orange (Ⅱ): no Jiangsu orange list found; the city's Ⅲ list, the least an orange alert stops",
+        U,
+    ),
+    src(
+        "pollution.i",
+        "pollution",
+        "red (Ⅰ): Suzhou's red list, all open-air site work stops, continuous pours go on (no Nanjing red list found)",
+        S,
+    ),
+    src(
+        "power.switch-rcd.current",
+        "power",
+        "switch-box RCD rated at most 30 mA, 15 mA in damp or corrosive places (JGJ 46-2005 §8.2.10; JGJ/T 46-2024 unconfirmed)",
+        S,
+    ),
+    src("power.switch-rcd.time", "power", "switch-box RCD break time at most 0.1 s (JGJ 46-2005 §8.2.10)", S),
+    src("power.main-rcd.current", "power", "main-box RCD rated above 30 mA (JGJ 46-2005 §8.2.11)", S),
+    src("power.main-rcd.time", "power", "main-box RCD break time above 0.1 s (JGJ 46-2005 §8.2.11)", S),
+    src("power.main-rcd.product", "power", "main-box RCD IΔn × t at most 30 mA·s (JGJ 46-2005 §8.2.11)", S),
+    src(
+        "power.switch-box.distance",
+        "power",
+        "switch box at most 3 m from the fixed equipment it serves (JGJ 46 practice, standards doc §3.7)",
+        S,
+    ),
+    src(
+        "power.sub-box.distance",
+        "power",
+        "sub-distribution box at most 30 m from its switch boxes (standards doc §3.7)",
+        S,
+    ),
     src("power.cabinet-temp.warning", "power", "cabinet temperature 60 °C: sitetwin's choice", D),
     src("power.cabinet-temp.alarm", "power", "cabinet temperature 75 °C: sitetwin's choice", D),
 ];
@@ -242,6 +307,11 @@ pub struct CraneRules {
     pub tilt_warning_deg: f64,
     /// Tilt alarm, degrees.
     pub tilt_alarm_deg: f64,
+    /// An anemometer is required when the jib pivot is higher than this above the crane's base, m.
+    pub anemometer_pivot_above_m: f64,
+    /// An obstacle light is required when the crane is higher than this above the site ground
+    /// (and higher than every structure's finished height), m.
+    pub obstacle_light_above_m: f64,
 }
 
 impl Default for CraneRules {
@@ -259,6 +329,8 @@ impl Default for CraneRules {
             clearance_alarm_m: 2.0,
             tilt_warning_deg: 0.16,
             tilt_alarm_deg: 0.23,
+            anemometer_pivot_above_m: 50.0,
+            obstacle_light_above_m: 30.0,
         }
     }
 }
@@ -372,6 +444,10 @@ pub struct FormworkRules {
     pub axial_alarm_kn: f64,
     /// Scheme-set alarm values per monitoring point, by sensor id, in the sensor's unit.
     pub points: BTreeMap<String, f64>,
+    /// Fewest horizontal-displacement points per high-formwork zone.
+    pub min_horizontal_points: u32,
+    /// A displacement sensor's range must be at least this many times its control value.
+    pub sensor_range_factor: f64,
 }
 
 impl Default for FormworkRules {
@@ -383,6 +459,8 @@ impl Default for FormworkRules {
             tilt_alarm_deg: 0.5,
             axial_alarm_kn: 30.0,
             points: BTreeMap::new(),
+            min_horizontal_points: 3,
+            sensor_range_factor: 3.0,
         }
     }
 }
@@ -467,33 +545,47 @@ impl Default for NoiseRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PowerRules {
-    /// Residual current alarm on a switch box, mA (or the box's lower declared rating).
-    pub leakage_alarm_ma: f64,
-    /// Residual current alarm on a switch box in a damp place, mA.
-    pub leakage_alarm_damp_ma: f64,
-    /// Warning as a fraction of the alarm current (every box level).
+    /// Warning as a fraction of a box's residual-current alarm (every box level).
     pub leakage_warning_fraction: f64,
-    /// Main-box limit on rated residual current × break time, mA·s: caps the main box's alarm
-    /// current at this ÷ its declared break time, and judges its measured trip time.
-    pub main_product_limit_ma_s: f64,
-    /// Longest acceptable switch-box RCD trip time, s.
-    pub trip_time_max_s: f64,
     /// Cabinet temperature warning, °C.
     pub cabinet_warning_c: f64,
     /// Cabinet temperature alarm, °C.
     pub cabinet_alarm_c: f64,
+    /// Largest residual operating current of a switch box's RCD, mA: the declared rating is
+    /// checked against it, and a measured residual current alarms at it (or at the box's lower
+    /// declared rating).
+    pub switch_rcd_max_ma: f64,
+    /// The same in damp or corrosive places (`damp: true`), mA.
+    pub switch_rcd_damp_max_ma: f64,
+    /// Longest break time of a switch box's RCD, s: for the declared rating and a measured trip.
+    pub switch_rcd_max_s: f64,
+    /// A main box's RCD must be rated above this residual current, mA.
+    pub main_rcd_above_ma: f64,
+    /// ...and above this break time, s...
+    pub main_rcd_above_s: f64,
+    /// ...with IΔn × t at most this, mA·s: checked on the declared rating, caps the main box's
+    /// alarm current at this ÷ its declared break time, and judges its measured trip time.
+    pub main_rcd_max_ma_s: f64,
+    /// Farthest a switch box may be from the fixed equipment it serves, m.
+    pub switch_to_equipment_max_m: f64,
+    /// Farthest a sub-distribution box may be from each of its switch boxes, m.
+    pub sub_to_switch_max_m: f64,
 }
 
 impl Default for PowerRules {
     fn default() -> Self {
         Self {
-            leakage_alarm_ma: 30.0,
-            leakage_alarm_damp_ma: 15.0,
             leakage_warning_fraction: 0.5,
-            main_product_limit_ma_s: 30.0,
-            trip_time_max_s: 0.1,
             cabinet_warning_c: 60.0,
             cabinet_alarm_c: 75.0,
+            switch_rcd_max_ma: 30.0,
+            switch_rcd_damp_max_ma: 15.0,
+            switch_rcd_max_s: 0.1,
+            main_rcd_above_ma: 30.0,
+            main_rcd_above_s: 0.1,
+            main_rcd_max_ma_s: 30.0,
+            switch_to_equipment_max_m: 3.0,
+            sub_to_switch_max_m: 30.0,
         }
     }
 }
@@ -549,6 +641,8 @@ pub struct RuleSet {
     pub noise: NoiseRules,
     /// Temporary electricity.
     pub power: PowerRules,
+    /// Heavy-pollution alert measures on sites.
+    pub pollution: PollutionRules,
     /// Groups the site's rules file set (their rules show as "set by the site").
     pub configured: BTreeSet<String>,
 }
@@ -616,6 +710,13 @@ impl RuleSet {
             "crane.clearance.alarm" => format!("< {} m ({} m complies)", c.clearance_alarm_m, c.clearance_alarm_m),
             "crane.tilt.warning" => format!("≥ {}°", c.tilt_warning_deg),
             "crane.tilt.alarm" => format!("≥ {}°", c.tilt_alarm_deg),
+            "crane.anemometer.required" => {
+                format!("a WindSpeed sensor on the crane when its pivot is > {} m", c.anemometer_pivot_above_m)
+            }
+            "crane.obstacle-light.required" => format!(
+                "`obstacle_light: true` when the crane is > {} m and higher than every structure's finished height",
+                c.obstacle_light_above_m
+            ),
             "hoist.load.warning" => format!("≥ {} % of rated load", h.load_warning_pct),
             "hoist.load.alarm" => format!("≥ {} % of rated load", h.load_alarm_pct),
             "hoist.load.control" => format!("≥ {} % of rated load", h.load_control_pct),
@@ -670,6 +771,13 @@ impl RuleSet {
                 f.axial_alarm_kn,
                 f.points.len()
             ),
+            "formwork.monitoring.horizontal-points" => {
+                format!("≥ {} horizontal-displacement points per major-hazard zone", f.min_horizontal_points)
+            }
+            "formwork.sensor.range" => format!(
+                "range span ≥ {} × the point's alarm value (settlement {} mm, horizontal {} mm by default)",
+                f.sensor_range_factor, f.settlement_alarm_mm, f.horizontal_alarm_mm
+            ),
             "dust.spray.warning" => {
                 format!("real-time PM10 ≥ {} µg/m³, spray {} min", d.spray_trigger_pm10, d.spray_minutes)
             }
@@ -697,17 +805,29 @@ impl RuleSet {
             }
             "power.leakage.alarm" => format!(
                 "switch box: ≥ {} mA ({} mA damp), or the box's lower declared I_Δn",
-                w.leakage_alarm_ma, w.leakage_alarm_damp_ma
+                w.switch_rcd_max_ma, w.switch_rcd_damp_max_ma
             ),
             "power.leakage-main.alarm" => {
-                format!("main box: ≥ its declared I_Δn, at most {} mA·s ÷ its break time", w.main_product_limit_ma_s)
+                format!("main box: ≥ its declared I_Δn, at most {} mA·s ÷ its break time", w.main_rcd_max_ma_s)
             }
             "power.leakage-sub.alarm" => "sub box: ≥ its declared I_Δn".into(),
-            "power.trip-time.alarm" => format!("switch box: > {} s", w.trip_time_max_s),
+            "power.trip-time.alarm" => format!("switch box: > {} s", w.switch_rcd_max_s),
             "power.trip-time-main.alarm" => {
-                format!("main box: declared I_Δn × trip time > {} mA·s", w.main_product_limit_ma_s)
+                format!("main box: declared I_Δn × trip time > {} mA·s", w.main_rcd_max_ma_s)
             }
             "power.trip-time-sub.alarm" => "sub box: > its declared break time".into(),
+            "pollution.iii" => pollution(&self.pollution, AlertLevel::III),
+            "pollution.ii" => pollution(&self.pollution, AlertLevel::II),
+            "pollution.i" => pollution(&self.pollution, AlertLevel::I),
+            "power.switch-rcd.current" => {
+                format!("rated IΔn ≤ {} mA (≤ {} mA damp)", w.switch_rcd_max_ma, w.switch_rcd_damp_max_ma)
+            }
+            "power.switch-rcd.time" => format!("rated t ≤ {} s", w.switch_rcd_max_s),
+            "power.main-rcd.current" => format!("rated IΔn > {} mA", w.main_rcd_above_ma),
+            "power.main-rcd.time" => format!("rated t > {} s", w.main_rcd_above_s),
+            "power.main-rcd.product" => format!("IΔn × t ≤ {} mA·s", w.main_rcd_max_ma_s),
+            "power.switch-box.distance" => format!("≤ {} m to the equipment it serves", w.switch_to_equipment_max_m),
+            "power.sub-box.distance" => format!("≤ {} m to each of its switch boxes", w.sub_to_switch_max_m),
             "power.cabinet-temp.warning" => format!("≥ {} °C", w.cabinet_warning_c),
             "power.cabinet-temp.alarm" => format!("≥ {} °C", w.cabinet_alarm_c),
             _ => "?".into(),
@@ -739,6 +859,7 @@ impl RuleSet {
             dust: d.optional("dust"),
             noise: d.optional("noise"),
             power: d.optional("power"),
+            pollution: d.optional("pollution"),
             configured: present,
         };
         let errors = d.finish();
@@ -814,11 +935,45 @@ impl RuleSet {
                 out.push(format!("a warning fraction of {f} is outside (0, 1]"));
             }
         }
+        let w = &self.power;
+        for (name, v) in [
+            ("crane.anemometer_pivot_above_m", c.anemometer_pivot_above_m),
+            ("crane.obstacle_light_above_m", c.obstacle_light_above_m),
+            ("formwork.sensor_range_factor", self.formwork.sensor_range_factor),
+            ("power.switch_rcd_max_ma", w.switch_rcd_max_ma),
+            ("power.switch_rcd_damp_max_ma", w.switch_rcd_damp_max_ma),
+            ("power.switch_rcd_max_s", w.switch_rcd_max_s),
+            ("power.main_rcd_above_ma", w.main_rcd_above_ma),
+            ("power.main_rcd_above_s", w.main_rcd_above_s),
+            ("power.main_rcd_max_ma_s", w.main_rcd_max_ma_s),
+            ("power.switch_to_equipment_max_m", w.switch_to_equipment_max_m),
+            ("power.sub_to_switch_max_m", w.sub_to_switch_max_m),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                out.push(format!("{name}: must be a positive number, found {v}"));
+            }
+        }
         if !(self.general.hysteresis_fraction >= 0.0 && self.general.hysteresis_fraction < 0.5) {
             out.push("general.hysteresis_fraction must be from 0 to 0.5".into());
         }
         out
     }
+}
+
+/// An alert level's measures in words: where they come from, what stops, what exempts.
+fn pollution(p: &PollutionRules, level: AlertLevel) -> String {
+    let m: LevelMeasures = p.measures(level);
+    let list = |v: &[Activity]| v.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ");
+    let stops = if m.banned.contains(&Activity::OpenAirWork) { "all open-air work".into() } else { list(&m.banned) };
+    let mut out = format!("{}: stop {stops}", p.origin(level));
+    if !m.exemptions.is_empty() {
+        let e: Vec<String> = m.exemptions.iter().map(|e| format!("{e:?}")).collect();
+        out.push_str(&format!("; exempt: {}", e.join(", ")));
+    }
+    if !m.continues.is_empty() {
+        out.push_str(&format!("; go on: {}", list(&m.continues)));
+    }
+    out
 }
 
 fn fmt_err(e: &rondoc::DeError) -> String {
@@ -859,7 +1014,7 @@ mod tests {
         assert!(!r.source("pit.rate.warning").unwrap().confidence.confirmed());
         assert_eq!((r.noise.day_limit_db, r.noise.night_limit_db, r.noise.night_max_margin_db), (70.0, 55.0, 15.0));
         assert_eq!(r.dust.pm10_hourly_limit, 80.0);
-        assert_eq!(r.power.leakage_alarm_ma, 30.0);
+        assert_eq!(r.power.switch_rcd_max_ma, 30.0);
         assert!(r.check().is_empty());
         assert!(!r.source("dust.pm10-hourly.alarm").unwrap().confidence.confirmed());
         assert!(r.source("crane.wind.alarm").unwrap().confidence.confirmed());

@@ -572,7 +572,7 @@ fn evaluate(
                 Some(b) if b.level == BoxLevel::Main => {
                     let (level, rule, message) = strict(
                         raw,
-                        Threshold::above(Alarm, w.main_product_limit_ma_s / b.rcd_rated_ma),
+                        Threshold::above(Alarm, w.main_rcd_max_ma_s / b.rcd_rated_ma),
                         "power.trip-time-main",
                         "main-box RCD trip time",
                         "s",
@@ -584,7 +584,7 @@ fn evaluate(
                             "{message}: I_Δn {} mA × {} s against {} mA·s",
                             fmt(b.rcd_rated_ma),
                             fmt(raw),
-                            fmt(w.main_product_limit_ma_s)
+                            fmt(w.main_rcd_max_ma_s)
                         ),
                     )
                 }
@@ -597,7 +597,7 @@ fn evaluate(
                 ),
                 _ => strict(
                     raw,
-                    Threshold::above(Alarm, w.trip_time_max_s),
+                    Threshold::above(Alarm, w.switch_rcd_max_s),
                     "power.trip-time",
                     "switch-box RCD trip time",
                     "s",
@@ -624,11 +624,11 @@ fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'
     let declared = |b: &PowerBox| Some(b.rcd_rated_ma).filter(|x| x.is_finite() && *x > 0.0);
     match power_box {
         Some(b) if b.level == BoxLevel::Main => {
-            let cap = Some(w.main_product_limit_ma_s / b.rcd_trip_time_s).filter(|x| x.is_finite() && *x > 0.0);
+            let cap = Some(w.main_rcd_max_ma_s / b.rcd_trip_time_s).filter(|x| x.is_finite() && *x > 0.0);
             let alarm = match (declared(&b), cap) {
                 (Some(d), Some(c)) => d.min(c),
                 (Some(x), None) | (None, Some(x)) => x,
-                (None, None) => w.leakage_alarm_ma,
+                (None, None) => w.switch_rcd_max_ma,
             };
             (
                 alarm,
@@ -636,18 +636,18 @@ fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'
                 format!(
                     "main box: declared I_Δn {} mA, at most {} mA·s ÷ {} s",
                     fmt(b.rcd_rated_ma),
-                    fmt(w.main_product_limit_ma_s),
+                    fmt(w.main_rcd_max_ma_s),
                     fmt(b.rcd_trip_time_s)
                 ),
             )
         }
         Some(b) if b.level == BoxLevel::Sub => (
-            declared(&b).unwrap_or(w.leakage_alarm_ma),
+            declared(&b).unwrap_or(w.switch_rcd_max_ma),
             "power.leakage-sub",
             format!("sub box: declared I_Δn {} mA", fmt(b.rcd_rated_ma)),
         ),
         Some(b) => {
-            let standard = if b.damp { w.leakage_alarm_damp_ma } else { w.leakage_alarm_ma };
+            let standard = if b.damp { w.switch_rcd_damp_max_ma } else { w.switch_rcd_max_ma };
             let alarm = declared(&b).map_or(standard, |d| d.min(standard));
             (
                 alarm,
@@ -660,7 +660,7 @@ fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'
                 ),
             )
         }
-        None => (w.leakage_alarm_ma, "power.leakage", format!("switch-box limit {} mA", fmt(w.leakage_alarm_ma))),
+        None => (w.switch_rcd_max_ma, "power.leakage", format!("switch-box limit {} mA", fmt(w.switch_rcd_max_ma))),
     }
 }
 

@@ -1,8 +1,11 @@
 //! Major-hazard works (危大工程) per MOHURD Order 37 (2018) and Notice 建办质〔2018〕31号: from an
 //! object's parameters, is the work ordinary, a major hazard (special scheme required) or over the
-//! scale (expert review of the scheme required)? The result names the rule that fired.
+//! scale (expert review of the scheme required)? The result names the rule that fired. Works the
+//! scene has objects for are classified by [`classify`]; the other Notice 31 categories (tool-type
+//! formwork, platforms, full-hall load-bearing supports, non-standard lifting) are pure functions
+//! over parameter structs, ready to be tied to scene objects with [`classification`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scene::{ScaffoldKind, SiteScene};
 
@@ -70,8 +73,71 @@ pub struct Classification {
 /// Source of every threshold here (tag [S] in the standards doc).
 pub const SOURCE: &str = "MOHURD Order 37 (2018) and 建办质〔2018〕31号 annexes 1 and 2, via the Shenzhen housing bureau's list (general) and copies of No. 31 (over-scale)";
 
-/// Gravity for converting rated loads in tonnes to kN.
-const G_KN_PER_T: f64 = 9.806_65;
+/// Gravity for converting rated loads in tonnes to kN (standard gravity; Notice 31 gives
+/// capacities in kN).
+pub const G_KN_PER_T: f64 = 9.806_65;
+
+/// One classification rule: its id, the class it gives, and the criterion in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HazardRule {
+    /// Rule id, e.g. `hazard.pit.depth-5m`.
+    pub id: &'static str,
+    /// The class it gives when met.
+    pub class: HazardClass,
+    /// The criterion, as Notice 31 words it.
+    pub criterion: &'static str,
+}
+
+const fn rule(id: &'static str, class: HazardClass, criterion: &'static str) -> HazardRule {
+    HazardRule { id, class, criterion }
+}
+
+/// Every classification rule (all from [`SOURCE`], [S]), for `sitetwin rules show`.
+pub const RULES: &[HazardRule] = {
+    use HazardClass::{MajorHazard as M, OverScale as O};
+    &[
+        rule("hazard.pit.depth-5m", O, "foundation pit: excavation depth ≥ 5 m"),
+        rule("hazard.pit.depth-3m", M, "foundation pit: excavation depth ≥ 3 m"),
+        rule("hazard.pit.complex", M, "foundation pit < 3 m with complex geology, surroundings or services"),
+        rule("hazard.formwork.height-8m", O, "formwork support: height ≥ 8 m"),
+        rule("hazard.formwork.span-18m", O, "formwork support: span ≥ 18 m"),
+        rule("hazard.formwork.area-load-15", O, "formwork support: total load ≥ 15 kN/m²"),
+        rule("hazard.formwork.line-load-20", O, "formwork support: line load ≥ 20 kN/m"),
+        rule("hazard.formwork.height-5m", M, "formwork support: height ≥ 5 m"),
+        rule("hazard.formwork.span-10m", M, "formwork support: span ≥ 10 m"),
+        rule("hazard.formwork.area-load-10", M, "formwork support: total load ≥ 10 kN/m²"),
+        rule("hazard.formwork.line-load-15", M, "formwork support: line load ≥ 15 kN/m"),
+        rule("hazard.formwork.tool-type", O, "tool-type formwork: sliding, climbing, flying or tunnel forms"),
+        rule("hazard.support.point-load-7kn", O, "full-hall load-bearing support: single point load ≥ 7 kN"),
+        rule("hazard.support.full-hall", M, "full-hall load-bearing support (e.g. for steel erection)"),
+        rule("hazard.scaffold.ground-50m", O, "ground-based scaffold ≥ 50 m"),
+        rule("hazard.scaffold.ground-24m", M, "ground-based scaffold ≥ 24 m"),
+        rule("hazard.scaffold.attached-150m", O, "attached lifting scaffold with lift height ≥ 150 m"),
+        rule("hazard.scaffold.attached", M, "attached lifting scaffold"),
+        rule("hazard.scaffold.cantilever-20m", O, "cantilevered scaffold section ≥ 20 m"),
+        rule("hazard.scaffold.cantilevered", M, "cantilevered scaffold"),
+        rule("hazard.scaffold.gondola", M, "suspended gondola"),
+        rule("hazard.scaffold.platform", M, "discharge or operating platform"),
+        rule("hazard.lifting.capacity-300kn", O, "crane or hoist erection/dismantling: capacity ≥ 300 kN"),
+        rule("hazard.lifting.height-200m", O, "crane or hoist erection/dismantling: total height ≥ 200 m"),
+        rule("hazard.lifting.base-200m", O, "crane or hoist erection/dismantling: base elevation ≥ 200 m"),
+        rule("hazard.lifting.crane-erection", M, "erecting and dismantling a tower crane"),
+        rule("hazard.lifting.hoist-erection", M, "erecting and dismantling a construction hoist"),
+        rule("hazard.lifting.nonstandard-100kn", O, "non-standard lifting equipment or method, single lift ≥ 100 kN"),
+        rule("hazard.lifting.nonstandard-10kn", M, "non-standard lifting equipment or method, single lift ≥ 10 kN"),
+    ]
+};
+
+/// The verdict of one classification rule set on one work, before it is tied to an object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Class.
+    pub class: HazardClass,
+    /// The rule that fired (the highest-class criterion met), or the category's `….none`.
+    pub rule: &'static str,
+    /// Every criterion met at that class, in words.
+    pub reasons: Vec<String>,
+}
 
 struct Criterion {
     class: HazardClass,
@@ -80,19 +146,14 @@ struct Criterion {
     text: String,
 }
 
-fn decide(
-    object: &str,
-    name: &str,
-    category: WorkCategory,
-    criteria: Vec<Criterion>,
-    none: &'static str,
-) -> Classification {
+fn c(class: HazardClass, rule: &'static str, met: bool, text: String) -> Criterion {
+    Criterion { class, rule, met, text }
+}
+
+fn decide(criteria: Vec<Criterion>, none: &'static str) -> Verdict {
     let class = criteria.iter().filter(|c| c.met).map(|c| c.class).max().unwrap_or(HazardClass::Ordinary);
     let fired: Vec<&Criterion> = criteria.iter().filter(|c| c.met && c.class == class).collect();
-    Classification {
-        object: object.into(),
-        name: name.into(),
-        category,
+    Verdict {
         class,
         rule: fired.first().map(|c| c.rule).unwrap_or(none),
         reasons: if fired.is_empty() {
@@ -103,47 +164,197 @@ fn decide(
     }
 }
 
+/// Ties a verdict to the object it is about.
+pub fn classification(object: &str, name: &str, category: WorkCategory, v: Verdict) -> Classification {
+    Classification {
+        object: object.into(),
+        name: name.into(),
+        category,
+        class: v.class,
+        rule: v.rule,
+        reasons: v.reasons,
+    }
+}
+
+/// Which lifting machine is erected or dismantled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Machine {
+    /// Tower crane.
+    TowerCrane,
+    /// Construction hoist.
+    Hoist,
+}
+
+/// Erection and dismantling of a lifting machine (起重机械安装拆卸工程), Notice 31.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MachineErection {
+    /// Which machine.
+    pub machine: Machine,
+    /// Rated capacity (起重量), kN.
+    pub capacity_kn: f64,
+    /// Total (installed) height of the machine above its base, metres.
+    pub total_height_m: f64,
+    /// Elevation of its base above the site ground (y = 0), metres.
+    pub base_elevation_m: f64,
+}
+
+/// Erection/dismantling is always a major hazard; over the scale at capacity ≥ 300 kN, total
+/// height ≥ 200 m or base elevation ≥ 200 m (each on its own).
+pub fn machine_erection(p: &MachineErection) -> Verdict {
+    use HazardClass::{MajorHazard as M, OverScale as O};
+    let (kn, h, b) = (p.capacity_kn, p.total_height_m, p.base_elevation_m);
+    let (what, always) = match p.machine {
+        Machine::TowerCrane => ("tower crane", "hazard.lifting.crane-erection"),
+        Machine::Hoist => ("construction hoist", "hazard.lifting.hoist-erection"),
+    };
+    decide(
+        vec![
+            c(O, "hazard.lifting.capacity-300kn", kn >= 300.0, format!("{what} capacity {kn:.1} kN ≥ 300 kN")),
+            c(O, "hazard.lifting.height-200m", h >= 200.0, format!("{what} total height {h} m ≥ 200 m")),
+            c(O, "hazard.lifting.base-200m", b >= 200.0, format!("{what} base elevation {b} m ≥ 200 m")),
+            c(M, always, true, format!("erecting and dismantling a {what}")),
+        ],
+        "hazard.lifting.none",
+    )
+}
+
+/// Tool-type formwork systems (工具式模板).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolFormwork {
+    /// Slipform (滑模).
+    Sliding,
+    /// Climbing formwork (爬模).
+    Climbing,
+    /// Flying (table) formwork (飞模).
+    Flying,
+    /// Tunnel formwork (隧道模).
+    Tunnel,
+}
+
+/// Tool-type formwork is on both Notice 31 lists, so it is always over the scale.
+pub fn tool_formwork(kind: ToolFormwork) -> Verdict {
+    decide(
+        vec![c(
+            HazardClass::OverScale,
+            "hazard.formwork.tool-type",
+            true,
+            format!("tool-type formwork ({kind:?}): on the over-scale list whatever its size"),
+        )],
+        "hazard.formwork.none",
+    )
+}
+
+/// Discharge (卸料平台) and operating (操作平台) platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Platform {
+    /// Discharge (unloading) platform, usually cantilevered from a floor.
+    Discharge,
+    /// Operating platform (mobile or fixed).
+    Operating,
+}
+
+/// Platforms are major hazards (scaffolding works in Notice 31); no over-scale criterion.
+pub fn platform(kind: Platform) -> Verdict {
+    decide(
+        vec![c(HazardClass::MajorHazard, "hazard.scaffold.platform", true, format!("{kind:?} platform"))],
+        "hazard.scaffold.none",
+    )
+}
+
+/// A full-hall load-bearing support system (承重支撑体系, e.g. for steel erection).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoadBearingSupport {
+    /// The largest single concentrated load it carries, kN.
+    pub max_point_load_kn: f64,
+}
+
+/// Every full-hall load-bearing support is a major hazard; over the scale at a single point load
+/// ≥ 7 kN.
+pub fn load_bearing_support(p: &LoadBearingSupport) -> Verdict {
+    use HazardClass::{MajorHazard as M, OverScale as O};
+    let kn = p.max_point_load_kn;
+    decide(
+        vec![
+            c(O, "hazard.support.point-load-7kn", kn >= 7.0, format!("single point load {kn} kN ≥ 7 kN")),
+            c(M, "hazard.support.full-hall", true, "full-hall load-bearing support".into()),
+        ],
+        "hazard.support.none",
+    )
+}
+
+/// A lift by non-standard equipment or method (非常规起重设备、方法).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NonStandardLift {
+    /// Weight of the heaviest single piece lifted, kN.
+    pub single_lift_kn: f64,
+}
+
+/// Non-standard lifting: a major hazard from a single lift of 10 kN, over the scale from 100 kN.
+pub fn nonstandard_lift(p: &NonStandardLift) -> Verdict {
+    use HazardClass::{MajorHazard as M, OverScale as O};
+    let kn = p.single_lift_kn;
+    decide(
+        vec![
+            c(O, "hazard.lifting.nonstandard-100kn", kn >= 100.0, format!("non-standard lift of {kn} kN ≥ 100 kN")),
+            c(M, "hazard.lifting.nonstandard-10kn", kn >= 10.0, format!("non-standard lift of {kn} kN ≥ 10 kN")),
+        ],
+        "hazard.lifting.none",
+    )
+}
+
+/// The rated capacity of a crane, kN: its largest rated load × g.
+pub fn crane_capacity_kn(rating: &crate::scene::CraneRating) -> f64 {
+    let max_t = match rating {
+        crate::scene::CraneRating::MaxLoadMoment { max_load_t, .. } => *max_load_t,
+        crate::scene::CraneRating::LoadChart(p) => p.iter().map(|x| x.load_t).fold(0.0, f64::max),
+    };
+    max_t * G_KN_PER_T
+}
+
 /// Classifies every pit, formwork zone, scaffold, crane and hoist of the scene.
 pub fn classify(scene: &SiteScene) -> Vec<Classification> {
     use HazardClass::{MajorHazard as M, OverScale as O};
-    let c = |class, rule, met, text: String| Criterion { class, rule, met, text };
     let mut out = Vec::new();
     for p in &scene.pits {
         let d = p.depth_m;
-        out.push(decide(
+        out.push(classification(
             &p.id,
             &p.name,
             WorkCategory::FoundationPit,
-            vec![
-                c(O, "hazard.pit.depth-5m", d >= 5.0, format!("excavation depth {d} m ≥ 5 m")),
-                c(M, "hazard.pit.depth-3m", d >= 3.0, format!("excavation depth {d} m ≥ 3 m")),
-                c(
-                    M,
-                    "hazard.pit.complex",
-                    d < 3.0 && p.complex_conditions,
-                    format!("depth {d} m < 3 m with complex geology, surroundings or services"),
-                ),
-            ],
-            "hazard.pit.none",
+            decide(
+                vec![
+                    c(O, "hazard.pit.depth-5m", d >= 5.0, format!("excavation depth {d} m ≥ 5 m")),
+                    c(M, "hazard.pit.depth-3m", d >= 3.0, format!("excavation depth {d} m ≥ 3 m")),
+                    c(
+                        M,
+                        "hazard.pit.complex",
+                        d < 3.0 && p.complex_conditions,
+                        format!("depth {d} m < 3 m with complex geology, surroundings or services"),
+                    ),
+                ],
+                "hazard.pit.none",
+            ),
         ));
     }
     for f in &scene.formwork {
         let (h, s, a, l) = (f.support_height_m, f.max_span_m, f.area_load_kn_m2, f.line_load_kn_m);
-        out.push(decide(
+        out.push(classification(
             &f.id,
             &f.name,
             WorkCategory::FormworkSupport,
-            vec![
-                c(O, "hazard.formwork.height-8m", h >= 8.0, format!("support height {h} m ≥ 8 m")),
-                c(O, "hazard.formwork.span-18m", s >= 18.0, format!("span {s} m ≥ 18 m")),
-                c(O, "hazard.formwork.area-load-15", a >= 15.0, format!("total load {a} kN/m² ≥ 15 kN/m²")),
-                c(O, "hazard.formwork.line-load-20", l >= 20.0, format!("line load {l} kN/m ≥ 20 kN/m")),
-                c(M, "hazard.formwork.height-5m", h >= 5.0, format!("support height {h} m ≥ 5 m")),
-                c(M, "hazard.formwork.span-10m", s >= 10.0, format!("span {s} m ≥ 10 m")),
-                c(M, "hazard.formwork.area-load-10", a >= 10.0, format!("total load {a} kN/m² ≥ 10 kN/m²")),
-                c(M, "hazard.formwork.line-load-15", l >= 15.0, format!("line load {l} kN/m ≥ 15 kN/m")),
-            ],
-            "hazard.formwork.none",
+            decide(
+                vec![
+                    c(O, "hazard.formwork.height-8m", h >= 8.0, format!("support height {h} m ≥ 8 m")),
+                    c(O, "hazard.formwork.span-18m", s >= 18.0, format!("span {s} m ≥ 18 m")),
+                    c(O, "hazard.formwork.area-load-15", a >= 15.0, format!("total load {a} kN/m² ≥ 15 kN/m²")),
+                    c(O, "hazard.formwork.line-load-20", l >= 20.0, format!("line load {l} kN/m ≥ 20 kN/m")),
+                    c(M, "hazard.formwork.height-5m", h >= 5.0, format!("support height {h} m ≥ 5 m")),
+                    c(M, "hazard.formwork.span-10m", s >= 10.0, format!("span {s} m ≥ 10 m")),
+                    c(M, "hazard.formwork.area-load-10", a >= 10.0, format!("total load {a} kN/m² ≥ 10 kN/m²")),
+                    c(M, "hazard.formwork.line-load-15", l >= 15.0, format!("line load {l} kN/m ≥ 15 kN/m")),
+                ],
+                "hazard.formwork.none",
+            ),
         ));
     }
     for s in &scene.scaffolds {
@@ -173,45 +384,25 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             ],
             ScaffoldKind::Gondola => vec![c(M, "hazard.scaffold.gondola", true, "suspended gondola".into())],
         };
-        out.push(decide(&s.id, &s.name, WorkCategory::Scaffolding, criteria, "hazard.scaffold.none"));
+        out.push(classification(&s.id, &s.name, WorkCategory::Scaffolding, decide(criteria, "hazard.scaffold.none")));
     }
     for k in &scene.cranes {
-        let max_t = match &k.rating {
-            crate::scene::CraneRating::MaxLoadMoment { max_load_t, .. } => *max_load_t,
-            crate::scene::CraneRating::LoadChart(p) => p.iter().map(|x| x.load_t).fold(0.0, f64::max),
-        };
-        let kn = max_t * G_KN_PER_T;
-        let top = k.position_m[1] + k.mast_height_m;
-        out.push(decide(
-            &k.id,
-            &k.name,
-            WorkCategory::Lifting,
-            vec![
-                c(O, "hazard.lifting.crane-300kn", kn >= 300.0, format!("erecting a crane of {kn:.0} kN ≥ 300 kN")),
-                c(O, "hazard.lifting.height-200m", top >= 200.0, format!("crane top {top:.0} m ≥ 200 m")),
-                c(M, "hazard.lifting.crane-erection", true, "erecting and dismantling a tower crane".into()),
-            ],
-            "hazard.lifting.none",
-        ));
+        let v = machine_erection(&MachineErection {
+            machine: Machine::TowerCrane,
+            capacity_kn: crane_capacity_kn(&k.rating),
+            total_height_m: k.mast_height_m,
+            base_elevation_m: k.position_m[1],
+        });
+        out.push(classification(&k.id, &k.name, WorkCategory::Lifting, v));
     }
     for h in &scene.hoists {
-        let kn = h.rated_load_kg / 1000.0 * G_KN_PER_T;
-        out.push(decide(
-            &h.id,
-            &h.name,
-            WorkCategory::Lifting,
-            vec![
-                c(O, "hazard.lifting.crane-300kn", kn >= 300.0, format!("erecting a hoist of {kn:.0} kN ≥ 300 kN")),
-                c(
-                    O,
-                    "hazard.lifting.height-200m",
-                    h.mast_height_m >= 200.0,
-                    format!("hoist mast {} m ≥ 200 m", h.mast_height_m),
-                ),
-                c(M, "hazard.lifting.hoist-erection", true, "erecting and dismantling a construction hoist".into()),
-            ],
-            "hazard.lifting.none",
-        ));
+        let v = machine_erection(&MachineErection {
+            machine: Machine::Hoist,
+            capacity_kn: h.rated_load_kg / 1000.0 * G_KN_PER_T,
+            total_height_m: h.mast_height_m,
+            base_elevation_m: h.position_m[1],
+        });
+        out.push(classification(&h.id, &h.name, WorkCategory::Lifting, v));
     }
     out
 }
@@ -234,8 +425,118 @@ mod tests {
         assert_eq!((hf.class, hf.rule), (HazardClass::OverScale, "hazard.formwork.height-8m"));
         let sf = class_of(&s, "SF1");
         assert_eq!((sf.class, sf.rule), (HazardClass::MajorHazard, "hazard.scaffold.ground-24m"));
-        assert_eq!(class_of(&s, "TC1").class, HazardClass::MajorHazard);
+        let tc1 = class_of(&s, "TC1");
+        assert_eq!((tc1.class, tc1.rule), (HazardClass::MajorHazard, "hazard.lifting.crane-erection"));
         assert_eq!(class_of(&s, "HS1").rule, "hazard.lifting.hoist-erection");
+    }
+
+    #[test]
+    fn machine_erection_each_over_scale_criterion_on_its_own() {
+        let base = MachineErection {
+            machine: Machine::TowerCrane,
+            capacity_kn: 299.9,
+            total_height_m: 199.9,
+            base_elevation_m: 199.9,
+        };
+        let v = machine_erection(&base);
+        assert_eq!((v.class, v.rule), (HazardClass::MajorHazard, "hazard.lifting.crane-erection"));
+        for (p, rule) in [
+            (MachineErection { capacity_kn: 300.0, ..base }, "hazard.lifting.capacity-300kn"),
+            (MachineErection { total_height_m: 200.0, ..base }, "hazard.lifting.height-200m"),
+            (MachineErection { base_elevation_m: 200.0, ..base }, "hazard.lifting.base-200m"),
+        ] {
+            let v = machine_erection(&p);
+            assert_eq!((v.class, v.rule), (HazardClass::OverScale, rule), "{p:?}");
+            assert_eq!(v.reasons.len(), 1, "{:?}", v.reasons);
+        }
+        let hoist = machine_erection(&MachineErection { machine: Machine::Hoist, ..base });
+        assert_eq!(hoist.rule, "hazard.lifting.hoist-erection");
+    }
+
+    #[test]
+    fn crane_erection_from_the_scene_fields() {
+        let mut s = demo_scene();
+        // A crane standing on a 150 m podium with a 60 m mast: neither its height (60 m) nor its
+        // base (150 m) reaches 200 m, so it is not over the scale (they are separate criteria).
+        s.cranes[0].position_m[1] = 150.0;
+        s.cranes[0].mast_height_m = 60.0;
+        assert_eq!(class_of(&s, "TC1").class, HazardClass::MajorHazard);
+        s.cranes[0].position_m[1] = 200.0;
+        assert_eq!(class_of(&s, "TC1").rule, "hazard.lifting.base-200m");
+        s.cranes[0].position_m[1] = 0.0;
+        s.cranes[0].mast_height_m = 200.0;
+        assert_eq!(class_of(&s, "TC1").rule, "hazard.lifting.height-200m");
+        // Capacity: the largest rated load × g; 30.5 t is 299.1 kN, 30.6 t is 300.08 kN.
+        s.cranes[0].mast_height_m = 45.0;
+        s.cranes[0].rating = crate::scene::CraneRating::MaxLoadMoment { max_load_t: 30.5, rated_moment_kn_m: 4000.0 };
+        assert_eq!(class_of(&s, "TC1").class, HazardClass::MajorHazard);
+        s.cranes[0].rating = crate::scene::CraneRating::MaxLoadMoment { max_load_t: 30.6, rated_moment_kn_m: 4000.0 };
+        assert_eq!(class_of(&s, "TC1").rule, "hazard.lifting.capacity-300kn");
+        // The demo crane's chart peaks at 6 t = 58.8 kN.
+        assert!((crane_capacity_kn(&demo_scene().cranes[0].rating) - 58.84).abs() < 0.01);
+    }
+
+    #[test]
+    fn notice_31_categories_without_scene_objects_yet() {
+        for k in [ToolFormwork::Sliding, ToolFormwork::Climbing, ToolFormwork::Flying, ToolFormwork::Tunnel] {
+            let v = tool_formwork(k);
+            assert_eq!((v.class, v.rule), (HazardClass::OverScale, "hazard.formwork.tool-type"));
+        }
+        for k in [Platform::Discharge, Platform::Operating] {
+            assert_eq!(platform(k).class, HazardClass::MajorHazard);
+        }
+        let support = |kn| load_bearing_support(&LoadBearingSupport { max_point_load_kn: kn });
+        assert_eq!((support(6.9).class, support(6.9).rule), (HazardClass::MajorHazard, "hazard.support.full-hall"));
+        assert_eq!((support(7.0).class, support(7.0).rule), (HazardClass::OverScale, "hazard.support.point-load-7kn"));
+        let lift = |kn| nonstandard_lift(&NonStandardLift { single_lift_kn: kn });
+        assert_eq!((lift(9.9).class, lift(9.9).rule), (HazardClass::Ordinary, "hazard.lifting.none"));
+        assert_eq!((lift(10.0).class, lift(10.0).rule), (HazardClass::MajorHazard, "hazard.lifting.nonstandard-10kn"));
+        assert_eq!(lift(99.9).class, HazardClass::MajorHazard);
+        assert_eq!((lift(100.0).class, lift(100.0).rule), (HazardClass::OverScale, "hazard.lifting.nonstandard-100kn"));
+        let c = classification("P1", "3#卸料平台", WorkCategory::Scaffolding, platform(Platform::Discharge));
+        assert_eq!((c.object.as_str(), c.rule), ("P1", "hazard.scaffold.platform"));
+    }
+
+    #[test]
+    fn every_rule_that_fires_is_listed_once_with_its_class() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(n, ids.len(), "duplicate rule ids");
+        let mut verdicts: Vec<Verdict> = Vec::new();
+        let mut s = demo_scene();
+        for v in [0.0, 2.0, 3.0, 5.0] {
+            s.pits[0].depth_m = v;
+            s.pits[0].complex_conditions = v < 3.0;
+            s.formwork[0].support_height_m = v * 1.6;
+            s.formwork[0].max_span_m = v * 3.6;
+            s.formwork[0].area_load_kn_m2 = v * 3.0;
+            s.formwork[0].line_load_kn_m = v * 4.0;
+            let all = classify(&s);
+            verdicts.extend(all.into_iter().map(|c| Verdict { class: c.class, rule: c.rule, reasons: c.reasons }));
+        }
+        for kind in [
+            ScaffoldKind::GroundDiscLock,
+            ScaffoldKind::AttachedLifting { lift_height_m: 10.0 },
+            ScaffoldKind::AttachedLifting { lift_height_m: 160.0 },
+            ScaffoldKind::Cantilevered { section_height_m: 10.0 },
+            ScaffoldKind::Cantilevered { section_height_m: 20.0 },
+            ScaffoldKind::Gondola,
+        ] {
+            s.scaffolds[0].kind = kind;
+            s.scaffolds[0].height_m = 60.0;
+            let c = classify(&s).into_iter().find(|c| c.object == "SF1").unwrap();
+            verdicts.push(Verdict { class: c.class, rule: c.rule, reasons: c.reasons });
+        }
+        verdicts.push(tool_formwork(ToolFormwork::Climbing));
+        verdicts.push(platform(Platform::Operating));
+        verdicts.push(load_bearing_support(&LoadBearingSupport { max_point_load_kn: 8.0 }));
+        verdicts.push(nonstandard_lift(&NonStandardLift { single_lift_kn: 120.0 }));
+        for v in verdicts.iter().filter(|v| !v.rule.ends_with(".none")) {
+            let r = RULES.iter().find(|r| r.id == v.rule).unwrap_or_else(|| panic!("{} not in RULES", v.rule));
+            assert_eq!(r.class, v.class, "{}", v.rule);
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The safety rules of the standards, as tested, configurable code: alarm levels for every
 //! monitored quantity, data quality, the alarm lifecycle, major-hazard classification, JGJ 59
 //! scoring and stoppage. The viewer, the gateway, the patrol planner and the bureau view all judge
-//! a site through this module, so they agree.
+//! a site through this module, so they agree. `compliance` checks what a scene declares (static
+//! rules) before any reading arrives.
 
 pub mod alarm;
 mod batch;
+pub mod compliance;
 mod config;
 mod engine;
 pub mod hazard;

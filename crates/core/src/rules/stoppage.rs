@@ -35,83 +35,208 @@ pub enum Activity {
     OpenMixing,
     /// Spraying, painting and slope shotcrete.
     Spraying,
-    /// Earth and construction-waste haulage.
+    /// Haulage of earth, construction waste and bulk materials.
     Haulage,
     /// Blasting.
     Blasting,
-    /// Mechanical cutting, sawing and planing.
+    /// Cutting, and mechanical cutting, sawing and planing.
     Cutting,
-    /// Road excavation and milling.
+    /// Road excavation, cutting and milling.
     RoadMilling,
+    /// Clearing rubbish from the floors (楼层垃圾清理).
+    RubbishClearing,
     /// Piling.
     Piling,
     /// Façade work.
     FacadeWork,
     /// Asphalt paving.
     AsphaltPaving,
-    /// Any other open-air site work.
+    /// Anticorrosion coating (防腐).
+    Anticorrosion,
+    /// Any other open-air site work. In a ban list it stops all open-air site work.
     OpenAirWork,
     /// A continuous concrete pour already under way.
     ContinuousPour,
 }
 
-/// What may exempt a site or a task from an alert's bans.
+/// What may exempt a site or a task from an alert's bans, where the level's list names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Exemption {
     /// The site works under a canopy enclosure (天幕).
     Canopy,
-    /// On the differentiated-control list (差异化管控).
+    /// A differentiated-control site (差异化管控工地).
     DifferentiatedControl,
+    /// The firm is on the city's exemption list (豁免清单).
+    ExemptionList,
     /// Emergency (rescue) works.
     EmergencyWorks,
-    /// Closed, new-energy or China-V haul trucks.
+    /// Clean haul trucks (Nanjing: closed new-energy; Suzhou: closed, new-energy or China V and
+    /// above). Lifts only the haulage ban.
     CleanHaulage,
 }
 
-/// The activities banned at an alert level. Ⅲ: Nanjing's yellow list [S]; Ⅱ: Ⅲ plus Suzhou's
-/// list (orange not found, so this is [R]); Ⅰ: all open-air work except continuous pours [S, Suzhou].
-pub fn banned(level: AlertLevel) -> Vec<Activity> {
-    use Activity::*;
-    let three = vec![Blasting, Cutting, Demolition, OpenMixing, Spraying, Earthworks, RoadMilling, Haulage];
-    match level {
-        AlertLevel::III => three,
-        AlertLevel::II => {
-            let mut v = three;
-            v.extend([Piling, FacadeWork, AsphaltPaving]);
-            v
+/// What one alert level stops on a site and what lets work go on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelMeasures {
+    /// Activities that stop; [`Activity::OpenAirWork`] stops all open-air site work.
+    pub banned: Vec<Activity>,
+    /// Exemptions that lift this level's bans for a site that has them (`CleanHaulage` lifts
+    /// only the haulage ban).
+    #[serde(default)]
+    pub exemptions: Vec<Exemption>,
+    /// Activities that may go on whatever the bans (continuous pours).
+    #[serde(default)]
+    pub continues: Vec<Activity>,
+}
+
+impl LevelMeasures {
+    /// Nanjing, yellow (Ⅲ) [S] (standards doc §4.2): blasting, cutting, demolition, unenclosed
+    /// mixing, spraying/painting/shotcrete, earth and road excavation and milling, floor-rubbish
+    /// clearing, mechanical cutting, earth and waste haulage. Exempt: differentiated-control
+    /// sites, canopy sites, closed new-energy haul trucks, firms on the exemption list.
+    pub fn nanjing_yellow() -> Self {
+        use Activity::*;
+        Self {
+            banned: vec![
+                Blasting,
+                Cutting,
+                Demolition,
+                OpenMixing,
+                Spraying,
+                Earthworks,
+                RoadMilling,
+                RubbishClearing,
+                Haulage,
+            ],
+            exemptions: vec![
+                Exemption::DifferentiatedControl,
+                Exemption::Canopy,
+                Exemption::CleanHaulage,
+                Exemption::ExemptionList,
+            ],
+            continues: Vec::new(),
         }
-        AlertLevel::I => vec![
-            Blasting,
-            Cutting,
-            Demolition,
-            OpenMixing,
-            Spraying,
-            Earthworks,
-            RoadMilling,
-            Haulage,
-            Piling,
-            FacadeWork,
-            AsphaltPaving,
-            OpenAirWork,
-        ],
+    }
+
+    /// Suzhou, Ⅲ [S] (§4.2): piling, earthwork, open-air demolition, façade work,
+    /// spraying/painting, shotcrete, road cutting, unenclosed mixing, asphalt paving,
+    /// anticorrosion, bulk-material trucks. Exempt: emergency work, canopy sites, clean trucks;
+    /// works whose continuous process may not stop (continuous pours) go on.
+    pub fn suzhou_iii() -> Self {
+        use Activity::*;
+        Self {
+            banned: vec![
+                Piling,
+                Earthworks,
+                Demolition,
+                FacadeWork,
+                Spraying,
+                RoadMilling,
+                OpenMixing,
+                AsphaltPaving,
+                Anticorrosion,
+                Haulage,
+            ],
+            exemptions: vec![Exemption::EmergencyWorks, Exemption::Canopy, Exemption::CleanHaulage],
+            continues: vec![ContinuousPour],
+        }
+    }
+
+    /// Suzhou, red (Ⅰ) [S] (§4.2): all open-air demolition and site work stops; continuous
+    /// concrete pours may go on. No other exemption is given.
+    pub fn suzhou_red() -> Self {
+        Self { banned: vec![Activity::OpenAirWork], exemptions: Vec::new(), continues: vec![Activity::ContinuousPour] }
+    }
+
+    /// Whether the level stops `activity` (before exemptions).
+    pub fn bans(&self, activity: Activity) -> bool {
+        !self.continues.contains(&activity)
+            && (self.banned.contains(&activity) || self.banned.contains(&Activity::OpenAirWork))
+    }
+
+    /// May `activity` go on at this level for a site with `exemptions`?
+    pub fn allows(&self, activity: Activity, exemptions: &[Exemption]) -> bool {
+        if !self.bans(activity) {
+            return true;
+        }
+        exemptions.iter().filter(|e| self.exemptions.contains(e)).any(|e| match e {
+            Exemption::CleanHaulage => activity == Activity::Haulage,
+            _ => true,
+        })
     }
 }
 
-/// May `activity` go on at `level` given the site's exemptions?
-pub fn allowed(level: AlertLevel, activity: Activity, exemptions: &[Exemption]) -> bool {
-    if activity == Activity::ContinuousPour || exemptions.contains(&Exemption::EmergencyWorks) {
-        return true;
-    }
-    if !banned(level).contains(&activity) {
-        return true;
-    }
-    match level {
-        AlertLevel::I => false,
-        AlertLevel::II | AlertLevel::III => {
-            exemptions.contains(&Exemption::Canopy)
-                || (level == AlertLevel::III && exemptions.contains(&Exemption::DifferentiatedControl))
-                || (activity == Activity::Haulage && exemptions.contains(&Exemption::CleanHaulage))
+/// Which city's published list supplies the default measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum AlertList {
+    /// Nanjing's yellow list for Ⅲ (and, none being found, for Ⅱ); Suzhou's red list for Ⅰ.
+    #[default]
+    Nanjing,
+    /// Suzhou's Ⅲ list for Ⅲ (and Ⅱ); Suzhou's red list for Ⅰ.
+    Suzhou,
+}
+
+/// Heavy-pollution measures on sites per alert level, from a Jiangsu city's list (§4.2), each
+/// level replaceable by the site's rules file (`pollution: (list: Suzhou, ii: (banned: [...]))`).
+/// No Jiangsu orange (Ⅱ) list was found: by default Ⅱ applies the city's Ⅲ list, the least an
+/// orange alert stops ([?]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PollutionRules {
+    /// The city list the defaults come from.
+    pub list: AlertList,
+    /// Ⅲ (yellow), if the site sets it.
+    pub iii: Option<LevelMeasures>,
+    /// Ⅱ (orange), if the site sets it.
+    pub ii: Option<LevelMeasures>,
+    /// Ⅰ (red), if the site sets it.
+    pub i: Option<LevelMeasures>,
+}
+
+impl PollutionRules {
+    /// The measures in force at `level`.
+    pub fn measures(&self, level: AlertLevel) -> LevelMeasures {
+        let set = match level {
+            AlertLevel::III => &self.iii,
+            AlertLevel::II => &self.ii,
+            AlertLevel::I => &self.i,
+        };
+        if let Some(m) = set {
+            return m.clone();
         }
+        match (level, self.list) {
+            (AlertLevel::I, _) => LevelMeasures::suzhou_red(),
+            (_, AlertList::Nanjing) => LevelMeasures::nanjing_yellow(),
+            (_, AlertList::Suzhou) => LevelMeasures::suzhou_iii(),
+        }
+    }
+
+    /// Where the measures at `level` come from, in words.
+    pub fn origin(&self, level: AlertLevel) -> &'static str {
+        let set = match level {
+            AlertLevel::III => self.iii.is_some(),
+            AlertLevel::II => self.ii.is_some(),
+            AlertLevel::I => self.i.is_some(),
+        };
+        match (set, level, self.list) {
+            (true, ..) => "set by the site",
+            (false, AlertLevel::I, _) => "Suzhou red (Ⅰ) list",
+            (false, AlertLevel::III, AlertList::Nanjing) => "Nanjing yellow (Ⅲ) list",
+            (false, AlertLevel::III, AlertList::Suzhou) => "Suzhou Ⅲ list",
+            (false, AlertLevel::II, AlertList::Nanjing) => "no orange list found: Nanjing's yellow (Ⅲ) list",
+            (false, AlertLevel::II, AlertList::Suzhou) => "no orange list found: Suzhou's Ⅲ list",
+        }
+    }
+
+    /// The activities stopped at `level` (before exemptions).
+    pub fn banned(&self, level: AlertLevel) -> Vec<Activity> {
+        self.measures(level).banned
+    }
+
+    /// May `activity` go on at `level` given the site's exemptions?
+    pub fn allowed(&self, level: AlertLevel, activity: Activity, exemptions: &[Exemption]) -> bool {
+        self.measures(level).allows(activity, exemptions)
     }
 }
 
@@ -334,7 +459,8 @@ impl SiteStoppage {
         Ok(())
     }
 
-    /// Review → operating. After a stop of a year or more the permit must have been re-verified.
+    /// Review → operating. After a stop of a calendar year or more the permit must have been
+    /// re-verified.
     pub fn approve_resumption(
         &mut self,
         at: NaiveDate,
@@ -346,9 +472,8 @@ impl SiteStoppage {
         if self.status != Status::ResumptionReview {
             return Err(StoppageError::Illegal { status: self.status, action: "approve resumption" });
         }
-        let days = self.days_stopped(at);
-        if days >= 365 && !permit_reverified {
-            return Err(StoppageError::PermitReverificationNeeded { days });
+        if self.stopped_a_year(at) && !permit_reverified {
+            return Err(StoppageError::PermitReverificationNeeded { days: self.days_stopped(at) });
         }
         self.end(at, by, format!("resumption approved: {note}"));
         Ok(())
@@ -362,6 +487,15 @@ impl SiteStoppage {
         }
         self.record(at, by, Status::Stopped, format!("resumption rejected: {note}"));
         Ok(())
+    }
+
+    /// The current stoppage has lasted a calendar year or more at `today` (the permit rule is
+    /// "≥ 1 year", not 365 days: a stop across 29 February needs 366).
+    pub fn stopped_a_year(&self, today: NaiveDate) -> bool {
+        self.current
+            .as_ref()
+            .and_then(|c| c.since.checked_add_months(Months::new(12)))
+            .is_some_and(|anniversary| today >= anniversary)
     }
 
     /// Days in the current stoppage at `today` (0 when operating).
@@ -575,8 +709,7 @@ pub fn check_duties(
             .fold(f64::NAN, f64::max);
         out.push(match slew {
             Some(v) if v.len() >= 2 => {
-                let (lo, hi) = v.iter().fold((f64::MAX, f64::MIN), |(a, b), (_, x)| (a.min(*x), b.max(*x)));
-                let turned = hi - lo;
+                let turned = turned_deg(v);
                 let status = if turned >= 10.0 {
                     DutyStatus::Met(format!("jib turned {turned:.0}° with the wind"))
                 } else if wind > rules.weathervane_wind_m_s {
@@ -637,6 +770,19 @@ pub fn check_duties(
     }
     out.push(unknown(Duty::DutyPatrols, None, "patrol records are not connected yet: check the duty log"));
     out
+}
+
+/// The arc a slewing jib swept over a series of slew angles, degrees: consecutive readings are
+/// unwrapped across 0°/360° (taking the shorter way round, so readings must be less than half a
+/// turn apart), and the span of the unwrapped angle is returned. 359° then 1° is 2°, not 358°.
+fn turned_deg(series: &[Sample]) -> f64 {
+    let (mut at, mut lo, mut hi) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for w in series.windows(2) {
+        at += (w[1].1 - w[0].1 + 180.0).rem_euclid(360.0) - 180.0;
+        lo = lo.min(at);
+        hi = hi.max(at);
+    }
+    hi - lo
 }
 
 fn is_dark(s: &crate::scene::Sensor, last: Option<DateTime<Utc>>, k: f64, at: DateTime<Utc>) -> bool {

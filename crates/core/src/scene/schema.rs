@@ -193,6 +193,10 @@ pub struct TowerCrane {
     /// The monitoring black box's device id.
     #[serde(default)]
     pub device_id: Option<String>,
+    /// Whether an obstacle light (障碍指示灯) is fitted at the top: `Some(false)` none,
+    /// `None` not known (the compliance check then asks for a look on site).
+    #[serde(default)]
+    pub obstacle_light: Option<bool>,
     /// Node names in the model.
     #[serde(default)]
     pub nodes: CraneNodes,

@@ -95,21 +95,96 @@ fn abnormal_stoppage_deadlines() {
 }
 
 #[test]
-fn alert_levels_ban_more_as_they_rise_and_exemptions_apply() {
+fn default_alert_measures_are_nanjing_yellow_and_suzhou_red() {
     use Activity::*;
-    assert!(!allowed(AlertLevel::III, Earthworks, &[]));
-    assert!(allowed(AlertLevel::III, Piling, &[]));
-    assert!(!allowed(AlertLevel::II, Piling, &[]));
-    assert!(allowed(AlertLevel::III, Earthworks, &[Exemption::Canopy]));
-    assert!(allowed(AlertLevel::III, Earthworks, &[Exemption::DifferentiatedControl]));
-    assert!(!allowed(AlertLevel::II, Earthworks, &[Exemption::DifferentiatedControl]));
-    assert!(allowed(AlertLevel::II, Haulage, &[Exemption::CleanHaulage]));
-    assert!(!allowed(AlertLevel::I, OpenAirWork, &[Exemption::Canopy]));
-    assert!(allowed(AlertLevel::I, ContinuousPour, &[]));
-    assert!(allowed(AlertLevel::I, Demolition, &[Exemption::EmergencyWorks]));
-    for a in banned(AlertLevel::III) {
-        assert!(banned(AlertLevel::II).contains(&a) && banned(AlertLevel::I).contains(&a), "{a:?}");
+    let p = PollutionRules::default();
+    // Ⅲ: Nanjing's yellow list, floor-rubbish clearing included; piling is not on it.
+    assert!(!p.allowed(AlertLevel::III, Earthworks, &[]));
+    assert!(!p.allowed(AlertLevel::III, RubbishClearing, &[]));
+    assert!(p.allowed(AlertLevel::III, Piling, &[]));
+    assert!(p.allowed(AlertLevel::III, ContinuousPour, &[]));
+    // Its exemptions: canopy, differentiated control, the exemption list lift every ban; clean
+    // trucks lift only the haulage ban. Emergency works are not on Nanjing's list.
+    assert!(p.allowed(AlertLevel::III, Earthworks, &[Exemption::Canopy]));
+    assert!(p.allowed(AlertLevel::III, Earthworks, &[Exemption::DifferentiatedControl]));
+    assert!(p.allowed(AlertLevel::III, Demolition, &[Exemption::ExemptionList]));
+    assert!(p.allowed(AlertLevel::III, Haulage, &[Exemption::CleanHaulage]));
+    assert!(!p.allowed(AlertLevel::III, Earthworks, &[Exemption::CleanHaulage]));
+    assert!(!p.allowed(AlertLevel::III, Demolition, &[Exemption::EmergencyWorks]));
+    // Ⅱ: no orange list found, so the yellow one.
+    assert_eq!(p.measures(AlertLevel::II), LevelMeasures::nanjing_yellow());
+    // Ⅰ: Suzhou red — everything open-air stops, whatever the exemption; pours go on.
+    for a in [Earthworks, Piling, FacadeWork, OpenAirWork, Haulage] {
+        assert!(!p.allowed(AlertLevel::I, a, &[Exemption::Canopy, Exemption::EmergencyWorks, Exemption::CleanHaulage]));
     }
+    assert!(p.allowed(AlertLevel::I, ContinuousPour, &[]));
+    // A higher level stops at least what a lower one does.
+    for a in p.banned(AlertLevel::III) {
+        assert!(p.measures(AlertLevel::II).bans(a) && p.measures(AlertLevel::I).bans(a), "{a:?}");
+    }
+    assert_eq!(p.origin(AlertLevel::I), "Suzhou red (Ⅰ) list");
+}
+
+#[test]
+fn the_suzhou_list_and_a_sites_own_measures() {
+    use Activity::*;
+    let p = PollutionRules { list: AlertList::Suzhou, ..PollutionRules::default() };
+    for a in [Piling, FacadeWork, AsphaltPaving, Anticorrosion, Earthworks, Haulage] {
+        assert!(!p.allowed(AlertLevel::III, a, &[]), "{a:?}");
+    }
+    // Blasting and floor-rubbish clearing are on Nanjing's list, not Suzhou's.
+    assert!(p.allowed(AlertLevel::III, Blasting, &[]));
+    assert!(p.allowed(AlertLevel::III, RubbishClearing, &[]));
+    assert!(p.allowed(AlertLevel::III, Piling, &[Exemption::EmergencyWorks]));
+    assert!(!p.allowed(AlertLevel::III, Piling, &[Exemption::DifferentiatedControl]));
+    assert!(p.allowed(AlertLevel::III, ContinuousPour, &[]));
+    assert_eq!(p.origin(AlertLevel::II), "no orange list found: Suzhou's Ⅲ list");
+    let r = crate::rules::RuleSet::parse(
+        "Rules(pollution: (list: Suzhou, ii: (banned: [OpenAirWork], exemptions: [EmergencyWorks], continues: [ContinuousPour])))",
+    )
+    .unwrap();
+    assert!(!r.pollution.allowed(AlertLevel::II, Blasting, &[]));
+    assert!(r.pollution.allowed(AlertLevel::II, Blasting, &[Exemption::EmergencyWorks]));
+    assert_eq!(r.pollution.origin(AlertLevel::II), "set by the site");
+    assert!(r.describe("pollution.iii").starts_with("Suzhou Ⅲ list: stop Piling"), "{}", r.describe("pollution.iii"));
+    let e = crate::rules::RuleSet::parse("Rules(pollution: (iii: (banned: [Dancing])))").unwrap_err();
+    assert!(e.iter().any(|m| m.contains("pollution.iii.banned[0]")), "{e:?}");
+}
+
+#[test]
+fn the_permit_rule_counts_a_calendar_year_not_365_days() {
+    // 2027-03-01 to 2028-02-29 is 365 days but not yet a year (2028 is a leap year).
+    let mut s = SiteStoppage::default();
+    s.stop(StopReason::Abnormal { cause: "funding".into() }, d(2027, 3, 1), "建设单位", "").unwrap();
+    s.request_resumption(d(2028, 2, 20), "建设单位").unwrap();
+    assert_eq!(s.days_stopped(d(2028, 2, 29)), 365);
+    assert!(!s.stopped_a_year(d(2028, 2, 29)));
+    assert!(s.stopped_a_year(d(2028, 3, 1)));
+    let mut next_day = s.clone();
+    assert_eq!(
+        next_day.approve_resumption(d(2028, 3, 1), "住建局", false, ""),
+        Err(StoppageError::PermitReverificationNeeded { days: 366 })
+    );
+    s.approve_resumption(d(2028, 2, 29), "住建局", false, "").unwrap();
+}
+
+#[test]
+fn a_jib_turning_across_north_is_measured_the_short_way() {
+    let scene = demo_scene();
+    let rules = StoppedSiteRules::default();
+    let duty = |slew: &[(f64, f64)], wind: f64| {
+        let mut readings: Vec<Reading> = slew.iter().map(|(h, v)| r("TC1-SLEW", *h, *v)).collect();
+        readings.push(r("TC1-WIND", 0.5, wind));
+        check_duties(&scene, &readings, &rules, 3.0, at(6.0))
+            .into_iter()
+            .find(|x| x.duty == Duty::CraneWeathervaning && x.object.as_deref() == Some("TC1"))
+            .unwrap()
+            .status
+    };
+    // 356° → 2° is a 6° swing, not 354°: with 9 m/s of wind the slew brake may be locked.
+    assert!(matches!(duty(&[(1.0, 356.0), (2.0, 2.0)], 9.0), DutyStatus::Unmet(m) if m.contains("only 6°")));
+    // 350° → 10° → 40° swept 50°.
+    assert!(matches!(duty(&[(1.0, 350.0), (2.0, 10.0), (3.0, 40.0)], 9.0), DutyStatus::Met(m) if m.contains("50°")));
 }
 
 #[test]
