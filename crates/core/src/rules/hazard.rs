@@ -181,7 +181,7 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             crate::scene::CraneRating::LoadChart(p) => p.iter().map(|x| x.load_t).fold(0.0, f64::max),
         };
         let kn = max_t * G_KN_PER_T;
-        let top = k.position_m[1] + k.mast_height_m;
+        let top = k.position_m.y + k.mast_height_m;
         out.push(decide(
             &k.id,
             &k.name,

@@ -260,7 +260,7 @@ fn electricity_leakage_and_trip_time() {
         kind: SensorKind::LeakageCurrent,
         unit: "mA".into(),
         anchor: crate::scene::Anchor { object: "KB1".into(), node: None },
-        position_m: [12.0, 1.0, -7.2],
+        position_m: glam::DVec3::new(12.0, 1.0, -7.2),
         device_id: None,
         interval_s: None,
         range: None,
