@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use sitetwin_core::scene::{LoadedScene, ObjectKind, SensorKind};
 
-use crate::view::convert::{site_point, site_transform};
+use crate::view::convert::site_point;
 
 /// The scene the twin shows.
 #[derive(Resource, Debug, Clone)]
@@ -117,21 +117,8 @@ fn spawn_site(mut commands: Commands, site: Option<Res<Site>>, mut spawned: Mess
             .model
             .and_then(|m| Some((scene.model(m)?, loaded.models.get(m)?.bounds_m?)))
             .map(|(inst, b)| {
-                let t = site_transform(inst);
-                let corners = (0..8).map(|k| {
-                    let p = Vec3::new(
-                        if k & 1 == 0 { b.min[0] } else { b.max[0] },
-                        if k & 2 == 0 { b.min[1] } else { b.max[1] },
-                        if k & 4 == 0 { b.min[2] } else { b.max[2] },
-                    );
-                    t.transform_point(p)
-                });
-                let (mut min, mut max) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
-                for c in corners {
-                    min = min.min(c);
-                    max = max.max(c);
-                }
-                ObjectBounds { min, max }
+                let (min, max) = inst.site_bounds_m(&b);
+                ObjectBounds { min: site_point(min), max: site_point(max) }
             })
             .unwrap_or(ObjectBounds { min: anchor - Vec3::splat(1.5), max: anchor + Vec3::splat(1.5) });
         let object = commands

@@ -5,7 +5,7 @@ use bevy::camera::Viewport;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use sitetwin_core::i18n::{self, Lang, tr};
-use sitetwin_core::scene::{ObjectKind, ParamValue, SensorGroup};
+use sitetwin_core::scene::{ParamValue, SensorGroup, tree_groups};
 
 use super::UiState;
 use crate::site::{Hazards, LabelAnchor, Site, SiteObject};
@@ -37,19 +37,6 @@ fn param_text(lang: Lang, v: &ParamValue) -> String {
         ParamValue::Term(k) => tr(lang, k).to_string(),
     }
 }
-
-/// Kinds in the order the tree lists them.
-const KIND_ORDER: [fn(&ObjectKind) -> bool; 9] = [
-    |k| *k == ObjectKind::TowerCrane,
-    |k| *k == ObjectKind::Hoist,
-    |k| *k == ObjectKind::FoundationPit,
-    |k| *k == ObjectKind::FormworkZone,
-    |k| *k == ObjectKind::Scaffold,
-    |k| *k == ObjectKind::Structure,
-    |k| *k == ObjectKind::DistributionBox,
-    |k| matches!(k, ObjectKind::Facility(_)),
-    |k| matches!(k, ObjectKind::Gate | ObjectKind::Walkway),
-];
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw_ui(
@@ -151,7 +138,7 @@ pub(super) fn draw_ui(
             // view stays readable at any zoom (select the object to see its name).
             let mut placed: Vec<(f32, egui::Pos2, &SiteObject)> = objects
                 .iter()
-                .filter(|(o, _)| !matches!(o.kind, ObjectKind::Walkway | ObjectKind::DistributionBox))
+                .filter(|(o, _)| o.kind.spec().is_some_and(|k| k.label_shown))
                 .filter_map(|(o, a)| {
                     let p = cam.world_to_viewport_with_depth(cam_t, a.0).ok()?;
                     Some((p.z, egui::pos2(p.x, p.y), o))
@@ -256,10 +243,10 @@ fn object_tree(
     let objects = scene.objects();
     let mut shown = 0;
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for group in KIND_ORDER {
+        for group in tree_groups() {
             let members: Vec<_> = objects
                 .iter()
-                .filter(|o| group(&o.kind))
+                .filter(|o| o.spec.tree == group)
                 .filter(|o| {
                     let sensors = scene.sensors_on(o.id);
                     matches(&state.search, &[o.id, o.name, i18n::object_kind(lang, o.kind)])
@@ -270,14 +257,9 @@ fn object_tree(
                 continue;
             }
             shown += members.len();
-            let title = format!("{} ({})", i18n::object_kind(lang, members[0].kind), members.len());
-            let title = if matches!(members[0].kind, ObjectKind::Facility(_)) {
-                format!("{} ({})", if lang == Lang::Zh { "临建设施" } else { "Facilities" }, members.len())
-            } else {
-                title
-            };
+            let title = format!("{} ({})", tr(lang, group.title_key), members.len());
             egui::CollapsingHeader::new(title)
-                .id_salt(format!("{:?}", members[0].kind))
+                .id_salt(group.title_key)
                 .default_open(true)
                 .open(searching.then_some(true))
                 .show(ui, |ui| {
@@ -443,7 +425,7 @@ fn info_panel(
                 }
                 ui.label(tr(lang, "ui.position"));
                 let p = x.position_m;
-                ui.label(format!("x {} · y {} · z {} m", fmt_num(p[0]), fmt_num(p[1]), fmt_num(p[2])));
+                ui.label(format!("x {} · y {} · z {} m", fmt_num(p.x), fmt_num(p.y), fmt_num(p.z)));
                 ui.end_row();
             });
         }
