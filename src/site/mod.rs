@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bevy::math::DVec3;
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
 use sitetwin_core::rules::hazard::Classification;
@@ -103,7 +104,7 @@ pub struct SiteSensor {
     /// Measuring range in `unit`.
     pub range: Option<[f64; 2]>,
     /// Surveyed position at rest, site frame, metres.
-    pub position_m: [f64; 3],
+    pub position_m: DVec3,
 }
 
 /// How many readings a sensor keeps for its chart (a day of minute readings).

@@ -5,14 +5,14 @@
 
 use bevy::prelude::*;
 use sitetwin_core::rules::hazard;
-use sitetwin_core::scene::{ObjectKind, SensorKind};
+use sitetwin_core::scene::{self, ObjectKind, SensorKind};
 
 use super::{
     LabelAnchor, ObjectBounds, ObjectInfo, ObjectSensors, Prop, SensorLive, Site, SiteIndex, SiteObject, SiteSensor,
     SiteSpawned,
 };
 use crate::LoadPhase;
-use crate::frame::{site_point, site_transform};
+use crate::frame::site_point;
 
 /// The object tree of the site, grouped by kind in the order the panel lists them.
 #[derive(Resource, Debug, Clone, Default)]
@@ -21,11 +21,11 @@ pub struct ObjectTree {
     pub groups: Vec<TreeGroup>,
 }
 
-/// One kind of object in the tree.
+/// One group of the tree (the core's object-kind table says which kinds share one).
 #[derive(Debug, Clone)]
 pub struct TreeGroup {
-    /// The kind of its first member (facilities of every kind share one group).
-    pub kind: ObjectKind,
+    /// Its place and title.
+    pub group: scene::TreeGroup,
     /// Its members in scene order.
     pub items: Vec<TreeItem>,
 }
@@ -58,21 +58,6 @@ pub struct TreeSensor {
     pub kind: SensorKind,
 }
 
-/// The tree's group of a kind (all facilities together), in display order.
-fn group_rank(k: ObjectKind) -> usize {
-    match k {
-        ObjectKind::TowerCrane => 0,
-        ObjectKind::Hoist => 1,
-        ObjectKind::FoundationPit => 2,
-        ObjectKind::FormworkZone => 3,
-        ObjectKind::Scaffold => 4,
-        ObjectKind::Structure => 5,
-        ObjectKind::DistributionBox => 6,
-        ObjectKind::Facility(_) => 7,
-        ObjectKind::Gate | ObjectKind::Walkway => 8,
-    }
-}
-
 /// Spawns the site of [`Site`] and moves on to waiting for its assets.
 pub(super) fn spawn_site(
     mut commands: Commands,
@@ -90,26 +75,15 @@ pub(super) fn spawn_site(
     let scene = &loaded.scene;
     let scoped = DespawnOnEnter(LoadPhase::Reading);
     let mut hazards = hazard::classify(scene);
-    let mut groups: Vec<(usize, TreeGroup)> = Vec::new();
+    let mut groups: Vec<TreeGroup> = Vec::new();
     for o in scene.objects() {
         let anchor = site_point(o.label_at_m);
         let bounds = o
             .model
             .and_then(|m| Some((scene.model(m)?, loaded.models.get(m)?.bounds_m?)))
             .map(|(inst, b)| {
-                let t = site_transform(inst);
-                let (mut min, mut max) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
-                for k in 0..8 {
-                    let p = Vec3::new(
-                        if k & 1 == 0 { b.min[0] } else { b.max[0] },
-                        if k & 2 == 0 { b.min[1] } else { b.max[1] },
-                        if k & 4 == 0 { b.min[2] } else { b.max[2] },
-                    );
-                    let c = t.transform_point(p);
-                    min = min.min(c);
-                    max = max.max(c);
-                }
-                ObjectBounds { min, max }
+                let (min, max) = inst.site_bounds_m(&b);
+                ObjectBounds { min: site_point(min), max: site_point(max) }
             })
             .unwrap_or(ObjectBounds { min: anchor - Vec3::splat(1.5), max: anchor + Vec3::splat(1.5) });
         let hazard = hazards.iter().position(|c| c.object == o.id).map(|i| hazards.swap_remove(i));
@@ -164,14 +138,13 @@ pub(super) fn spawn_site(
             item.sensors.push(TreeSensor { entity: sensor, id: s.id.clone(), name: s.name.clone(), kind: s.kind });
         }
         commands.entity(object).insert(ObjectSensors(item.sensors.iter().map(|s| s.entity).collect()));
-        let rank = group_rank(o.kind);
-        match groups.iter_mut().find(|(r, _)| *r == rank) {
-            Some((_, g)) => g.items.push(item),
-            None => groups.push((rank, TreeGroup { kind: o.kind, items: vec![item] })),
+        match groups.iter_mut().find(|g| g.group == o.spec.tree) {
+            Some(g) => g.items.push(item),
+            None => groups.push(TreeGroup { group: o.spec.tree, items: vec![item] }),
         }
     }
-    groups.sort_by_key(|(r, _)| *r);
-    tree.groups = groups.into_iter().map(|(_, g)| g).collect();
+    groups.sort_by_key(|g| g.group.order);
+    tree.groups = groups;
     // Models no object draws (the site ground, scenery) are props.
     let used: Vec<&str> = scene.objects().iter().filter_map(|o| o.model).collect();
     for m in scene.models.iter().filter(|m| !used.contains(&m.id.as_str())) {

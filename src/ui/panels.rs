@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use sitetwin_core::i18n::{self, Lang, tr};
 use sitetwin_core::rules::Level;
-use sitetwin_core::scene::{ObjectKind, ParamValue, SensorGroup};
+use sitetwin_core::scene::{ParamValue, SensorGroup};
 
 use super::screens::Shell;
 use crate::selection::Selection;
@@ -127,7 +127,7 @@ fn labels(ctx: &egui::Context, free: egui::Rect, twin: &TwinView) {
     let mut placed: Vec<(f32, egui::Pos2, &SiteObject)> = twin
         .objects
         .iter()
-        .filter(|(o, ..)| !matches!(o.kind, ObjectKind::Walkway | ObjectKind::DistributionBox))
+        .filter(|(o, ..)| o.kind.spec().is_some_and(|k| k.label_shown))
         .filter_map(|(o, _, a, _)| {
             let p = cam.world_to_viewport_with_depth(cam_t, a.0).ok()?;
             Some((p.z, egui::pos2(p.x, p.y), o))
@@ -236,13 +236,8 @@ fn object_tree(ui: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
                 continue;
             }
             shown += members.len();
-            let name = if matches!(group.kind, ObjectKind::Facility(_)) {
-                if lang == Lang::Zh { "临建设施" } else { "Facilities" }
-            } else {
-                i18n::object_kind(lang, group.kind)
-            };
-            egui::CollapsingHeader::new(format!("{name} ({})", members.len()))
-                .id_salt(format!("{:?}", group.kind))
+            egui::CollapsingHeader::new(format!("{} ({})", tr(lang, group.group.title_key), members.len()))
+                .id_salt(group.group.title_key)
                 .default_open(true)
                 .open(searching.then_some(true))
                 .show(ui, |ui| {
@@ -412,7 +407,7 @@ fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
                 }
                 ui.label(tr(lang, "ui.position"));
                 let p = x.position_m;
-                ui.label(format!("x {} · y {} · z {} m", fmt_num(p[0]), fmt_num(p[1]), fmt_num(p[2])));
+                ui.label(format!("x {} · y {} · z {} m", fmt_num(p.x), fmt_num(p.y), fmt_num(p.z)));
                 ui.end_row();
             });
             ui.separator();

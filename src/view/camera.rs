@@ -4,9 +4,9 @@
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
-use sitetwin_core::scene::ObjectKind;
 
-use crate::site::{LabelAnchor, ObjectBounds, Site, SiteIndex, SiteObject};
+use crate::frame::site_point;
+use crate::site::{ObjectBounds, Site, SiteIndex, SiteObject};
 use crate::{AppMode, LoadPhase, TwinSet};
 
 /// Where the camera looks from: a focus point, yaw and pitch around it, and a distance.
@@ -167,8 +167,9 @@ const PRESET_ASPECT: f32 = 16.0 / 9.0;
 /// Bevy's default perspective vertical field of view.
 const FOV_RAD: f32 = std::f32::consts::FRAC_PI_4;
 
-/// Builds the presets of a site: overview, top, every crane, every pit, every formwork zone.
-pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBounds)]) -> ViewPresets {
+/// Builds the presets of a site: overview, top, then one per object whose kind has a preset
+/// view in the core's object-kind table (cranes, pits, formwork zones), in the order given.
+pub fn site_presets(site: &Site, objects: &[(SiteObject, ObjectBounds)]) -> ViewPresets {
     let b = site.0.scene.plan_bounds_m();
     let center = Vec3::new(((b[0] + b[2]) / 2.0) as f32, 6.0, ((b[1] + b[3]) / 2.0) as f32);
     let radius = (((b[2] - b[0]).powi(2) + (b[3] - b[1]).powi(2)).sqrt() / 2.0) as f32;
@@ -198,32 +199,18 @@ pub fn site_presets(site: &Site, objects: &[(SiteObject, LabelAnchor, ObjectBoun
         },
     ];
     let scene = &site.0.scene;
-    for (o, anchor, bounds) in objects {
-        let pose = match o.kind {
-            ObjectKind::TowerCrane => {
-                let c = scene.cranes.iter().find(|c| c.id == o.id);
-                let (h, jib) = c.map(|c| (c.mast_height_m as f32, c.jib_length_m as f32)).unwrap_or((30.0, 40.0));
-                let base = anchor.0 - Vec3::Y * (h + 3.0);
-                OrbitPose {
-                    focus: base + Vec3::Y * h * 0.6,
-                    yaw_rad: 210f32.to_radians(),
-                    pitch_rad: 18f32.to_radians(),
-                    distance_m: fit_distance(jib.max(h) * 0.75, FOV_RAD, PRESET_ASPECT),
-                }
-            }
-            ObjectKind::FoundationPit => OrbitPose {
-                focus: bounds.center(),
-                yaw_rad: 20f32.to_radians(),
-                pitch_rad: 50f32.to_radians(),
-                distance_m: fit_distance(bounds.radius(), FOV_RAD, PRESET_ASPECT),
-            },
-            ObjectKind::FormworkZone => OrbitPose {
-                focus: bounds.center(),
-                yaw_rad: 160f32.to_radians(),
-                pitch_rad: 30f32.to_radians(),
-                distance_m: fit_distance(bounds.radius() * 1.6, FOV_RAD, PRESET_ASPECT),
-            },
-            _ => continue,
+    for (o, bounds) in objects {
+        let Some(object) = scene.object(&o.id) else { continue };
+        let Some(view) = object.spec.preset else { continue };
+        let (focus, radius) = object
+            .view_sphere_m()
+            .map(|(c, r)| (site_point(c), r as f32))
+            .unwrap_or((bounds.center(), bounds.radius()));
+        let pose = OrbitPose {
+            focus,
+            yaw_rad: view.yaw_deg.to_radians(),
+            pitch_rad: view.pitch_deg.to_radians(),
+            distance_m: fit_distance(radius * view.radius_scale, FOV_RAD, PRESET_ASPECT),
         };
         v.push(ViewPreset { key: o.id.clone(), label_key: None, name: o.name.clone(), pose });
     }
@@ -280,19 +267,16 @@ fn spawn_camera(mut commands: Commands) {
 fn fit_to_site(
     mut commands: Commands,
     site: Option<Res<Site>>,
-    objects: Query<(&SiteObject, &LabelAnchor, &ObjectBounds)>,
+    objects: Query<(&SiteObject, &ObjectBounds)>,
     mut requests: MessageWriter<ViewRequested>,
 ) {
     let Some(site) = site else { return };
     commands.insert_resource(OrbitLimits::for_site(site.0.scene.plan_bounds_m()));
-    let rank = |k: ObjectKind| match k {
-        ObjectKind::TowerCrane => 0,
-        ObjectKind::FoundationPit => 1,
-        ObjectKind::FormworkZone => 2,
-        _ => 3,
-    };
-    let mut list: Vec<_> = objects.iter().map(|(o, a, b)| (o.clone(), *a, *b)).collect();
-    list.sort_by(|a, b| (rank(a.0.kind), &a.0.id).cmp(&(rank(b.0.kind), &b.0.id)));
+    // Objects whose kind has a preset, by the kind's rank and then by id.
+    let mut list: Vec<_> =
+        objects.iter().filter_map(|(o, b)| Some((o.kind.spec()?.preset?.rank, (o.clone(), *b)))).collect();
+    list.sort_by(|a, b| (a.0, &a.1.0.id).cmp(&(b.0, &b.1.0.id)));
+    let list: Vec<_> = list.into_iter().map(|(_, x)| x).collect();
     commands.insert_resource(site_presets(&site, &list));
     requests.write(ViewRequested { key: "overview".into(), instant: true });
 }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use bevy::asset::LoadState;
+use bevy::math::DMat4;
 use bevy::prelude::*;
 use bevy::world_serialization::{WorldAssetRoot, WorldInstanceReady};
 
@@ -180,7 +181,7 @@ fn on_model_ready(
     }
     let Some(site) = site else { return };
     let (Some(inst), Some(summary)) = (site.0.scene.model(&of.model), site.0.models.get(&of.model)) else { return };
-    let placed = site_transform(inst).to_matrix();
+    let site_from_model = DMat4::from(inst.site_from_model());
     for (sensor, s, transform) in &sensors {
         let Some(node_name) = &s.node else { continue };
         if s.object != of.owner {
@@ -192,8 +193,8 @@ fn on_model_ready(
         };
         // The node's rest pose from the importer, placed like the model: the sensor keeps its
         // surveyed position and from now on moves with the node.
-        let world_from_node = placed * Mat4::from_cols_array(&info.model_from_node);
-        let local = world_from_node.inverse().transform_point3(transform.translation);
+        let site_from_node = site_from_model * info.model_from_node;
+        let local = site_from_node.inverse().transform_point3(transform.translation.as_dvec3()).as_vec3();
         commands.entity(sensor).insert((Transform::from_translation(local), ChildOf(*node)));
     }
 }

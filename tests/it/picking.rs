@@ -57,7 +57,7 @@ fn world() -> Scene {
                 device_id: None,
                 interval_s: Some(10.0),
                 range: None,
-                position_m: [40.0, 45.0, -10.0],
+                position_m: bevy::math::DVec3::new(40.0, 45.0, -10.0),
             },
             ChildOf(slewing),
         ))

@@ -1,8 +1,24 @@
 //! Plan geometry in metres: polygon area, centroid and simplicity checks, and ear-clipping
 //! triangulation (with holes) for the generated ground, pit floors and slabs.
+//!
+//! A plan point is a glam `DVec2` holding site `(x, z)`: its `y` is the site's z (south). The
+//! arithmetic is written out per component, in the order it has always been done, so that the
+//! generated models stay byte-identical.
 
-/// A point in plan, `[x, z]` metres.
-pub type P2 = [f64; 2];
+use glam::{DVec2, DVec3};
+
+/// A point in plan, `(x, z)` metres, as `DVec2 { x, y: z }`.
+pub type P2 = DVec2;
+
+/// The plan point under a site point (drops the height).
+pub fn plan(p: DVec3) -> P2 {
+    DVec2::new(p.x, p.z)
+}
+
+/// A plan point at height `y_m`, as a site point.
+pub fn at_height(p: P2, y_m: f64) -> DVec3 {
+    DVec3::new(p.x, y_m, p.y)
+}
 
 /// Signed area by the shoelace formula (positive when counter-clockwise in x-z seen with z down).
 pub fn polygon_area(p: &[P2]) -> f64 {
@@ -10,7 +26,7 @@ pub fn polygon_area(p: &[P2]) -> f64 {
     (0..n)
         .map(|i| {
             let (a, b) = (p[i], p[(i + 1) % n]);
-            a[0] * b[1] - b[0] * a[1]
+            a.x * b.y - b.x * a.y
         })
         .sum::<f64>()
         / 2.0
@@ -19,22 +35,22 @@ pub fn polygon_area(p: &[P2]) -> f64 {
 /// Area centroid, or the vertex mean for a degenerate polygon.
 pub fn centroid(p: &[P2]) -> P2 {
     if p.is_empty() {
-        return [0.0, 0.0];
+        return DVec2::ZERO;
     }
     let a = polygon_area(p);
     if a.abs() < 1e-9 {
         let n = p.len() as f64;
-        return [p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n];
+        return DVec2::new(p.iter().map(|q| q.x).sum::<f64>() / n, p.iter().map(|q| q.y).sum::<f64>() / n);
     }
     let n = p.len();
     let (mut cx, mut cz) = (0.0, 0.0);
     for i in 0..n {
         let (a0, b0) = (p[i], p[(i + 1) % n]);
-        let cross = a0[0] * b0[1] - b0[0] * a0[1];
-        cx += (a0[0] + b0[0]) * cross;
-        cz += (a0[1] + b0[1]) * cross;
+        let cross = a0.x * b0.y - b0.x * a0.y;
+        cx += (a0.x + b0.x) * cross;
+        cz += (a0.y + b0.y) * cross;
     }
-    [cx / (6.0 * a), cz / (6.0 * a)]
+    DVec2::new(cx / (6.0 * a), cz / (6.0 * a))
 }
 
 /// Length of a polyline, closing it back to the start when `closed`.
@@ -49,11 +65,11 @@ pub fn perimeter(p: &[P2], closed: bool) -> f64 {
 
 /// Distance between two plan points.
 pub fn dist(a: P2, b: P2) -> f64 {
-    (a[0] - b[0]).hypot(a[1] - b[1])
+    (a.x - b.x).hypot(a.y - b.y)
 }
 
 fn orient(a: P2, b: P2, c: P2) -> f64 {
-    (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
 }
 
 /// True when the closed segments `a-b` and `c-d` share a point.
@@ -64,10 +80,10 @@ pub fn segments_intersect(a: P2, b: P2, c: P2, d: P2) -> bool {
     }
     let on = |p: P2, q: P2, r: P2| {
         orient(p, q, r).abs() < 1e-12
-            && r[0] >= p[0].min(q[0]) - 1e-12
-            && r[0] <= p[0].max(q[0]) + 1e-12
-            && r[1] >= p[1].min(q[1]) - 1e-12
-            && r[1] <= p[1].max(q[1]) + 1e-12
+            && r.x >= p.x.min(q.x) - 1e-12
+            && r.x <= p.x.max(q.x) + 1e-12
+            && r.y >= p.y.min(q.y) - 1e-12
+            && r.y <= p.y.max(q.y) + 1e-12
     };
     on(c, d, a) || on(c, d, b) || on(a, b, c) || on(a, b, d)
 }
@@ -97,7 +113,7 @@ pub fn point_in_polygon(pt: P2, poly: &[P2]) -> bool {
     let mut j = n.wrapping_sub(1);
     for i in 0..n {
         let (a, b) = (poly[i], poly[j]);
-        if (a[1] > pt[1]) != (b[1] > pt[1]) && pt[0] < (b[0] - a[0]) * (pt[1] - a[1]) / (b[1] - a[1]) + a[0] {
+        if (a.y > pt.y) != (b.y > pt.y) && pt.x < (b.x - a.x) * (pt.y - a.y) / (b.y - a.y) + a.x {
             inside = !inside;
         }
         j = i;
@@ -121,7 +137,7 @@ pub fn triangulate(outer: &[P2], holes: &[Vec<P2>]) -> Vec<[usize; 3]> {
     }
     // Bridge holes from the one reaching furthest in +x.
     order.sort_by(|a, b| {
-        let mx = |o: &(usize, usize)| pts[o.0..o.0 + o.1].iter().map(|p| p[0]).fold(f64::MIN, f64::max);
+        let mx = |o: &(usize, usize)| pts[o.0..o.0 + o.1].iter().map(|p| p.x).fold(f64::MIN, f64::max);
         mx(b).total_cmp(&mx(a))
     });
     for (off, len) in order {
@@ -134,7 +150,7 @@ pub fn triangulate(outer: &[P2], holes: &[Vec<P2>]) -> Vec<[usize; 3]> {
         }
         // The hole's right-most vertex, joined to the nearest ring vertex it can see.
         let (hk, &hv) =
-            hole.iter().enumerate().max_by(|a, b| pts[*a.1][0].total_cmp(&pts[*b.1][0])).unwrap_or((0, &hole[0]));
+            hole.iter().enumerate().max_by(|a, b| pts[*a.1].x.total_cmp(&pts[*b.1].x)).unwrap_or((0, &hole[0]));
         let m = pts[hv];
         let mut best: Option<(usize, f64)> = None;
         for (rk, &rv) in ring.iter().enumerate() {
@@ -221,36 +237,40 @@ fn ear_clip(pts: &[P2], mut ring: Vec<usize>) -> Vec<[usize; 3]> {
 mod tests {
     use super::*;
 
+    fn p(x: f64, z: f64) -> P2 {
+        DVec2::new(x, z)
+    }
+
     fn tri_area(p: &[P2], t: &[[usize; 3]]) -> f64 {
         t.iter().map(|t| orient(p[t[0]], p[t[1]], p[t[2]]).abs() / 2.0).sum()
     }
 
     #[test]
     fn area_centroid_perimeter() {
-        let sq = [[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0]];
+        let sq = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 2.0), p(0.0, 2.0)];
         assert_eq!(polygon_area(&sq), 8.0);
-        assert_eq!(centroid(&sq), [2.0, 1.0]);
+        assert_eq!(centroid(&sq), p(2.0, 1.0));
         assert_eq!(perimeter(&sq, true), 12.0);
         assert_eq!(perimeter(&sq, false), 10.0);
     }
 
     #[test]
     fn detects_self_intersection() {
-        let bow = [[0.0, 0.0], [2.0, 2.0], [2.0, 0.0], [0.0, 2.0]];
+        let bow = [p(0.0, 0.0), p(2.0, 2.0), p(2.0, 0.0), p(0.0, 2.0)];
         assert!(self_intersection(&bow).is_some());
-        let sq = [[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0]];
+        let sq = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 2.0), p(0.0, 2.0)];
         assert!(self_intersection(&sq).is_none());
     }
 
     #[test]
     fn triangulates_concave_and_holed_polygons() {
-        let l = [[0.0, 0.0], [4.0, 0.0], [4.0, 1.0], [1.0, 1.0], [1.0, 3.0], [0.0, 3.0]];
+        let l = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 1.0), p(1.0, 1.0), p(1.0, 3.0), p(0.0, 3.0)];
         let t = triangulate(&l, &[]);
         assert_eq!(t.len(), 4);
         assert!((tri_area(&l, &t) - 6.0).abs() < 1e-9);
 
-        let outer = [[-10.0, -10.0], [10.0, -10.0], [10.0, 10.0], [-10.0, 10.0]];
-        let hole = vec![[-2.0, -2.0], [3.0, -2.0], [3.0, 2.0], [-1.0, 2.0], [-2.0, 1.0]];
+        let outer = [p(-10.0, -10.0), p(10.0, -10.0), p(10.0, 10.0), p(-10.0, 10.0)];
+        let hole = vec![p(-2.0, -2.0), p(3.0, -2.0), p(3.0, 2.0), p(-1.0, 2.0), p(-2.0, 1.0)];
         let t = triangulate(&outer, std::slice::from_ref(&hole));
         let mut all = outer.to_vec();
         all.extend_from_slice(&hole);

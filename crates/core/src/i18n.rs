@@ -1,8 +1,10 @@
 //! zh-CN and English labels for everything the twin shows: object and sensor kinds, parameters,
 //! vocabulary terms and UI strings. Chinese is the default; users switch to English in the UI or
-//! with `--lang en`.
+//! with `--lang en`. Labels shared by many kinds and the UI live here; an object kind's name and
+//! the vocabulary only it uses live in its row of `scene::KINDS`, and are found through the same
+//! functions.
 
-use crate::scene::{FacilityKind, ObjectKind, SensorKind};
+use crate::scene::{KINDS, ObjectKind, SensorKind};
 
 /// Display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -111,24 +113,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("group.Formwork", "高支模监测", "High formwork"),
     ("group.Environment", "扬尘噪声气象", "Dust, noise, weather"),
     ("group.Electricity", "临时用电", "Temporary electricity"),
-    // Object kinds
-    ("kind.TowerCrane", "塔式起重机", "Tower crane"),
-    ("kind.Hoist", "施工升降机", "Construction hoist"),
-    ("kind.FoundationPit", "基坑", "Foundation pit"),
-    ("kind.FormworkZone", "高支模", "High formwork"),
-    ("kind.Scaffold", "脚手架", "Scaffold"),
-    ("kind.Structure", "在建建筑", "Building under construction"),
-    ("kind.DistributionBox", "配电箱", "Distribution box"),
-    ("kind.Gate", "大门", "Gate"),
-    ("kind.Walkway", "安全通道", "Walkway"),
-    ("kind.SiteOffice", "项目部办公室", "Site office"),
-    ("kind.Dormitory", "宿舍", "Dormitory"),
-    ("kind.Canteen", "食堂", "Canteen"),
-    ("kind.WheelWash", "洗车台", "Wheel wash"),
-    ("kind.MaterialYard", "材料堆场", "Material yard"),
-    ("kind.DustMonitorMast", "扬尘噪声监测站", "Dust & noise monitor"),
-    ("kind.Transformer", "变压器", "Transformer"),
-    ("kind.Toilet", "厕所", "Toilet"),
+    // Object tree groups of more than one kind (a kind's own label lives in its `KINDS` row)
+    ("tree.access", "大门与通道", "Gates and walkways"),
     // Sensor kinds
     ("sensor.CraneLoad", "起重量", "Load"),
     ("sensor.CraneMoment", "力矩", "Load moment"),
@@ -161,110 +147,53 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("sensor.LoadCurrent", "负荷电流", "Load current"),
     // Parameters
     ("param.mast_height", "塔身高度", "Mast height"),
-    ("param.jib_length", "起重臂长度", "Jib length"),
-    ("param.counter_jib_length", "平衡臂长度", "Counter-jib length"),
-    ("param.max_load", "最大起重量", "Maximum load"),
-    ("param.rated_moment", "额定起重力矩", "Rated load moment"),
-    ("param.tip_load", "臂端起重量", "Tip load"),
-    ("param.type_code", "型号", "Type"),
     ("param.device_id", "设备编号", "Device ID"),
-    ("param.rated_load", "额定载重量", "Rated load"),
-    ("param.cages", "吊笼数", "Cages"),
-    ("param.depth", "开挖深度", "Excavation depth"),
     ("param.area", "面积", "Area"),
-    ("param.perimeter", "周长", "Perimeter"),
-    ("param.support", "支护形式", "Retaining system"),
-    ("param.safety_grade", "安全等级", "Safety grade"),
-    ("param.struts", "内支撑数", "Struts"),
-    ("param.pile_diameter", "桩径", "Pile diameter"),
-    ("param.pile_spacing", "桩间距", "Pile spacing"),
-    ("param.support_height", "搭设高度", "Support height"),
-    ("param.max_span", "最大跨度", "Largest span"),
-    ("param.area_load", "施工总荷载", "Total area load"),
-    ("param.line_load", "集中线荷载", "Line load"),
-    ("param.base_elevation", "底标高", "Base elevation"),
-    ("param.system", "支架体系", "Support system"),
-    ("param.scaffold_kind", "脚手架类型", "Scaffold type"),
     ("param.height", "高度", "Height"),
     ("param.length", "长度", "Length"),
-    ("param.floors_total", "总层数", "Storeys planned"),
-    ("param.floors_built", "已施工层数", "Storeys cast"),
-    ("param.floor_height", "层高", "Storey height"),
-    ("param.box_level", "配电级别", "Distribution level"),
-    ("param.rcd_rated", "漏保额定动作电流", "RCD rated residual current"),
-    ("param.rcd_trip_time", "漏保额定动作时间", "RCD rated break time"),
-    ("param.feeds_from", "上级配电箱", "Fed from"),
-    ("param.serves", "所供设备", "Serves"),
     ("param.width", "宽度", "Width"),
-    // Terms
-    ("support.RetainingPiles", "排桩", "Bored piles"),
-    ("support.DiaphragmWall", "地下连续墙", "Diaphragm wall"),
-    ("support.SoilNailWall", "土钉墙", "Soil-nailed wall"),
-    ("support.Slope", "放坡", "Open cut slope"),
-    ("support.SheetPiles", "钢板桩", "Sheet piles"),
-    ("support.CementSoilWall", "水泥土墙", "Cement-soil wall"),
-    ("system.FastenerTube", "扣件式钢管", "Tube and coupler"),
-    ("system.DiscLock", "盘扣式", "Disc-lock"),
-    ("system.BowlBuckle", "碗扣式", "Bowl-buckle"),
-    ("system.Portal", "门式", "Portal frame"),
-    ("scaffold.GroundFastener", "落地式扣件钢管", "Ground-based tube and coupler"),
-    ("scaffold.GroundDiscLock", "落地式盘扣", "Ground-based disc-lock"),
-    ("scaffold.Cantilevered", "悬挑式", "Cantilevered"),
-    ("scaffold.AttachedLifting", "附着式升降", "Attached lifting"),
-    ("scaffold.Gondola", "高处作业吊篮", "Gondola"),
-    ("box.Main", "总配电箱", "Main box"),
-    ("box.Sub", "分配电箱", "Sub-distribution box"),
-    ("box.Switch", "开关箱", "Switch box"),
 ];
+
+/// Every label: the shared table, then each object kind's own (its name and vocabulary, in
+/// [`KINDS`]).
+fn labels() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    let kinds = KINDS.iter().flat_map(|k| std::iter::once(&k.label).chain(k.vocabulary)).map(|l| (l.key, l.zh, l.en));
+    TABLE.iter().copied().chain(kinds)
+}
+
+fn find(lang: Lang, key: &str) -> Option<&'static str> {
+    labels().find(|(k, _, _)| *k == key).map(|(_, zh, en)| match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    })
+}
 
 /// The label for `key` in `lang`; the key itself when it is unknown (so gaps show, not vanish).
 pub fn tr(lang: Lang, key: &str) -> &str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
-        Some((_, zh, en)) => match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        },
-        None => key,
-    }
+    find(lang, key).unwrap_or(key)
 }
 
 /// True when `key` has labels.
 pub fn has(key: &str) -> bool {
-    TABLE.iter().any(|(k, _, _)| *k == key)
+    labels().any(|(k, _, _)| k == key)
 }
 
-/// The i18n key of an object kind.
+/// The i18n key of an object kind: its row's label, or for a facility its sub-kind's.
 pub fn object_kind_key(kind: ObjectKind) -> String {
     match kind {
-        ObjectKind::Facility(f) => format!("kind.{}", facility_name(f)),
-        other => format!("kind.{other:?}"),
-    }
-}
-
-fn facility_name(f: FacilityKind) -> &'static str {
-    match f {
-        FacilityKind::SiteOffice => "SiteOffice",
-        FacilityKind::Dormitory => "Dormitory",
-        FacilityKind::Canteen => "Canteen",
-        FacilityKind::WheelWash => "WheelWash",
-        FacilityKind::MaterialYard => "MaterialYard",
-        FacilityKind::DustMonitorMast => "DustMonitorMast",
-        FacilityKind::Transformer => "Transformer",
-        FacilityKind::Toilet => "Toilet",
+        ObjectKind::Facility(f) => format!("kind.{f:?}"),
+        other => other.spec().map(|k| k.label.key.to_string()).unwrap_or_else(|| format!("kind.{other:?}")),
     }
 }
 
 /// An object kind's label.
 pub fn object_kind(lang: Lang, kind: ObjectKind) -> &'static str {
-    let key = object_kind_key(kind);
-    // Labels live in a static table, so the found entry outlives `key`.
-    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en }).unwrap_or("?")
+    find(lang, &object_kind_key(kind)).unwrap_or("?")
 }
 
 /// A sensor kind's label.
 pub fn sensor_kind(lang: Lang, kind: SensorKind) -> &'static str {
-    let key = format!("sensor.{kind:?}");
-    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en }).unwrap_or("?")
+    find(lang, &format!("sensor.{kind:?}")).unwrap_or("?")
 }
 
 #[cfg(test)]
@@ -352,7 +281,7 @@ mod tests {
     fn every_key_is_used_and_every_used_key_has_labels() {
         // Keys built at run time from an enum: prefix, and the schema enums whose variants name them.
         let families: &[(&str, &[&str])] = &[
-            ("kind", &["ObjectKind", "FacilityKind"]),
+            ("kind", &["FacilityKind"]),
             ("sensor", &["SensorKind"]),
             ("group", &["SensorGroup"]),
             ("support", &["PitSupport"]),
@@ -360,12 +289,16 @@ mod tests {
             ("scaffold", &["ScaffoldKind"]),
             ("box", &["BoxLevel"]),
         ];
-        let prefixes: BTreeSet<&str> = TABLE.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
+        let prefixes: BTreeSet<&str> = labels().filter_map(|(k, _, _)| k.split('.').next()).collect();
         let (mut literal, mut dynamic) = (BTreeMap::new(), BTreeSet::new());
         for (file, code) in non_test_sources() {
             for p in &prefixes {
                 let open = format!("\"{p}.");
                 for (i, _) in code.match_indices(&open) {
+                    // A label's own definition in the object-kind table is not a use.
+                    if code[..i].ends_with("label(") {
+                        continue;
+                    }
                     let rest = &code[i + open.len()..];
                     let n = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').count();
                     match rest[n..].chars().next() {
@@ -388,12 +321,14 @@ mod tests {
         let mut expected: BTreeSet<String> = literal.keys().cloned().collect();
         for (prefix, enums) in families {
             for e in *enums {
-                for v in schema_variants(e).into_iter().filter(|v| v != "Facility") {
+                for v in schema_variants(e) {
                     expected.insert(format!("{prefix}.{v}"));
                 }
             }
         }
-        let table: BTreeSet<String> = TABLE.iter().map(|(k, _, _)| k.to_string()).collect();
+        // Each kind's own name is used through its row (`object_kind_key`).
+        expected.extend(KINDS.iter().map(|k| k.label.key.to_string()));
+        let table: BTreeSet<String> = labels().map(|(k, _, _)| k.to_string()).collect();
         let unused: Vec<_> = table.difference(&expected).collect();
         let missing: Vec<_> = expected
             .difference(&table)
@@ -402,12 +337,12 @@ mod tests {
         assert!(unused.is_empty(), "labels no code uses: {unused:?}");
         assert!(missing.is_empty(), "keys used without labels: {missing:?}");
         assert!(literal.contains_key("ui.view.overview") && literal.contains_key("param.jib_length"), "{literal:?}");
-        assert!(schema_variants("PitSupport").contains(&"CementSoilWall".to_string()));
+        assert!(schema_variants("FacilityKind").contains(&"DustMonitorMast".to_string()));
     }
 
     #[test]
     fn keys_are_unique() {
-        let mut keys: Vec<&str> = TABLE.iter().map(|(k, _, _)| *k).collect();
+        let mut keys: Vec<&str> = labels().map(|(k, _, _)| k).collect();
         keys.sort();
         let n = keys.len();
         keys.dedup();

@@ -10,6 +10,10 @@
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
 //! - [`rondoc`]: RON parsing that keeps positions (docs/rondoc.md)
+//! - [`serde_glam`]: serde adapters that keep the scene's `(x, y, z)` tuples for glam types
+//!
+//! Site math is glam's `f64` types (`DVec3`, `DVec2` for plan points, `DAffine3`, `DMat4`):
+//! the glam Bevy uses, so the twin takes them as they are.
 
 pub mod geom;
 pub mod hj212;
@@ -19,6 +23,7 @@ pub mod modelgen;
 pub mod rondoc;
 pub mod rules;
 pub mod scene;
+pub mod serde_glam;
 pub mod telemetry;
 
 #[cfg(test)]

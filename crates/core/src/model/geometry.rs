@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
+use glam::{DMat4, DQuat, DVec3};
 use gltf::json::{self, accessor::ComponentType, validation::Checked};
 
 use super::check::{Buffers, Graph, component_count, component_size};
-use super::{Aabb, ImportCause, Mat4, ModelFormat, ModelSummary, NodeSummary};
+use super::{Aabb, ImportCause, ModelFormat, ModelSummary, NodeSummary};
 
 /// One drawn primitive as triangles in the model's space.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,21 +21,26 @@ pub struct WorldMesh {
     pub indices: Vec<u32>,
 }
 
-fn local(node: &json::Node) -> Mat4 {
+/// A node's transform relative to its parent: `matrix`, else translation × rotation × scale.
+/// The rotation is used as written (glTF requires a unit quaternion; the validator checks it).
+fn local(node: &json::Node) -> DMat4 {
     match node.matrix {
-        Some(m) => Mat4(m),
-        None => Mat4::from_trs(
-            node.translation.unwrap_or([0.0; 3]),
-            node.rotation.as_ref().map(|r| r.0).unwrap_or([0.0, 0.0, 0.0, 1.0]),
-            node.scale.unwrap_or([1.0; 3]),
-        ),
+        Some(m) => DMat4::from_cols_array(&m.map(f64::from)),
+        None => {
+            let [x, y, z, w] = node.rotation.as_ref().map(|r| r.0).unwrap_or([0.0, 0.0, 0.0, 1.0]).map(f64::from);
+            DMat4::from_scale_rotation_translation(
+                DVec3::from_array(node.scale.unwrap_or([1.0; 3]).map(f64::from)),
+                DQuat::from_xyzw(x, y, z, w),
+                DVec3::from_array(node.translation.unwrap_or([0.0; 3]).map(f64::from)),
+            )
+        }
     }
 }
 
 /// Model-from-node transforms for every node (nodes outside the shown scene get theirs too).
-fn model_from_node(root: &json::Root, graph: &Graph) -> Vec<Mat4> {
+fn model_from_node(root: &json::Root, graph: &Graph) -> Vec<DMat4> {
     let n = root.nodes.len();
-    let mut out: Vec<Option<Mat4>> = vec![None; n];
+    let mut out: Vec<Option<DMat4>> = vec![None; n];
     for i in 0..n {
         // Walk up to the first node with a known transform, then back down.
         let mut chain = vec![i];
@@ -45,19 +51,19 @@ fn model_from_node(root: &json::Root, graph: &Graph) -> Vec<Mat4> {
             }
             chain.push(p);
         }
-        let mut acc = Mat4::IDENTITY;
+        let mut acc = DMat4::IDENTITY;
         for &k in chain.iter().rev() {
             acc = match out[k] {
                 Some(m) => m,
                 None => {
-                    let m = acc.mul(&local(&root.nodes[k]));
+                    let m = acc * local(&root.nodes[k]);
                     out[k] = Some(m);
                     m
                 }
             };
         }
     }
-    out.into_iter().map(|m| m.unwrap_or(Mat4::IDENTITY)).collect()
+    out.into_iter().map(|m| m.unwrap_or(DMat4::IDENTITY)).collect()
 }
 
 /// Nodes reachable from the shown scene's roots, in depth-first order.
@@ -85,7 +91,7 @@ pub(super) fn summarize(root: &json::Root, graph: &Graph, format: ModelFormat, f
             name: n.name.clone(),
             parent: graph.parent[i],
             mesh: n.mesh.map(|m| m.value()),
-            model_from_node: transforms[i].0,
+            model_from_node: transforms[i],
         })
         .collect();
     let materials = root
@@ -275,7 +281,10 @@ pub(super) fn world_meshes(
             }
             declared_bounds_hold(root, pos_acc, &flat)
                 .map_err(|m| ImportCause::Structure(format!("mesh {mesh_index} primitive {p}: {m}")))?;
-            let positions: Vec<[f32; 3]> = flat.chunks_exact(3).map(|c| m.point([c[0], c[1], c[2]])).collect();
+            let positions: Vec<[f32; 3]> = flat
+                .chunks_exact(3)
+                .map(|c| m.transform_point3(DVec3::new(c[0].into(), c[1].into(), c[2].into())).as_vec3().to_array())
+                .collect();
             let vcount = positions.len();
             let raw: Vec<u32> = match prim.indices {
                 Some(ix) => read_u32(root, buffers, ix.value()),
@@ -329,4 +338,27 @@ pub(super) fn world_meshes(
     }
     summary.bounds_m = bounds;
     Ok(meshes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_scales_then_rotates_then_translates() {
+        // 90° about +y (x → −z), scale 2, then moved by (1, 2, 3): local x = 1 lands at (1, 2, 1).
+        let h = std::f32::consts::FRAC_1_SQRT_2;
+        let node: json::Node = serde_json::from_value(serde_json::json!({
+            "translation": [1.0, 2.0, 3.0], "rotation": [0.0, h, 0.0, h], "scale": [2.0, 2.0, 2.0]
+        }))
+        .unwrap();
+        let p = local(&node).transform_point3(DVec3::X);
+        assert!(p.abs_diff_eq(DVec3::new(1.0, 2.0, 1.0), 1e-6), "{p}");
+        // A written matrix is read column-major, as glTF stores it.
+        let node: json::Node = serde_json::from_value(serde_json::json!({
+            "matrix": [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 5.0, 6.0, 7.0, 1.0]
+        }))
+        .unwrap();
+        assert_eq!(local(&node).transform_point3(DVec3::ZERO), DVec3::new(5.0, 6.0, 7.0));
+    }
 }

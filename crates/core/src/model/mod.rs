@@ -6,16 +6,15 @@ mod check;
 mod container;
 mod diagnose;
 mod geometry;
-mod mat4;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use glam::DMat4;
 use gltf::json::{self, validation::Validate};
 use serde::Serialize;
 
 pub use geometry::WorldMesh;
-pub use mat4::Mat4;
 
 /// Extensions whose data the importer (and Bevy 0.19's loader) cannot decode.
 const COMPRESSION_EXTENSIONS: &[(&str, &str)] = &[
@@ -76,8 +75,10 @@ pub struct NodeSummary {
     pub parent: Option<usize>,
     /// Mesh drawn at this node, if any.
     pub mesh: Option<usize>,
-    /// The node's transform relative to the model root (column-major 4×4).
-    pub model_from_node: [f32; 16],
+    /// The node's transform relative to the model root: model point = `model_from_node` × node
+    /// point (composed in `f64`; reported as glTF's 16 `f32`, column-major).
+    #[serde(serialize_with = "crate::serde_glam::dmat4_f32::serialize")]
+    pub model_from_node: DMat4,
 }
 
 /// What the twin would import from a model file.

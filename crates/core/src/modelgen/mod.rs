@@ -5,12 +5,11 @@
 pub mod glb;
 mod palette;
 pub mod shapes;
-mod site;
+pub(crate) mod site;
 
 use std::path::{Path, PathBuf};
 
 pub use glb::{GlbError, Material, MeshData, Node, write_glb};
-pub use site::Frame;
 
 use crate::scene::SiteScene;
 
@@ -63,46 +62,15 @@ pub fn generate(scene: &SiteScene, scene_dir: &Path) -> Result<Vec<GeneratedMode
     Ok(out)
 }
 
-/// The node tree of the object that uses model `id`.
+/// The node tree of what uses model `id`: the boundary, else the first object (in the order of
+/// the object-kind table) whose `model` it is, built in the instance's local frame.
 fn build(scene: &SiteScene, id: &str) -> Option<Node> {
-    let inst = scene.model(id)?;
-    let f = Frame::of(inst);
-    let uses = |m: &Option<String>| m.as_deref() == Some(id);
-    if let Some(b) = scene.boundary.as_ref().filter(|b| uses(&b.model)) {
-        return Some(site::boundary(b, scene, &f));
+    let model_from_site = scene.model(id)?.site_from_model().inverse();
+    if let Some(b) = scene.boundary.as_ref().filter(|b| b.model.as_deref() == Some(id)) {
+        return Some(site::boundary(b, scene, &model_from_site));
     }
-    if let Some(x) = scene.cranes.iter().find(|x| uses(&x.model)) {
-        return Some(site::tower_crane(x));
-    }
-    if let Some(x) = scene.hoists.iter().find(|x| uses(&x.model)) {
-        return Some(site::hoist(x));
-    }
-    if let Some(x) = scene.pits.iter().find(|x| uses(&x.model)) {
-        return Some(site::pit(x, &f));
-    }
-    if let Some(x) = scene.formwork.iter().find(|x| uses(&x.model)) {
-        return Some(site::formwork(x, &f));
-    }
-    if let Some(x) = scene.scaffolds.iter().find(|x| uses(&x.model)) {
-        let st = x.structure.as_ref().and_then(|s| scene.structures.iter().find(|t| &t.id == s));
-        return Some(site::scaffold(x, &f, st));
-    }
-    if let Some(x) = scene.structures.iter().find(|x| uses(&x.model)) {
-        return Some(site::structure(x, &f));
-    }
-    if let Some(x) = scene.distribution_boxes.iter().find(|x| uses(&x.model)) {
-        return Some(site::distribution_box(x));
-    }
-    if let Some(x) = scene.gates.iter().find(|x| uses(&x.model)) {
-        return Some(site::gate(x));
-    }
-    if let Some(x) = scene.facilities.iter().find(|x| uses(&x.model)) {
-        return Some(site::facility(x));
-    }
-    if let Some(x) = scene.walkways.iter().find(|x| uses(&x.model)) {
-        return Some(site::walkway(x, &f));
-    }
-    None
+    let object = scene.objects().into_iter().find(|o| o.model == Some(id))?;
+    Some(object.build_model(scene, &model_from_site))
 }
 
 /// A synthetic model of about `triangles` triangles (a city of boxy towers on a grid), for import

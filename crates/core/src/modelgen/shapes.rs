@@ -1,6 +1,8 @@
 //! Flat-shaded primitive shapes appended to a mesh: boxes, beams, cylinders, extruded polygons.
 //! Every face is given the direction it must face, so winding is right by construction.
 
+use glam::DVec2;
+
 use super::glb::MeshData;
 use crate::geom;
 
@@ -43,9 +45,9 @@ pub fn norm(a: V3) -> V3 {
     if l < 1e-12 { [0.0, 1.0, 0.0] } else { scale(a, 1.0 / l) }
 }
 
-/// Plan point `[x, z]` (f64) at height `y` as a 3-vector.
-pub fn at_y(p: [f64; 2], y: f32) -> V3 {
-    [p[0] as f32, y, p[1] as f32]
+/// Plan point `(x, z)` (f64, as `DVec2 { x, y: z }`) at height `y` as a 3-vector.
+pub fn at_y(p: DVec2, y: f32) -> V3 {
+    [p.x as f32, y, p.y as f32]
 }
 
 impl MeshData {
@@ -160,9 +162,9 @@ impl MeshData {
     }
 
     /// A polygon in plan extruded from `y0` to `y1`, with caps; `holes` are cut through it.
-    pub fn prism(&mut self, outer: &[[f64; 2]], holes: &[Vec<[f64; 2]>], y0: f32, y1: f32) {
+    pub fn prism(&mut self, outer: &[DVec2], holes: &[Vec<DVec2>], y0: f32, y1: f32) {
         let tris = geom::triangulate(outer, holes);
-        let mut all: Vec<[f64; 2]> = outer.to_vec();
+        let mut all: Vec<DVec2> = outer.to_vec();
         for h in holes {
             all.extend_from_slice(h);
         }
@@ -182,22 +184,22 @@ impl MeshData {
     }
 
     /// Vertical walls along a closed ring facing away from (`outward`) or into its interior.
-    pub fn walls(&mut self, ring: &[[f64; 2]], y0: f32, y1: f32, outward: bool) {
+    pub fn walls(&mut self, ring: &[DVec2], y0: f32, y1: f32, outward: bool) {
         let n = ring.len();
         for i in 0..n {
             let (p, q) = (ring[i], ring[(i + 1) % n]);
-            let (dx, dz) = (q[0] - p[0], q[1] - p[1]);
+            let (dx, dz) = (q.x - p.x, q.y - p.y);
             let l = dx.hypot(dz);
             if l < 1e-9 {
                 continue;
             }
-            let mid = [(p[0] + q[0]) / 2.0, (p[1] + q[1]) / 2.0];
-            let mut nrm = [dz / l, -dx / l];
-            let probe = [mid[0] + nrm[0] * 1e-3, mid[1] + nrm[1] * 1e-3];
+            let mid = DVec2::new((p.x + q.x) / 2.0, (p.y + q.y) / 2.0);
+            let mut nrm = DVec2::new(dz / l, -dx / l);
+            let probe = DVec2::new(mid.x + nrm.x * 1e-3, mid.y + nrm.y * 1e-3);
             if geom::point_in_polygon(probe, ring) == outward {
-                nrm = [-nrm[0], -nrm[1]];
+                nrm = DVec2::new(-nrm.x, -nrm.y);
             }
-            let facing = [nrm[0] as f32, 0.0, nrm[1] as f32];
+            let facing = [nrm.x as f32, 0.0, nrm.y as f32];
             self.quad_facing(at_y(p, y0), at_y(q, y0), at_y(q, y1), at_y(p, y1), facing);
         }
     }

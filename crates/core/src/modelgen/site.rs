@@ -1,52 +1,34 @@
 //! Builds each kind of site object as a glTF node tree from its semantic parameters: the crane
 //! from its mast and jib, the pit from its outline, depth and struts, and so on. Geometry is in
 //! the model instance's local frame, so an instance placed by the scene lands where the object is.
+//! Plan points are `DVec2 { x, y: z }`; arithmetic on them is written per component in its
+//! original order, so that the generated files stay byte-identical.
+
+use glam::{DAffine3, DVec2, DVec3};
 
 use super::glb::{MeshData, Node};
 use super::palette::*;
-use super::shapes::{V3, add, at_y, len, norm, scale, sub};
+use super::shapes::{add, at_y, len, norm, scale, sub};
 use crate::geom;
 use crate::scene::*;
 
-/// The site frame as seen from a model instance: converts site coordinates to the model's local
-/// coordinates (inverse of the instance's translation, yaw and uniform scale).
-#[derive(Debug, Clone, Copy)]
-pub struct Frame {
-    origin: [f64; 3],
-    cos: f64,
-    sin: f64,
-    inv_scale: f64,
+// `f` below is always `model_from_site`: the inverse of the instance's placement
+// (`ModelInstance::site_from_model`). A placement turns only about +y, so a plan point and a
+// height map separately.
+
+/// A site plan point in the model's local plan.
+fn local_xz(f: &DAffine3, p: DVec2) -> DVec2 {
+    geom::plan(f.transform_point3(geom::at_height(p, 0.0)))
 }
 
-impl Frame {
-    /// The local frame of `m`.
-    pub fn of(m: &ModelInstance) -> Self {
-        let yaw = m.yaw_deg.to_radians();
-        Self { origin: m.position_m, cos: yaw.cos(), sin: yaw.sin(), inv_scale: 1.0 / m.scale }
-    }
+/// A site height in the model's local frame.
+fn local_y(f: &DAffine3, y: f64) -> f32 {
+    f.transform_point3(DVec3::new(0.0, y, 0.0)).y as f32
+}
 
-    /// A plan point in local coordinates.
-    pub fn xz(&self, p: [f64; 2]) -> [f64; 2] {
-        let (x, z) = (p[0] - self.origin[0], p[1] - self.origin[2]);
-        // Undo a counter-clockwise (from above) yaw about +y.
-        [(x * self.cos - z * self.sin) * self.inv_scale, (x * self.sin + z * self.cos) * self.inv_scale]
-    }
-
-    /// A height in local coordinates.
-    pub fn y(&self, y: f64) -> f32 {
-        ((y - self.origin[1]) * self.inv_scale) as f32
-    }
-
-    /// A site point in local coordinates.
-    pub fn p3(&self, p: [f64; 3]) -> V3 {
-        let q = self.xz([p[0], p[2]]);
-        [q[0] as f32, self.y(p[1]), q[1] as f32]
-    }
-
-    /// A polygon in local coordinates.
-    pub fn poly(&self, pts: &[[f64; 2]]) -> Vec<[f64; 2]> {
-        pts.iter().map(|p| self.xz(*p)).collect()
-    }
+/// A site polygon in the model's local plan.
+fn local_poly(f: &DAffine3, pts: &[DVec2]) -> Vec<DVec2> {
+    pts.iter().map(|p| local_xz(f, *p)).collect()
 }
 
 /// Square lattice mast: four chords, horizontal and diagonal bracing on each face.
@@ -186,10 +168,10 @@ pub fn hoist(x: &Hoist) -> Node {
 
 /// A foundation pit: inner soil faces, retaining piles, crown beam, struts (one node each,
 /// `strut_<id>`), the floor, and the edge guardrail.
-pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
-    let outline = f.poly(&x.outline_m);
-    let top = f.y(x.top_elevation_m);
-    let bottom = f.y(x.top_elevation_m - x.depth_m);
+pub fn pit(x: &FoundationPit, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let top = local_y(f, x.top_elevation_m);
+    let bottom = local_y(f, x.top_elevation_m - x.depth_m);
     let mut root = Node::new(x.id.to_lowercase());
 
     let mut walls = Node::new("walls");
@@ -211,10 +193,10 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
                     let t = (k as f64 + 0.5) / count as f64;
                     // Piles stand proud of the excavated soil between them, as a cut pile wall does.
                     let r64 = pile_diameter_m / 2.0;
-                    let c = [
-                        p[0] + (q[0] - p[0]) * t + inward[0] * r64 * 0.6,
-                        p[1] + (q[1] - p[1]) * t + inward[1] * r64 * 0.6,
-                    ];
+                    let c = DVec2::new(
+                        p.x + (q.x - p.x) * t + inward.x * r64 * 0.6,
+                        p.y + (q.y - p.y) * t + inward.y * r64 * 0.6,
+                    );
                     let c3 = at_y(c, bottom - 0.6);
                     support.part(&CONCRETE_DARK).cylinder(c3, r, top - 0.8 - (bottom - 0.6), 8);
                 }
@@ -228,15 +210,15 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
     for i in 0..n {
         let (p, q) = (outline[i], outline[(i + 1) % n]);
         let o = inward_normal(&outline, p, q);
-        let shift = |x: [f64; 2]| [x[0] + o[0] * 0.3, x[1] + o[1] * 0.3];
+        let shift = |x: DVec2| DVec2::new(x.x + o.x * 0.3, x.y + o.y * 0.3);
         support.part(&CONCRETE).beam_rect(at_y(shift(p), top - 0.4), at_y(shift(q), top - 0.4), 1.0, 0.8);
     }
     root.children.push(support);
 
     for s in &x.struts {
         let mut node = Node::new(format!("strut_{}", s.id));
-        let y = f.y(x.top_elevation_m - s.depth_m);
-        let (a, b) = (at_y(f.xz(s.from_m), y), at_y(f.xz(s.to_m), y));
+        let y = local_y(f, x.top_elevation_m - s.depth_m);
+        let (a, b) = (at_y(local_xz(f, s.from_m), y), at_y(local_xz(f, s.to_m), y));
         node.part(&CONCRETE).beam_rect(a, b, 0.8, 0.8);
         // Lattice columns (立柱) under long struts, every 12 m.
         let l = len(sub(b, a));
@@ -253,12 +235,12 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
     for i in 0..n {
         let (p, q) = (outline[i], outline[(i + 1) % n]);
         let o = inward_normal(&outline, p, q);
-        let (pp, qq) = ([p[0] - o[0], p[1] - o[1]], [q[0] - o[0], q[1] - o[1]]);
+        let (pp, qq) = (DVec2::new(p.x - o.x, p.y - o.y), DVec2::new(q.x - o.x, q.y - o.y));
         let l = geom::dist(pp, qq);
         let posts = (l / 2.0).ceil() as usize;
         for k in 0..=posts {
             let t = k as f64 / posts as f64;
-            let c = [pp[0] + (qq[0] - pp[0]) * t, pp[1] + (qq[1] - pp[1]) * t];
+            let c = DVec2::new(pp.x + (qq.x - pp.x) * t, pp.y + (qq.y - pp.y) * t);
             rail.part(&WHITE).beam(at_y(c, top), at_y(c, top + 1.2), 0.05);
         }
         rail.part(&RED).beam(at_y(pp, top + 1.2), at_y(qq, top + 1.2), 0.05);
@@ -269,31 +251,31 @@ pub fn pit(x: &FoundationPit, f: &Frame) -> Node {
 }
 
 /// Unit normal of edge p→q pointing into the polygon.
-fn inward_normal(poly: &[[f64; 2]], p: [f64; 2], q: [f64; 2]) -> [f64; 2] {
-    let (dx, dz) = (q[0] - p[0], q[1] - p[1]);
+fn inward_normal(poly: &[DVec2], p: DVec2, q: DVec2) -> DVec2 {
+    let (dx, dz) = (q.x - p.x, q.y - p.y);
     let l = dx.hypot(dz).max(1e-9);
-    let n = [-dz / l, dx / l];
-    let mid = [(p[0] + q[0]) / 2.0 + n[0] * 1e-3, (p[1] + q[1]) / 2.0 + n[1] * 1e-3];
-    if geom::point_in_polygon(mid, poly) { n } else { [-n[0], -n[1]] }
+    let n = DVec2::new(-dz / l, dx / l);
+    let mid = DVec2::new((p.x + q.x) / 2.0 + n.x * 1e-3, (p.y + q.y) / 2.0 + n.y * 1e-3);
+    if geom::point_in_polygon(mid, poly) { n } else { DVec2::new(-n.x, -n.y) }
 }
 
 /// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
-pub fn formwork(x: &FormworkZone, f: &Frame) -> Node {
-    let outline = f.poly(&x.outline_m);
-    let y0 = f.y(x.base_elevation_m);
-    let deck = f.y(x.base_elevation_m + x.support_height_m);
+pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let deck = local_y(f, x.base_elevation_m + x.support_height_m);
     let s = x.post_spacing_m;
     let mut root = Node::new(x.id.to_lowercase());
     let mut posts = Node::new("posts");
-    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
     for p in &outline {
-        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
     }
-    let inside = |p: [f64; 2]| geom::point_in_polygon(p, &outline);
-    let nx = ((hi[0] - lo[0]) / s).floor() as usize;
-    let nz = ((hi[1] - lo[1]) / s).floor() as usize;
-    let grid = |i: usize, k: usize| [lo[0] + s * (i as f64 + 0.5), lo[1] + s * (k as f64 + 0.5)];
+    let inside = |p: DVec2| geom::point_in_polygon(p, &outline);
+    let nx = ((hi.x - lo.x) / s).floor() as usize;
+    let nz = ((hi.y - lo.y) / s).floor() as usize;
+    let grid = |i: usize, k: usize| DVec2::new(lo.x + s * (i as f64 + 0.5), lo.y + s * (k as f64 + 0.5));
     let top_post = deck - 0.35;
     for i in 0..nx {
         for k in 0..nz {
@@ -342,12 +324,12 @@ pub fn formwork(x: &FormworkZone, f: &Frame) -> Node {
 
 /// A scaffold: two rows of standards along the path, ledgers each lift, transoms, and the green
 /// dense-mesh safety net on the outer face.
-pub fn scaffold(x: &Scaffold, f: &Frame, structure: Option<&Structure>) -> Node {
-    let inner = f.poly(&x.path_m);
-    let y0 = f.y(x.base_elevation_m);
-    let y1 = f.y(x.base_elevation_m + x.height_m);
+pub fn scaffold(x: &Scaffold, f: &DAffine3, structure: Option<&Structure>) -> Node {
+    let inner = local_poly(f, &x.path_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let y1 = local_y(f, x.base_elevation_m + x.height_m);
     let away_from =
-        structure.map(|s| geom::centroid(&f.poly(&s.footprint_m))).unwrap_or_else(|| geom::centroid(&inner));
+        structure.map(|s| geom::centroid(&local_poly(f, &s.footprint_m))).unwrap_or_else(|| geom::centroid(&inner));
     let outer = offset_path(&inner, 1.05, away_from);
     let mut root = Node::new(x.id.to_lowercase());
     let mut frame = Node::new("frame");
@@ -359,7 +341,7 @@ pub fn scaffold(x: &Scaffold, f: &Frame, structure: Option<&Structure>) -> Node 
         let bays = (l / 1.5).ceil().max(1.0) as usize;
         for k in 0..=bays {
             let t = k as f64 / bays as f64;
-            let lerp = |p: [f64; 2], q: [f64; 2]| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
+            let lerp = |p: DVec2, q: DVec2| DVec2::new(p.x + (q.x - p.x) * t, p.y + (q.y - p.y) * t);
             let (pi, po) = (lerp(a, b), lerp(oa, ob));
             frame.part(&STEEL).beam(at_y(pi, y0), at_y(pi, y1), 0.05);
             frame.part(&STEEL).beam(at_y(po, y0), at_y(po, y1 + 1.2), 0.05);
@@ -395,17 +377,17 @@ pub fn scaffold(x: &Scaffold, f: &Frame, structure: Option<&Structure>) -> Node 
 }
 
 /// Offsets an open or closed polyline by `d` metres on the side away from `from`.
-fn offset_path(p: &[[f64; 2]], d: f64, from: [f64; 2]) -> Vec<[f64; 2]> {
+fn offset_path(p: &[DVec2], d: f64, from: DVec2) -> Vec<DVec2> {
     let n = p.len();
     let closed = n > 2 && geom::dist(p[0], p[n - 1]) < 1e-6;
     let seg_normal = |i: usize| {
         let (a, b) = (p[i], p[i + 1]);
-        let (dx, dz) = (b[0] - a[0], b[1] - a[1]);
+        let (dx, dz) = (b.x - a.x, b.y - a.y);
         let l = dx.hypot(dz).max(1e-9);
-        let nrm = [-dz / l, dx / l];
-        let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
-        let out = [mid[0] - from[0], mid[1] - from[1]];
-        if nrm[0] * out[0] + nrm[1] * out[1] >= 0.0 { nrm } else { [-nrm[0], -nrm[1]] }
+        let nrm = DVec2::new(-dz / l, dx / l);
+        let mid = DVec2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+        let out = DVec2::new(mid.x - from.x, mid.y - from.y);
+        if nrm.x * out.x + nrm.y * out.y >= 0.0 { nrm } else { DVec2::new(-nrm.x, -nrm.y) }
     };
     (0..n)
         .map(|i| {
@@ -425,39 +407,39 @@ fn offset_path(p: &[[f64; 2]], d: f64, from: [f64; 2]) -> Vec<[f64; 2]> {
             };
             let m = match (prev, next) {
                 (Some(a), Some(b)) => {
-                    let s = [a[0] + b[0], a[1] + b[1]];
-                    let l = s[0].hypot(s[1]).max(1e-9);
-                    let cos_half = (s[0] / l) * a[0] + (s[1] / l) * a[1];
+                    let s = DVec2::new(a.x + b.x, a.y + b.y);
+                    let l = s.x.hypot(s.y).max(1e-9);
+                    let cos_half = (s.x / l) * a.x + (s.y / l) * a.y;
                     let k = d / cos_half.max(0.3);
-                    [s[0] / l * k, s[1] / l * k]
+                    DVec2::new(s.x / l * k, s.y / l * k)
                 }
-                (Some(a), None) | (None, Some(a)) => [a[0] * d, a[1] * d],
-                (None, None) => [0.0, 0.0],
+                (Some(a), None) | (None, Some(a)) => DVec2::new(a.x * d, a.y * d),
+                (None, None) => DVec2::ZERO,
             };
-            [p[i][0] + m[0], p[i][1] + m[1]]
+            DVec2::new(p[i].x + m.x, p[i].y + m.y)
         })
         .collect()
 }
 
 /// A concrete frame building: slabs for the storeys built, columns on a grid, a core, and
 /// starter bars above the top slab.
-pub fn structure(x: &Structure, f: &Frame) -> Node {
-    let fp = f.poly(&x.footprint_m);
-    let base = f.y(x.base_elevation_m);
+pub fn structure(x: &Structure, f: &DAffine3) -> Node {
+    let fp = local_poly(f, &x.footprint_m);
+    let base = local_y(f, x.base_elevation_m);
     let fh = x.floor_height_m as f32;
     let mut root = Node::new(x.id.to_lowercase());
     let mut frame = Node::new("frame");
-    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
     for p in &fp {
-        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
     }
     let cols = |a: f64, b: f64| {
         let n = ((b - a) / 6.6).round().max(1.0) as usize;
         (0..=n).map(move |k| a + 0.35 + (b - a - 0.7) * k as f64 / n as f64)
     };
-    let grid: Vec<[f64; 2]> = cols(lo[0], hi[0])
-        .flat_map(|gx| cols(lo[1], hi[1]).map(move |gz| [gx, gz]))
+    let grid: Vec<DVec2> = cols(lo.x, hi.x)
+        .flat_map(|gx| cols(lo.y, hi.y).map(move |gz| DVec2::new(gx, gz)))
         .filter(|g| geom::point_in_polygon(*g, &fp))
         .collect();
     for storey in 0..=x.floors_built {
@@ -465,17 +447,16 @@ pub fn structure(x: &Structure, f: &Frame) -> Node {
         frame.part(&CONCRETE).prism(&fp, &[], y - 0.2, y);
         if storey < x.floors_built {
             for g in &grid {
-                frame.part(&CONCRETE).aabb(
-                    [g[0] as f32 - 0.3, y, g[1] as f32 - 0.3],
-                    [g[0] as f32 + 0.3, y + fh - 0.2, g[1] as f32 + 0.3],
-                );
+                frame
+                    .part(&CONCRETE)
+                    .aabb([g.x as f32 - 0.3, y, g.y as f32 - 0.3], [g.x as f32 + 0.3, y + fh - 0.2, g.y as f32 + 0.3]);
             }
         }
     }
     let top = base + fh * x.floors_built as f32;
     for g in &grid {
         for (dx, dz) in [(-0.2f32, -0.2f32), (0.2, -0.2), (0.2, 0.2), (-0.2, 0.2)] {
-            let p = [g[0] as f32 + dx, top, g[1] as f32 + dz];
+            let p = [g.x as f32 + dx, top, g.y as f32 + dz];
             frame.part(&REBAR).beam(p, add(p, [0.0, 1.2, 0.0]), 0.04);
         }
     }
@@ -484,7 +465,7 @@ pub fn structure(x: &Structure, f: &Frame) -> Node {
     let core_top = top + 0.0;
     frame
         .part(&CONCRETE_DARK)
-        .aabb([c[0] as f32 - 3.0, base, c[1] as f32 - 2.5], [c[0] as f32 + 3.0, core_top, c[1] as f32 + 2.5]);
+        .aabb([c.x as f32 - 3.0, base, c.y as f32 - 2.5], [c.x as f32 + 3.0, core_top, c.y as f32 + 2.5]);
     root.children.push(frame);
     root
 }
@@ -620,16 +601,16 @@ pub fn facility(x: &Facility) -> Node {
 }
 
 /// A walkway: paving strip with yellow edge lines, slightly above the ground.
-pub fn walkway(x: &Walkway, f: &Frame) -> Node {
-    let pts = f.poly(&x.points_m);
+pub fn walkway(x: &Walkway, f: &DAffine3) -> Node {
+    let pts = local_poly(f, &x.points_m);
     let half = x.width_m / 2.0;
     let mut root = Node::new(x.id.to_lowercase());
     for i in 0..pts.len().saturating_sub(1) {
         let (a, b) = (pts[i], pts[i + 1]);
-        let (dx, dz) = (b[0] - a[0], b[1] - a[1]);
+        let (dx, dz) = (b.x - a.x, b.y - a.y);
         let l = dx.hypot(dz).max(1e-9);
-        let n = [-dz / l * half, dx / l * half];
-        let corner = |p: [f64; 2], s: f64| [p[0] + n[0] * s, p[1] + n[1] * s];
+        let n = DVec2::new(-dz / l * half, dx / l * half);
+        let corner = |p: DVec2, s: f64| DVec2::new(p.x + n.x * s, p.y + n.y * s);
         let up = [0.0, 1.0, 0.0];
         root.part(&PAVING).quad_facing(
             at_y(corner(a, -1.0), 0.03),
@@ -654,25 +635,30 @@ pub fn walkway(x: &Walkway, f: &Frame) -> Node {
 
 /// The site ground (with holes where pits are), the road apron outside, and the hoarding with
 /// openings where gates are.
-pub fn boundary(b: &Boundary, scene: &SiteScene, f: &Frame) -> Node {
-    let poly = f.poly(&b.polygon_m);
-    let holes: Vec<Vec<[f64; 2]>> = scene.pits.iter().map(|p| f.poly(&p.outline_m)).collect();
+pub fn boundary(b: &Boundary, scene: &SiteScene, f: &DAffine3) -> Node {
+    let poly = local_poly(f, &b.polygon_m);
+    let holes: Vec<Vec<DVec2>> = scene.pits.iter().map(|p| local_poly(f, &p.outline_m)).collect();
     let mut root = Node::new("site_boundary");
     let mut ground = Node::new("ground");
     ground.part(&GROUND).prism(&poly, &holes, -0.3, 0.0);
-    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
     for p in &poly {
-        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
     }
     let m = 30.0;
-    let apron = [[lo[0] - m, lo[1] - m], [hi[0] + m, lo[1] - m], [hi[0] + m, hi[1] + m], [lo[0] - m, hi[1] + m]];
+    let apron = [
+        DVec2::new(lo.x - m, lo.y - m),
+        DVec2::new(hi.x + m, lo.y - m),
+        DVec2::new(hi.x + m, hi.y + m),
+        DVec2::new(lo.x - m, hi.y + m),
+    ];
     ground.part(&ASPHALT).prism(&apron, std::slice::from_ref(&poly), -0.05, -0.04);
     root.children.push(ground);
 
     let h = b.hoarding_height_m as f32;
-    let gates: Vec<([f64; 2], f64)> =
-        scene.gates.iter().map(|g| (f.xz([g.position_m[0], g.position_m[2]]), g.width_m + 1.8)).collect();
+    let gates: Vec<(DVec2, f64)> =
+        scene.gates.iter().map(|g| (local_xz(f, geom::plan(g.position_m)), g.width_m + 1.8)).collect();
     let mut hoarding = Node::new("hoarding");
     let n = poly.len();
     for i in 0..n {
@@ -685,8 +671,8 @@ pub fn boundary(b: &Boundary, scene: &SiteScene, f: &Frame) -> Node {
         let mut cuts: Vec<(f64, f64)> = gates
             .iter()
             .filter_map(|(g, w)| {
-                let t = ((g[0] - p[0]) * (q[0] - p[0]) + (g[1] - p[1]) * (q[1] - p[1])) / l;
-                let off = ((g[0] - p[0]) * (q[1] - p[1]) - (g[1] - p[1]) * (q[0] - p[0])).abs() / l;
+                let t = ((g.x - p.x) * (q.x - p.x) + (g.y - p.y) * (q.y - p.y)) / l;
+                let off = ((g.x - p.x) * (q.y - p.y) - (g.y - p.y) * (q.x - p.x)).abs() / l;
                 (off < 1.5 && t > -w / 2.0 && t < l + w / 2.0).then_some((t - w / 2.0, t + w / 2.0))
             })
             .collect();
@@ -702,7 +688,7 @@ pub fn boundary(b: &Boundary, scene: &SiteScene, f: &Frame) -> Node {
         if start < l {
             runs.push((start, l));
         }
-        let at = |t: f64| [p[0] + (q[0] - p[0]) * t / l, p[1] + (q[1] - p[1]) * t / l];
+        let at = |t: f64| DVec2::new(p.x + (q.x - p.x) * t / l, p.y + (q.y - p.y) * t / l);
         for (t0, t1) in runs {
             let (a, b) = (at(t0), at(t1));
             hoarding.part(&HOARDING_BLUE).beam_rect(at_y(a, h / 2.0 - 0.15), at_y(b, h / 2.0 - 0.15), 0.08, h - 0.3);
@@ -712,7 +698,7 @@ pub fn boundary(b: &Boundary, scene: &SiteScene, f: &Frame) -> Node {
                 let c = at(t0 + (t1 - t0) * k as f64 / posts.max(1) as f64);
                 hoarding
                     .part(&WHITE)
-                    .aabb([c[0] as f32 - 0.1, 0.0, c[1] as f32 - 0.1], [c[0] as f32 + 0.1, h, c[1] as f32 + 0.1]);
+                    .aabb([c.x as f32 - 0.1, 0.0, c.y as f32 - 0.1], [c.x as f32 + 0.1, h, c.y as f32 + 0.1]);
             }
         }
     }

@@ -3,6 +3,7 @@
 //! lights, high-formwork monitoring points and sensor ranges, RCD ratings and box distances), plus
 //! the major-hazard class of every work. `sitetwin rules check` prints these findings.
 
+use glam::DVec3;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -212,7 +213,7 @@ fn formwork(scene: &SiteScene, class_of: &BTreeMap<&str, HazardClass>, out: &mut
 }
 
 /// Where an object that a switch box may serve stands, site frame, metres.
-fn position_of(scene: &SiteScene, id: &str) -> Option<[f64; 3]> {
+fn position_of(scene: &SiteScene, id: &str) -> Option<DVec3> {
     let c = scene.cranes.iter().find(|x| x.id == id).map(|x| x.position_m);
     let h = || scene.hoists.iter().find(|x| x.id == id).map(|x| x.position_m);
     let b = || scene.distribution_boxes.iter().find(|x| x.id == id).map(|x| x.position_m);
@@ -223,7 +224,8 @@ fn position_of(scene: &SiteScene, id: &str) -> Option<[f64; 3]> {
 
 /// Straight-line distance `a`–`b` against `limit_m`, exact at micrometre resolution: whether it
 /// is within, and the distance for the message. (Cable runs are at least this long.)
-fn within(a: [f64; 3], b: [f64; 3], limit_m: f64) -> (Option<bool>, f64) {
+fn within(a: DVec3, b: DVec3, limit_m: f64) -> (Option<bool>, f64) {
+    let (a, b) = (a.to_array(), b.to_array());
     let d2 = a.iter().zip(&b).try_fold(0i128, |s, (x, y)| Some(s + (micro(*x)? - micro(*y)?).pow(2)));
     let dist = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
     (d2.zip(micro(limit_m)).map(|(d2, l)| d2 <= l * l), dist)
@@ -432,17 +434,17 @@ mod tests {
         let mut s = demo_scene();
         // TC1 stands at (12, 0, −10): its switch box 3.0 m away complies, 3.1 m does not.
         for (z, want) in [(-7.0, Severity::Ok), (-6.9, Severity::Violation)] {
-            box_mut(&mut s, "KB1").position_m = [12.0, 0.0, z];
+            box_mut(&mut s, "KB1").position_m = DVec3::new(12.0, 0.0, z);
             assert_eq!(severity(&s, "KB1", "power.switch-box.distance"), want, "z {z}");
         }
         // Exactly 3 m along a diagonal, (1.8, 0, 2.4) from the hoist at (20, 0, −12.5), which f64
         // subtraction and sqrt make 3.0000000000000004 m.
         assert!(((21.8_f64 - 20.0).powi(2) + (-10.1_f64 + 12.5).powi(2)).sqrt() > 3.0);
-        box_mut(&mut s, "KB2").position_m = [21.8, 0.0, -10.1];
+        box_mut(&mut s, "KB2").position_m = DVec3::new(21.8, 0.0, -10.1);
         assert_eq!(severity(&s, "KB2", "power.switch-box.distance"), Severity::Ok);
         // Sub box DB1 at (26, 0, −6) and KB1: 30 m complies, 30.1 m does not.
         for (x, want) in [(-4.0, Severity::Ok), (-4.1, Severity::Violation)] {
-            box_mut(&mut s, "KB1").position_m = [x, 0.0, -6.0];
+            box_mut(&mut s, "KB1").position_m = DVec3::new(x, 0.0, -6.0);
             let f = check(&s, &RuleSet::default());
             let d =
                 f.iter().find(|x| x.object == "DB1" && x.rule == "power.sub-box.distance" && x.message.contains("KB1"));

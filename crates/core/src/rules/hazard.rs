@@ -391,7 +391,7 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             machine: Machine::TowerCrane,
             capacity_kn: crane_capacity_kn(&k.rating),
             total_height_m: k.mast_height_m,
-            base_elevation_m: k.position_m[1],
+            base_elevation_m: k.position_m.y,
         });
         out.push(classification(&k.id, &k.name, WorkCategory::Lifting, v));
     }

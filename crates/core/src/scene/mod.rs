@@ -1,6 +1,7 @@
 //! Site scene files: schema, loading with positioned errors, and validation that reports every
 //! problem in one run (`file:line:column: field.path: message`).
 
+mod kinds;
 mod objects;
 mod schema;
 mod validate;
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use kinds::{KINDS, KindSpec, Label, PresetView, TreeGroup, tree_groups};
 pub use objects::{ObjectRef, Param, ParamValue};
 pub use schema::*;
 
@@ -159,23 +161,17 @@ pub fn load_str(text: &str, file: &Path, dir: &Path, checks: ModelChecks) -> Res
             )],
         });
     }
-    let scene = SiteScene {
+    let mut scene = SiteScene {
         version: version.unwrap_or(SCENE_VERSION),
         site: d.required("site").unwrap_or_default(),
         models: d.list("models"),
         boundary: d.optional("boundary"),
-        cranes: d.list("cranes"),
-        hoists: d.list("hoists"),
-        pits: d.list("pits"),
-        formwork: d.list("formwork"),
-        scaffolds: d.list("scaffolds"),
-        structures: d.list("structures"),
-        distribution_boxes: d.list("distribution_boxes"),
-        gates: d.list("gates"),
-        facilities: d.list("facilities"),
-        walkways: d.list("walkways"),
-        sensors: d.list("sensors"),
+        ..SiteScene::default()
     };
+    for kind in &KINDS {
+        kind.decode(&mut d, &mut scene);
+    }
+    scene.sensors = d.list("sensors");
     let mut issues: Vec<SceneIssue> = d.finish().into_iter().map(|e| issue(e.pos, e.path, e.message)).collect();
     let index = PathIndex::build(&root);
     let mut v = validate::Validator::new(file, dir, &index);

@@ -2,10 +2,14 @@
 //! transforms, and the semantic objects and sensors the rules reason about.
 //!
 //! Frames and units: the site frame has x east, y up, z south (so grid north is −z), in metres,
-//! with the origin at the geodetic point in `site.origin`. Plan coordinates `[x, z]` are in the
-//! same frame. Angles are degrees; `yaw_deg` turns counter-clockwise seen from above (about +y).
+//! with the origin at the geodetic point in `site.origin`. Points are glam `DVec3` (written
+//! `(x, y, z)`); plan points `(x, z)` are in the same frame, held as `DVec2 { x, y: z }`. Angles
+//! are degrees; `yaw_deg` turns counter-clockwise seen from above (about +y).
 
+use glam::{DAffine3, DMat3, DVec2, DVec3};
 use serde::{Deserialize, Serialize};
+
+use crate::model::Aabb;
 
 /// The scene file version this build reads and writes.
 pub const SCENE_VERSION: u32 = 1;
@@ -94,8 +98,8 @@ pub struct ModelInstance {
     /// The `.glb`/`.gltf` file, relative to the scene file's folder.
     pub file: String,
     /// Where the model's origin sits in the site frame, metres.
-    #[serde(default)]
-    pub position_m: [f64; 3],
+    #[serde(default, with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Rotation about +y, degrees counter-clockwise from above.
     #[serde(default)]
     pub yaw_deg: f64,
@@ -107,6 +111,33 @@ pub struct ModelInstance {
     pub generated: bool,
 }
 
+impl ModelInstance {
+    /// Where the model stands in the site: site-frame point = `site_from_model` × model point.
+    /// Uniform `scale`, then `yaw_deg` about +y (counter-clockwise seen from above), then
+    /// `position_m`. The one definition of the placement: the generator (its inverse), an
+    /// object's bounds and the twin's `Transform` all come from it.
+    pub fn site_from_model(&self) -> DAffine3 {
+        let rotation = DMat3::from_rotation_y(self.yaw_deg.to_radians());
+        DAffine3::from_mat3_translation(rotation * self.scale, self.position_m)
+    }
+
+    /// Site-frame bounds `(min, max)`, metres, of the model's own bounds (the importer's
+    /// `bounds_m`, model frame): its eight corners placed by [`Self::site_from_model`].
+    pub fn site_bounds_m(&self, model: &Aabb) -> (DVec3, DVec3) {
+        let t = self.site_from_model();
+        let (lo, hi) = (DVec3::from_array(model.min.map(f64::from)), DVec3::from_array(model.max.map(f64::from)));
+        let mut min = DVec3::splat(f64::INFINITY);
+        let mut max = DVec3::splat(f64::NEG_INFINITY);
+        for k in 0..8 {
+            let corner = DVec3::select(glam::BVec3::new(k & 1 == 0, k & 2 == 0, k & 4 == 0), lo, hi);
+            let p = t.transform_point3(corner);
+            min = min.min(p);
+            max = max.max(p);
+        }
+        (min, max)
+    }
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -116,7 +147,8 @@ fn one() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct Boundary {
     /// Closed polygon in plan, `[x, z]` metres.
-    pub polygon_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub polygon_m: Vec<DVec2>,
     /// Height of the hoarding panels, metres.
     pub hoarding_height_m: f64,
     /// The model that draws ground and hoarding.
@@ -178,7 +210,8 @@ pub struct TowerCrane {
     #[serde(default)]
     pub model: Option<String>,
     /// Centre of the mast at the foundation top, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Height of the jib pivot above `position_m`, metres.
     pub mast_height_m: f64,
     /// Jib length from the slewing axis, metres.
@@ -214,7 +247,8 @@ pub struct Hoist {
     #[serde(default)]
     pub model: Option<String>,
     /// Centre of the mast base, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Mast height, metres.
     pub mast_height_m: f64,
     /// Rated load per cage, kg.
@@ -271,9 +305,11 @@ pub struct Strut {
     /// Id unique within the pit (e.g. ZC1).
     pub id: String,
     /// One end in plan, metres.
-    pub from_m: [f64; 2],
+    #[serde(with = "crate::serde_glam::dvec2")]
+    pub from_m: DVec2,
     /// The other end in plan, metres.
-    pub to_m: [f64; 2],
+    #[serde(with = "crate::serde_glam::dvec2")]
+    pub to_m: DVec2,
     /// Depth of the strut axis below the pit top, metres.
     pub depth_m: f64,
     /// Design axial force, kN.
@@ -292,7 +328,8 @@ pub struct FoundationPit {
     #[serde(default)]
     pub model: Option<String>,
     /// Top edge outline in plan, `[x, z]` metres, a simple polygon.
-    pub outline_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub outline_m: Vec<DVec2>,
     /// Elevation of the pit top (ground), metres.
     #[serde(default)]
     pub top_elevation_m: f64,
@@ -335,7 +372,8 @@ pub struct FormworkZone {
     #[serde(default)]
     pub model: Option<String>,
     /// Zone outline in plan, `[x, z]` metres.
-    pub outline_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub outline_m: Vec<DVec2>,
     /// Elevation of the slab the support stands on, metres.
     pub base_elevation_m: f64,
     /// Support height (erection height), metres.
@@ -400,7 +438,8 @@ pub struct Scaffold {
     #[serde(default)]
     pub base_elevation_m: f64,
     /// Path of its inner row in plan, `[x, z]` metres; closed if first and last are equal.
-    pub path_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub path_m: Vec<DVec2>,
     /// The structure it serves.
     #[serde(default)]
     pub structure: Option<String>,
@@ -418,7 +457,8 @@ pub struct Structure {
     #[serde(default)]
     pub model: Option<String>,
     /// Footprint in plan, `[x, z]` metres.
-    pub footprint_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub footprint_m: Vec<DVec2>,
     /// Storeys when finished.
     pub floors_total: u32,
     /// Storeys whose structure is cast.
@@ -453,7 +493,8 @@ pub struct DistributionBox {
     #[serde(default)]
     pub model: Option<String>,
     /// Position, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Level in the distribution tree.
     pub level: BoxLevel,
     /// The box that feeds it (none for the main box).
@@ -483,7 +524,8 @@ pub struct Gate {
     #[serde(default)]
     pub model: Option<String>,
     /// Centre of the opening, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Clear width, metres.
     pub width_m: f64,
     /// Orientation: the gate's local x runs along the hoarding.
@@ -526,7 +568,8 @@ pub struct Facility {
     #[serde(default)]
     pub model: Option<String>,
     /// Centre of its footprint, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Footprint size along its local x and z, metres.
     pub size_m: [f64; 2],
     /// Height, metres.
@@ -549,7 +592,8 @@ pub struct Walkway {
     #[serde(default)]
     pub model: Option<String>,
     /// Centre line in plan, `[x, z]` metres.
-    pub points_m: Vec<[f64; 2]>,
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub points_m: Vec<DVec2>,
     /// Width, metres.
     pub width_m: f64,
 }
@@ -801,7 +845,8 @@ pub struct Sensor {
     /// What it is mounted on.
     pub anchor: Anchor,
     /// Position at rest, site frame, metres.
-    pub position_m: [f64; 3],
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
     /// Device id as sent in telemetry (HJ 212 MN, black-box id), if it differs from `id`.
     #[serde(default)]
     pub device_id: Option<String>,

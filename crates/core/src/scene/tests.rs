@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use glam::DVec3;
+
 use super::*;
 use crate::geom;
 use crate::testutil::repo;
@@ -55,7 +57,7 @@ fn demo_site_loads_with_every_model_imported() {
 fn demo_cranes_form_an_anti_collision_pair() {
     let s = load(&demo_path(), ModelChecks::Skip).unwrap().scene;
     let (a, b) = (&s.cranes[0], &s.cranes[1]);
-    let d = geom::dist([a.position_m[0], a.position_m[2]], [b.position_m[0], b.position_m[2]]);
+    let d = geom::dist(geom::plan(a.position_m), geom::plan(b.position_m));
     assert!(d < a.jib_length_m + b.jib_length_m, "swing circles overlap");
     // The lower crane's jib clears the higher crane's mast by the 2 m the rules ask for.
     let (low, high) = if a.mast_height_m < b.mast_height_m { (a, b) } else { (b, a) };
@@ -199,4 +201,46 @@ fn a_lenient_open_keeps_the_site_and_lists_missing_and_broken_models() {
     // Strict loads never report problems: they fail instead.
     assert!(load(&demo_path(), ModelChecks::Import).unwrap().model_problems.is_empty());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_point_of_the_wrong_length_is_an_error_at_that_point() {
+    let text = demo_text().replacen("position_m: (12.0, 0.0, -10.0),\n", "position_m: (12.0, 0.0),\n", 1);
+    let errors = errors_of(&text);
+    let line = demo_text().lines().position(|l| l.trim() == "position_m: (12.0, 0.0, -10.0),").unwrap() + 1;
+    let e = errors.iter().find(|e| e.contains("cranes[0].position_m")).unwrap_or_else(|| panic!("{errors:#?}"));
+    // The tuple's own position and rondoc's message, exactly as for the `[f64; 3]` it was.
+    assert_eq!(e, &format!("scenes/bad.ron:{line}:25: error: cranes[0].position_m: expected 3 values, found 2"));
+}
+
+fn instance(position_m: DVec3, yaw_deg: f64, scale: f64) -> ModelInstance {
+    ModelInstance { id: "m".into(), file: "m.glb".into(), position_m, yaw_deg, scale, generated: false }
+}
+
+#[test]
+fn a_placement_scales_then_turns_counter_clockwise_from_above_then_moves() {
+    // 90° counter-clockwise seen from above turns east (+x) to north (−z).
+    let m = instance(DVec3::new(10.0, 1.0, -5.0), 90.0, 2.0);
+    let t = m.site_from_model();
+    assert!(t.transform_point3(DVec3::X).abs_diff_eq(DVec3::new(10.0, 1.0, -7.0), 1e-12));
+    assert!(t.transform_point3(DVec3::Z).abs_diff_eq(DVec3::new(12.0, 1.0, -5.0), 1e-12));
+    assert!(t.transform_point3(DVec3::Y).abs_diff_eq(DVec3::new(10.0, 3.0, -5.0), 1e-12));
+    // A negative yaw turns the other way: east to south (+z).
+    let cw = instance(DVec3::ZERO, -90.0, 1.0).site_from_model();
+    assert!(cw.transform_point3(DVec3::X).abs_diff_eq(DVec3::Z, 1e-12));
+    // The inverse takes a site point back into the model.
+    let p = DVec3::new(3.0, 1.0, 7.0);
+    assert!(t.inverse().transform_point3(t.transform_point3(p)).abs_diff_eq(p, 1e-12));
+    // No yaw, no scale, no offset: exactly the identity (the generator relies on it).
+    let id = instance(DVec3::ZERO, 0.0, 1.0).site_from_model();
+    assert_eq!(id.inverse().transform_point3(p), p);
+}
+
+#[test]
+fn bounds_of_a_placed_model_hold_its_turned_corners() {
+    let m = instance(DVec3::new(10.0, 0.0, 0.0), 90.0, 2.0);
+    let (min, max) = m.site_bounds_m(&crate::model::Aabb { min: [0.0; 3], max: [1.0, 1.0, 3.0] });
+    // Model x (0..1) runs north to z −2..0; model z (0..3) runs east to x 10..16.
+    assert!(min.abs_diff_eq(DVec3::new(10.0, 0.0, -2.0), 1e-12), "{min}");
+    assert!(max.abs_diff_eq(DVec3::new(16.0, 2.0, 0.0), 1e-12), "{max}");
 }

@@ -471,7 +471,7 @@ fn power_sensor(id: &str, kind: SensorKind, unit: &str, on: &str) -> Sensor {
         kind,
         unit: unit.into(),
         anchor: Anchor { object: on.into(), node: None },
-        position_m: [0.0, 1.0, 0.0],
+        position_m: glam::DVec3::new(0.0, 1.0, 0.0),
         device_id: None,
         interval_s: None,
         range: None,
