@@ -22,6 +22,7 @@ pub mod rules_cli;
 pub mod selection;
 pub mod site;
 pub mod snapshot;
+pub mod telemetry;
 pub mod ui;
 pub mod view;
 
@@ -74,12 +75,16 @@ pub enum LoadPhase {
     Failed,
 }
 
-/// Headless-safe plugins: opening sites and the entities of the site's objects and sensors.
+/// Headless-safe plugins: opening sites, the entities of the site's objects and sensors, and the
+/// rules engine that judges arriving readings onto them.
 pub struct SimulationPlugins;
 
 impl PluginGroup for SimulationPlugins {
     fn build(self) -> PluginGroupBuilder {
-        PluginGroupBuilder::start::<Self>().add(site::SitePlugin).add(selection::SelectionPlugin)
+        PluginGroupBuilder::start::<Self>()
+            .add(site::SitePlugin)
+            .add(selection::SelectionPlugin)
+            .add(telemetry::TelemetryPlugin)
     }
 }
 

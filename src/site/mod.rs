@@ -125,15 +125,19 @@ pub struct SensorLive {
 }
 
 impl SensorLive {
-    /// Records a reading, dropping the oldest beyond the capacity.
+    /// Records a reading: a usable value joins the history (kept in time order, the oldest
+    /// dropped beyond the capacity), and any reading not older than the latest becomes the latest.
     pub fn record(&mut self, time: DateTime<Utc>, value: f64, quality: Quality) {
-        if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() {
+        let in_order = self.history.back().is_none_or(|(t, _)| time > *t);
+        if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() && in_order {
             if self.history.len() == HISTORY_CAPACITY {
                 self.history.pop_front();
             }
             self.history.push_back((time, value));
         }
-        self.latest = Some(LatestReading { time, value, quality });
+        if self.latest.as_ref().is_none_or(|l| time >= l.time) {
+            self.latest = Some(LatestReading { time, value, quality });
+        }
     }
 }
 

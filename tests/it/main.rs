@@ -7,6 +7,7 @@ mod headless;
 mod picking;
 mod rules;
 mod snapshot;
+mod telemetry;
 
 use std::path::PathBuf;
 

@@ -355,10 +355,10 @@ mod tests {
         let light = find(&f, "TC1", "crane.obstacle-light.required");
         assert!(light.severity == Severity::Ok && light.message.starts_with("required and fitted"), "{light:?}");
         assert!(find(&f, "TC2", "crane.obstacle-light.required").message.starts_with("not required"));
-        // The high-formwork zone has one horizontal-displacement point of the three needed.
+        // The high-formwork zone has the three horizontal-displacement points it needs.
         let hf = find(&f, "HF1", "formwork.monitoring.horizontal-points");
-        assert_eq!(hf.severity, Severity::Violation);
-        assert!(hf.message.contains("GZ-S1"), "{}", hf.message);
+        assert_eq!(hf.severity, Severity::Ok);
+        assert!(["GZ-S1", "GZ-S2", "GZ-S3"].iter().all(|p| hf.message.contains(p)), "{}", hf.message);
         // The power system as declared complies: main 100 mA × 0.2 s = 20 mA·s.
         for (object, rule) in [
             ("DB0", "power.main-rcd.current"),
@@ -375,7 +375,8 @@ mod tests {
         // The works' classes come along as information, with the Notice 31 source.
         let pit = find(&f, "PIT1", "hazard.pit.depth-5m");
         assert!(pit.severity == Severity::Info && pit.source.contains("31号") && pit.confirmed);
-        assert_eq!(f.iter().filter(|x| x.severity == Severity::Violation).count(), 1);
+        // Nothing the demo declares breaks a static rule.
+        assert_eq!(f.iter().filter(|x| x.severity == Severity::Violation).count(), 0, "{f:?}");
     }
 
     #[test]
@@ -501,16 +502,13 @@ mod tests {
 
     #[test]
     fn formwork_points_and_sensor_ranges() {
+        // The demo's zone has three points; with one or two it falls short of the three needed.
         let mut s = demo_scene();
-        let add = |s: &mut SiteScene, id: &str| {
-            let mut p = s.sensors.iter().find(|x| x.id == "GZ-S1").unwrap().clone();
-            p.id = id.into();
-            s.sensors.push(p);
-        };
-        add(&mut s, "GZ-S2");
-        assert_eq!(severity(&s, "HF1", "formwork.monitoring.horizontal-points"), Severity::Violation);
-        add(&mut s, "GZ-S3");
         assert_eq!(severity(&s, "HF1", "formwork.monitoring.horizontal-points"), Severity::Ok);
+        s.sensors.retain(|x| x.id != "GZ-S3");
+        assert_eq!(severity(&s, "HF1", "formwork.monitoring.horizontal-points"), Severity::Violation);
+        s.sensors.retain(|x| x.id != "GZ-S2");
+        assert_eq!(severity(&s, "HF1", "formwork.monitoring.horizontal-points"), Severity::Violation);
         // An ordinary support (below every Notice 31 threshold) is not held to it.
         let mut low = demo_scene();
         let z = &mut low.formwork[0];

@@ -1,0 +1,100 @@
+//! The telemetry bridge under `MinimalPlugins`: readings that arrive go through the core's
+//! streaming engine onto the sensor entities, and agree with the batch evaluation of the same
+//! readings (`sitetwin rules evaluate`).
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use chrono::{DateTime, Utc};
+use sitetwin::site::{SensorLive, SiteIndex, SiteRequest};
+use sitetwin::telemetry::{LevelChanged, ReadingArrived, RulesNoticed};
+use sitetwin::{AppMode, SimulationPlugins};
+use sitetwin_core::rules::{Event, Level, Quality, RuleSet, evaluate_batch};
+use sitetwin_core::scene::{self, ModelChecks};
+use sitetwin_core::telemetry::{self, CHINA_STANDARD_TIME_S, Format};
+
+use crate::repo;
+
+#[derive(Resource, Default)]
+struct Heard {
+    events: Vec<Event>,
+    changes: Vec<LevelChanged>,
+}
+
+fn listen(
+    mut noticed: MessageReader<RulesNoticed>,
+    mut changed: MessageReader<LevelChanged>,
+    mut heard: ResMut<Heard>,
+) {
+    heard.events.extend(noticed.read().map(|n| n.0.clone()));
+    heard.changes.extend(changed.read().copied());
+}
+
+#[test]
+fn readings_that_arrive_are_judged_onto_their_sensors_as_the_batch_judges_them() {
+    let demo = repo().join("scenes/demo.ron");
+    let text = std::fs::read_to_string(repo().join("docs/examples/demo-readings.jsonl")).unwrap();
+    let (readings, _bad) = telemetry::parse_readings(&text, Format::JsonLines, CHINA_STANDARD_TIME_S);
+    assert!(readings.len() > 100, "{}", readings.len());
+    let arrived_at: DateTime<Utc> = readings.iter().map(|(_, r)| r.time).max().unwrap();
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(SiteRequest { path: demo.clone(), generation: 1 })
+        .add_plugins(SimulationPlugins)
+        .init_resource::<Heard>()
+        .add_systems(Update, listen.after(sitetwin::TwinSet::Update));
+    for _ in 0..2000 {
+        app.update();
+        if *app.world().resource::<State<AppMode>>().get() == AppMode::Twin {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // A source delivers the readings a few per frame.
+    for chunk in readings.chunks(7) {
+        for (_, r) in chunk {
+            app.world_mut().write_message(ReadingArrived { reading: r.clone(), arrived_at });
+        }
+        app.update();
+    }
+    app.update();
+
+    let loaded = scene::load(&demo, ModelChecks::Skip).unwrap();
+    let batch = evaluate_batch(&loaded.scene, Arc::new(RuleSet::default()), &readings, arrived_at);
+    let index = app.world().resource::<SiteIndex>().clone();
+    let mut judged = 0;
+    for s in &loaded.scene.sensors {
+        let last = batch.judgements.iter().rev().find(|j| j.judgement.sensor == s.id);
+        let live = app.world().get::<SensorLive>(index.sensor(&s.id).unwrap()).unwrap();
+        let Some(last) = last else {
+            assert!(live.latest.is_none(), "{} never reported", s.id);
+            continue;
+        };
+        judged += 1;
+        assert_eq!(live.level, last.judgement.level, "{}", s.id);
+        assert_eq!(live.rule, last.judgement.rule, "{}", s.id);
+        let latest = live.latest.as_ref().unwrap();
+        assert_eq!(latest.time, last.judgement.time, "{}", s.id);
+        assert!(latest.value == last.judgement.value || (latest.value.is_nan() && last.judgement.value.is_nan()));
+        let usable = batch
+            .judgements
+            .iter()
+            .filter(|j| j.judgement.sensor == s.id)
+            .filter(|j| !matches!(j.judgement.quality, Quality::Invalid(_)) && j.judgement.value.is_finite())
+            .count();
+        assert!(live.history.len() <= usable && !live.history.is_empty() || usable == 0, "{}", s.id);
+    }
+    assert!(judged > 10, "{judged} sensors reported");
+
+    // What the rules noticed as the readings came is what the batch noticed (before its final
+    // tick, which the twin leaves to its clock).
+    let heard = app.world().resource::<Heard>();
+    let raised = |events: &[Event]| events.iter().filter(|e| matches!(e, Event::AlarmRaised { .. })).count();
+    assert!(raised(&heard.events) >= 3, "{:?}", heard.events);
+    assert_eq!(raised(&heard.events), raised(&batch.events));
+    // Every level change reached the sensors' entities, and the alarms are among them.
+    assert!(heard.changes.iter().any(|c| c.to >= Level::Alarm));
+    let alarmed: Vec<Entity> = heard.changes.iter().filter(|c| c.to >= Level::Warning).map(|c| c.sensor).collect();
+    assert!(alarmed.contains(&index.sensor("TC1-LOAD").unwrap()), "the crane overload reached TC1-LOAD");
+}
