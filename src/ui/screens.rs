@@ -107,7 +107,7 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
                     shell.index.objects(),
                     tr(lang, "ui.objects"),
                     shell.index.sensors(),
-                    tr(lang, "ui.sensors")
+                    tr(lang, "ui.status.sensors")
                 ));
             }
             ui.separator();

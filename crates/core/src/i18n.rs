@@ -60,6 +60,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.model_missing", "模型未加载", "model not loaded"),
     ("ui.hazard_class", "危大工程分类", "Major-hazard class"),
     ("ui.objects", "个对象", "objects"),
+    ("ui.status.sensors", "个传感器", "sensors"),
     ("ui.menu.file", "文件", "File"),
     ("ui.menu.open", "打开场景文件…", "Open scene file…"),
     ("ui.menu.sites", "选择场地…", "Choose a site…"),
