@@ -128,7 +128,8 @@ pub fn run() -> ExitCode {
         Some(Command::View(v)) => view(&v),
         Some(Command::Validate { path, json }) => validate(&path, json),
         Some(Command::Snapshot { scene, view, out, size, ui, lang, select, screen, report }) => {
-            let req = SnapshotRequest { out, size, view, screen, max_captures: 300, window: false };
+            let req =
+                SnapshotRequest { out, size, view, screen, max_captures: 300, ready_within_s: 300.0, window: false };
             let mut options = TwinOptions::new(scene);
             options.ui = UiConfig { lang, panels: ui };
             options.select = select;
@@ -161,6 +162,7 @@ fn view(args: &ViewArgs) -> anyhow::Result<ExitCode> {
                 view: "overview".into(),
                 screen: Screen::Twin,
                 max_captures: 300,
+                ready_within_s: 300.0,
                 window: true,
             };
             snapshot(options, req, None)

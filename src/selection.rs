@@ -40,7 +40,11 @@ impl Plugin for SelectionPlugin {
     fn build(&self, app: &mut App) {
         crate::configure(app);
         app.init_resource::<Selection>()
-            .add_systems(Update, (resolve_pending, drop_stale).chain().in_set(crate::TwinSet::Update));
+            .add_systems(Update, (resolve_pending, drop_stale).chain().in_set(crate::TwinSet::Update))
+            // Asked of a site that could not be opened: not to be made on the next one.
+            .add_systems(OnEnter(crate::LoadPhase::Failed), |mut commands: Commands| {
+                commands.remove_resource::<PendingSelection>();
+            });
     }
 }
 

@@ -50,6 +50,9 @@ pub struct SnapshotRequest {
     pub screen: Screen,
     /// Give up after this many captures without two identical ones.
     pub max_captures: u32,
+    /// Give up if the screen is not ready after this many seconds, naming what it waits for (a
+    /// watchdog against a load that never ends, not a timer that moves loading on).
+    pub ready_within_s: f64,
     /// Capture the primary window (a real window, e.g. under Xvfb) instead of rendering offscreen.
     pub window: bool,
 }
@@ -155,9 +158,11 @@ struct Screens<'w> {
     ui: Option<ResMut<'w, UiState>>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn drive(
     mut commands: Commands,
     req: Res<SnapshotRequest>,
+    time: Res<Time<Real>>,
     mut progress: ResMut<Progress>,
     mut screens: Screens,
     mut requests: MessageWriter<ViewRequested>,
@@ -185,6 +190,15 @@ fn drive(
         _ => twin,
     };
     if !ready {
+        if time.elapsed_secs_f64() > req.ready_within_s {
+            let (done, total) = screens.readiness.progress();
+            return fail(format!(
+                "the {:?} screen was not ready after {} s (mode {:?}, phase {phase:?}, {done} of {total} assets done)",
+                req.screen,
+                req.ready_within_s,
+                screens.mode.get()
+            ));
+        }
         return;
     }
     // 2. Stage it: the requested view without a flight, the requested window open.
@@ -193,7 +207,7 @@ fn drive(
         if twin {
             let known = screens.presets.get(&req.view).is_some() || screens.index.object(&req.view).is_some();
             if !known {
-                let ids: Vec<&str> = screens.site.iter().flat_map(|s| s.0.scene.objects()).map(|o| o.id).collect();
+                let ids: Vec<&str> = screens.site.iter().flat_map(|s| s.loaded.scene.objects()).map(|o| o.id).collect();
                 return fail(format!(
                     "unknown view `{}`: use overview, top or an object id ({})",
                     req.view,
@@ -207,7 +221,7 @@ fn drive(
                 Screen::Picker => ui.picker = true,
                 Screen::Problems => ui.problems = true,
                 Screen::Files => {
-                    let dir = screens.site.as_ref().map(|s| s.0.dir.clone());
+                    let dir = screens.site.as_ref().map(|s| s.loaded.dir.clone());
                     ui.files = Some(FileBrowser::new(dir));
                 }
                 _ => {}
@@ -277,7 +291,7 @@ fn on_captured(
                 .models
                 .iter()
                 .map(|p| format!("model {} not loaded: {}", p.model, p.issue))
-                .chain(problems.runtime.iter().map(|(m, why)| format!("model {m} failed to render: {why}")))
+                .chain(problems.runtime.iter().map(|r| format!("model {} failed to render: {}", r.model, r.cause)))
                 .collect(),
         });
     let ok = result.is_ok();

@@ -14,7 +14,8 @@ use sitetwin_core::telemetry::Reading;
 use crate::site::{SensorLive, Site, SiteIndex};
 use crate::{LoadPhase, TwinSet};
 
-/// The rule set sites are judged by (the defaults unless a rules file was given).
+/// The rule set sites are judged by: the defaults (a rules file will set it once the twin takes
+/// one).
 #[derive(Resource, Debug, Clone, Default)]
 pub struct SiteRuleSet(pub Arc<RuleSet>);
 
@@ -58,9 +59,6 @@ impl Plugin for TelemetryPlugin {
             .add_message::<ReadingArrived>()
             .add_message::<RulesNoticed>()
             .add_message::<LevelChanged>()
-            .add_systems(OnEnter(LoadPhase::Reading), |mut commands: Commands| {
-                commands.remove_resource::<SiteRules>();
-            })
             .add_systems(OnEnter(LoadPhase::Spawning), build_engine)
             .add_systems(Update, judge_readings.in_set(TwinSet::Update));
     }
@@ -68,7 +66,7 @@ impl Plugin for TelemetryPlugin {
 
 fn build_engine(mut commands: Commands, site: Option<Res<Site>>, rules: Res<SiteRuleSet>) {
     if let Some(site) = site {
-        commands.insert_resource(SiteRules(Engine::new(&site.0.scene, rules.0.clone())));
+        commands.insert_resource(SiteRules(Engine::new(&site.loaded.scene, rules.0.clone())));
     }
 }
 
@@ -99,8 +97,12 @@ fn judge_readings(
         {
             let from = live.level;
             live.record(j.time, j.value, j.quality);
-            live.level = j.level;
-            live.rule = j.rule;
+            // The engine's state, not the verdict: a reading it could not judge leaves the
+            // level and the rule in force as they were.
+            if let Some(status) = engine.0.status(&j.sensor) {
+                live.level = status.level;
+                live.rule = status.rule.clone();
+            }
             if from != live.level {
                 changed.write(LevelChanged { sensor: entity, from, to: live.level });
             }

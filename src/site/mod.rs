@@ -2,9 +2,11 @@
 //! entities that own their state, one per semantic object and one per sensor, and keeps the one
 //! index from ids to entities. Headless-safe: no rendering, no assets; the view adds models.
 //!
-//! Opening goes through the [`LoadPhase`](crate::LoadPhase)s: `Reading` (which despawns the old
-//! site) → `Spawning` → `Assets` (whatever the view registered in [`LoadReadiness`]) → the
-//! `Twin` mode; a scene that cannot be read ends in `Failed` with its problems.
+//! Opening goes through the [`LoadPhase`](crate::LoadPhase)s: `Reading` (the old site stays until
+//! the new scene is known to be good) → `Spawning` (the old site's entities go, the new ones
+//! come) → `Assets` (whatever the view registered in [`LoadReadiness`]) → the `Twin` mode. A
+//! scene that cannot be read leaves the site that was open as it was, with the problems in
+//! [`LoadFailure`]; with no site open, it ends in `Failed`, the error screen.
 
 mod open;
 mod spawn;
@@ -20,14 +22,25 @@ use sitetwin_core::rules::hazard::Classification;
 use sitetwin_core::rules::{Level, Quality};
 use sitetwin_core::scene::{LoadedScene, ModelProblem, ObjectKind, Param, SceneErrors, SceneIssue, SensorKind};
 
-pub use open::{CatalogEntry, OpenSite, SiteCatalog, SiteRequest};
+pub use open::{CatalogEntry, SiteCatalog, SiteOpenRequested, SiteRequest};
 pub use spawn::{ObjectTree, TreeGroup, TreeItem, TreeSensor};
 
 use crate::{AppMode, LoadPhase, TwinSet};
 
-/// The scene of the site being shown (or spawned), shared and immutable.
+/// The site being shown (or spawned): its scene, shared and immutable, and the opening it came
+/// from.
 #[derive(Resource, Debug, Clone)]
-pub struct Site(pub Arc<LoadedScene>);
+pub struct Site {
+    /// The validated scene, with its models' summaries and problems.
+    pub loaded: Arc<LoadedScene>,
+    /// The [`SiteRequest::generation`] that opened it.
+    pub generation: u64,
+}
+
+/// Marks every entity that belongs to the site shown (objects, sensors by inheritance, props);
+/// they are despawned, with their children, when the next site is spawned.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct SiteScoped;
 
 /// A semantic object of the site (crane, pit, gate...). Its entity sits at the site origin; its
 /// model and sensors are children placed in site coordinates.
@@ -196,8 +209,19 @@ pub struct SiteProblems {
     pub models: Vec<ModelProblem>,
     /// Validation warnings.
     pub warnings: Vec<SceneIssue>,
-    /// Models that passed the guard but that the renderer could not load: (model id, why).
-    pub runtime: Vec<(String, String)>,
+    /// Models that passed the guard but that the renderer could not load (or a texture of).
+    pub runtime: Vec<RuntimeProblem>,
+}
+
+/// A model the renderer could not load, or could load only without one of its files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeProblem {
+    /// The model instance id.
+    pub model: String,
+    /// The model file.
+    pub file: PathBuf,
+    /// What went wrong, with the files named as they are on disk.
+    pub cause: String,
 }
 
 impl SiteProblems {
@@ -207,7 +231,8 @@ impl SiteProblems {
     }
 }
 
-/// Why the last site could not be opened (present in `LoadPhase::Failed`).
+/// Why the last site asked for could not be opened: on the error screen (`LoadPhase::Failed`)
+/// when no site was open, else in a window over the site that stayed open.
 #[derive(Resource, Debug, Clone)]
 pub struct LoadFailure {
     /// The scene file.
@@ -260,18 +285,30 @@ impl Plugin for SitePlugin {
     fn build(&self, app: &mut App) {
         crate::configure(app);
         app.add_message::<SiteSpawned>()
-            .add_message::<OpenSite>()
+            .add_message::<SiteOpenRequested>()
             .init_resource::<SiteIndex>()
             .init_resource::<SiteProblems>()
             .init_resource::<LoadReadiness>()
             .init_resource::<DataSource>()
             .init_resource::<SiteCatalog>()
             .init_resource::<ObjectTree>()
-            .add_systems(Update, open::request_open.in_set(TwinSet::Input))
+            .add_systems(Update, (open::request_open, open::scan_catalog).in_set(TwinSet::Input))
             .add_systems(OnEnter(LoadPhase::Reading), open::begin_reading)
-            .add_systems(Update, open::poll_reading.run_if(in_state(LoadPhase::Reading)))
-            .add_systems(OnEnter(LoadPhase::Spawning), spawn::spawn_site)
-            .add_systems(Update, finish_when_ready.run_if(in_state(LoadPhase::Assets)).in_set(TwinSet::Update));
+            .add_systems(
+                Update,
+                open::poll_reading
+                    .run_if(in_state(LoadPhase::Reading))
+                    .run_if(not(on_message::<SiteOpenRequested>))
+                    .in_set(TwinSet::Update),
+            )
+            .add_systems(OnEnter(LoadPhase::Spawning), (spawn::despawn_old_site, spawn::spawn_site).chain())
+            .add_systems(
+                Update,
+                finish_when_ready
+                    .run_if(in_state(LoadPhase::Assets))
+                    .run_if(not(on_message::<SiteOpenRequested>))
+                    .in_set(TwinSet::Update),
+            );
     }
 }
 

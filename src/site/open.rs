@@ -1,23 +1,25 @@
 //! Opening a site: the request (from the command line, the site picker or File → Open), reading
 //! and validating its scene on a worker thread so frames keep coming, and the catalog the picker
 //! lists: the scenes under `scenes/` and every site opened before (remembered in a small JSON
-//! file when the app is given one).
+//! file when the app is given one), scanned off the frame too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bevy::prelude::*;
 use bevy::tasks::futures_lite::future;
-use bevy::tasks::{AsyncComputeTaskPool, Task, poll_once};
+use bevy::tasks::{AsyncComputeTaskPool, IoTaskPool, Task, poll_once};
 use serde::{Deserialize, Serialize};
-use sitetwin_core::scene::{self, LoadedScene, ModelChecks, SceneErrors};
+use sitetwin_core::rondoc::FieldPath;
+use sitetwin_core::scene::{self, LoadedScene, ModelChecks, SceneErrors, SceneIssue, Severity};
 
-use super::{LoadFailure, LoadReadiness, ObjectTree, Site, SiteIndex, SiteProblems};
+use super::{LoadFailure, Site, SiteProblems};
 use crate::{AppMode, LoadPhase};
 
-/// Asks for a site to be opened; the current one is closed first.
+/// The user (or the command line) asked for a site to be opened; the current one stays until
+/// the new scene has been read.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct OpenSite {
+pub struct SiteOpenRequested {
     /// The scene file.
     pub path: PathBuf,
 }
@@ -32,9 +34,16 @@ pub struct SiteRequest {
     pub generation: u64,
 }
 
-/// The scene being read off the frame.
+/// The scene being read off the frame, for the request of `generation`.
 #[derive(Resource)]
-pub(super) struct ReadingTask(Task<Result<LoadedScene, SceneErrors>>);
+pub(super) struct ReadingTask {
+    generation: u64,
+    task: Task<Result<LoadedScene, SceneErrors>>,
+}
+
+/// The scene folders being scanned off the frame.
+#[derive(Resource)]
+pub(super) struct CatalogScan(Task<Vec<CatalogEntry>>);
 
 /// One entry of the site picker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,42 +74,25 @@ pub struct SiteCatalog {
     pub recent: Vec<CatalogEntry>,
     /// The folders' scenes as last scanned.
     pub found: Vec<CatalogEntry>,
+    /// A scan is asked for (or running, with `scanning`).
+    pub rescan: bool,
+    /// A scan is running.
+    pub scanning: bool,
 }
 
 /// How many opened sites are remembered.
 const RECENT_MAX: usize = 12;
 
 impl SiteCatalog {
-    /// A catalog over `folders`, remembering opened sites in `recent_file` (read now).
+    /// A catalog over `folders`, remembering opened sites in `recent_file` (read now); the
+    /// folders are scanned by the app, off the frame.
     pub fn new(folders: Vec<PathBuf>, recent_file: Option<PathBuf>) -> Self {
         let recent = recent_file
             .as_deref()
             .and_then(|f| std::fs::read_to_string(f).ok())
             .and_then(|t| serde_json::from_str::<Vec<CatalogEntry>>(&t).ok())
             .unwrap_or_default();
-        let mut c = SiteCatalog { folders, recent_file, recent, found: Vec::new() };
-        c.scan();
-        c
-    }
-
-    /// Re-reads the scene folders (each scene is parsed, without its models, for its name).
-    pub fn scan(&mut self) {
-        let mut found = Vec::new();
-        for dir in &self.folders {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ron")))
-                .collect();
-            files.sort();
-            for f in files {
-                let f = std::path::absolute(&f).unwrap_or(f);
-                if !found.iter().any(|e: &CatalogEntry| e.path == f) {
-                    found.push(describe(&f));
-                }
-            }
-        }
-        self.found = found;
+        SiteCatalog { folders, recent_file, recent, found: Vec::new(), rescan: true, scanning: false }
     }
 
     /// Every entry: the folders' scenes, then remembered ones not among them.
@@ -108,7 +100,8 @@ impl SiteCatalog {
         self.found.iter().chain(self.recent.iter().filter(|r| !self.found.iter().any(|f| f.path == r.path)))
     }
 
-    /// Remembers an opened site at the top of the recent list, and saves the list if it has a file.
+    /// Remembers an opened site at the top of the recent list, and saves the list (off the
+    /// frame) if it has a file.
     pub fn remember(&mut self, path: &Path, loaded: &LoadedScene) {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         self.recent.retain(|e| e.path != path);
@@ -124,16 +117,41 @@ impl SiteCatalog {
             },
         );
         self.recent.truncate(RECENT_MAX);
-        if let Some(file) = &self.recent_file {
-            let saved = file
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(file, serde_json::to_vec_pretty(&self.recent).unwrap_or_default()));
+        let Some(file) = self.recent_file.clone() else { return };
+        let json = serde_json::to_vec_pretty(&self.recent).unwrap_or_default();
+        let save = move || {
+            let saved =
+                file.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&file, json));
             if let Err(e) = saved {
                 warn!("cannot remember the sites opened in {}: {e}", file.display());
             }
+        };
+        match IoTaskPool::try_get() {
+            Some(pool) => pool.spawn(async move { save() }).detach(),
+            None => save(),
         }
     }
+}
+
+/// Reads every scene of `folders` (without its models) for the picker; remembered sites whose
+/// file has gone are marked.
+fn scan(folders: &[PathBuf]) -> Vec<CatalogEntry> {
+    let mut found: Vec<CatalogEntry> = Vec::new();
+    for dir in folders {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ron")))
+            .collect();
+        files.sort();
+        for f in files {
+            let f = std::path::absolute(&f).unwrap_or(f);
+            if !found.iter().any(|e| e.path == f) {
+                found.push(describe(&f));
+            }
+        }
+    }
+    found
 }
 
 /// A picker entry for a scene file: its name and place, or why it cannot be opened.
@@ -157,10 +175,10 @@ fn describe(path: &Path) -> CatalogEntry {
     }
 }
 
-/// Turns an [`OpenSite`] into a new [`SiteRequest`] and restarts loading.
+/// Turns a [`SiteOpenRequested`] into a new [`SiteRequest`] and (re)starts loading.
 pub(super) fn request_open(
     mut commands: Commands,
-    mut asks: MessageReader<OpenSite>,
+    mut asks: MessageReader<SiteOpenRequested>,
     current: Option<Res<SiteRequest>>,
     mode: Res<State<AppMode>>,
     mut next_mode: ResMut<NextState<AppMode>>,
@@ -177,35 +195,52 @@ pub(super) fn request_open(
     }
 }
 
-/// Entering `Reading`: forgets the old site (its entities despawn by their `DespawnOnEnter`) and
-/// starts reading the requested scene on a worker thread.
-pub(super) fn begin_reading(mut commands: Commands, request: Option<Res<SiteRequest>>) {
-    commands.remove_resource::<Site>();
+/// Entering `Reading`: starts reading the requested scene on a worker thread. The site shown
+/// so far stays (under the loading screen) until the new scene is known to be good.
+pub(super) fn begin_reading(
+    mut commands: Commands,
+    request: Option<Res<SiteRequest>>,
+    mut phase: ResMut<NextState<LoadPhase>>,
+) {
     commands.remove_resource::<LoadFailure>();
-    commands.insert_resource(SiteIndex::default());
-    commands.insert_resource(SiteProblems::default());
-    commands.insert_resource(LoadReadiness::default());
-    commands.insert_resource(ObjectTree::default());
     let Some(request) = request else {
-        warn!("no site to open");
+        let errors = SceneErrors {
+            issues: vec![SceneIssue {
+                severity: Severity::Error,
+                file: PathBuf::new(),
+                pos: None,
+                path: FieldPath::root(),
+                message: "no scene was given to open".into(),
+            }],
+        };
+        commands.insert_resource(LoadFailure { path: PathBuf::new(), errors });
+        phase.set(LoadPhase::Failed);
         return;
     };
     let path = request.path.clone();
     let task = AsyncComputeTaskPool::get().spawn(async move { scene::load(&path, ModelChecks::Lenient) });
-    commands.insert_resource(ReadingTask(task));
+    commands.insert_resource(ReadingTask { generation: request.generation, task });
 }
 
-/// Takes the read scene when it is ready: on to spawning, or to the error screen.
+/// Takes the read scene when it is ready: on to spawning it; or, when it cannot be opened, back
+/// to the site that was open (with the problems in [`LoadFailure`]) or to the error screen.
 pub(super) fn poll_reading(
     mut commands: Commands,
     task: Option<ResMut<ReadingTask>>,
     request: Option<Res<SiteRequest>>,
+    shown: Option<Res<Site>>,
     mut catalog: ResMut<SiteCatalog>,
     mut phase: ResMut<NextState<LoadPhase>>,
+    mut mode: ResMut<NextState<AppMode>>,
 ) {
     let (Some(mut task), Some(request)) = (task, request) else { return };
-    let Some(result) = future::block_on(poll_once(&mut task.0)) else { return };
+    let Some(result) = future::block_on(poll_once(&mut task.task)) else { return };
+    let generation = task.generation;
     commands.remove_resource::<ReadingTask>();
+    if generation != request.generation {
+        // A newer request is being read: this result is for nobody.
+        return;
+    }
     match result {
         Ok(loaded) => {
             for p in &loaded.model_problems {
@@ -217,13 +252,44 @@ pub(super) fn poll_reading(
                 warnings: loaded.warnings.clone(),
                 runtime: Vec::new(),
             });
-            commands.insert_resource(Site(Arc::new(loaded)));
+            commands.insert_resource(Site { loaded: Arc::new(loaded), generation });
             phase.set(LoadPhase::Spawning);
         }
         Err(errors) => {
             error!("{} cannot be opened:\n{errors}", request.path.display());
             commands.insert_resource(LoadFailure { path: request.path.clone(), errors });
-            phase.set(LoadPhase::Failed);
+            if shown.is_some() {
+                mode.set(AppMode::Twin);
+            } else {
+                phase.set(LoadPhase::Failed);
+            }
         }
+    }
+}
+
+/// Scans the scene folders off the frame when the picker asks, and takes the result.
+pub(super) fn scan_catalog(
+    mut commands: Commands,
+    mut catalog: ResMut<SiteCatalog>,
+    task: Option<ResMut<CatalogScan>>,
+) {
+    match task {
+        None if catalog.rescan => {
+            catalog.rescan = false;
+            catalog.scanning = true;
+            let folders = catalog.folders.clone();
+            commands.insert_resource(CatalogScan(AsyncComputeTaskPool::get().spawn(async move { scan(&folders) })));
+        }
+        Some(mut t) => {
+            if let Some(found) = future::block_on(poll_once(&mut t.0)) {
+                catalog.found = found;
+                catalog.scanning = false;
+                for r in &mut catalog.recent {
+                    r.problem = (!r.path.is_file()).then(|| "the scene file is no longer there".to_string());
+                }
+                commands.remove_resource::<CatalogScan>();
+            }
+        }
+        None => {}
     }
 }

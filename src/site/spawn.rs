@@ -1,15 +1,15 @@
 //! Spawning a read site: one entity per object (with its parameters and hazard class) and per
 //! sensor (with its live state, empty until a source speaks), the id index, and the object tree
 //! the panel lists, built once here rather than every frame. Every entity is scoped to the site:
-//! it despawns when the next site starts loading.
+//! it despawns when the next site is spawned.
 
 use bevy::prelude::*;
 use sitetwin_core::rules::hazard;
 use sitetwin_core::scene::{self, ObjectKind, SensorKind};
 
 use super::{
-    LabelAnchor, ObjectBounds, ObjectInfo, ObjectSensors, Prop, SensorLive, Site, SiteIndex, SiteObject, SiteSensor,
-    SiteSpawned,
+    LabelAnchor, LoadReadiness, ObjectBounds, ObjectInfo, ObjectSensors, Prop, SensorLive, Site, SiteIndex, SiteObject,
+    SiteScoped, SiteSensor, SiteSpawned,
 };
 use crate::LoadPhase;
 use crate::frame::site_point;
@@ -58,6 +58,23 @@ pub struct TreeSensor {
     pub kind: SensorKind,
 }
 
+/// The site shown so far goes: its entities (with their children: models, sensors, markers)
+/// and what was derived from it.
+pub(super) fn despawn_old_site(
+    mut commands: Commands,
+    scoped: Query<Entity, With<SiteScoped>>,
+    mut index: ResMut<SiteIndex>,
+    mut tree: ResMut<ObjectTree>,
+    mut readiness: ResMut<LoadReadiness>,
+) {
+    for e in &scoped {
+        commands.entity(e).despawn();
+    }
+    *index = SiteIndex::default();
+    *tree = ObjectTree::default();
+    *readiness = LoadReadiness::default();
+}
+
 /// Spawns the site of [`Site`] and moves on to waiting for its assets.
 pub(super) fn spawn_site(
     mut commands: Commands,
@@ -71,9 +88,8 @@ pub(super) fn spawn_site(
         warn!("no site read: nothing to spawn");
         return;
     };
-    let loaded = &site.0;
+    let loaded = &site.loaded;
     let scene = &loaded.scene;
-    let scoped = DespawnOnEnter(LoadPhase::Reading);
     let mut hazards = hazard::classify(scene);
     let mut groups: Vec<TreeGroup> = Vec::new();
     for o in scene.objects() {
@@ -101,7 +117,7 @@ pub(super) fn spawn_site(
                 bounds,
                 Transform::IDENTITY,
                 Visibility::default(),
-                scoped.clone(),
+                SiteScoped,
             ))
             .id();
         index.objects.insert(o.id.to_string(), object);
@@ -153,7 +169,7 @@ pub(super) fn spawn_site(
             Name::new(m.id.clone()),
             Transform::IDENTITY,
             Visibility::default(),
-            scoped.clone(),
+            SiteScoped,
         ));
     }
     let (objects, sensors) = (index.objects.len(), index.sensors.len());

@@ -29,6 +29,15 @@ pub struct Listing {
     pub error: Option<String>,
 }
 
+/// What went wrong with the path box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathProblem {
+    /// Nothing is there.
+    Missing,
+    /// A file, but not a scene.
+    NotScene,
+}
+
 impl Listing {
     /// Lists `dir`.
     pub fn of(dir: &Path) -> Listing {
@@ -64,6 +73,8 @@ pub struct FileBrowser {
     pub typed: String,
     /// The folder's listing.
     pub listing: Listing,
+    /// What was wrong with the path last submitted.
+    pub problem: Option<PathProblem>,
 }
 
 impl FileBrowser {
@@ -72,7 +83,7 @@ impl FileBrowser {
         let dir =
             start.filter(|d| d.is_dir()).or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("."));
         let dir = std::path::absolute(&dir).unwrap_or(dir);
-        let mut b = FileBrowser { typed: dir.display().to_string(), listing: Listing::default(), dir };
+        let mut b = FileBrowser { typed: dir.display().to_string(), listing: Listing::default(), dir, problem: None };
         b.go(b.dir.clone());
         b
     }
@@ -82,18 +93,21 @@ impl FileBrowser {
         self.listing = Listing::of(&dir);
         self.typed = dir.display().to_string();
         self.dir = dir;
+        self.problem = None;
     }
 
-    /// What the path box asks for: a folder to show or a file to open.
+    /// What the path box asks for: a folder to show or a scene to open. A relative path is
+    /// taken from the folder shown.
     pub fn submit(&mut self) -> FileAction {
-        let p = PathBuf::from(self.typed.trim());
+        let p = self.dir.join(self.typed.trim());
+        let is_scene = p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ron"));
         if p.is_dir() {
             self.go(p);
             FileAction::Browse
-        } else if p.is_file() {
+        } else if p.is_file() && is_scene {
             FileAction::Open(p)
         } else {
-            self.listing.error = Some(format!("{}: no such file or folder", p.display()));
+            self.problem = Some(if p.is_file() { PathProblem::NotScene } else { PathProblem::Missing });
             FileAction::Browse
         }
     }
@@ -122,11 +136,15 @@ impl FileBrowser {
                     }
                 });
                 ui.separator();
+                if let Some(p) = self.problem {
+                    let key = match p {
+                        PathProblem::Missing => "ui.files.missing",
+                        PathProblem::NotScene => "ui.files.not_scene",
+                    };
+                    ui.colored_label(super::ALARM_RED, tr(lang, key));
+                }
                 if let Some(e) = &self.listing.error {
-                    ui.colored_label(
-                        egui::Color32::from_rgb(235, 80, 70),
-                        format!("{}: {e}", tr(lang, "ui.files.unreadable")),
-                    );
+                    ui.colored_label(super::ALARM_RED, format!("{}: {e}", tr(lang, "ui.files.unreadable")));
                 }
                 let mut go_to = None;
                 egui::ScrollArea::vertical().max_height(340.0).show(ui, |ui| {
@@ -182,7 +200,14 @@ mod tests {
         assert_eq!(b.dir, dir.join("sub"));
         b.typed = "/no/such/place".into();
         assert_eq!(b.submit(), FileAction::Browse);
-        assert!(b.listing.error.as_deref().unwrap().contains("no such file"));
+        assert_eq!(b.problem, Some(PathProblem::Missing));
+        // Only scenes open; a relative path is taken from the folder shown.
+        b.go(dir.clone());
+        b.typed = "notes.txt".into();
+        assert_eq!(b.submit(), FileAction::Browse);
+        assert_eq!(b.problem, Some(PathProblem::NotScene));
+        b.typed = "a.RON".into();
+        assert_eq!(b.submit(), FileAction::Open(dir.join("a.RON")));
         assert!(Listing::of(&dir.join("missing")).error.is_some());
         std::fs::remove_dir_all(&dir).ok();
     }

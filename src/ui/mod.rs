@@ -19,6 +19,11 @@ pub use files::FileBrowser;
 
 use crate::AppMode;
 
+/// Colour of alarms and errors.
+pub(crate) const ALARM_RED: egui::Color32 = egui::Color32::from_rgb(235, 80, 70);
+/// Colour of warnings and problems.
+pub(crate) const WARN_AMBER: egui::Color32 = egui::Color32::from_rgb(240, 170, 40);
+
 /// Noto Sans CJK SC cut to ASCII, Latin-1, punctuation and GB 2312 (see tools/font/subset.py).
 const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-sitetwin.otf");
 
@@ -56,6 +61,8 @@ pub struct UiState {
     pub problems: bool,
     /// File → Open, while it is open.
     pub files: Option<FileBrowser>,
+    /// The user closed the "cannot be opened" window.
+    pub dismiss_failure: bool,
 }
 
 /// Adds egui and the interface.
@@ -77,6 +84,7 @@ impl Plugin for UiPlugin {
             picker: false,
             problems: false,
             files: None,
+            dismiss_failure: false,
         })
         .add_systems(Startup, spawn_ui_camera)
         .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<UiCamera>>| {
@@ -87,7 +95,7 @@ impl Plugin for UiPlugin {
             cams.iter_mut().for_each(|mut c| c.clear_color = ClearColorConfig::None);
         })
         .add_systems(EguiPrimaryContextPass, (install_fonts, draw_ui).chain())
-        .add_systems(Update, screens::window_title);
+        .add_systems(Update, (screens::window_title, forget_site_state).in_set(crate::TwinSet::Update));
     }
 }
 
@@ -112,6 +120,22 @@ fn draw_ui(mut contexts: EguiContexts, mut shell: screens::Shell, mut twin: pane
     }
     screens::windows(&ctx, &mut shell);
     Ok(())
+}
+
+/// What the UI kept of the last site: the search box goes with it, and a dismissed "cannot be
+/// opened" window takes its failure with it.
+fn forget_site_state(
+    mut commands: Commands,
+    mut state: ResMut<UiState>,
+    mut spawned: MessageReader<crate::site::SiteSpawned>,
+) {
+    if spawned.read().last().is_some() {
+        state.search.clear();
+    }
+    if state.dismiss_failure {
+        state.dismiss_failure = false;
+        commands.remove_resource::<crate::site::LoadFailure>();
+    }
 }
 
 /// The camera egui draws with. It covers the whole target while the 3D camera's viewport is the

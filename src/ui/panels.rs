@@ -192,7 +192,7 @@ fn object_tree(ui: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
     let lang = shell.state.lang;
     ui.heading(tr(lang, "app.title"));
     if let Some(site) = &shell.site {
-        let s = &site.0.scene.site;
+        let s = &site.loaded.scene.site;
         ui.label(egui::RichText::new(&s.name).strong());
         egui::Grid::new("site_info").num_columns(2).show(ui, |ui| {
             ui.label(tr(lang, "ui.id"));
@@ -228,7 +228,7 @@ fn object_tree(ui: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
     let search = shell.state.search.clone();
     let searching = !search.trim().is_empty();
     let mut shown = 0;
-    let tree = twin.tree.clone();
+    let tree = &*twin.tree;
     egui::ScrollArea::vertical().show(ui, |ui| {
         for group in &tree.groups {
             let members: Vec<&TreeItem> = group.items.iter().filter(|o| item_matches(&search, lang, o)).collect();
@@ -291,8 +291,8 @@ fn level_key(l: Level) -> &'static str {
 fn level_color(l: Level) -> egui::Color32 {
     match l {
         Level::Normal => egui::Color32::from_rgb(90, 190, 110),
-        Level::Warning => egui::Color32::from_rgb(240, 170, 40),
-        Level::Alarm => egui::Color32::from_rgb(235, 80, 70),
+        Level::Warning => super::WARN_AMBER,
+        Level::Alarm => super::ALARM_RED,
         Level::Control => egui::Color32::from_rgb(200, 40, 200),
     }
 }

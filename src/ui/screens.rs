@@ -8,11 +8,11 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::egui;
 use sitetwin_core::i18n::{Lang, tr};
 
-use super::UiState;
 use super::files::{FileAction, FileBrowser};
 use super::panels::TwinView;
+use super::{ALARM_RED, UiState, WARN_AMBER};
 use crate::site::{
-    DataSource, LoadFailure, LoadReadiness, OpenSite, Site, SiteCatalog, SiteIndex, SiteProblems, SiteRequest,
+    DataSource, LoadFailure, LoadReadiness, Site, SiteCatalog, SiteIndex, SiteOpenRequested, SiteProblems, SiteRequest,
 };
 use crate::{AppMode, LoadPhase};
 
@@ -30,11 +30,26 @@ pub(super) struct Shell<'w> {
     pub source: Res<'w, DataSource>,
     pub index: Res<'w, SiteIndex>,
     pub catalog: ResMut<'w, SiteCatalog>,
-    pub open: MessageWriter<'w, OpenSite>,
+    pub open: MessageWriter<'w, SiteOpenRequested>,
 }
 
-const ALARM_RED: egui::Color32 = egui::Color32::from_rgb(235, 80, 70);
-const WARN_AMBER: egui::Color32 = egui::Color32::from_rgb(240, 170, 40);
+impl Shell<'_> {
+    /// The scene file of the site shown, else of the one being opened.
+    fn current_path(&self) -> Option<std::path::PathBuf> {
+        self.site.as_ref().map(|s| s.loaded.file.clone()).or_else(|| self.request.as_ref().map(|r| r.path.clone()))
+    }
+
+    /// The error screen is up: no site could be shown.
+    fn failed(&self) -> bool {
+        self.phase.as_ref().is_some_and(|p| *p.get() == LoadPhase::Failed)
+    }
+}
+
+/// "1 object", "2 objects" in English; the count and its measure word in Chinese.
+pub(super) fn counted(lang: Lang, n: usize, one_key: &str, many_key: &str) -> String {
+    let key = if lang == Lang::En && n == 1 { one_key } else { many_key };
+    format!("{n} {}", tr(lang, key))
+}
 
 /// The top bar: the File menu, the site, the views and toggles of the twin, the language.
 pub(super) fn menu_bar(root: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
@@ -43,26 +58,26 @@ pub(super) fn menu_bar(root: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinVi
         ui.horizontal_wrapped(|ui| {
             ui.menu_button(tr(lang, "ui.menu.file"), |ui| {
                 if ui.button(tr(lang, "ui.menu.open")).clicked() {
-                    let start = shell.request.as_ref().and_then(|r| r.path.parent().map(|p| p.to_path_buf()));
+                    let start = shell.current_path().and_then(|p| p.parent().map(|d| d.to_path_buf()));
                     shell.state.files = Some(FileBrowser::new(start));
                     ui.close();
                 }
                 if ui.button(tr(lang, "ui.menu.sites")).clicked() {
-                    shell.catalog.scan();
+                    shell.catalog.rescan = true;
                     shell.state.picker = true;
                     ui.close();
                 }
-                let reload = shell.request.as_ref().map(|r| r.path.clone());
+                let reload = shell.current_path();
                 if ui.add_enabled(reload.is_some(), egui::Button::new(tr(lang, "ui.menu.reload"))).clicked() {
                     if let Some(path) = reload {
-                        shell.open.write(OpenSite { path });
+                        shell.open.write(SiteOpenRequested { path });
                     }
                     ui.close();
                 }
             });
             ui.separator();
             if let Some(site) = &shell.site {
-                let s = &site.0.scene.site;
+                let s = &site.loaded.scene.site;
                 ui.strong(&s.name);
                 ui.label(format!("· {} {}", s.city, s.district));
                 ui.separator();
@@ -84,13 +99,12 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
     let lang = shell.state.lang;
     egui::Panel::bottom("status_bar").show(root, |ui| {
         ui.horizontal(|ui| {
-            let site = shell.site.as_ref().map(|s| s.0.scene.site.name.clone());
-            let file = shell.request.as_ref().map(|r| r.path.display().to_string()).unwrap_or_default();
-            ui.label(site.unwrap_or_else(|| file.clone())).on_hover_text(file);
+            let file = shell.current_path().map(|p| p.display().to_string()).unwrap_or_default();
+            let name = shell.site.as_ref().map(|s| s.loaded.scene.site.name.clone()).unwrap_or_else(|| file.clone());
+            ui.label(name).on_hover_text(file);
             ui.separator();
-            let failed = shell.phase.as_ref().is_some_and(|p| *p.get() == LoadPhase::Failed);
             let mode = match shell.mode.get() {
-                AppMode::Loading if failed => tr(lang, "ui.mode.failed"),
+                AppMode::Loading if shell.failed() => tr(lang, "ui.mode.failed"),
                 AppMode::Loading => tr(lang, "ui.mode.loading"),
                 AppMode::Twin => tr(lang, "ui.mode.twin"),
             };
@@ -100,18 +114,16 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
                 DataSource::StaticScene => tr(lang, "ui.source.static"),
             };
             ui.label(format!("{}: {source}", tr(lang, "ui.status.source")));
-            if shell.site.is_some() {
+            if shell.site.is_some() && !shell.failed() {
                 ui.separator();
                 ui.label(format!(
-                    "{} {} · {} {}",
-                    shell.index.objects(),
-                    tr(lang, "ui.objects"),
-                    shell.index.sensors(),
-                    tr(lang, "ui.status.sensors")
+                    "{} · {}",
+                    counted(lang, shell.index.objects(), "ui.status.object", "ui.objects"),
+                    counted(lang, shell.index.sensors(), "ui.status.sensor", "ui.status.sensors")
                 ));
             }
             ui.separator();
-            let n = shell.problems.count();
+            let n = problem_count(shell);
             let text = format!("{}: {n}", tr(lang, "ui.status.problems"));
             let label =
                 if n == 0 { egui::RichText::new(text) } else { egui::RichText::new(text).color(WARN_AMBER).strong() };
@@ -120,6 +132,15 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
             }
         });
     });
+}
+
+/// The problems the status bar counts: the scene's errors on the error screen, else the open
+/// site's problems.
+fn problem_count(shell: &Shell) -> usize {
+    match &shell.failure {
+        Some(f) if shell.failed() => f.errors.errors().count(),
+        _ => shell.problems.count(),
+    }
 }
 
 /// Opening a site: its progress, or, when the scene cannot be read, every problem in it.
@@ -139,7 +160,7 @@ pub(super) fn loading_screen(root: &mut egui::Ui, shell: &mut Shell) {
                 ui.label(egui::RichText::new(r.path.display().to_string()).weak());
             }
             if let Some(site) = &shell.site {
-                ui.label(egui::RichText::new(&site.0.scene.site.name).size(22.0).strong());
+                ui.label(egui::RichText::new(&site.loaded.scene.site.name).size(22.0).strong());
             }
             ui.add_space(16.0);
             let (done, total) = shell.readiness.progress();
@@ -164,22 +185,29 @@ pub(super) fn loading_screen(root: &mut egui::Ui, shell: &mut Shell) {
 /// The scene's problems, as `sitetwin validate` prints them, with retry and other sites.
 fn error_screen(ui: &mut egui::Ui, shell: &mut Shell) {
     let lang = shell.state.lang;
-    let Some(failure) = shell.failure.as_ref().map(|f| (*f).clone()) else { return };
+    let Some(failure) = shell.failure.as_deref() else { return };
     ui.heading(egui::RichText::new(tr(lang, "ui.error.title")).color(ALARM_RED));
     ui.label(egui::RichText::new(failure.path.display().to_string()).monospace());
     ui.label(tr(lang, "ui.error.hint"));
     ui.horizontal(|ui| {
         if ui.button(tr(lang, "ui.error.retry")).clicked() {
-            shell.open.write(OpenSite { path: failure.path.clone() });
+            shell.open.write(SiteOpenRequested { path: failure.path.clone() });
         }
         if ui.button(tr(lang, "ui.menu.open")).clicked() {
             shell.state.files = Some(FileBrowser::new(failure.path.parent().map(|p| p.to_path_buf())));
         }
     });
     ui.separator();
-    let errors = failure.errors.errors().count();
-    ui.label(egui::RichText::new(format!("{errors} {}", tr(lang, "ui.error.count"))).strong());
     let height = (ui.available_height() * 0.55).max(120.0);
+    scene_errors(ui, lang, failure, height);
+    ui.separator();
+    catalog_list(ui, shell, "error_picker");
+}
+
+/// A scene's problems, one line each, errors in red.
+fn scene_errors(ui: &mut egui::Ui, lang: Lang, failure: &LoadFailure, height: f32) {
+    let errors = failure.errors.errors().count();
+    ui.label(egui::RichText::new(counted(lang, errors, "ui.error.one", "ui.error.count")).strong());
     egui::ScrollArea::vertical().id_salt("scene_errors").max_height(height).show(ui, |ui| {
         for issue in &failure.errors.issues {
             let color = match issue.severity {
@@ -189,11 +217,10 @@ fn error_screen(ui: &mut egui::Ui, shell: &mut Shell) {
             ui.colored_label(color, egui::RichText::new(issue.to_string()).monospace());
         }
     });
-    ui.separator();
-    catalog_list(ui, shell, "error_picker");
 }
 
-/// Floating windows: the site picker, File → Open, the problems list.
+/// Floating windows: the site picker, File → Open, the problems list, and a scene that could
+/// not be opened over the site that stayed open.
 pub(super) fn windows(ctx: &egui::Context, shell: &mut Shell) {
     let lang = shell.state.lang;
     if shell.state.picker {
@@ -210,7 +237,7 @@ pub(super) fn windows(ctx: &egui::Context, shell: &mut Shell) {
     if let Some(mut browser) = shell.state.files.take() {
         match browser.show(ctx, lang) {
             FileAction::Open(path) => {
-                shell.open.write(OpenSite { path });
+                shell.open.write(SiteOpenRequested { path });
             }
             FileAction::Cancel => {}
             FileAction::Browse => shell.state.files = Some(browser),
@@ -223,8 +250,36 @@ pub(super) fn windows(ctx: &egui::Context, shell: &mut Shell) {
             .open(&mut open)
             .default_width(560.0)
             .default_pos(egui::pos2(320.0, 90.0))
-            .show(ctx, |ui| problems_list(ui, lang, &shell.problems));
+            .show(ctx, |ui| match &shell.failure {
+                Some(f) if shell.failed() => scene_errors(ui, lang, f, 360.0),
+                _ => problems_list(ui, lang, &shell.problems),
+            });
         shell.state.problems &= open;
+    }
+    if *shell.mode.get() == AppMode::Twin
+        && let Some(failure) = shell.failure.as_deref()
+    {
+        let mut open = true;
+        let mut retry = false;
+        egui::Window::new(tr(lang, "ui.error.title"))
+            .id("open_failed".into())
+            .open(&mut open)
+            .default_width(640.0)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 60.0))
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(egui::RichText::new(failure.path.display().to_string()).monospace());
+                ui.label(tr(lang, "ui.error.kept"));
+                retry = ui.button(tr(lang, "ui.error.retry")).clicked();
+                ui.separator();
+                scene_errors(ui, lang, failure, 280.0);
+            });
+        if retry {
+            shell.open.write(SiteOpenRequested { path: failure.path.clone() });
+        }
+        if !open || retry {
+            shell.state.dismiss_failure = true;
+        }
     }
 }
 
@@ -235,21 +290,16 @@ fn problems_list(ui: &mut egui::Ui, lang: Lang, problems: &SiteProblems) {
     }
     egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
         for p in &problems.models {
-            ui.colored_label(
-                WARN_AMBER,
-                egui::RichText::new(format!("{} · {}", p.model, tr(lang, "ui.model_missing"))).strong(),
-            );
-            ui.label(egui::RichText::new(p.file.display().to_string()).monospace().small());
-            ui.label(&p.issue.message);
-            ui.label(egui::RichText::new(p.issue.to_string()).weak().small());
+            let title = format!("{} · {}", p.model, tr(lang, "ui.model_missing"));
+            ui.colored_label(WARN_AMBER, egui::RichText::new(title).strong());
+            ui.label(egui::RichText::new(p.issue.to_string()).small());
             ui.separator();
         }
-        for (model, why) in &problems.runtime {
-            ui.colored_label(
-                WARN_AMBER,
-                egui::RichText::new(format!("{model} · {}", tr(lang, "ui.problems.runtime"))).strong(),
-            );
-            ui.label(why);
+        for r in &problems.runtime {
+            let title = format!("{} · {}", r.model, tr(lang, "ui.problems.runtime"));
+            ui.colored_label(WARN_AMBER, egui::RichText::new(title).strong());
+            ui.label(egui::RichText::new(r.file.display().to_string()).monospace().small());
+            ui.label(egui::RichText::new(&r.cause).small());
             ui.separator();
         }
         for w in &problems.warnings {
@@ -266,39 +316,39 @@ fn catalog_list(ui: &mut egui::Ui, shell: &mut Shell, salt: &str) {
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new(tr(lang, "ui.picker.title")).strong());
         if ui.small_button(tr(lang, "ui.picker.rescan")).clicked() {
-            shell.catalog.scan();
+            shell.catalog.rescan = true;
+        }
+        if shell.catalog.scanning {
+            ui.spinner();
         }
     });
-    let current = shell.request.as_ref().map(|r| std::path::absolute(&r.path).unwrap_or_else(|_| r.path.clone()));
-    let entries: Vec<_> = shell.catalog.entries().cloned().collect();
-    if entries.is_empty() {
-        ui.label(tr(lang, "ui.picker.none"));
-    }
+    let current = shell.current_path().map(|p| std::path::absolute(&p).unwrap_or(p));
+    let mut chosen = None;
+    let mut any = false;
     let mut recent_header = false;
     egui::ScrollArea::vertical().id_salt(salt).max_height(320.0).show(ui, |ui| {
         ui.label(egui::RichText::new(tr(lang, "ui.picker.scenes")).weak());
-        for e in &entries {
+        for e in shell.catalog.entries() {
+            any = true;
             if e.recent && !recent_header {
                 recent_header = true;
                 ui.add_space(6.0);
                 ui.label(egui::RichText::new(tr(lang, "ui.picker.recent")).weak());
             }
             ui.horizontal(|ui| {
-                let is_current = current.as_ref() == Some(&e.path);
                 let mut title = egui::RichText::new(&e.name).strong();
                 if e.problem.is_some() {
                     title = title.color(ALARM_RED);
                 }
                 let button = ui.add(egui::Button::new(title));
                 if button.clicked() {
-                    shell.open.write(OpenSite { path: e.path.clone() });
-                    shell.state.picker = false;
+                    chosen = Some(e.path.clone());
                 }
                 button.on_hover_text(e.path.display().to_string());
                 ui.label(egui::RichText::new(&e.place).weak());
                 let file = e.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
                 ui.label(egui::RichText::new(file).weak().small());
-                if is_current {
+                if current.as_ref() == Some(&e.path) {
                     ui.label(egui::RichText::new(format!("({})", tr(lang, "ui.picker.current"))).weak());
                 }
             });
@@ -306,13 +356,30 @@ fn catalog_list(ui: &mut egui::Ui, shell: &mut Shell, salt: &str) {
                 ui.label(egui::RichText::new(p).small().color(ALARM_RED));
             }
         }
+        if !any && !shell.catalog.scanning {
+            ui.label(tr(lang, "ui.picker.none"));
+        }
     });
+    if let Some(path) = chosen {
+        shell.open.write(SiteOpenRequested { path });
+        shell.state.picker = false;
+    }
 }
 
-/// Names the window after the site shown.
-pub(super) fn window_title(site: Option<Res<Site>>, mut windows: Query<&mut Window, With<PrimaryWindow>>) {
-    let Some(site) = site.filter(|s| s.is_changed()) else { return };
+/// Names the window after the site shown, or the scene that could not be opened.
+pub(super) fn window_title(
+    site: Option<Res<Site>>,
+    failure: Option<Res<LoadFailure>>,
+    phase: Option<Res<State<LoadPhase>>>,
+    mut windows: Query<&mut Window, With<PrimaryWindow>>,
+) {
+    let failed = phase.is_some_and(|p| *p.get() == LoadPhase::Failed);
+    let title = match (&site, &failure) {
+        (_, Some(f)) if failed && f.is_changed() => format!("sitetwin · {}", f.path.display()),
+        (Some(s), _) if s.is_changed() => format!("sitetwin · {}", s.loaded.scene.site.name),
+        _ => return,
+    };
     for mut w in &mut windows {
-        w.title = format!("sitetwin · {}", site.0.scene.site.name);
+        w.title = title.clone();
     }
 }

@@ -170,7 +170,7 @@ const FOV_RAD: f32 = std::f32::consts::FRAC_PI_4;
 /// Builds the presets of a site: overview, top, then one per object whose kind has a preset
 /// view in the core's object-kind table (cranes, pits, formwork zones), in the order given.
 pub fn site_presets(site: &Site, objects: &[(SiteObject, ObjectBounds)]) -> ViewPresets {
-    let b = site.0.scene.plan_bounds_m();
+    let b = site.loaded.scene.plan_bounds_m();
     let center = Vec3::new(((b[0] + b[2]) / 2.0) as f32, 6.0, ((b[1] + b[3]) / 2.0) as f32);
     let radius = (((b[2] - b[0]).powi(2) + (b[3] - b[1]).powi(2)).sqrt() / 2.0) as f32;
     let fit = fit_distance(radius, FOV_RAD, PRESET_ASPECT);
@@ -198,7 +198,7 @@ pub fn site_presets(site: &Site, objects: &[(SiteObject, ObjectBounds)]) -> View
             },
         },
     ];
-    let scene = &site.0.scene;
+    let scene = &site.loaded.scene;
     for (o, bounds) in objects {
         let Some(object) = scene.object(&o.id) else { continue };
         let Some(view) = object.spec.preset else { continue };
@@ -271,7 +271,7 @@ fn fit_to_site(
     mut requests: MessageWriter<ViewRequested>,
 ) {
     let Some(site) = site else { return };
-    commands.insert_resource(OrbitLimits::for_site(site.0.scene.plan_bounds_m()));
+    commands.insert_resource(OrbitLimits::for_site(site.loaded.scene.plan_bounds_m()));
     // Objects whose kind has a preset, by the kind's rank and then by id.
     let mut list: Vec<_> =
         objects.iter().filter_map(|(o, b)| Some((o.kind.spec()?.preset?.rank, (o.clone(), *b)))).collect();

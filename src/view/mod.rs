@@ -18,6 +18,10 @@ pub struct ViewPlugin;
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
         crate::configure(app);
+        if app.world().get_resource::<assets::SiteRoots>().is_none() {
+            error!("add SiteAssetsPlugin before DefaultPlugins (the app builder does): without it no model can load");
+            app.init_resource::<assets::SiteRoots>();
+        }
         if !app.is_plugin_added::<MeshPickingPlugin>() {
             app.add_plugins(MeshPickingPlugin);
         }

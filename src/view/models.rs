@@ -7,14 +7,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use bevy::asset::LoadState;
+use bevy::asset::{AssetLoadError, LoadState, RecursiveDependencyLoadState};
 use bevy::math::DMat4;
 use bevy::prelude::*;
 use bevy::world_serialization::{WorldAssetRoot, WorldInstanceReady};
 
 use crate::frame::site_transform;
-use crate::site::{LoadReadiness, Prop, Site, SiteObject, SiteProblems, SiteRequest, SiteSensor};
-use crate::view::assets::{SiteRoots, common_root};
+use crate::site::{LoadReadiness, ObjectSensors, Prop, RuntimeProblem, Site, SiteObject, SiteProblems, SiteSensor};
+use crate::view::assets::{SiteRoots, common_roots};
 use crate::{LoadPhase, TwinSet};
 
 /// A spawned glTF model: which scene model instance it is and which object or prop owns it.
@@ -37,15 +37,8 @@ pub struct ModelLoading {
     pub requested: usize,
     /// Model roots whose instance has been spawned into the world.
     pub spawned: HashSet<Entity>,
-    /// Models the renderer failed to load, by id.
-    pub failed: Vec<String>,
-}
-
-impl ModelLoading {
-    /// Every model is spawned or has failed.
-    pub fn done(&self) -> bool {
-        self.spawned.len() + self.failed.len() >= self.requested
-    }
+    /// Model roots the renderer failed to load (the model itself, or a file it uses).
+    pub failed: HashSet<Entity>,
 }
 
 /// The readiness entry of the models.
@@ -58,7 +51,10 @@ impl Plugin for ModelsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<ModelLoading>()
             .add_systems(OnEnter(LoadPhase::Assets), spawn_models)
-            .add_systems(Update, (watch_failures, report_progress).chain().in_set(TwinSet::Update))
+            .add_systems(
+                Update,
+                (watch_failures, report_progress).chain().in_set(TwinSet::Update).run_if(in_state(LoadPhase::Assets)),
+            )
             .add_observer(on_model_ready);
     }
 }
@@ -67,22 +63,22 @@ impl Plugin for ModelsPlugin {
 fn spawn_models(
     mut commands: Commands,
     site: Option<Res<Site>>,
-    request: Option<Res<SiteRequest>>,
     roots: Res<SiteRoots>,
     assets: Res<AssetServer>,
     objects: Query<(Entity, &SiteObject)>,
     props: Query<(Entity, &Prop)>,
     mut readiness: ResMut<LoadReadiness>,
+    mut problems: ResMut<SiteProblems>,
 ) {
     let mut loading = ModelLoading::default();
-    let (Some(site), Some(request)) = (site, request) else {
+    let Some(site) = site else {
         commands.insert_resource(loading);
         return;
     };
-    let loaded = &site.0;
+    let loaded = &site.loaded;
     // The files every imported model needs; models the guard refused are not drawn at all.
     let files = loaded.models.values().flat_map(|m| std::iter::once(&m.file).chain(&m.external_files));
-    roots.set(request.generation, common_root(files.map(PathBuf::as_path)));
+    roots.set(site.generation, common_roots(files.map(PathBuf::as_path)));
     let owners = objects
         .iter()
         .filter_map(|(e, o)| Some((o.model.clone()?, e)))
@@ -94,11 +90,18 @@ fn spawn_models(
             commands.entity(owner).insert(ModelMissing);
             continue;
         };
-        let Some(path) = roots.asset_path(request.generation, &summary.file) else {
-            warn!("model {model_id}: {} is outside the site's model folder", summary.file.display());
+        let Some(path) = roots.asset_path(site.generation, &summary.file) else {
+            problems.runtime.push(RuntimeProblem {
+                model: model_id.clone(),
+                file: summary.file.clone(),
+                cause: "the file is outside every folder the site's models are read from".into(),
+            });
+            commands.entity(owner).insert(ModelMissing);
             continue;
         };
-        let handle = assets.load(GltfAssetLabel::Scene(0).from_asset(path));
+        // The scene the guard checked: the file's default one.
+        let scene = summary.scene.unwrap_or(0);
+        let handle = assets.load(GltfAssetLabel::Scene(scene).from_asset(path));
         let child = commands
             .spawn((
                 WorldAssetRoot(handle),
@@ -114,39 +117,68 @@ fn spawn_models(
     commands.insert_resource(loading);
 }
 
+/// A model the renderer cannot load, or that loads without one of its textures, is a site
+/// problem (named with its files as they are on disk), and counts as done: loading never waits
+/// on it.
 fn watch_failures(
     mut commands: Commands,
     assets: Res<AssetServer>,
-    roots: Query<(&WorldAssetRoot, &ModelOf)>,
+    site_roots: Res<SiteRoots>,
+    site: Option<Res<Site>>,
+    roots: Query<(Entity, &WorldAssetRoot, &ModelOf)>,
     mut loading: ResMut<ModelLoading>,
     mut problems: ResMut<SiteProblems>,
 ) {
-    for (root, of) in &roots {
-        if let Some(LoadState::Failed(e)) = assets.get_load_state(root.id())
-            && !loading.failed.contains(&of.model)
-        {
-            error!("model {} failed to load: {e}", of.model);
-            loading.failed.push(of.model.clone());
-            problems.runtime.push((of.model.clone(), e.to_string()));
+    for (e, root, of) in &roots {
+        if loading.failed.contains(&e) {
+            continue;
+        }
+        let Some((own, _, deps)) = assets.get_load_states(root.id()) else { continue };
+        let (cause, missing) = match (own, deps) {
+            (LoadState::Failed(err), _) => (user_cause(&site_roots, &err), true),
+            (_, RecursiveDependencyLoadState::Failed(err)) => (user_cause(&site_roots, &err), false),
+            _ => continue,
+        };
+        error!("model {} failed to load: {cause}", of.model);
+        loading.failed.insert(e);
+        let file =
+            site.as_ref().and_then(|s| s.loaded.models.get(&of.model)).map(|m| m.file.clone()).unwrap_or_default();
+        problems.runtime.push(RuntimeProblem { model: of.model.clone(), file, cause });
+        if missing {
             commands.entity(of.owner).insert(ModelMissing);
         }
     }
 }
 
+/// What went wrong loading an asset, with its files named as they are on disk (Bevy names them
+/// by their `site://` asset paths).
+fn user_cause(roots: &SiteRoots, err: &AssetLoadError) -> String {
+    match err {
+        AssetLoadError::AssetLoaderError(e) => {
+            let file = roots
+                .resolve(e.path().path())
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|_| e.path().to_string());
+            let inner = e.error().to_string().replace(&e.path().path().display().to_string(), &file);
+            roots.describe(&format!("{file} could not be read: {inner}"))
+        }
+        other => roots.describe(&other.to_string()),
+    }
+}
+
 /// A model counts as done once its instance is spawned with every texture it uses, or once it
-/// has failed (the twin opens without it and lists it).
+/// has failed (the twin opens without it, or without the file that failed, and lists it).
 fn report_progress(
     loading: Res<ModelLoading>,
     assets: Res<AssetServer>,
-    roots: Query<(Entity, &WorldAssetRoot, &ModelOf)>,
+    roots: Query<(Entity, &WorldAssetRoot)>,
     mut readiness: ResMut<LoadReadiness>,
 ) {
     let Some(&(before, total)) = readiness.work.get(WORK) else { return };
     let done = roots
         .iter()
-        .filter(|(e, root, of)| {
-            (loading.spawned.contains(e) && assets.is_loaded_with_dependencies(root.id()))
-                || loading.failed.contains(&of.model)
+        .filter(|(e, root)| {
+            (loading.spawned.contains(e) && assets.is_loaded_with_dependencies(root.id())) || loading.failed.contains(e)
         })
         .count();
     if done != before {
@@ -163,7 +195,8 @@ fn on_model_ready(
     children: Query<&Children>,
     names: Query<&Name>,
     cameras: Query<(), With<Camera>>,
-    sensors: Query<(Entity, &SiteSensor, &Transform)>,
+    owners: Query<&ObjectSensors>,
+    sensors: Query<(&SiteSensor, &Transform)>,
     mut loading: ResMut<ModelLoading>,
 ) {
     let root = ready.entity;
@@ -180,13 +213,14 @@ fn on_model_ready(
         }
     }
     let Some(site) = site else { return };
-    let (Some(inst), Some(summary)) = (site.0.scene.model(&of.model), site.0.models.get(&of.model)) else { return };
+    let (Some(inst), Some(summary)) = (site.loaded.scene.model(&of.model), site.loaded.models.get(&of.model)) else {
+        return;
+    };
+    let Ok(mounted) = owners.get(of.owner) else { return };
     let site_from_model = DMat4::from(inst.site_from_model());
-    for (sensor, s, transform) in &sensors {
+    for &sensor in &mounted.0 {
+        let Ok((s, transform)) = sensors.get(sensor) else { continue };
         let Some(node_name) = &s.node else { continue };
-        if s.object != of.owner {
-            continue;
-        }
         let (Some(node), Some(info)) = (by_name.get(node_name), summary.node_named(node_name)) else {
             warn!("sensor {}: node {node_name} not found in model {}", s.id, of.model);
             continue;

@@ -98,11 +98,16 @@ fn add_sensor_markers(
     }
 }
 
-fn show_markers(settings: Res<OverlaySettings>, mut markers: Query<(Ref<SiteSensor>, &mut Visibility)>) {
-    for (sensor, mut v) in &mut markers {
-        if settings.is_changed() || sensor.is_added() {
-            *v = if settings.sensor_markers { Visibility::Inherited } else { Visibility::Hidden };
-        }
+#[allow(clippy::type_complexity)]
+fn show_markers(
+    settings: Res<OverlaySettings>,
+    mut markers: ParamSet<(Query<&mut Visibility, Added<SiteSensor>>, Query<&mut Visibility, With<SiteSensor>>)>,
+) {
+    let shown = if settings.sensor_markers { Visibility::Inherited } else { Visibility::Hidden };
+    if settings.is_changed() {
+        markers.p1().iter_mut().for_each(|mut v| *v = shown);
+    } else {
+        markers.p0().iter_mut().for_each(|mut v| *v = shown);
     }
 }
 
@@ -111,7 +116,7 @@ fn draw_swing_circles(settings: Res<OverlaySettings>, site: Option<Res<Site>>, m
     if !settings.swing_circles {
         return;
     }
-    for c in &site.0.scene.cranes {
+    for c in &site.loaded.scene.cranes {
         let centre = site_point(c.position_m) + Vec3::Y * c.mast_height_m as f32;
         let flat = Isometry3d::new(centre, Quat::from_rotation_x(FRAC_PI_2));
         gizmos.circle(flat, c.jib_length_m as f32, Color::srgb(1.0, 0.55, 0.0)).resolution(160);

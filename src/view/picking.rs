@@ -15,7 +15,7 @@ pub struct PickingPlugin;
 
 impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Update, watch_clicks);
+        app.add_systems(Update, watch_clicks.in_set(crate::TwinSet::Update));
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use sitetwin::selection::{PendingSelection, Selection};
 use sitetwin::site::{
-    LabelAnchor, LoadFailure, ObjectBounds, ObjectInfo, ObjectSensors, ObjectTree, OpenSite, Prop, SensorLive,
-    SiteIndex, SiteObject, SiteProblems, SiteRequest, SiteSensor, SiteSpawned,
+    LabelAnchor, LoadFailure, ObjectBounds, ObjectInfo, ObjectSensors, ObjectTree, Prop, SensorLive, SiteIndex,
+    SiteObject, SiteOpenRequested, SiteProblems, SiteRequest, SiteSensor, SiteSpawned,
 };
 use sitetwin::{AppMode, LoadPhase, SimulationPlugins};
 use sitetwin_core::scene::{self, ModelChecks, ObjectKind, SensorKind};
@@ -52,12 +52,17 @@ fn headless_app(scene: &Path) -> App {
 }
 
 fn open(app: &mut App, scene: &Path) {
-    app.world_mut().write_message(OpenSite { path: scene.to_path_buf() });
+    app.world_mut().write_message(SiteOpenRequested { path: scene.to_path_buf() });
     // The request is taken this frame; the mode changes at the next frame's state transition.
     app.update();
     app.update();
     assert_eq!(mode(app), AppMode::Loading, "opening starts loading");
     settle(app);
+}
+
+/// Every entity but the resources' (which are entities too).
+fn entities(app: &mut App) -> usize {
+    app.world_mut().query_filtered::<Entity, Without<bevy::ecs::resource::IsResource>>().iter(app.world()).count()
 }
 
 fn ids<C: Component>(app: &mut App, f: impl Fn(&C) -> String) -> Vec<String> {
@@ -182,7 +187,7 @@ fn works_carry_their_major_hazard_class() {
 #[test]
 fn switching_sites_replaces_everything_and_coming_back_restores_it() {
     let mut app = headless_app(&demo());
-    let count_all = |app: &mut App| app.world_mut().query::<Entity>().iter(app.world()).count();
+    let count_all = |app: &mut App| entities(app);
     let demo_objects = ids::<SiteObject>(&mut app, |o| o.id.clone());
     let demo_sensors = ids::<SiteSensor>(&mut app, |s| s.id.clone());
     let demo_entities = count_all(&mut app);
@@ -236,12 +241,16 @@ fn a_scene_with_a_missing_model_opens_with_the_rest_and_reports_it() {
     assert_eq!(problems.count(), 1);
 }
 
-#[test]
-fn a_scene_that_cannot_be_read_lands_on_the_error_screen_with_positioned_problems() {
-    let dir = scratch("unreadable");
-    let path = dir.join("broken.ron");
+fn broken_scene(name: &str) -> PathBuf {
+    let path = scratch(name).join("broken.ron");
     std::fs::write(&path, "SiteScene(\n    version: 1,\n    site: (id: \"X\", name: 5),\n    cranes: [oops],\n)\n")
         .unwrap();
+    path
+}
+
+#[test]
+fn a_scene_that_cannot_be_read_lands_on_the_error_screen_with_positioned_problems() {
+    let path = broken_scene("unreadable");
     let mut app = headless_app(&path);
     assert_eq!(mode(&app), AppMode::Loading);
     assert_eq!(phase(&app), Some(LoadPhase::Failed));
@@ -256,6 +265,91 @@ fn a_scene_that_cannot_be_read_lands_on_the_error_screen_with_positioned_problem
     open(&mut app, &demo());
     assert_eq!(mode(&app), AppMode::Twin);
     assert!(app.world().get_resource::<LoadFailure>().is_none());
+}
+
+#[test]
+fn a_scene_that_cannot_be_read_leaves_the_open_site_as_it_was() {
+    let mut app = headless_app(&demo());
+    let count_all = |app: &mut App| entities(app);
+    let before = count_all(&mut app);
+    let tc1 = app.world().resource::<SiteIndex>().object("TC1").unwrap();
+    let broken = broken_scene("kept");
+    open(&mut app, &broken);
+    assert_eq!(mode(&app), AppMode::Twin, "back to the twin of the site that was open");
+    assert_eq!(app.world().resource::<LoadFailure>().path, broken, "with the problems for a window");
+    assert_eq!(app.world().resource::<SiteIndex>().object("TC1"), Some(tc1), "the same entities");
+    assert_eq!(count_all(&mut app), before);
+    assert_eq!(app.world().resource::<sitetwin::site::Site>().loaded.scene.site.id, "3206022026051701");
+    // Retrying the demo itself reads it afresh: new generation, new entities, same counts.
+    open(&mut app, &demo());
+    let site = app.world().resource::<sitetwin::site::Site>();
+    assert_eq!(site.generation, app.world().resource::<SiteRequest>().generation);
+    assert_eq!(site.generation, 3);
+    assert_ne!(app.world().resource::<SiteIndex>().object("TC1"), Some(tc1), "replaced, not kept");
+    assert!(app.world().get_entity(tc1).is_err());
+    assert_eq!(count_all(&mut app), before);
+    assert!(app.world().get_resource::<LoadFailure>().is_none());
+}
+
+#[test]
+fn a_request_made_while_another_site_loads_wins() {
+    let mut app = headless_app(&demo());
+    // Ask for the Kenney yard, and before it has been read, for the demo again.
+    app.world_mut().write_message(SiteOpenRequested { path: kenney() });
+    app.update();
+    app.update();
+    assert_eq!(phase(&app), Some(LoadPhase::Reading));
+    app.world_mut().write_message(SiteOpenRequested { path: demo() });
+    settle(&mut app);
+    for _ in 0..5 {
+        app.update();
+    }
+    let site = app.world().resource::<sitetwin::site::Site>();
+    assert_eq!(site.loaded.file, demo(), "the last request is the site shown");
+    assert_eq!(site.generation, app.world().resource::<SiteRequest>().generation);
+    assert!(app.world().resource::<SiteIndex>().object("TC1").is_some());
+    // And one that arrives in the very frame the demo's assets are ready (headless, `Assets` is
+    // one frame: entered right after `Spawning`).
+    app.world_mut().write_message(SiteOpenRequested { path: demo() });
+    for _ in 0..2000 {
+        app.update();
+        if phase(&app) == Some(LoadPhase::Spawning) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(phase(&app), Some(LoadPhase::Spawning));
+    app.world_mut().write_message(SiteOpenRequested { path: kenney() });
+    app.update();
+    app.update();
+    settle(&mut app);
+    for _ in 0..5 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<sitetwin::site::Site>().loaded.file, kenney());
+    assert!(app.world().resource::<SiteIndex>().object("TC1").is_none());
+}
+
+#[test]
+fn a_selection_whose_entity_goes_is_dropped() {
+    let mut app = headless_app(&demo());
+    let stray = app.world_mut().spawn_empty().id();
+    *app.world_mut().resource_mut::<Selection>() = Selection::Object(stray);
+    app.update();
+    assert_eq!(*app.world().resource::<Selection>(), Selection::Object(stray));
+    app.world_mut().despawn(stray);
+    app.update();
+    assert_eq!(*app.world().resource::<Selection>(), Selection::None);
+}
+
+#[test]
+fn each_site_gets_its_own_rules_engine() {
+    let mut app = headless_app(&demo());
+    let engine = app.world().resource::<sitetwin::telemetry::SiteRules>();
+    assert!(engine.0.status("TC1-LOAD").is_some());
+    open(&mut app, &kenney());
+    let engine = app.world().resource::<sitetwin::telemetry::SiteRules>();
+    assert!(engine.0.status("TC1-LOAD").is_none(), "the Kenney yard's engine knows only its sensors");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{repo, scratch};
+use crate::{corpora, repo, scratch};
 
 fn snapshot(scene: &Path, out: &Path, extra: &[&str]) -> image::RgbImage {
     let runtime = scratch("xdg");
@@ -180,7 +180,12 @@ fn the_loading_screen_shows_how_many_models_have_loaded() {
     // The loading screen covers the frame with its dark background: no half-built twin shows.
     let bg = share_near(&img, [24, 30, 40], 6, 0, 60, 1024, 520);
     assert!(bg > 0.8, "background share {bg:.2}");
-    // The progress bar is full (every model loaded) and the text over it is light.
+    // The progress bar is full: the screen is held once every model has loaded, and the bar
+    // fills 0.1 of its 420 px for reading and spawning, the rest by models loaded / total.
+    let bar = [0u8, 92, 128];
+    let widest = (0..img.height()).map(|y| share_near(&img, bar, 8, 0, y, 1024, y + 1) * 1024.0).fold(0.0, f64::max);
+    assert!(widest > 380.0, "the bar is {widest:.0} px wide: not every model loaded?");
+    // And the text over it is light.
     let light = img.pixels().filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200).count();
     assert!(light > 300, "{light} light pixels: no text?");
 }
@@ -229,16 +234,141 @@ fn a_missing_model_is_named_and_the_rest_of_the_site_renders() {
     assert_not_blank(&image::open(&out).unwrap().to_rgb8());
 }
 
+/// Amber text (240, 170, 40) on an egui window's dark fill (27, 27, 27) in a rectangle: amber
+/// pixels next to fill pixels. The 3D view's orange overlays are drawn over sky and ground, so
+/// they do not count.
+fn amber_text(img: &image::RgbImage, x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
+    let amber = |p: &image::Rgb<u8>| p[0] > 200 && (140..190).contains(&p[1]) && p[2] < 80;
+    let fill = |p: &image::Rgb<u8>| p.0.iter().all(|c| c.abs_diff(27) <= 6);
+    let mut n = 0;
+    for y in y0.max(1)..y1.min(img.height() - 1) {
+        for x in x0.max(1)..x1.min(img.width() - 1) {
+            let near_fill =
+                [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].iter().any(|&(a, b)| fill(img.get_pixel(a, b)));
+            if amber(img.get_pixel(x, y)) && near_fill {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 #[test]
 fn the_picker_and_the_problems_window_open_over_the_twin() {
     let dir = scratch("windows");
     let path = demo_copy(&dir, |t| t.replace("models/demo/dorm.glb", "models/demo/dorm-missing.glb"));
-    for screen in ["picker", "problems"] {
-        let img =
-            snapshot(&path, &dir.join(format!("{screen}.png")), &["--ui", "--screen", screen, "--size", "1280x720"]);
-        assert_not_blank(&img);
-        // An egui window (its grey fill) sits over the 3D view, right of the object tree.
-        let window = share_near(&img, [27, 27, 27], 6, 320, 100, 1000, 600);
-        assert!(window > 0.1, "{screen}: window fill share {window:.2}");
+    let picker = snapshot(&path, &dir.join("picker.png"), &["--ui", "--screen", "picker", "--size", "1280x720"]);
+    let problems = snapshot(&path, &dir.join("problems.png"), &["--ui", "--screen", "problems", "--size", "1280x720"]);
+    for img in [&picker, &problems] {
+        assert_not_blank(img);
     }
+    // The picker is a window in the middle of the view (its grey fill), listing no problems.
+    let centre = share_near(&picker, [27, 27, 27], 6, 440, 290, 840, 430);
+    assert!(centre > 0.3, "picker window fill share {centre:.2}");
+    let in_picker = amber_text(&picker, 300, 60, 1000, 660);
+    assert!(in_picker < 20, "the picker lists no problems ({in_picker} amber text pixels)");
+    // The problems window names the missing dormitory model in amber, above the twin.
+    let listed = amber_text(&problems, 320, 90, 880, 400);
+    assert!(listed > 60, "{listed} amber text pixels: the missing model is not listed");
+}
+
+/// A minimal site drawing `models` (id, file relative to the scene) as props.
+fn prop_site(dir: &Path, models: &[(&str, &str)]) -> PathBuf {
+    let list: String = models
+        .iter()
+        .enumerate()
+        .map(|(i, (id, file))| {
+            format!(
+                "        (id: \"{id}\", file: \"{file}\", position_m: ({}.0, 0.0, 0.0), scale: 4.0),\n",
+                i as i32 * 4 - 4
+            )
+        })
+        .collect();
+    let scene = format!(
+        "SiteScene(\n    version: 1,\n    site: (id: \"T\", name: \"测试场地\", city: \"南通市\", district: \"测试区\", address: \"test\", origin: (lat_deg: 32.0, lon_deg: 120.9)),\n    models: [\n{list}    ],\n    boundary: (polygon_m: [(-8.0, -8.0), (8.0, -8.0), (8.0, 8.0), (-8.0, 8.0)], hoarding_height_m: 2.0),\n)\n"
+    );
+    let path = dir.join("site.ron");
+    std::fs::write(&path, scene).unwrap();
+    path
+}
+
+#[test]
+fn models_load_from_folders_with_spaces_hashes_and_chinese_names() {
+    let kit = corpora().join("kenney-retro-urban-kit/glb");
+    let dir = scratch("odd-paths").join("南通 工地 #2");
+    std::fs::create_dir_all(dir.join("Textures")).unwrap();
+    for f in std::fs::read_dir(kit.join("Textures")).unwrap().flatten() {
+        std::fs::copy(f.path(), dir.join("Textures").join(f.file_name())).unwrap();
+    }
+    // Upper-case extensions too: Bevy's loaders match extensions exactly.
+    std::fs::copy(kit.join("grass.glb"), dir.join("GRASS.GLB")).unwrap();
+    std::fs::copy(kit.join("truck-grey-cargo.glb"), dir.join("truck #1.glb")).unwrap();
+    let scene = prop_site(&dir, &[("grass", "GRASS.GLB"), ("truck", "truck #1.glb")]);
+    let o = Command::new(env!("CARGO_BIN_EXE_sitetwin"))
+        .args(["snapshot", scene.to_str().unwrap(), "--size", "640x360", "--out"])
+        .arg(dir.join("odd.png"))
+        .env("XDG_RUNTIME_DIR", scratch("xdg-odd"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("warning: model"), "every model loaded: {err}");
+    let img = image::open(dir.join("odd.png")).unwrap().to_rgb8();
+    // The grass tile, lit from the side: olive greens (about 72, 78, 57).
+    let greens = img.pixels().filter(|p| p[1] > p[0] && p[1] > p[2] + 12).count();
+    assert!(greens > 500, "the grass is drawn with its texture ({greens} green pixels)");
+}
+
+#[test]
+fn a_texture_the_renderer_cannot_read_is_named_and_loading_still_ends() {
+    let dir = scratch("bad-texture");
+    // A PNG named .jpg: the guard reads the image by its content, Bevy's loader by its name.
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(2, 2, image::Rgb([200, 40, 40]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    std::fs::write(dir.join("paint.jpg"), &png).unwrap();
+    // One textured triangle, its buffer inline.
+    let mut bin = Vec::new();
+    for v in [[0.0f32, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]] {
+        v.iter().for_each(|x| bin.extend_from_slice(&x.to_le_bytes()));
+    }
+    for uv in [[0.0f32, 0.0], [1.0, 0.0], [0.0, 1.0]] {
+        uv.iter().for_each(|x| bin.extend_from_slice(&x.to_le_bytes()));
+    }
+    use base64::Engine as _;
+    let uri =
+        format!("data:application/octet-stream;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bin));
+    let gltf = serde_json::json!({
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0, "name": "painted"}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}, "material": 0}]}],
+        "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+        "textures": [{"source": 0}],
+        "images": [{"uri": "paint.jpg"}],
+        "buffers": [{"byteLength": bin.len(), "uri": uri}],
+        "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 36}, {"buffer": 0, "byteOffset": 36, "byteLength": 24}],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3", "min": [0.0, 0.0, 0.0], "max": [1.0, 1.0, 0.0]},
+            {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"}
+        ]
+    });
+    std::fs::write(dir.join("painted.gltf"), serde_json::to_vec_pretty(&gltf).unwrap()).unwrap();
+    let scene = prop_site(&dir, &[("painted", "painted.gltf")]);
+    let out = dir.join("painted.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_sitetwin"))
+        .args(["snapshot", scene.to_str().unwrap(), "--size", "320x180", "--out"])
+        .arg(&out)
+        .env("XDG_RUNTIME_DIR", scratch("xdg-texture"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "loading must end: {err}");
+    assert!(out.exists());
+    assert!(err.contains("warning: model painted failed to render"), "{err}");
+    assert!(err.contains(&dir.join("paint.jpg").display().to_string()), "the texture is named as it is on disk: {err}");
+    let warning = err.lines().find(|l| l.starts_with("warning: model painted")).unwrap();
+    assert!(!warning.contains("site://") && !warning.contains(" 1/0/"), "no internal asset paths: {warning}");
 }
