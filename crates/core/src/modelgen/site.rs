@@ -259,27 +259,42 @@ fn inward_normal(poly: &[DVec2], p: DVec2, q: DVec2) -> DVec2 {
     if geom::point_in_polygon(mid, poly) { n } else { DVec2::new(-n.x, -n.y) }
 }
 
-/// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
-pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
-    let outline = local_poly(f, &x.outline_m);
-    let y0 = local_y(f, x.base_elevation_m);
-    let deck = local_y(f, x.base_elevation_m + x.support_height_m);
-    let s = x.post_spacing_m;
-    let mut root = Node::new(x.id.to_lowercase());
-    let mut posts = Node::new("posts");
-    let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
-    for p in &outline {
-        lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
+/// The square post grid of a support over a plan outline: posts at the centres of `spacing`
+/// cells of the outline's bounding box that fall inside it.
+struct PostGrid {
+    lo: DVec2,
+    spacing: f64,
+    nx: usize,
+    nz: usize,
+}
+
+impl PostGrid {
+    fn over(outline: &[DVec2], spacing: f64) -> Self {
+        let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
+        for p in outline {
+            lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
+        }
+        let nx = ((hi.x - lo.x) / spacing).floor() as usize;
+        let nz = ((hi.y - lo.y) / spacing).floor() as usize;
+        Self { lo, spacing, nx, nz }
     }
-    let inside = |p: DVec2| geom::point_in_polygon(p, &outline);
-    let nx = ((hi.x - lo.x) / s).floor() as usize;
-    let nz = ((hi.y - lo.y) / s).floor() as usize;
-    let grid = |i: usize, k: usize| DVec2::new(lo.x + s * (i as f64 + 0.5), lo.y + s * (k as f64 + 0.5));
-    let top_post = deck - 0.35;
+
+    fn at(&self, i: usize, k: usize) -> DVec2 {
+        let (lo, s) = (self.lo, self.spacing);
+        DVec2::new(lo.x + s * (i as f64 + 0.5), lo.y + s * (k as f64 + 0.5))
+    }
+}
+
+/// The `posts` node of a support: posts from `y0` to `top_post`, ledgers both ways at every lift
+/// of about 1.5 m, and scissor bracing on the two outer faces along x.
+fn support_posts(outline: &[DVec2], grid: &PostGrid, y0: f32, top_post: f32) -> Node {
+    let mut posts = Node::new("posts");
+    let inside = |p: DVec2| geom::point_in_polygon(p, outline);
+    let (nx, nz) = (grid.nx, grid.nz);
     for i in 0..nx {
         for k in 0..nz {
-            let g = grid(i, k);
+            let g = grid.at(i, k);
             if inside(g) {
                 posts.part(&STEEL).beam(at_y(g, y0), at_y(g, top_post), 0.06);
             }
@@ -289,13 +304,13 @@ pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
     for l in 0..=lifts {
         let y = y0 + 0.2 + (top_post - y0 - 0.2) * l as f32 / lifts as f32;
         for i in 0..nx {
-            let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+            let (a, b) = (grid.at(i, 0), grid.at(i, nz.saturating_sub(1)));
             if inside(a) && inside(b) {
                 posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
             }
         }
         for k in 0..nz {
-            let (a, b) = (grid(0, k), grid(nx.saturating_sub(1), k));
+            let (a, b) = (grid.at(0, k), grid.at(nx.saturating_sub(1), k));
             if inside(a) && inside(b) {
                 posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
             }
@@ -305,16 +320,27 @@ pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
     for k in [0, nz.saturating_sub(1)] {
         let mut i = 0;
         while i + 4 < nx {
-            let (a, b) = (grid(i, k), grid(i + 4, k));
+            let (a, b) = (grid.at(i, k), grid.at(i + 4, k));
             posts.part(&STEEL_DARK).beam(at_y(a, y0 + 0.2), at_y(b, top_post), 0.05);
             posts.part(&STEEL_DARK).beam(at_y(b, y0 + 0.2), at_y(a, top_post), 0.05);
             i += 5;
         }
     }
-    root.children.push(posts);
+    posts
+}
+
+/// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
+pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let deck = local_y(f, x.base_elevation_m + x.support_height_m);
+    let mut root = Node::new(x.id.to_lowercase());
+    let grid = PostGrid::over(&outline, x.post_spacing_m);
+    let top_post = deck - 0.35;
+    root.children.push(support_posts(&outline, &grid, y0, top_post));
     let mut top = Node::new("deck");
-    for i in 0..nx {
-        let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+    for i in 0..grid.nx {
+        let (a, b) = (grid.at(i, 0), grid.at(i, grid.nz.saturating_sub(1)));
         top.part(&TIMBER).beam_rect(at_y(a, deck - 0.25), at_y(b, deck - 0.25), 0.1, 0.15);
     }
     top.part(&PLYWOOD).prism(&outline, &[], deck - 0.15, deck);
@@ -463,9 +489,12 @@ pub fn structure(x: &Structure, f: &DAffine3) -> Node {
     // Core walls (stair and lift shafts) at the centre of the plan.
     let c = geom::centroid(&fp);
     let core_top = top + 0.0;
-    frame
-        .part(&CONCRETE_DARK)
-        .aabb([c.x as f32 - 3.0, base, c.y as f32 - 2.5], [c.x as f32 + 3.0, core_top, c.y as f32 + 2.5]);
+    // No core walls before the first storey is cast.
+    if x.floors_built > 0 {
+        frame
+            .part(&CONCRETE_DARK)
+            .aabb([c.x as f32 - 3.0, base, c.y as f32 - 2.5], [c.x as f32 + 3.0, core_top, c.y as f32 + 2.5]);
+    }
     root.children.push(frame);
     root
 }
