@@ -1,4 +1,5 @@
-//! The generator is deterministic and the committed demo models are exactly its output.
+//! The generator is deterministic and the committed models of every scene are exactly its
+//! output.
 
 use super::*;
 use crate::model::import_bytes;
@@ -10,17 +11,22 @@ fn demo() -> scene::LoadedScene {
 }
 
 #[test]
-fn committed_demo_models_are_byte_identical_to_a_fresh_run() {
-    let d = demo();
-    let models = generate(&d.scene, &d.dir).unwrap();
-    assert_eq!(models.len(), d.scene.models.iter().filter(|m| m.generated).count());
-    for m in &models {
-        let on_disk = std::fs::read(&m.path).unwrap_or_else(|e| panic!("{}: {e}", m.path.display()));
-        assert!(
-            on_disk == m.bytes,
-            "{} differs from the generator's output: run `cargo run -p sitetwin-core --bin sitetwin-modelgen`",
-            m.path.display()
-        );
+fn committed_models_of_every_scene_are_byte_identical_to_a_fresh_run() {
+    let scenes = scene_files(&repo().join("scenes")).unwrap();
+    let names: Vec<_> = scenes.iter().filter_map(|p| p.file_name()?.to_str()).collect();
+    assert!(names.contains(&"demo.ron"), "{names:?}");
+    for path in &scenes {
+        let d = scene::load(path, ModelChecks::Skip).unwrap_or_else(|e| panic!("{e}"));
+        let models = generate(&d.scene, &d.dir).unwrap();
+        assert_eq!(models.len(), d.scene.models.iter().filter(|m| m.generated).count());
+        for m in &models {
+            let on_disk = std::fs::read(&m.path).unwrap_or_else(|e| panic!("{}: {e}", m.path.display()));
+            assert!(
+                on_disk == m.bytes,
+                "{} differs from the generator's output: run `cargo run -p sitetwin-core --bin sitetwin-modelgen`",
+                m.path.display()
+            );
+        }
     }
 }
 
