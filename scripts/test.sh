@@ -44,7 +44,7 @@ if cargo tree -p sitetwin-core -e normal --prefix none --locked | grep -E '^(bev
 fi
 echo "ok"
 
-step "generated models are byte-identical to a fresh run, and valid glTF"
+step "every scene's generated models are byte-identical to a fresh run, and valid glTF"
 cargo run -q --locked -p sitetwin-core --bin sitetwin-modelgen -- --check
 node tools/gltf-validator/validate.mjs assets/models
 

@@ -68,6 +68,21 @@ pub fn dist(a: P2, b: P2) -> f64 {
     (a.x - b.x).hypot(a.y - b.y)
 }
 
+/// Distance from `pt` to the nearest edge of the closed ring `ring` (0 on an edge), metres;
+/// infinite for an empty ring.
+pub fn distance_to_ring(pt: P2, ring: &[P2]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let ab = b - a;
+            let len2 = ab.length_squared();
+            let t = if len2 > 0.0 { ((pt - a).dot(ab) / len2).clamp(0.0, 1.0) } else { 0.0 };
+            dist(pt, a + ab * t)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 fn orient(a: P2, b: P2, c: P2) -> f64 {
     (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
 }
@@ -252,6 +267,17 @@ mod tests {
         assert_eq!(centroid(&sq), p(2.0, 1.0));
         assert_eq!(perimeter(&sq, true), 12.0);
         assert_eq!(perimeter(&sq, false), 10.0);
+    }
+
+    #[test]
+    fn distance_to_ring_is_to_the_nearest_edge_inside_and_out() {
+        let sq = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 2.0), p(0.0, 2.0)];
+        assert_eq!(distance_to_ring(p(2.0, 0.0), &sq), 0.0);
+        assert_eq!(distance_to_ring(p(2.0, 0.5), &sq), 0.5);
+        assert_eq!(distance_to_ring(p(2.0, 5.0), &sq), 3.0);
+        // Beyond a corner the nearest point is the corner itself.
+        assert_eq!(distance_to_ring(p(7.0, 6.0), &sq), 5.0);
+        assert_eq!(distance_to_ring(p(1.0, 1.0), &[]), f64::INFINITY);
     }
 
     #[test]

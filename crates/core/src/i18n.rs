@@ -163,6 +163,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("param.height", "高度", "Height"),
     ("param.length", "长度", "Length"),
     ("param.width", "宽度", "Width"),
+    ("param.base_elevation", "底标高", "Base elevation"),
+    ("param.structure", "所属建筑", "Structure"),
+    // Support parameters shared by high-formwork zones and full-hall load-bearing supports
+    ("param.support_height", "搭设高度", "Support height"),
+    ("param.system", "支架体系", "Support system"),
+    ("system.FastenerTube", "扣件式钢管", "Tube and coupler"),
+    ("system.DiscLock", "盘扣式", "Disc-lock"),
+    ("system.BowlBuckle", "碗扣式", "Bowl-buckle"),
+    ("system.Portal", "门式", "Portal frame"),
 ];
 
 /// Every label: the shared table, then each object kind's own (its name and vocabulary, in
@@ -215,17 +224,19 @@ mod tests {
     use crate::scene::{self, ModelChecks, ParamValue};
 
     #[test]
-    fn every_kind_and_parameter_of_the_demo_has_both_labels() {
+    fn every_kind_and_parameter_of_every_scene_has_both_labels() {
         for k in SensorKind::ALL {
             assert!(has(&format!("sensor.{k:?}")), "{k:?}");
         }
-        let d = scene::load(&crate::testutil::repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap();
-        for o in d.scene.objects() {
-            assert!(has(&object_kind_key(o.kind)), "{:?}", o.kind);
-            for p in d.scene.params(o.id) {
-                assert!(has(p.key), "{}", p.key);
-                if let ParamValue::Term(t) = &p.value {
-                    assert!(has(t), "{t}");
+        for file in crate::modelgen::scene_files(&crate::testutil::repo().join("scenes")).unwrap() {
+            let d = scene::load(&file, ModelChecks::Skip).unwrap();
+            for o in d.scene.objects() {
+                assert!(has(&object_kind_key(o.kind)), "{:?}", o.kind);
+                for p in d.scene.params(o.id) {
+                    assert!(has(p.key), "{}: {}", file.display(), p.key);
+                    if let ParamValue::Term(t) = &p.value {
+                        assert!(has(t), "{}: {t}", file.display());
+                    }
                 }
             }
         }

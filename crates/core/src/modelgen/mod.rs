@@ -62,6 +62,21 @@ pub fn generate(scene: &SiteScene, scene_dir: &Path) -> Result<Vec<GeneratedMode
     Ok(out)
 }
 
+/// The scene files (`*.ron`) directly in `dir`, sorted by name: what `sitetwin-modelgen` and
+/// the tests generate models for when no scene is named. Scenes without generated models give
+/// none, so listing them all is harmless.
+pub fn scene_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "ron") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The node tree of what uses model `id`: the boundary, else the first object (in the order of
 /// the object-kind table) whose `model` it is, built in the instance's local frame.
 fn build(scene: &SiteScene, id: &str) -> Option<Node> {

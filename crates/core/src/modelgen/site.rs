@@ -259,27 +259,42 @@ fn inward_normal(poly: &[DVec2], p: DVec2, q: DVec2) -> DVec2 {
     if geom::point_in_polygon(mid, poly) { n } else { DVec2::new(-n.x, -n.y) }
 }
 
-/// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
-pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
-    let outline = local_poly(f, &x.outline_m);
-    let y0 = local_y(f, x.base_elevation_m);
-    let deck = local_y(f, x.base_elevation_m + x.support_height_m);
-    let s = x.post_spacing_m;
-    let mut root = Node::new(x.id.to_lowercase());
-    let mut posts = Node::new("posts");
-    let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
-    for p in &outline {
-        lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
+/// The square post grid of a support over a plan outline: posts at the centres of `spacing`
+/// cells of the outline's bounding box that fall inside it.
+struct PostGrid {
+    lo: DVec2,
+    spacing: f64,
+    nx: usize,
+    nz: usize,
+}
+
+impl PostGrid {
+    fn over(outline: &[DVec2], spacing: f64) -> Self {
+        let (mut lo, mut hi) = (DVec2::splat(f64::MAX), DVec2::splat(f64::MIN));
+        for p in outline {
+            lo = DVec2::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = DVec2::new(hi.x.max(p.x), hi.y.max(p.y));
+        }
+        let nx = ((hi.x - lo.x) / spacing).floor() as usize;
+        let nz = ((hi.y - lo.y) / spacing).floor() as usize;
+        Self { lo, spacing, nx, nz }
     }
-    let inside = |p: DVec2| geom::point_in_polygon(p, &outline);
-    let nx = ((hi.x - lo.x) / s).floor() as usize;
-    let nz = ((hi.y - lo.y) / s).floor() as usize;
-    let grid = |i: usize, k: usize| DVec2::new(lo.x + s * (i as f64 + 0.5), lo.y + s * (k as f64 + 0.5));
-    let top_post = deck - 0.35;
+
+    fn at(&self, i: usize, k: usize) -> DVec2 {
+        let (lo, s) = (self.lo, self.spacing);
+        DVec2::new(lo.x + s * (i as f64 + 0.5), lo.y + s * (k as f64 + 0.5))
+    }
+}
+
+/// The `posts` node of a support: posts from `y0` to `top_post`, ledgers both ways at every lift
+/// of about 1.5 m, and scissor bracing on the two outer faces along x (`all_faces`: on all four).
+fn support_posts(outline: &[DVec2], grid: &PostGrid, y0: f32, top_post: f32, all_faces: bool) -> Node {
+    let mut posts = Node::new("posts");
+    let inside = |p: DVec2| geom::point_in_polygon(p, outline);
+    let (nx, nz) = (grid.nx, grid.nz);
     for i in 0..nx {
         for k in 0..nz {
-            let g = grid(i, k);
+            let g = grid.at(i, k);
             if inside(g) {
                 posts.part(&STEEL).beam(at_y(g, y0), at_y(g, top_post), 0.06);
             }
@@ -289,13 +304,13 @@ pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
     for l in 0..=lifts {
         let y = y0 + 0.2 + (top_post - y0 - 0.2) * l as f32 / lifts as f32;
         for i in 0..nx {
-            let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+            let (a, b) = (grid.at(i, 0), grid.at(i, nz.saturating_sub(1)));
             if inside(a) && inside(b) {
                 posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
             }
         }
         for k in 0..nz {
-            let (a, b) = (grid(0, k), grid(nx.saturating_sub(1), k));
+            let (a, b) = (grid.at(0, k), grid.at(nx.saturating_sub(1), k));
             if inside(a) && inside(b) {
                 posts.part(&STEEL).beam(at_y(a, y), at_y(b, y), 0.045);
             }
@@ -305,20 +320,343 @@ pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
     for k in [0, nz.saturating_sub(1)] {
         let mut i = 0;
         while i + 4 < nx {
-            let (a, b) = (grid(i, k), grid(i + 4, k));
+            let (a, b) = (grid.at(i, k), grid.at(i + 4, k));
             posts.part(&STEEL_DARK).beam(at_y(a, y0 + 0.2), at_y(b, top_post), 0.05);
             posts.part(&STEEL_DARK).beam(at_y(b, y0 + 0.2), at_y(a, top_post), 0.05);
             i += 5;
         }
     }
-    root.children.push(posts);
+    if all_faces {
+        for i in [0, nx.saturating_sub(1)] {
+            let mut k = 0;
+            while k + 4 < nz {
+                let (a, b) = (grid.at(i, k), grid.at(i, k + 4));
+                posts.part(&STEEL_DARK).beam(at_y(a, y0 + 0.2), at_y(b, top_post), 0.05);
+                posts.part(&STEEL_DARK).beam(at_y(b, y0 + 0.2), at_y(a, top_post), 0.05);
+                k += 5;
+            }
+        }
+    }
+    posts
+}
+
+/// A high-formwork support: post grid, ledgers every 1.5 m, perimeter bracing, joists and deck.
+pub fn formwork(x: &FormworkZone, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let deck = local_y(f, x.base_elevation_m + x.support_height_m);
+    let mut root = Node::new(x.id.to_lowercase());
+    let grid = PostGrid::over(&outline, x.post_spacing_m);
+    let top_post = deck - 0.35;
+    root.children.push(support_posts(&outline, &grid, y0, top_post, false));
     let mut top = Node::new("deck");
-    for i in 0..nx {
-        let (a, b) = (grid(i, 0), grid(i, nz.saturating_sub(1)));
+    for i in 0..grid.nx {
+        let (a, b) = (grid.at(i, 0), grid.at(i, grid.nz.saturating_sub(1)));
         top.part(&TIMBER).beam_rect(at_y(a, deck - 0.25), at_y(b, deck - 0.25), 0.1, 0.15);
     }
     top.part(&PLYWOOD).prism(&outline, &[], deck - 0.15, deck);
     root.children.push(top);
+    root
+}
+
+/// A full-hall load-bearing support: the post grid of a formwork support braced on all four
+/// faces, with a head jack on every post and steel distribution beams across the rows, whose
+/// tops are the support's top.
+pub fn full_hall_support(x: &FullHallSupport, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let top = local_y(f, x.base_elevation_m + x.support_height_m);
+    let beam_h = 0.3f32;
+    let top_post = top - beam_h - 0.3;
+    let mut root = Node::new(x.id.to_lowercase());
+    let grid = PostGrid::over(&outline, x.post_spacing_m);
+    root.children.push(support_posts(&outline, &grid, y0, top_post, true));
+    let inside = |p: DVec2| geom::point_in_polygon(p, &outline);
+    let mut head = Node::new("head");
+    for i in 0..grid.nx {
+        for k in 0..grid.nz {
+            let g = grid.at(i, k);
+            if inside(g) {
+                head.part(&STEEL_DARK).beam(at_y(g, top_post), at_y(g, top - beam_h - 0.02), 0.04);
+                let (gx, gz) = (g.x as f32, g.y as f32);
+                head.part(&STEEL_DARK)
+                    .aabb([gx - 0.09, top - beam_h - 0.02, gz - 0.09], [gx + 0.09, top - beam_h, gz + 0.09]);
+            }
+        }
+    }
+    for k in 0..grid.nz {
+        let (a, b) = (grid.at(0, k), grid.at(grid.nx.saturating_sub(1), k));
+        if inside(a) && inside(b) {
+            head.part(&CRANE_YELLOW).beam_rect(at_y(a, top - beam_h / 2.0), at_y(b, top - beam_h / 2.0), 0.15, beam_h);
+        }
+    }
+    root.children.push(head);
+    root
+}
+
+/// A closed ring offset by `d` metres away from its centroid (a convex ring stays convex).
+fn ring_offset(ring: &[DVec2], d: f64) -> Vec<DVec2> {
+    let mut closed = ring.to_vec();
+    closed.extend(ring.first().copied());
+    let mut out = offset_path(&closed, d, geom::centroid(ring));
+    out.pop();
+    out
+}
+
+/// Tool-type formwork. Slipform and climbing forms wrap the walls of `outline_m`: working decks
+/// around them at about every 2.2 m of the system's height, the form panels against the walls
+/// on its upper half (the forming levels; the climbing gear and hanging decks are below), the
+/// mesh enclosure on the decks' outer edge, and the climbing rails (climbing) or the yokes with
+/// their jack rods (slipform). Flying and tunnel forms cover the bay of `outline_m`: a deck at
+/// the top on legs (flying tables) or on side walls (tunnel forms).
+pub fn tool_formwork(x: &ToolFormwork, f: &DAffine3) -> Node {
+    let outline = local_poly(f, &x.outline_m);
+    let y0 = local_y(f, x.base_elevation_m);
+    let y1 = local_y(f, x.base_elevation_m + x.height_m);
+    let mut root = Node::new(x.id.to_lowercase());
+    match x.kind {
+        ToolFormworkKind::Sliding | ToolFormworkKind::Climbing => {
+            let outer = ring_offset(&outline, 1.2);
+            let forms = ring_offset(&outline, 0.05);
+            let levels = (((y1 - y0) / 2.2).floor() as usize).max(2);
+            let mut decks = Node::new("decks");
+            for k in 0..levels {
+                let y = y0 + (y1 - 1.2 - y0) * k as f32 / (levels - 1) as f32;
+                decks.part(&STEEL).prism(&outer, std::slice::from_ref(&forms), y - 0.06, y);
+                decks.part(&RED).walls(&outer, y, y + 0.2, true);
+            }
+            root.children.push(decks);
+            let mut panels = Node::new("forms");
+            let mid = y0 + (y1 - y0) / 2.0;
+            panels.part(&PLYWOOD).walls(&forms, mid, y1 - 0.3, true);
+            root.children.push(panels);
+            let mut enclosure = Node::new("enclosure");
+            let mesh = ring_offset(&outline, 1.25);
+            let n = mesh.len();
+            for i in 0..n {
+                let (a, b) = (mesh[i], mesh[(i + 1) % n]);
+                enclosure.part(&NET_GREEN).quad_two_sided(at_y(a, y0), at_y(b, y0), at_y(b, y1), at_y(a, y1));
+            }
+            root.children.push(enclosure);
+            let mut gear = Node::new(if x.kind == ToolFormworkKind::Climbing { "rails" } else { "yokes" });
+            let m = forms.len();
+            for i in 0..m {
+                let (p, q) = (forms[i], forms[(i + 1) % m]);
+                let o = inward_normal(&forms, p, q);
+                let l = geom::dist(p, q);
+                let step = if x.kind == ToolFormworkKind::Climbing { 4.0 } else { 1.8 };
+                let count = (l / step).floor().max(1.0) as usize;
+                for k in 0..count {
+                    let t = (k as f64 + 0.5) / count as f64;
+                    let c = DVec2::new(p.x + (q.x - p.x) * t, p.y + (q.y - p.y) * t);
+                    let out = DVec2::new(c.x - o.x * 0.5, c.y - o.y * 0.5);
+                    if x.kind == ToolFormworkKind::Climbing {
+                        // Guide rail on the wall, climbing with the system.
+                        gear.part(&STEEL_DARK).beam_rect(at_y(out, y0), at_y(out, y1), 0.2, 0.2);
+                    } else {
+                        // Yoke over the wall: outer leg, crossbeam, inner leg, and the jack rod.
+                        let inn = DVec2::new(c.x + o.x * 0.5, c.y + o.y * 0.5);
+                        let top = y1 - 0.4;
+                        gear.part(&STEEL_DARK).beam(at_y(out, mid), at_y(out, top), 0.12);
+                        gear.part(&STEEL_DARK).beam(at_y(inn, mid), at_y(inn, top), 0.12);
+                        gear.part(&STEEL_DARK).beam(at_y(out, top), at_y(inn, top), 0.14);
+                        gear.part(&STEEL).beam(at_y(c, mid - 2.0), at_y(c, y1 + 1.5), 0.05);
+                    }
+                }
+            }
+            root.children.push(gear);
+        }
+        ToolFormworkKind::Flying | ToolFormworkKind::Tunnel => {
+            let mut deck = Node::new("deck");
+            deck.part(&PLYWOOD).prism(&outline, &[], y1 - 0.08, y1);
+            root.children.push(deck);
+            let mut frame = Node::new("frame");
+            if x.kind == ToolFormworkKind::Flying {
+                // Table trusses on a 2.4 m grid of legs.
+                let grid = PostGrid::over(&outline, 2.4);
+                let inside = |p: DVec2| geom::point_in_polygon(p, &outline);
+                for i in 0..grid.nx {
+                    for k in 0..grid.nz {
+                        let g = grid.at(i, k);
+                        if inside(g) {
+                            frame.part(&STEEL).beam(at_y(g, y0), at_y(g, y1 - 0.4), 0.08);
+                        }
+                    }
+                    let (a, b) = (grid.at(i, 0), grid.at(i, grid.nz.saturating_sub(1)));
+                    if inside(a) && inside(b) {
+                        frame.part(&STEEL_DARK).beam_rect(at_y(a, y1 - 0.24), at_y(b, y1 - 0.24), 0.1, 0.32);
+                    }
+                }
+            } else {
+                // The two side walls of the half-tunnels, along the bay's longest edges.
+                let n = outline.len();
+                let mut edges: Vec<(f64, usize)> =
+                    (0..n).map(|i| (geom::dist(outline[i], outline[(i + 1) % n]), i)).collect();
+                edges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                for &(_, i) in edges.iter().take(2) {
+                    let (p, q) = (outline[i], outline[(i + 1) % n]);
+                    frame.part(&STEEL).quad_two_sided(at_y(p, y0), at_y(q, y0), at_y(q, y1 - 0.08), at_y(p, y1 - 0.08));
+                }
+            }
+            root.children.push(frame);
+        }
+    }
+    root
+}
+
+/// A discharge platform (deck on two main beams reaching back onto the slab, secondary beams,
+/// closed guardrail on three sides, two ropes a side tied back to the slab above, the load
+/// sign) or an operating platform (deck on four legs down to the slab it stands on, guardrail
+/// all round, a ladder). Drawn in the site frame, so any placement of its instance works.
+pub fn platform(x: &Platform, f: &DAffine3, structure: Option<&Structure>) -> Node {
+    let (ex, ez) = x.plan_axes();
+    let c = geom::plan(x.position_m);
+    let (w, l) = (x.size_m[0], x.size_m[1]);
+    let deck_y = x.position_m.y;
+    // A point `u` along the face and `v` out from the deck centre, at site height `y`.
+    let pt = |u: f64, v: f64, y: f64| {
+        let q = f.transform_point3(DVec3::new(c.x + ex.x * u + ez.x * v, y, c.y + ex.y * u + ez.y * v));
+        [q.x as f32, q.y as f32, q.z as f32]
+    };
+    let axes = [
+        norm(sub(pt(1.0, 0.0, deck_y), pt(0.0, 0.0, deck_y))),
+        [0.0, 1.0, 0.0],
+        norm(sub(pt(0.0, 1.0, deck_y), pt(0.0, 0.0, deck_y))),
+    ];
+    let (hw, hl) = (w / 2.0, l / 2.0);
+    let mut root = Node::new(x.id.to_lowercase());
+    let mut deck = Node::new("deck");
+    deck.part(&STEEL).oriented_box(pt(0.0, 0.0, deck_y - 0.03), axes, [hw as f32, 0.03, hl as f32]);
+    let mut frame = Node::new("frame");
+    let mut rail = Node::new("guardrail");
+    let rail_h = if x.kind == PlatformKind::Discharge { 1.5 } else { 1.2 };
+    // Guardrail runs (u0, v0) → (u1, v1): posts every 1.2 m or less, top and mid rails.
+    let guard = |rail: &mut Node, a: (f64, f64), b: (f64, f64), closed: bool| {
+        let run = (b.0 - a.0).hypot(b.1 - a.1);
+        let posts = (run / 1.2).ceil().max(1.0) as usize;
+        for k in 0..=posts {
+            let t = k as f64 / posts as f64;
+            let (u, v) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            rail.part(&RED).beam(pt(u, v, deck_y), pt(u, v, deck_y + rail_h), 0.05);
+        }
+        for h in [rail_h, rail_h / 2.0] {
+            rail.part(&RED).beam(pt(a.0, a.1, deck_y + h), pt(b.0, b.1, deck_y + h), 0.05);
+        }
+        if closed {
+            rail.part(&STEEL).quad_two_sided(
+                pt(a.0, a.1, deck_y),
+                pt(b.0, b.1, deck_y),
+                pt(b.0, b.1, deck_y + rail_h - 0.05),
+                pt(a.0, a.1, deck_y + rail_h - 0.05),
+            );
+        }
+    };
+    match x.kind {
+        PlatformKind::Discharge => {
+            // Main beams reach 1.5 m back onto the slab; secondary beams every 0.8 m or less.
+            for u in [-hw, hw] {
+                frame.part(&STEEL_DARK).beam_rect(
+                    pt(u, -hl - 1.5, deck_y - 0.14),
+                    pt(u, hl, deck_y - 0.14),
+                    0.08,
+                    0.16,
+                );
+            }
+            let bays = (l / 0.8).ceil().max(1.0) as usize;
+            for k in 0..=bays {
+                let v = -hl + l * k as f64 / bays as f64;
+                frame.part(&STEEL_DARK).beam_rect(pt(-hw, v, deck_y - 0.1), pt(hw, v, deck_y - 0.1), 0.06, 0.1);
+            }
+            guard(&mut rail, (-hw, -hl), (-hw, hl), true);
+            guard(&mut rail, (-hw, hl), (hw, hl), true);
+            guard(&mut rail, (hw, hl), (hw, -hl), true);
+            // The load sign on the outer rail, facing out.
+            rail.part(&WHITE).quad_two_sided(
+                pt(-0.4, hl + 0.03, deck_y + 0.9),
+                pt(0.4, hl + 0.03, deck_y + 0.9),
+                pt(0.4, hl + 0.03, deck_y + 1.4),
+                pt(-0.4, hl + 0.03, deck_y + 1.4),
+            );
+            root.children.extend([deck, frame, rail]);
+            // Main and safety rope on each side, to rings on the slab above at the face.
+            let above = structure.map(|s| s.slab_elevation_m(x.floor.saturating_add(1))).unwrap_or(deck_y + 3.0) + 0.3;
+            let mut ropes = Node::new("ropes");
+            for u in [-hw, hw] {
+                for v in [hl - 0.3, hl - 1.2] {
+                    ropes.part(&STEEL_DARK).beam(pt(u, v, deck_y - 0.06), pt(u, -hl, above), 0.03);
+                }
+            }
+            root.children.push(ropes);
+        }
+        PlatformKind::Operating => {
+            let floor_y = structure.map(|s| s.slab_elevation_m(x.floor)).unwrap_or(0.0);
+            for (u, v) in [(-hw, -hl), (hw, -hl), (hw, hl), (-hw, hl)] {
+                frame.part(&STEEL).beam(pt(u, v, floor_y), pt(u, v, deck_y - 0.06), 0.06);
+            }
+            let lifts = ((deck_y - floor_y) / 1.5).floor().max(1.0) as usize;
+            for k in 1..=lifts {
+                let y = floor_y + (deck_y - 0.06 - floor_y) * k as f64 / lifts as f64 - 0.15;
+                for (a, b) in
+                    [((-hw, -hl), (hw, -hl)), ((hw, -hl), (hw, hl)), ((hw, hl), (-hw, hl)), ((-hw, hl), (-hw, -hl))]
+                {
+                    frame.part(&STEEL).beam(pt(a.0, a.1, y), pt(b.0, b.1, y), 0.045);
+                }
+            }
+            // A ladder up the −x side.
+            let rungs = ((deck_y - floor_y) / 0.3).floor() as usize;
+            for s in [-0.25, 0.25] {
+                frame.part(&STEEL_DARK).beam(pt(-hw - 0.1, s, floor_y), pt(-hw - 0.1, s, deck_y + 1.0), 0.04);
+            }
+            for k in 1..=rungs {
+                let y = floor_y + 0.3 * k as f64;
+                frame.part(&STEEL_DARK).beam(pt(-hw - 0.1, -0.25, y), pt(-hw - 0.1, 0.25, y), 0.03);
+            }
+            guard(&mut rail, (-hw, -hl), (hw, -hl), false);
+            guard(&mut rail, (hw, -hl), (hw, hl), false);
+            guard(&mut rail, (hw, hl), (-hw, hl), false);
+            guard(&mut rail, (-hw, hl), (-hw, -hl), false);
+            root.children.extend([deck, frame, rail]);
+        }
+    }
+    root
+}
+
+/// A non-standard lift: yellow marks on the pick-up and set-down points and the hook's path
+/// between them (up to 3 m over the higher end, across, and down), in the site frame.
+pub fn lift(x: &LiftingOperation, f: &DAffine3) -> Node {
+    let local = |p: DVec3| {
+        let q = f.transform_point3(p);
+        [q.x as f32, q.y as f32, q.z as f32]
+    };
+    let mark = |name: &str, at: DVec3| {
+        let mut node = Node::new(name);
+        let y = at.y + 0.03;
+        let h = 1.5;
+        let corners = [(-h, -h), (h, -h), (h, h), (-h, h)];
+        for i in 0..4 {
+            let (a, b) = (corners[i], corners[(i + 1) % 4]);
+            let m = node.part(&LINE_YELLOW);
+            m.beam_rect(
+                local(DVec3::new(at.x + a.0, y, at.z + a.1)),
+                local(DVec3::new(at.x + b.0, y, at.z + b.1)),
+                0.2,
+                0.04,
+            );
+        }
+        node.part(&RED).cylinder(local(DVec3::new(at.x, at.y, at.z)), 0.15, 0.6, 8);
+        node
+    };
+    let mut root = Node::new(x.id.to_lowercase());
+    root.children.push(mark("pick_up", x.pick_up_m));
+    root.children.push(mark("set_down", x.set_down_m));
+    let travel_y = x.pick_up_m.y.max(x.set_down_m.y) + 3.0;
+    let (a, b) = (x.pick_up_m, x.set_down_m);
+    let path = [a, DVec3::new(a.x, travel_y, a.z), DVec3::new(b.x, travel_y, b.z), b];
+    let mut hook = Node::new("path");
+    for w in path.windows(2) {
+        hook.part(&RED).beam(local(w[0]), local(w[1]), 0.08);
+    }
+    root.children.push(hook);
     root
 }
 
@@ -463,9 +801,12 @@ pub fn structure(x: &Structure, f: &DAffine3) -> Node {
     // Core walls (stair and lift shafts) at the centre of the plan.
     let c = geom::centroid(&fp);
     let core_top = top + 0.0;
-    frame
-        .part(&CONCRETE_DARK)
-        .aabb([c.x as f32 - 3.0, base, c.y as f32 - 2.5], [c.x as f32 + 3.0, core_top, c.y as f32 + 2.5]);
+    // No core walls before the first storey is cast.
+    if x.floors_built > 0 {
+        frame
+            .part(&CONCRETE_DARK)
+            .aabb([c.x as f32 - 3.0, base, c.y as f32 - 2.5], [c.x as f32 + 3.0, core_top, c.y as f32 + 2.5]);
+    }
     root.children.push(frame);
     root
 }

@@ -1,4 +1,5 @@
-//! The generator is deterministic and the committed demo models are exactly its output.
+//! The generator is deterministic, the committed models of every scene are exactly its output,
+//! and each kind's geometry follows its parameters.
 
 use super::*;
 use crate::model::import_bytes;
@@ -9,18 +10,27 @@ fn demo() -> scene::LoadedScene {
     scene::load(&repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap()
 }
 
+fn rugao() -> scene::LoadedScene {
+    scene::load(&repo().join("scenes/rugao-warehouse.ron"), ModelChecks::Skip).unwrap()
+}
+
 #[test]
-fn committed_demo_models_are_byte_identical_to_a_fresh_run() {
-    let d = demo();
-    let models = generate(&d.scene, &d.dir).unwrap();
-    assert_eq!(models.len(), d.scene.models.iter().filter(|m| m.generated).count());
-    for m in &models {
-        let on_disk = std::fs::read(&m.path).unwrap_or_else(|e| panic!("{}: {e}", m.path.display()));
-        assert!(
-            on_disk == m.bytes,
-            "{} differs from the generator's output: run `cargo run -p sitetwin-core --bin sitetwin-modelgen`",
-            m.path.display()
-        );
+fn committed_models_of_every_scene_are_byte_identical_to_a_fresh_run() {
+    let scenes = scene_files(&repo().join("scenes")).unwrap();
+    let names: Vec<_> = scenes.iter().filter_map(|p| p.file_name()?.to_str()).collect();
+    assert!(names.contains(&"demo.ron") && names.contains(&"rugao-warehouse.ron"), "{names:?}");
+    for path in &scenes {
+        let d = scene::load(path, ModelChecks::Skip).unwrap_or_else(|e| panic!("{e}"));
+        let models = generate(&d.scene, &d.dir).unwrap();
+        assert_eq!(models.len(), d.scene.models.iter().filter(|m| m.generated).count());
+        for m in &models {
+            let on_disk = std::fs::read(&m.path).unwrap_or_else(|e| panic!("{}: {e}", m.path.display()));
+            assert!(
+                on_disk == m.bytes,
+                "{} differs from the generator's output: run `cargo run -p sitetwin-core --bin sitetwin-modelgen`",
+                m.path.display()
+            );
+        }
     }
 }
 
@@ -49,6 +59,91 @@ fn geometry_follows_the_semantic_parameters() {
     let imported = import_bytes(&pit.bytes, &pit.path, &d.dir).unwrap();
     let b = imported.summary.bounds_m.unwrap();
     assert!(b.min[1] < -6.0 && b.min[0] < -51.0 && b.max[2] > -3.0, "{b:?}");
+}
+
+/// The imported model `id` of `d` (generated afresh): its bounds and node names.
+fn model_of(d: &scene::LoadedScene, id: &str) -> crate::model::ModelSummary {
+    let models = generate(&d.scene, &d.dir).unwrap();
+    let m = models.iter().find(|m| m.model_id == id).unwrap_or_else(|| panic!("no model {id}"));
+    assert!(m.triangles > 0, "{id} is empty");
+    import_bytes(&m.bytes, &m.path, &d.dir).unwrap().summary
+}
+
+fn near(a: f32, b: f64, tol: f64) -> bool {
+    (f64::from(a) - b).abs() <= tol
+}
+
+#[test]
+fn the_new_kinds_geometry_follows_their_parameters() {
+    let mut d = rugao();
+    // The support's distribution beams top out at its top, 1.3 + 11.2 m; its posts stand on 1.3.
+    let fh = model_of(&d, "fh1");
+    let b = fh.bounds_m.unwrap();
+    assert!(near(b.max[1], 12.5, 0.01) && near(b.min[1], 1.3, 0.05), "{b:?}");
+    assert!(fh.node_named("posts").is_some() && fh.node_named("head").is_some());
+    // The climbing form spans 13 to 22 m, its decks 1.2 m outside the 6 m × 5 m core.
+    let pm = model_of(&d, "pm1");
+    let b = pm.bounds_m.unwrap();
+    assert!(near(b.min[1], 12.94, 0.01) && near(b.max[1], 22.0, 0.01), "{b:?}");
+    assert!(near(b.min[0], 66.0 - 1.25, 0.01) && near(b.max[0], 72.0 + 1.25, 0.01), "{b:?}");
+    for n in ["decks", "forms", "enclosure", "rails"] {
+        assert!(pm.node_named(n).is_some(), "{n}");
+    }
+    // The discharge platform: deck out to z −23, main beams 1.5 m back over the slab (z −28.5),
+    // ropes up to rings 0.3 m over the floor-5 slab (16.05 m).
+    let xl = model_of(&d, "xl1");
+    let b = xl.bounds_m.unwrap();
+    assert!(near(b.min[2], -28.5, 0.05) && near(b.max[2], -23.0, 0.05), "{b:?}");
+    assert!(near(b.max[1], 16.35, 0.03) && near(b.min[0], 78.75, 0.06) && near(b.max[0], 81.25, 0.06), "{b:?}");
+    for n in ["deck", "frame", "guardrail", "ropes"] {
+        assert!(xl.node_named(n).is_some(), "{n}");
+    }
+    // The lift's hook path rises 3 m over the higher end (the set-down at 13.75 m).
+    let lf = model_of(&d, "lf1");
+    let b = lf.bounds_m.unwrap();
+    assert!(near(b.max[1], 16.75, 0.05) && near(b.min[0], -63.5, 0.11) && near(b.max[0], -48.5, 0.11), "{b:?}");
+    for n in ["pick_up", "set_down", "path"] {
+        assert!(lf.node_named(n).is_some(), "{n}");
+    }
+    // Turned 90°, the platform projects east: its long side runs along x.
+    d.scene.platforms[0].yaw_deg = 90.0;
+    let b = model_of(&d, "xl1").bounds_m.unwrap();
+    assert!(b.max[0] - b.min[0] > b.max[2] - b.min[2], "{b:?}");
+}
+
+#[test]
+fn every_tool_formwork_and_platform_kind_builds_a_valid_model() {
+    use crate::scene::{PlatformKind, ToolFormworkKind};
+    let mut d = rugao();
+    for (kind, part) in [
+        (ToolFormworkKind::Sliding, "yokes"),
+        (ToolFormworkKind::Climbing, "rails"),
+        (ToolFormworkKind::Flying, "frame"),
+        (ToolFormworkKind::Tunnel, "frame"),
+    ] {
+        d.scene.tool_formwork[0].kind = kind;
+        let m = model_of(&d, "pm1");
+        assert!(m.node_named(part).is_some(), "{kind:?}: no {part}");
+        let top = m.bounds_m.unwrap().max[1];
+        // Slipform jack rods stand 1.5 m proud; the other systems end at their top.
+        let want = if kind == ToolFormworkKind::Sliding { 23.5 } else { 22.0 };
+        assert!(near(top, want, 0.03), "{kind:?}: top {top}");
+    }
+    // An operating platform on floor 5 stands on the 16.05 m slab, its deck 2 m up.
+    let p = &mut d.scene.platforms[0];
+    (p.kind, p.floor, p.position_m.y) = (PlatformKind::Operating, 5, 18.05);
+    let m = model_of(&d, "xl1");
+    let b = m.bounds_m.unwrap();
+    assert!(near(b.min[1], 16.05, 0.01) && near(b.max[1], 19.25, 0.03), "{b:?}");
+    assert!(m.node_named("ropes").is_none(), "an operating platform is not tied back");
+}
+
+#[test]
+fn a_structure_with_no_storey_cast_has_its_slab_and_no_core() {
+    let d = rugao();
+    let b = model_of(&d, "wh1").bounds_m.unwrap();
+    // The warehouse floor slab (0.2 m thick at 1.3 m) and the 1.2 m column starters on it.
+    assert!(near(b.min[1], 1.1, 0.01) && near(b.max[1], 2.5, 0.03), "{b:?}");
 }
 
 #[test]

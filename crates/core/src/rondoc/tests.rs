@@ -47,11 +47,19 @@ struct SceneDoc {
     #[serde(default)]
     hoists: Vec<scene::Hoist>,
     #[serde(default)]
+    lifts: Vec<scene::LiftingOperation>,
+    #[serde(default)]
     pits: Vec<scene::FoundationPit>,
     #[serde(default)]
     formwork: Vec<scene::FormworkZone>,
     #[serde(default)]
+    tool_formwork: Vec<scene::ToolFormwork>,
+    #[serde(default)]
+    full_hall_supports: Vec<scene::FullHallSupport>,
+    #[serde(default)]
     scaffolds: Vec<scene::Scaffold>,
+    #[serde(default)]
+    platforms: Vec<scene::Platform>,
     #[serde(default)]
     structures: Vec<scene::Structure>,
     #[serde(default)]
@@ -75,9 +83,13 @@ impl From<SceneDoc> for SiteScene {
             boundary: d.boundary,
             cranes: d.cranes,
             hoists: d.hoists,
+            lifts: d.lifts,
             pits: d.pits,
             formwork: d.formwork,
+            tool_formwork: d.tool_formwork,
+            full_hall_supports: d.full_hall_supports,
             scaffolds: d.scaffolds,
+            platforms: d.platforms,
             structures: d.structures,
             distribution_boxes: d.distribution_boxes,
             gates: d.gates,

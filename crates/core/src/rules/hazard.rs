@@ -1,13 +1,14 @@
 //! Major-hazard works (危大工程) per MOHURD Order 37 (2018) and Notice 建办质〔2018〕31号: from an
 //! object's parameters, is the work ordinary, a major hazard (special scheme required) or over the
-//! scale (expert review of the scheme required)? The result names the rule that fired. Works the
-//! scene has objects for are classified by [`classify`]; the other Notice 31 categories (tool-type
-//! formwork, platforms, full-hall load-bearing supports, non-standard lifting) are pure functions
-//! over parameter structs, ready to be tied to scene objects with [`classification`].
+//! scale (expert review of the scheme required)? The result names the rule that fired. [`classify`]
+//! judges every work of a scene. Categories whose rule reads a few parameters (machine erection,
+//! tool-type formwork, platforms, full-hall load-bearing supports, non-standard lifting) have it
+//! as a pure function, which `classify` calls with the object's fields; [`classification`] ties a
+//! verdict to its object.
 
 use serde::{Deserialize, Serialize};
 
-use crate::scene::{ScaffoldKind, SiteScene};
+use crate::scene::{PlatformKind, ScaffoldKind, SiteScene, ToolFormworkKind};
 
 /// The three classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -218,21 +219,8 @@ pub fn machine_erection(p: &MachineErection) -> Verdict {
     )
 }
 
-/// Tool-type formwork systems (工具式模板).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ToolFormwork {
-    /// Slipform (滑模).
-    Sliding,
-    /// Climbing formwork (爬模).
-    Climbing,
-    /// Flying (table) formwork (飞模).
-    Flying,
-    /// Tunnel formwork (隧道模).
-    Tunnel,
-}
-
 /// Tool-type formwork is on both Notice 31 lists, so it is always over the scale.
-pub fn tool_formwork(kind: ToolFormwork) -> Verdict {
+pub fn tool_formwork(kind: ToolFormworkKind) -> Verdict {
     decide(
         vec![c(
             HazardClass::OverScale,
@@ -244,17 +232,8 @@ pub fn tool_formwork(kind: ToolFormwork) -> Verdict {
     )
 }
 
-/// Discharge (卸料平台) and operating (操作平台) platforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Platform {
-    /// Discharge (unloading) platform, usually cantilevered from a floor.
-    Discharge,
-    /// Operating platform (mobile or fixed).
-    Operating,
-}
-
 /// Platforms are major hazards (scaffolding works in Notice 31); no over-scale criterion.
-pub fn platform(kind: Platform) -> Verdict {
+pub fn platform(kind: PlatformKind) -> Verdict {
     decide(
         vec![c(HazardClass::MajorHazard, "hazard.scaffold.platform", true, format!("{kind:?} platform"))],
         "hazard.scaffold.none",
@@ -311,7 +290,9 @@ pub fn crane_capacity_kn(rating: &crate::scene::CraneRating) -> f64 {
     max_t * G_KN_PER_T
 }
 
-/// Classifies every pit, formwork zone, scaffold, crane and hoist of the scene.
+/// Classifies every work of the scene: pits, formwork zones, tool-type formwork, full-hall
+/// supports, scaffolds, platforms, cranes, hoists and non-standard lifts, in that order (file
+/// order within each).
 pub fn classify(scene: &SiteScene) -> Vec<Classification> {
     use HazardClass::{MajorHazard as M, OverScale as O};
     let mut out = Vec::new();
@@ -357,6 +338,13 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             ),
         ));
     }
+    for t in &scene.tool_formwork {
+        out.push(classification(&t.id, &t.name, WorkCategory::FormworkSupport, tool_formwork(t.kind)));
+    }
+    for f in &scene.full_hall_supports {
+        let v = load_bearing_support(&LoadBearingSupport { max_point_load_kn: f.max_point_load_kn });
+        out.push(classification(&f.id, &f.name, WorkCategory::FormworkSupport, v));
+    }
     for s in &scene.scaffolds {
         let h = s.height_m;
         let criteria = match s.kind {
@@ -386,6 +374,9 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
         };
         out.push(classification(&s.id, &s.name, WorkCategory::Scaffolding, decide(criteria, "hazard.scaffold.none")));
     }
+    for p in &scene.platforms {
+        out.push(classification(&p.id, &p.name, WorkCategory::Scaffolding, platform(p.kind)));
+    }
     for k in &scene.cranes {
         let v = machine_erection(&MachineErection {
             machine: Machine::TowerCrane,
@@ -403,6 +394,10 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             base_elevation_m: h.position_m[1],
         });
         out.push(classification(&h.id, &h.name, WorkCategory::Lifting, v));
+    }
+    for l in &scene.lifts {
+        let v = nonstandard_lift(&NonStandardLift { single_lift_kn: l.single_lift_kn });
+        out.push(classification(&l.id, &l.name, WorkCategory::Lifting, v));
     }
     out
 }
@@ -476,13 +471,83 @@ mod tests {
         assert!((crane_capacity_kn(&demo_scene().cranes[0].rating) - 58.84).abs() < 0.01);
     }
 
+    /// The Rugao site's text, with `edits` (from, to) applied once each.
+    fn rugao_with(edits: &[(&str, &str)]) -> SiteScene {
+        let path = crate::testutil::repo().join("scenes/rugao-warehouse.ron");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "`{from}` is not in the scene");
+            text = text.replacen(from, to, 1);
+        }
+        let dir = path.parent().unwrap();
+        crate::scene::load_str(&text, &path, dir, crate::scene::ModelChecks::Skip)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scene
+    }
+
     #[test]
-    fn notice_31_categories_without_scene_objects_yet() {
-        for k in [ToolFormwork::Sliding, ToolFormwork::Climbing, ToolFormwork::Flying, ToolFormwork::Tunnel] {
+    fn the_rugao_site_classifies_each_work_as_its_schemes_say() {
+        let s = rugao_with(&[]);
+        let got = |id: &str| {
+            let c = class_of(&s, id);
+            (c.category, c.class, c.rule)
+        };
+        use HazardClass::{MajorHazard as M, OverScale as O};
+        use WorkCategory::*;
+        // The 4.2 m pit: a major hazard, not over the scale.
+        assert_eq!(got("PIT1"), (FoundationPit, M, "hazard.pit.depth-3m"));
+        assert_eq!(got("PM1"), (FormworkSupport, O, "hazard.formwork.tool-type"));
+        assert_eq!(got("FH1"), (FormworkSupport, O, "hazard.support.point-load-7kn"));
+        assert_eq!(got("SF1"), (Scaffolding, M, "hazard.scaffold.cantilevered"));
+        assert_eq!(got("XL1"), (Scaffolding, M, "hazard.scaffold.platform"));
+        assert_eq!(got("TC1"), (Lifting, M, "hazard.lifting.crane-erection"));
+        assert_eq!(got("LF1"), (Lifting, O, "hazard.lifting.nonstandard-100kn"));
+        // Every work once, in the documented order, and nothing else.
+        let ids: Vec<String> = classify(&s).into_iter().map(|c| c.object).collect();
+        assert_eq!(ids, ["PIT1", "PM1", "FH1", "SF1", "XL1", "TC1", "LF1"]);
+        assert_eq!(class_of(&s, "FH1").reasons, ["single point load 37.5 kN ≥ 7 kN"]);
+    }
+
+    #[test]
+    fn new_works_at_their_boundaries_from_scene_snippets() {
+        let support = |kn: &str| class_of(&rugao_with(&[("max_point_load_kn: 37.5", kn)]), "FH1");
+        let c = support("max_point_load_kn: 6.9");
+        assert_eq!((c.class, c.rule), (HazardClass::MajorHazard, "hazard.support.full-hall"));
+        let c = support("max_point_load_kn: 7.0");
+        assert_eq!((c.class, c.rule), (HazardClass::OverScale, "hazard.support.point-load-7kn"));
+        let lift = |kn: &str| class_of(&rugao_with(&[("single_lift_kn: 125.0", kn)]), "LF1");
+        for (kn, class, rule) in [
+            ("single_lift_kn: 9.9", HazardClass::Ordinary, "hazard.lifting.none"),
+            ("single_lift_kn: 10.0", HazardClass::MajorHazard, "hazard.lifting.nonstandard-10kn"),
+            ("single_lift_kn: 99.9", HazardClass::MajorHazard, "hazard.lifting.nonstandard-10kn"),
+            ("single_lift_kn: 100.0", HazardClass::OverScale, "hazard.lifting.nonstandard-100kn"),
+        ] {
+            let c = lift(kn);
+            assert_eq!((c.class, c.rule), (class, rule), "{kn}");
+        }
+        // Tool-type formwork is over the scale whatever its kind; a platform a major hazard
+        // whichever its kind (an operating platform on floor 4 stands on its 12.15 m slab).
+        for kind in ["Sliding", "Climbing", "Flying", "Tunnel"] {
+            let c = class_of(&rugao_with(&[("kind: Climbing,", &format!("kind: {kind},"))]), "PM1");
+            assert_eq!((c.class, c.rule), (HazardClass::OverScale, "hazard.formwork.tool-type"), "{kind}");
+            assert!(c.reasons[0].contains(kind), "{:?}", c.reasons);
+        }
+        let c = class_of(&rugao_with(&[("kind: Discharge,", "kind: Operating,")]), "XL1");
+        assert_eq!(
+            (c.class, c.rule, c.reasons[0].as_str()),
+            (HazardClass::MajorHazard, "hazard.scaffold.platform", "Operating platform")
+        );
+    }
+
+    #[test]
+    fn notice_31_pure_functions_at_their_boundaries() {
+        for k in
+            [ToolFormworkKind::Sliding, ToolFormworkKind::Climbing, ToolFormworkKind::Flying, ToolFormworkKind::Tunnel]
+        {
             let v = tool_formwork(k);
             assert_eq!((v.class, v.rule), (HazardClass::OverScale, "hazard.formwork.tool-type"));
         }
-        for k in [Platform::Discharge, Platform::Operating] {
+        for k in [PlatformKind::Discharge, PlatformKind::Operating] {
             assert_eq!(platform(k).class, HazardClass::MajorHazard);
         }
         let support = |kn| load_bearing_support(&LoadBearingSupport { max_point_load_kn: kn });
@@ -493,7 +558,7 @@ mod tests {
         assert_eq!((lift(10.0).class, lift(10.0).rule), (HazardClass::MajorHazard, "hazard.lifting.nonstandard-10kn"));
         assert_eq!(lift(99.9).class, HazardClass::MajorHazard);
         assert_eq!((lift(100.0).class, lift(100.0).rule), (HazardClass::OverScale, "hazard.lifting.nonstandard-100kn"));
-        let c = classification("P1", "3#卸料平台", WorkCategory::Scaffolding, platform(Platform::Discharge));
+        let c = classification("P1", "3#卸料平台", WorkCategory::Scaffolding, platform(PlatformKind::Discharge));
         assert_eq!((c.object.as_str(), c.rule), ("P1", "hazard.scaffold.platform"));
     }
 
@@ -529,8 +594,8 @@ mod tests {
             let c = classify(&s).into_iter().find(|c| c.object == "SF1").unwrap();
             verdicts.push(Verdict { class: c.class, rule: c.rule, reasons: c.reasons });
         }
-        verdicts.push(tool_formwork(ToolFormwork::Climbing));
-        verdicts.push(platform(Platform::Operating));
+        verdicts.push(tool_formwork(ToolFormworkKind::Climbing));
+        verdicts.push(platform(PlatformKind::Operating));
         verdicts.push(load_bearing_support(&LoadBearingSupport { max_point_load_kn: 8.0 }));
         verdicts.push(nonstandard_lift(&NonStandardLift { single_lift_kn: 120.0 }));
         for v in verdicts.iter().filter(|v| !v.rule.ends_with(".none")) {

@@ -18,9 +18,9 @@
 //!    default, preset). Parameters reuse the shared vocabulary of `i18n`; a label only this kind
 //!    uses goes into the row's `vocabulary`.
 //!
-//! No other code changes. `kinds_tests` checks each row against the demo scene (its list is
-//! decoded and listed under its name, its labels exist), so give `scenes/demo.ron` one object of
-//! the new kind.
+//! No other code changes. `kinds_tests` checks each row against every scene under `scenes/` (its
+//! list is decoded and listed under its name, its labels exist) and asks that some scene hold an
+//! object of every kind, so give one of them (not the demo, whose counts many tests pin) one.
 
 use std::fmt;
 use std::mem::discriminant;
@@ -60,7 +60,7 @@ pub struct TreeGroup {
 }
 
 /// Gates and walkways share one group: both are how people come and go.
-const ACCESS: TreeGroup = TreeGroup { order: 8, title_key: "tree.access" };
+const ACCESS: TreeGroup = TreeGroup { order: 12, title_key: "tree.access" };
 
 /// How the twin's preset views frame an object of this kind (kinds without one get no preset).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,6 +167,10 @@ pub(crate) trait SceneObject: fmt::Debug {
     fn stands_at_m(&self) -> Option<DVec3> {
         None
     }
+    /// The field of the scene file that gives [`Self::stands_at_m`].
+    fn stands_at_field(&self) -> &'static str {
+        "position_m"
+    }
     /// The sphere (centre, radius; metres) its preset view frames, when its bounds would not do.
     fn view_sphere_m(&self) -> Option<(DVec3, f64)> {
         None
@@ -190,7 +194,7 @@ impl<T: SceneObject> ObjectList for Vec<T> {
 }
 
 /// The table, in the order objects are listed (and checked): by kind, then file order.
-pub static KINDS: [KindSpec; 10] = [
+pub static KINDS: [KindSpec; 14] = [
     KindSpec {
         list: "cranes",
         kind: ObjectKind::TowerCrane,
@@ -221,6 +225,24 @@ pub static KINDS: [KindSpec; 10] = [
         decode: |d, list, s| s.hoists = d.list(list),
     },
     KindSpec {
+        list: "lifts",
+        kind: ObjectKind::LiftingOperation,
+        label: label("kind.LiftingOperation", "非常规起重吊装", "Non-standard lift"),
+        vocabulary: &[
+            label("param.single_lift", "单件起吊重量", "Single lift"),
+            label("param.method", "吊装方法", "Method"),
+            label("param.crane", "起重机械", "Crane"),
+            label("param.planned_date", "计划吊装日期", "Planned date"),
+            label("param.set_down_elevation", "就位标高", "Set-down elevation"),
+            label("param.travel", "水平运距", "Horizontal travel"),
+        ],
+        tree: TreeGroup { order: 2, title_key: "kind.LiftingOperation" },
+        label_shown: true,
+        preset: Some(PresetView { rank: 4, yaw_deg: 240.0, pitch_deg: 25.0, radius_scale: 1.4 }),
+        objects: |s| &s.lifts,
+        decode: |d, list, s| s.lifts = d.list(list),
+    },
+    KindSpec {
         list: "pits",
         kind: ObjectKind::FoundationPit,
         label: label("kind.FoundationPit", "基坑", "Foundation pit"),
@@ -239,7 +261,7 @@ pub static KINDS: [KindSpec; 10] = [
             label("support.SheetPiles", "钢板桩", "Sheet piles"),
             label("support.CementSoilWall", "水泥土墙", "Cement-soil wall"),
         ],
-        tree: TreeGroup { order: 2, title_key: "kind.FoundationPit" },
+        tree: TreeGroup { order: 3, title_key: "kind.FoundationPit" },
         label_shown: true,
         preset: Some(PresetView { rank: 1, yaw_deg: 20.0, pitch_deg: 50.0, radius_scale: 1.0 }),
         objects: |s| &s.pits,
@@ -250,22 +272,46 @@ pub static KINDS: [KindSpec; 10] = [
         kind: ObjectKind::FormworkZone,
         label: label("kind.FormworkZone", "高支模", "High formwork"),
         vocabulary: &[
-            label("param.support_height", "搭设高度", "Support height"),
             label("param.max_span", "最大跨度", "Largest span"),
             label("param.area_load", "施工总荷载", "Total area load"),
             label("param.line_load", "集中线荷载", "Line load"),
-            label("param.base_elevation", "底标高", "Base elevation"),
-            label("param.system", "支架体系", "Support system"),
-            label("system.FastenerTube", "扣件式钢管", "Tube and coupler"),
-            label("system.DiscLock", "盘扣式", "Disc-lock"),
-            label("system.BowlBuckle", "碗扣式", "Bowl-buckle"),
-            label("system.Portal", "门式", "Portal frame"),
         ],
-        tree: TreeGroup { order: 3, title_key: "kind.FormworkZone" },
+        tree: TreeGroup { order: 4, title_key: "kind.FormworkZone" },
         label_shown: true,
         preset: Some(PresetView { rank: 2, yaw_deg: 160.0, pitch_deg: 30.0, radius_scale: 1.6 }),
         objects: |s| &s.formwork,
         decode: |d, list, s| s.formwork = d.list(list),
+    },
+    KindSpec {
+        list: "tool_formwork",
+        kind: ObjectKind::ToolFormwork,
+        label: label("kind.ToolFormwork", "工具式模板", "Tool-type formwork"),
+        vocabulary: &[
+            label("param.tool_formwork_kind", "模板类型", "Formwork type"),
+            label("toolform.Sliding", "滑模", "Slipform"),
+            label("toolform.Climbing", "爬模", "Climbing formwork"),
+            label("toolform.Flying", "飞模", "Flying (table) formwork"),
+            label("toolform.Tunnel", "隧道模", "Tunnel formwork"),
+        ],
+        tree: TreeGroup { order: 5, title_key: "kind.ToolFormwork" },
+        label_shown: true,
+        preset: Some(PresetView { rank: 5, yaw_deg: 200.0, pitch_deg: 30.0, radius_scale: 2.2 }),
+        objects: |s| &s.tool_formwork,
+        decode: |d, list, s| s.tool_formwork = d.list(list),
+    },
+    KindSpec {
+        list: "full_hall_supports",
+        kind: ObjectKind::FullHallSupport,
+        label: label("kind.FullHallSupport", "满堂承重支撑体系", "Full-hall load-bearing support"),
+        vocabulary: &[
+            label("param.max_point_load", "最大单点集中荷载", "Largest point load"),
+            label("param.post_spacing", "立杆间距", "Post spacing"),
+        ],
+        tree: TreeGroup { order: 6, title_key: "kind.FullHallSupport" },
+        label_shown: true,
+        preset: Some(PresetView { rank: 3, yaw_deg: 150.0, pitch_deg: 30.0, radius_scale: 1.4 }),
+        objects: |s| &s.full_hall_supports,
+        decode: |d, list, s| s.full_hall_supports = d.list(list),
     },
     KindSpec {
         list: "scaffolds",
@@ -279,11 +325,29 @@ pub static KINDS: [KindSpec; 10] = [
             label("scaffold.AttachedLifting", "附着式升降", "Attached lifting"),
             label("scaffold.Gondola", "高处作业吊篮", "Gondola"),
         ],
-        tree: TreeGroup { order: 4, title_key: "kind.Scaffold" },
+        tree: TreeGroup { order: 7, title_key: "kind.Scaffold" },
         label_shown: true,
         preset: None,
         objects: |s| &s.scaffolds,
         decode: |d, list, s| s.scaffolds = d.list(list),
+    },
+    KindSpec {
+        list: "platforms",
+        kind: ObjectKind::Platform,
+        label: label("kind.Platform", "卸料平台与操作平台", "Discharge and operating platforms"),
+        vocabulary: &[
+            label("param.platform_kind", "平台类型", "Platform type"),
+            label("platform.Discharge", "卸料平台", "Discharge platform"),
+            label("platform.Operating", "操作平台", "Operating platform"),
+            label("param.load_limit", "限载", "Load limit"),
+            label("param.deck_elevation", "平台面标高", "Deck elevation"),
+            label("param.floor", "所在楼层", "Floor"),
+        ],
+        tree: TreeGroup { order: 8, title_key: "kind.Platform" },
+        label_shown: true,
+        preset: None,
+        objects: |s| &s.platforms,
+        decode: |d, list, s| s.platforms = d.list(list),
     },
     KindSpec {
         list: "structures",
@@ -294,7 +358,7 @@ pub static KINDS: [KindSpec; 10] = [
             label("param.floors_built", "已施工层数", "Storeys cast"),
             label("param.floor_height", "层高", "Storey height"),
         ],
-        tree: TreeGroup { order: 5, title_key: "kind.Structure" },
+        tree: TreeGroup { order: 9, title_key: "kind.Structure" },
         label_shown: true,
         preset: None,
         objects: |s| &s.structures,
@@ -314,7 +378,7 @@ pub static KINDS: [KindSpec; 10] = [
             label("box.Sub", "分配电箱", "Sub-distribution box"),
             label("box.Switch", "开关箱", "Switch box"),
         ],
-        tree: TreeGroup { order: 6, title_key: "kind.DistributionBox" },
+        tree: TreeGroup { order: 10, title_key: "kind.DistributionBox" },
         label_shown: false,
         preset: None,
         objects: |s| &s.distribution_boxes,
@@ -345,7 +409,7 @@ pub static KINDS: [KindSpec; 10] = [
             label("kind.Transformer", "变压器", "Transformer"),
             label("kind.Toilet", "厕所", "Toilet"),
         ],
-        tree: TreeGroup { order: 7, title_key: "kind.Facility" },
+        tree: TreeGroup { order: 11, title_key: "kind.Facility" },
         label_shown: true,
         preset: None,
         objects: |s| &s.facilities,
@@ -384,12 +448,34 @@ fn centroid_at(points: &[DVec2], y: f64) -> DVec3 {
     geom::at_height(geom::centroid(points), y)
 }
 
-/// The structure a formwork zone or scaffold names must exist.
+/// The structure a formwork zone, scaffold or support names must exist.
 fn structure_exists(v: &mut Validator<'_>, path: &FieldPath, r: &Option<String>, cx: &CheckContext<'_>) {
-    if let Some(r) = r
-        && !cx.scene.structures.iter().any(|x| &x.id == r)
-    {
+    if let Some(r) = r {
+        structure_named(v, path, r, cx);
+    }
+}
+
+/// The structure with id `r` (the last of that id, as a map by id would hold), or an error at
+/// `path` when there is none.
+fn structure_named<'s>(
+    v: &mut Validator<'_>,
+    path: &FieldPath,
+    r: &str,
+    cx: &CheckContext<'s>,
+) -> Option<&'s Structure> {
+    let found = cx.scene.structures.iter().rev().find(|x| x.id == r);
+    if found.is_none() {
         v.error(path, format!("no structure with id `{r}`"));
+    }
+    found
+}
+
+/// Warns when a work that belongs to a structure has its plan centroid outside the structure's
+/// footprint (a slip in coordinates, or the wrong structure named).
+fn within_footprint(v: &mut Validator<'_>, path: &FieldPath, outline: &[DVec2], s: &Structure) {
+    let finite = |p: &[DVec2]| p.len() >= 3 && p.iter().all(|q| q.is_finite());
+    if finite(outline) && finite(&s.footprint_m) && !geom::point_in_polygon(geom::centroid(outline), &s.footprint_m) {
+        v.warn(path, format!("lies outside the footprint of `{}`, the structure it names", s.id));
     }
 }
 
@@ -746,8 +832,7 @@ impl SceneObject for Structure {
         ObjectKind::Structure
     }
     fn label_at_m(&self) -> DVec3 {
-        let top = self.base_elevation_m + self.floors_built as f64 * self.floor_height_m;
-        centroid_at(&self.footprint_m, top + 2.0)
+        centroid_at(&self.footprint_m, self.cast_top_m() + 2.0)
     }
     fn params(&self) -> Vec<Param> {
         vec![
@@ -951,6 +1036,295 @@ impl SceneObject for Walkway {
     }
 }
 
+/// How far a discharge platform's deck may sit from the slab it hangs from, metres: its main
+/// beams rest on the slab and the deck on them (a modelling tolerance, not a standard's figure).
+pub const DISCHARGE_DECK_TOLERANCE_M: f64 = 0.5;
+
+/// How far a discharge platform's inner edge may be from its structure's face, metres (a
+/// modelling tolerance).
+pub const PLATFORM_FACE_TOLERANCE_M: f64 = 1.0;
+
+impl SceneObject for LiftingOperation {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::LiftingOperation
+    }
+    fn label_at_m(&self) -> DVec3 {
+        self.set_down_m + DVec3::Y * 3.0
+    }
+    fn params(&self) -> Vec<Param> {
+        let travel = geom::dist(geom::plan(self.pick_up_m), geom::plan(self.set_down_m));
+        let mut p = vec![
+            num("param.single_lift", self.single_lift_kn, "kN"),
+            text("param.method", &self.method),
+            num("param.set_down_elevation", self.set_down_m.y, "m"),
+            num("param.travel", travel, "m"),
+            text("param.planned_date", &self.planned_date.format("%Y-%m-%d").to_string()),
+        ];
+        if let Some(c) = &self.crane {
+            p.push(text("param.crane", c));
+        }
+        p
+    }
+    fn check(&self, v: &mut Validator<'_>, p: &FieldPath, cx: &CheckContext<'_>) {
+        let pick = v.point(&p.field("pick_up_m"), &self.pick_up_m.to_array());
+        let set = v.point(&p.field("set_down_m"), &self.set_down_m.to_array());
+        v.positive(&p.field("single_lift_kn"), self.single_lift_kn);
+        v.text(&p.field("method"), &self.method, "the method");
+        let Some(id) = &self.crane else { return };
+        let Some(crane) = cx.scene.cranes.iter().rev().find(|c| &c.id == id) else {
+            v.error(&p.field("crane"), format!("no tower crane with id `{id}`"));
+            return;
+        };
+        // Both ends must be under the jib of the crane that makes the lift.
+        let jib = crane.jib_length_m;
+        for (field, at, ok) in [("pick_up_m", self.pick_up_m, pick), ("set_down_m", self.set_down_m, set)] {
+            let r = geom::dist(geom::plan(at), geom::plan(crane.position_m));
+            if ok && jib.is_finite() && r > jib {
+                v.warn(&p.field(field), format!("is {r:.1} m from the mast of `{id}`, beyond its {jib} m jib"));
+            }
+        }
+    }
+    fn build_model(&self, _: &SiteScene, model_from_site: &DAffine3) -> Node {
+        generator::lift(self, model_from_site)
+    }
+    fn stands_at_m(&self) -> Option<DVec3> {
+        Some(self.pick_up_m)
+    }
+    fn stands_at_field(&self) -> &'static str {
+        "pick_up_m"
+    }
+    /// Both ends of the lift, and room around them.
+    fn view_sphere_m(&self) -> Option<(DVec3, f64)> {
+        let centre = (self.pick_up_m + self.set_down_m) * 0.5;
+        Some((centre, (self.pick_up_m.distance(self.set_down_m) * 0.5).max(10.0)))
+    }
+}
+
+impl SceneObject for ToolFormwork {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::ToolFormwork
+    }
+    fn label_at_m(&self) -> DVec3 {
+        centroid_at(&self.outline_m, self.base_elevation_m + self.height_m + 1.0)
+    }
+    fn params(&self) -> Vec<Param> {
+        let kind = match self.kind {
+            ToolFormworkKind::Sliding => "toolform.Sliding",
+            ToolFormworkKind::Climbing => "toolform.Climbing",
+            ToolFormworkKind::Flying => "toolform.Flying",
+            ToolFormworkKind::Tunnel => "toolform.Tunnel",
+        };
+        vec![
+            term("param.tool_formwork_kind", kind.to_string()),
+            num("param.height", self.height_m, "m"),
+            num("param.base_elevation", self.base_elevation_m, "m"),
+            num("param.area", geom::polygon_area(&self.outline_m).abs(), "m²"),
+            text("param.structure", &self.structure),
+        ]
+    }
+    fn check(&self, v: &mut Validator<'_>, p: &FieldPath, cx: &CheckContext<'_>) {
+        v.polygon(&p.field("outline_m"), &self.outline_m);
+        v.finite(&p.field("base_elevation_m"), self.base_elevation_m);
+        v.positive(&p.field("height_m"), self.height_m);
+        let Some(s) = structure_named(v, &p.field("structure"), &self.structure, cx) else { return };
+        within_footprint(v, &p.field("outline_m"), &self.outline_m, s);
+        // It works at the top of what is cast: on the walls it climbs, or on the slab it forms
+        // the next one from.
+        let (base, top, cast) = (self.base_elevation_m, self.base_elevation_m + self.height_m, s.cast_top_m());
+        if base.is_finite() && top.is_finite() && cast.is_finite() && !(base <= cast && cast <= top) {
+            v.warn(
+                &p.field("base_elevation_m"),
+                format!(
+                    "spans {base} to {top} m, but `{}` is cast to {cast} m: it works at the top of the cast structure",
+                    s.id
+                ),
+            );
+        }
+    }
+    fn build_model(&self, _: &SiteScene, model_from_site: &DAffine3) -> Node {
+        generator::tool_formwork(self, model_from_site)
+    }
+}
+
+impl SceneObject for FullHallSupport {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::FullHallSupport
+    }
+    fn label_at_m(&self) -> DVec3 {
+        centroid_at(&self.outline_m, self.base_elevation_m + self.support_height_m + 1.0)
+    }
+    fn params(&self) -> Vec<Param> {
+        let mut p = vec![
+            num("param.max_point_load", self.max_point_load_kn, "kN"),
+            num("param.support_height", self.support_height_m, "m"),
+            num("param.base_elevation", self.base_elevation_m, "m"),
+            num("param.area", geom::polygon_area(&self.outline_m).abs(), "m²"),
+            num("param.post_spacing", self.post_spacing_m, "m"),
+            term("param.system", format!("system.{:?}", self.system)),
+        ];
+        if let Some(s) = &self.structure {
+            p.push(text("param.structure", s));
+        }
+        p
+    }
+    fn check(&self, v: &mut Validator<'_>, p: &FieldPath, cx: &CheckContext<'_>) {
+        v.polygon(&p.field("outline_m"), &self.outline_m);
+        v.finite(&p.field("base_elevation_m"), self.base_elevation_m);
+        v.positive(&p.field("support_height_m"), self.support_height_m);
+        v.positive(&p.field("max_point_load_kn"), self.max_point_load_kn);
+        v.positive(&p.field("post_spacing_m"), self.post_spacing_m);
+        if let Some(r) = &self.structure
+            && let Some(s) = structure_named(v, &p.field("structure"), r, cx)
+        {
+            within_footprint(v, &p.field("outline_m"), &self.outline_m, s);
+        }
+    }
+    fn build_model(&self, _: &SiteScene, model_from_site: &DAffine3) -> Node {
+        generator::full_hall_support(self, model_from_site)
+    }
+}
+
+impl SceneObject for Platform {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+    fn kind(&self) -> ObjectKind {
+        ObjectKind::Platform
+    }
+    fn label_at_m(&self) -> DVec3 {
+        self.position_m + DVec3::Y * 2.5
+    }
+    fn params(&self) -> Vec<Param> {
+        let kind = match self.kind {
+            PlatformKind::Discharge => "platform.Discharge",
+            PlatformKind::Operating => "platform.Operating",
+        };
+        vec![
+            term("param.platform_kind", kind.to_string()),
+            num("param.load_limit", self.rated_load_kg, "kg"),
+            num("param.width", self.size_m[0], "m"),
+            num("param.length", self.size_m[1], "m"),
+            num("param.deck_elevation", self.position_m.y, "m"),
+            text("param.structure", &self.structure),
+            count("param.floor", u64::from(self.floor)),
+        ]
+    }
+    fn check(&self, v: &mut Validator<'_>, p: &FieldPath, cx: &CheckContext<'_>) {
+        let placed = v.point(&p.field("position_m"), &self.position_m.to_array());
+        v.finite(&p.field("yaw_deg"), self.yaw_deg);
+        v.positive(&p.field("size_m").index(0), self.size_m[0]);
+        v.positive(&p.field("size_m").index(1), self.size_m[1]);
+        v.positive(&p.field("rated_load_kg"), self.rated_load_kg);
+        let Some(s) = structure_named(v, &p.field("structure"), &self.structure, cx) else { return };
+        // Storey N stands on the slab cast over storey N − 1. A discharge platform is tied back to
+        // the slab above its own, so that one must be cast too.
+        let (highest, why) = match self.kind {
+            PlatformKind::Discharge => (s.floors_built, "its ropes tie back to the slab above, which must be cast"),
+            PlatformKind::Operating => (s.floors_built + 1, "the slab it stands on must be cast"),
+        };
+        if self.floor == 0 || self.floor > highest {
+            let can = if highest == 0 {
+                "none of its floors can carry it yet".into()
+            } else {
+                format!("floors 1 to {highest} can carry it")
+            };
+            v.error(
+                &p.field("floor"),
+                format!(
+                    "floor {}: `{}` has {} of {} storeys cast, so {can} ({why}; 1 is the ground floor)",
+                    self.floor, s.id, s.floors_built, s.floors_total
+                ),
+            );
+            return;
+        }
+        let (slab, y) = (s.slab_elevation_m(self.floor), self.position_m.y);
+        if !(placed && slab.is_finite()) {
+            return;
+        }
+        let deck = p.field("position_m").index(1);
+        match self.kind {
+            PlatformKind::Discharge if (y - slab).abs() > DISCHARGE_DECK_TOLERANCE_M => {
+                let (floor, tol) = (self.floor, DISCHARGE_DECK_TOLERANCE_M);
+                let hangs = format!("the slab of floor {floor} of `{}` ({slab} m) that it hangs from", s.id);
+                v.error(&deck, format!("the deck at {y} m is not at {hangs} (within {tol} m)"))
+            }
+            PlatformKind::Operating if y < slab => {
+                let stands = format!("the slab of floor {} of `{}` ({slab} m) that it stands on", self.floor, s.id);
+                v.error(&deck, format!("the deck at {y} m is below {stands}"))
+            }
+            _ => {}
+        }
+        let fp = &s.footprint_m;
+        if self.kind == PlatformKind::Discharge
+            && fp.len() >= 3
+            && fp.iter().all(|q| q.is_finite())
+            && self.size_m.iter().all(|x| x.is_finite())
+        {
+            let centre = geom::plan(self.position_m);
+            let gap = geom::distance_to_ring(self.inner_edge_mid_m(), fp);
+            if geom::point_in_polygon(centre, fp) {
+                v.warn(
+                    &p.field("position_m"),
+                    format!(
+                        "the deck's centre is inside `{}`: a discharge platform projects out of the building",
+                        s.id
+                    ),
+                );
+            } else if gap > PLATFORM_FACE_TOLERANCE_M {
+                let tol = PLATFORM_FACE_TOLERANCE_M;
+                v.warn(
+                    &p.field("position_m"),
+                    format!("the deck's inner edge is {gap:.2} m from the face of `{}` (more than {tol} m)", s.id),
+                );
+            }
+        }
+    }
+    fn build_model(&self, scene: &SiteScene, model_from_site: &DAffine3) -> Node {
+        let structure = scene.structures.iter().rev().find(|t| t.id == self.structure);
+        generator::platform(self, model_from_site, structure)
+    }
+    fn stands_at_m(&self) -> Option<DVec3> {
+        Some(self.position_m)
+    }
+}
+
 #[cfg(test)]
 #[path = "kinds_tests.rs"]
 mod kinds_tests;
+
+#[cfg(test)]
+#[path = "notice31_tests.rs"]
+mod notice31_tests;

@@ -7,12 +7,26 @@ use crate::rondoc::{self, PathIndex};
 use crate::scene::{self, ModelChecks};
 use crate::testutil::repo;
 
-fn demo_text() -> String {
-    std::fs::read_to_string(repo().join("scenes/demo.ron")).unwrap()
-}
-
 fn demo() -> SiteScene {
     scene::load(&repo().join("scenes/demo.ron"), ModelChecks::Skip).unwrap().scene
+}
+
+fn rugao() -> SiteScene {
+    scene::load(&repo().join("scenes/rugao-warehouse.ron"), ModelChecks::Skip).unwrap().scene
+}
+
+/// Every scene under `scenes/`, with its text.
+fn scenes() -> Vec<(std::path::PathBuf, String, SiteScene)> {
+    let files = crate::modelgen::scene_files(&repo().join("scenes")).unwrap();
+    assert!(files.len() >= 2, "{files:?}");
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let s = scene::load(&f, ModelChecks::Skip).unwrap_or_else(|e| panic!("{e}")).scene;
+            (f, text, s)
+        })
+        .collect()
 }
 
 /// The text of the value that starts at `pos` (1-based line, column in characters), up to the
@@ -24,30 +38,38 @@ fn value_at(text: &str, pos: rondoc::Pos) -> String {
 }
 
 #[test]
-fn each_row_decodes_and_lists_the_objects_the_file_holds_under_its_name() {
-    let text = demo_text();
-    let index = PathIndex::build(&rondoc::parse(&text).unwrap());
-    let s = demo();
-    let objects = s.objects();
-    for spec in &KINDS {
-        let mine: Vec<_> = objects.iter().filter(|o| o.spec == spec).collect();
-        assert!(!mine.is_empty(), "the demo has no {}", spec.list);
-        assert_eq!(mine.len(), spec.count(&s));
-        for (i, o) in mine.iter().enumerate() {
-            assert_eq!(o.index, i, "{}: file order", o.id);
-            assert!(spec.holds(o.kind), "{} in {} is a {:?}", o.id, spec.list, o.kind);
-            assert_eq!(o.kind.spec(), Some(spec), "{}", o.id);
-            // The path names the list in the file, and the id written there is this object's.
-            let at = index.find(&o.path().field("id")).unwrap();
-            assert_eq!(value_at(&text, at), format!("\"{}\"", o.id), "{} at {at}", o.path());
+fn each_row_decodes_and_lists_the_objects_each_scene_holds_under_its_name() {
+    let mut seen: Vec<&str> = Vec::new();
+    for (file, text, s) in scenes() {
+        let index = PathIndex::build(&rondoc::parse(&text).unwrap());
+        let objects = s.objects();
+        for spec in &KINDS {
+            let mine: Vec<_> = objects.iter().filter(|o| o.spec == spec).collect();
+            assert_eq!(mine.len(), spec.count(&s), "{}: {}", file.display(), spec.list);
+            if !mine.is_empty() {
+                seen.push(spec.list);
+            }
+            for (i, o) in mine.iter().enumerate() {
+                assert_eq!(o.index, i, "{}: file order", o.id);
+                assert!(spec.holds(o.kind), "{} in {} is a {:?}", o.id, spec.list, o.kind);
+                assert_eq!(o.kind.spec(), Some(spec), "{}", o.id);
+                // The path names the list in the file, and the id written there is this object's.
+                let at = index.find(&o.path().field("id")).unwrap();
+                assert_eq!(value_at(&text, at), format!("\"{}\"", o.id), "{}: {} at {at}", file.display(), o.path());
+            }
         }
+        // Listed by kind in table order, and nothing else.
+        let order: Vec<&str> = objects.iter().map(|o| o.spec.list).collect();
+        let mut sorted = order.clone();
+        sorted.sort_by_key(|l| KINDS.iter().position(|k| k.list == *l));
+        assert_eq!(order, sorted, "{}", file.display());
     }
-    // Listed by kind in table order, and nothing else.
-    let order: Vec<&str> = objects.iter().map(|o| o.spec.list).collect();
-    let mut sorted = order.clone();
-    sorted.sort_by_key(|l| KINDS.iter().position(|k| k.list == *l));
-    assert_eq!(order, sorted);
-    assert_eq!(objects.len(), 24);
+    // Every row is exercised by some real scene.
+    for spec in &KINDS {
+        assert!(seen.contains(&spec.list), "no scene under scenes/ has {}", spec.list);
+    }
+    assert_eq!(demo().objects().len(), 24);
+    assert_eq!(rugao().objects().len(), 25);
 }
 
 #[test]
@@ -93,9 +115,13 @@ fn the_tree_lists_groups_in_order_and_gates_with_walkways() {
         [
             "kind.TowerCrane",
             "kind.Hoist",
+            "kind.LiftingOperation",
             "kind.FoundationPit",
             "kind.FormworkZone",
+            "kind.ToolFormwork",
+            "kind.FullHallSupport",
             "kind.Scaffold",
+            "kind.Platform",
             "kind.Structure",
             "kind.DistributionBox",
             "kind.Facility",
@@ -109,10 +135,24 @@ fn the_tree_lists_groups_in_order_and_gates_with_walkways() {
 }
 
 #[test]
-fn presets_frame_cranes_pits_and_formwork_in_that_order() {
+fn presets_frame_cranes_pits_formwork_supports_lifts_and_tool_formwork_in_that_order() {
     let mut ranked: Vec<(u8, &str)> = KINDS.iter().filter_map(|k| Some((k.preset?.rank, k.list))).collect();
     ranked.sort();
-    assert_eq!(ranked, [(0, "cranes"), (1, "pits"), (2, "formwork")]);
+    assert_eq!(
+        ranked,
+        [(0, "cranes"), (1, "pits"), (2, "formwork"), (3, "full_hall_supports"), (4, "lifts"), (5, "tool_formwork")]
+    );
+    // A lift frames both of its ends: LF1 picks up at (−62, 3.15, −30) and sets down 12 m east
+    // and 10.6 m up, so half the distance (8.0 m) is less than the 10 m the view keeps at least.
+    let r = rugao();
+    let (focus, radius) = r.object("LF1").unwrap().view_sphere_m().unwrap();
+    assert!((focus - DVec3::new(-56.0, 8.45, -30.0)).length() < 1e-9, "{focus}");
+    assert_eq!(radius, 10.0);
+    let mut far = r.lifts[0].clone();
+    far.set_down_m = DVec3::new(-22.0, 3.15, -30.0);
+    assert_eq!(far.view_sphere_m().unwrap().1, 20.0);
+    // Supports and tool formwork are framed by their models' bounds, like formwork zones.
+    assert!(r.object("FH1").unwrap().view_sphere_m().is_none() && r.object("PM1").unwrap().view_sphere_m().is_none());
     let s = demo();
     // TC1: mast base (12, 0, −10), 45 m mast, 60 m jib: the view looks 60 % up the mast and
     // leaves room for the jib.
@@ -140,4 +180,16 @@ fn label_anchors_sit_above_each_kind_as_documented() {
     let w = &s.walkways[0];
     let mid = w.points_m[w.points_m.len() / 2];
     assert_eq!(at(&w.id), DVec3::new(mid.x, 1.0, mid.y));
+    let r = rugao();
+    let at = |id: &str| r.object(id).unwrap().label_at_m;
+    let near = |id: &str, want: DVec3| assert!((at(id) - want).length() < 1e-9, "{id}: {} not {want}", at(id));
+    // Platform: 2.5 m over the deck centre, above its 1.5 m guardrail.
+    near("XL1", DVec3::new(80.0, 14.65, -25.0));
+    // Lift: 3 m above where the piece is set down.
+    near("LF1", DVec3::new(-50.0, 16.75, -30.0));
+    // Tool formwork and full-hall support: 1 m above their tops at the outline's centroid.
+    near("PM1", DVec3::new(69.0, 23.0, -36.0));
+    near("FH1", DVec3::new(-50.0, 13.5, -30.0));
+    // A structure with no storey cast: 2 m above its floor slab.
+    near("WH1", DVec3::new(-50.0, 3.3, -30.0));
 }

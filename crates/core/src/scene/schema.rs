@@ -6,6 +6,7 @@
 //! `(x, y, z)`); plan points `(x, z)` are in the same frame, held as `DVec2 { x, y: z }`. Angles
 //! are degrees; `yaw_deg` turns counter-clockwise seen from above (about +y).
 
+use chrono::NaiveDate;
 use glam::{DAffine3, DMat3, DVec2, DVec3};
 use serde::{Deserialize, Serialize};
 
@@ -29,12 +30,20 @@ pub struct SiteScene {
     pub cranes: Vec<TowerCrane>,
     /// Construction hoists.
     pub hoists: Vec<Hoist>,
+    /// Lifts by non-standard equipment or method (非常规起重吊装).
+    pub lifts: Vec<LiftingOperation>,
     /// Foundation pits.
     pub pits: Vec<FoundationPit>,
     /// High-formwork (formwork support) zones.
     pub formwork: Vec<FormworkZone>,
+    /// Tool-type formwork: slipform, climbing, flying and tunnel forms (工具式模板).
+    pub tool_formwork: Vec<ToolFormwork>,
+    /// Full-hall load-bearing supports, e.g. under steel being erected (满堂承重支撑体系).
+    pub full_hall_supports: Vec<FullHallSupport>,
     /// Scaffolds.
     pub scaffolds: Vec<Scaffold>,
+    /// Discharge and operating platforms (卸料平台、操作平台).
+    pub platforms: Vec<Platform>,
     /// Buildings under construction.
     pub structures: Vec<Structure>,
     /// Temporary-electricity distribution boxes (main, sub, switch).
@@ -398,6 +407,75 @@ fn post_spacing() -> f64 {
     0.9
 }
 
+/// Tool-type formwork systems (工具式模板), the four Notice 31 names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolFormworkKind {
+    /// Slipform (滑模): forms the walls while climbing continuously on jacks.
+    Sliding,
+    /// Climbing formwork (爬模): climbs storey by storey on the walls it has cast.
+    Climbing,
+    /// Flying (table) formwork (飞模): slab tables moved whole by crane.
+    Flying,
+    /// Tunnel formwork (隧道模): walls and slab of a bay cast in one.
+    Tunnel,
+}
+
+/// A tool-type formwork system on a structure (工具式模板).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolFormwork {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Which system.
+    pub kind: ToolFormworkKind,
+    /// In plan, `[x, z]` metres: the outline of the walls it forms (slipform, climbing) or of the
+    /// slab bay it forms (flying, tunnel).
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub outline_m: Vec<DVec2>,
+    /// Elevation of its lowest part now (the bottom working platform, or the slab it stands on),
+    /// metres.
+    pub base_elevation_m: f64,
+    /// Height of the whole system from `base_elevation_m` (all its working platforms), metres.
+    pub height_m: f64,
+    /// The structure it forms.
+    pub structure: String,
+}
+
+/// A full-hall load-bearing support system (满堂承重支撑体系), e.g. under a roof truss while it
+/// is erected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullHallSupport {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Outline in plan, `[x, z]` metres.
+    #[serde(with = "crate::serde_glam::dvec2_list")]
+    pub outline_m: Vec<DVec2>,
+    /// Elevation of the floor or ground it stands on, metres.
+    pub base_elevation_m: f64,
+    /// Height from its base to the top of its head jacks, metres.
+    pub support_height_m: f64,
+    /// The largest single concentrated load it carries (from the special scheme), kN.
+    pub max_point_load_kn: f64,
+    /// Support system.
+    pub system: SupportSystem,
+    /// Post grid spacing, metres.
+    pub post_spacing_m: f64,
+    /// The structure whose members it carries.
+    #[serde(default)]
+    pub structure: Option<String>,
+}
+
 /// Scaffold type, with the parameters the major-hazard rules need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ScaffoldKind {
@@ -445,6 +523,110 @@ pub struct Scaffold {
     pub structure: Option<String>,
 }
 
+/// Which of the two platform kinds of Notice 31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlatformKind {
+    /// Discharge (unloading) platform (卸料平台): cantilevered from a floor slab, tied back to the
+    /// slab above.
+    Discharge,
+    /// Operating platform (操作平台): a deck on its own frame, standing on a floor.
+    Operating,
+}
+
+/// A discharge or operating platform on a structure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// Unique object id.
+    pub id: String,
+    /// Display name (e.g. 1#卸料平台).
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Which kind.
+    pub kind: PlatformKind,
+    /// Centre of the deck's top surface, site frame, metres.
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub position_m: DVec3,
+    /// Orientation: the deck's local x runs along the building face, local +z points away from
+    /// the building (where a discharge platform projects to).
+    #[serde(default)]
+    pub yaw_deg: f64,
+    /// Deck size: width along its local x, length along its local z, metres.
+    pub size_m: [f64; 2],
+    /// The load limit posted on it (限载), kg.
+    pub rated_load_kg: f64,
+    /// The structure it hangs from or stands in.
+    pub structure: String,
+    /// The storey whose floor slab it hangs from or stands on; 1 is the ground floor.
+    pub floor: u32,
+}
+
+impl Platform {
+    /// The deck's local x (along the building face) and z (away from the building) in plan,
+    /// unit vectors `(x, z)`: `yaw_deg` turns them as it turns a model instance.
+    pub fn plan_axes(&self) -> (DVec2, DVec2) {
+        let r = DMat3::from_rotation_y(self.yaw_deg.to_radians());
+        let (x, z) = (r * DVec3::X, r * DVec3::Z);
+        (DVec2::new(x.x, x.z), DVec2::new(z.x, z.z))
+    }
+
+    /// The middle of the deck's edge on the building side (its local −z edge), in plan, metres.
+    pub fn inner_edge_mid_m(&self) -> DVec2 {
+        let (_, z) = self.plan_axes();
+        DVec2::new(self.position_m.x, self.position_m.z) - z * (self.size_m[1] / 2.0)
+    }
+}
+
+/// A lift by non-standard equipment or method (非常规起重吊装): tandem lifts, jacking, gin poles,
+/// or a single piece beyond what the site's machines lift in ordinary use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiftingOperation {
+    /// Unique object id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model id drawing it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Where the piece is picked up (its centre at rest), site frame, metres.
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub pick_up_m: DVec3,
+    /// Where it is set down (its centre in place), site frame, metres.
+    #[serde(with = "crate::serde_glam::dvec3")]
+    pub set_down_m: DVec3,
+    /// Weight of the heaviest single lift, rigging included, kN.
+    pub single_lift_kn: f64,
+    /// The method and equipment in words, as the special scheme names them.
+    pub method: String,
+    /// The site's tower crane that makes the lift, if one does (mobile cranes are not scene
+    /// objects: name them in `method`).
+    #[serde(default)]
+    pub crane: Option<String>,
+    /// The day it is planned for, written `"YYYY-MM-DD"`.
+    #[serde(with = "iso_date")]
+    pub planned_date: NaiveDate,
+}
+
+/// A calendar date as the string `"YYYY-MM-DD"`, with an error that says so.
+mod iso_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&d.format("%Y-%m-%d"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            de::Error::custom(format!("expected a calendar date written \"YYYY-MM-DD\", found \"{text}\""))
+        })
+    }
+}
+
 /// A building under construction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -468,6 +650,19 @@ pub struct Structure {
     /// Elevation of the ground floor, metres.
     #[serde(default)]
     pub base_elevation_m: f64,
+}
+
+impl Structure {
+    /// Elevation of the floor slab of storey `floor` (1 is the ground floor, so storey 1 stands
+    /// on `base_elevation_m`), metres.
+    pub fn slab_elevation_m(&self, floor: u32) -> f64 {
+        self.base_elevation_m + f64::from(floor.saturating_sub(1)) * self.floor_height_m
+    }
+
+    /// Elevation of the top of the cast structure (the slab over the last storey cast), metres.
+    pub fn cast_top_m(&self) -> f64 {
+        self.base_elevation_m + self.floors_built as f64 * self.floor_height_m
+    }
 }
 
 /// Distribution level in the three-level system (三级配电).
@@ -756,7 +951,9 @@ impl SensorKind {
             | PitDeepDisplacement
             | StrutForce
             | GroundwaterLevel => &[O::FoundationPit],
-            FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => &[O::FormworkZone],
+            FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => {
+                &[O::FormworkZone, O::FullHallSupport]
+            }
             LeakageCurrent | RcdTripTime | CabinetTemperature | LoadCurrent => &[O::DistributionBox],
             WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => &[],
         }
@@ -799,12 +996,20 @@ pub enum ObjectKind {
     TowerCrane,
     /// Construction hoist.
     Hoist,
+    /// Non-standard lifting operation.
+    LiftingOperation,
     /// Foundation pit.
     FoundationPit,
     /// High-formwork zone.
     FormworkZone,
+    /// Tool-type formwork.
+    ToolFormwork,
+    /// Full-hall load-bearing support.
+    FullHallSupport,
     /// Scaffold.
     Scaffold,
+    /// Discharge or operating platform.
+    Platform,
     /// Building under construction.
     Structure,
     /// Distribution box.

@@ -334,7 +334,7 @@ impl<'a> Validator<'a> {
             for o in &objects {
                 let Some(p) = o.object().stands_at_m() else { continue };
                 if p.is_finite() && !geom::point_in_polygon(geom::plan(p), &b.polygon_m) {
-                    self.warn(&o.path().field("position_m"), "stands outside the site boundary");
+                    self.warn(&o.path().field(o.object().stands_at_field()), "stands outside the site boundary");
                 }
             }
         }
