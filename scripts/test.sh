@@ -2,7 +2,8 @@
 # Runs every check sitetwin has, on a fresh Debian machine or a developer's: installs what the
 # tests need (Mesa's lavapipe Vulkan driver for offscreen rendering, Xvfb for the real-window test,
 # Node.js for the Khronos glTF validator, Debian's assimp-testmodels for the importer's tests on
-# glTF 1.0 and other formats), then formatting, clippy, the core-purity check, the generated-model checks and all
+# glTF 1.0 and other formats, Mosquitto and its clients for the gateway's MQTT tests, each test
+# starting its own broker on a free loopback port), then formatting, clippy, the core-purity check, the generated-model checks and all
 # tests. CI (.ci/run) runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,13 +17,15 @@ command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 dpkg -s assimp-testmodels >/dev/null 2>&1 || need+=(assimp-testmodels)
+dpkg -s mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-echo "ok: mesa-vulkan-drivers, xvfb, assimp-testmodels, node $(node --version), npm $(npm --version)"
+echo "ok: mesa-vulkan-drivers, xvfb, assimp-testmodels, mosquitto, node $(node --version), npm $(npm --version)"
 
 step "Khronos glTF validator (npm, pinned by tools/gltf-validator/package-lock.json)"
 npm ci --prefix tools/gltf-validator --no-audit --no-fund --loglevel=error

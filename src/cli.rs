@@ -90,6 +90,12 @@ enum Command {
         #[command(subcommand)]
         cmd: crate::rules_cli::RulesCommand,
     },
+    /// The telemetry gateway: serve sites (HJ 212, HTTP and MQTT in; store, rules and a live API
+    /// out), and make device and user tokens. See docs/gateway.md.
+    Gateway {
+        #[command(subcommand)]
+        cmd: sitetwin_gateway::cli::GatewayCommand,
+    },
     /// Measure glTF import (the demo's models and a generated site) and the time from launch to
     /// the first rendered frame of the demo; prints a Markdown table for docs/benchmarks.md.
     Bench {
@@ -136,6 +142,9 @@ pub fn run() -> ExitCode {
             snapshot(options, req, report.as_deref())
         }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
+        Some(Command::Gateway { cmd }) => {
+            sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
+        }
         Some(Command::Bench { runs, triangles, no_render }) => crate::bench::run(runs.max(1), triangles, !no_render),
     };
     match result {

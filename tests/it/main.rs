@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod gateway;
 mod headless;
 mod picking;
 mod rules;

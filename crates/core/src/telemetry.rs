@@ -553,4 +553,51 @@ not json"#;
         assert_eq!(bad.len(), 2, "{bad:?}");
         assert_eq!((good[0].0, good[0].1.sensor.as_str()), (3, "B"));
     }
+
+    /// What the gateway's HTTP and MQTT doors feed the decoder: any bytes a client sends.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Lines that look like readings, then damaged.
+        fn near_json() -> impl Strategy<Value = String> {
+            let field = prop_oneof![
+                Just("\"sensor\": \"TC1-LOAD\"".to_string()),
+                Just("\"time\": \"2026-12-01T08:30:00+08:00\"".to_string()),
+                Just("\"value\": 12.5".to_string()),
+                Just("\"value\": \"NaN\"".to_string()),
+                Just("\"flag\": \"N\"".to_string()),
+                "[ -~]{0,12}".prop_map(|x| x),
+            ];
+            proptest::collection::vec(field, 0..6).prop_map(|f| format!("{{{}}}", f.join(", ")))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_text_gives_readings_or_line_errors_never_a_panic(text in "\\PC{0,400}") {
+                for format in [Format::JsonLines, Format::Csv] {
+                    let (good, bad) = parse_readings(&text, format, CHINA_STANDARD_TIME_S);
+                    for (line, _) in &good {
+                        prop_assert!(*line >= 1);
+                    }
+                    for e in &bad {
+                        prop_assert!(e.line >= 1 && !e.message.is_empty());
+                    }
+                }
+            }
+
+            #[test]
+            fn every_line_is_either_read_or_refused_by_number(lines in proptest::collection::vec(near_json(), 1..20)) {
+                let text = lines.join("\n");
+                let (good, bad) = parse_readings(&text, Format::JsonLines, CHINA_STANDARD_TIME_S);
+                let mut seen: Vec<usize> = good.iter().map(|(l, _)| *l).chain(bad.iter().map(|e| e.line)).collect();
+                seen.sort_unstable();
+                let expected: Vec<usize> =
+                    lines.iter().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, _)| i + 1).collect();
+                prop_assert_eq!(seen, expected);
+            }
+        }
+    }
 }

@@ -4,12 +4,12 @@
 //! the viewer drive it; an illegal step is refused with the state left as it was.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Event, Level};
 
 /// Where an alarm is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlarmStatus {
     /// Raised, nobody has acknowledged it.
     Raised,
@@ -22,7 +22,7 @@ pub enum AlarmStatus {
 }
 
 /// What happened to an alarm.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AuditAction {
     /// The rule fired.
     Raised {
@@ -55,7 +55,7 @@ pub enum AuditAction {
 }
 
 /// One line of the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// When.
     pub at: DateTime<Utc>,
@@ -68,7 +68,7 @@ pub struct AuditEntry {
 }
 
 /// One alarm.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     /// Unique in its book.
     pub id: u64,
@@ -144,6 +144,14 @@ impl AlarmBook {
     /// An empty book; alarms not acknowledged within `acknowledge_within` escalate.
     pub fn new(acknowledge_within: Duration) -> Self {
         Self { alarms: Vec::new(), next_id: 1, acknowledge_within }
+    }
+
+    /// A book holding alarms read back from a store (any order); new alarms are numbered after
+    /// the highest id among them.
+    pub fn restore(mut alarms: Vec<Alarm>, acknowledge_within: Duration) -> Self {
+        alarms.sort_by_key(|a| a.id);
+        let next_id = alarms.last().map_or(1, |a| a.id + 1);
+        Self { alarms, next_id, acknowledge_within }
     }
 
     /// Every alarm, oldest first.
@@ -358,6 +366,21 @@ mod tests {
 
     fn cleared(min: i64) -> Event {
         Event::AlarmCleared { sensor: "TC1-LOAD".into(), rule: "crane.load.alarm".into(), time: t(min) }
+    }
+
+    #[test]
+    fn a_restored_book_goes_on_where_the_stored_one_stopped() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        let id = b.on_event(&raised(0))[0];
+        b.acknowledge(id, "王工", t(2)).unwrap();
+        let json = serde_json::to_string(b.all()).unwrap();
+        let alarms: Vec<Alarm> = serde_json::from_str(&json).unwrap();
+        let mut r = AlarmBook::restore(alarms, Duration::minutes(15));
+        assert_eq!(r.all(), b.all());
+        // The open alarm is still the sensor's: clearing reaches it, and a new one gets the next id.
+        assert_eq!(r.on_event(&cleared(5)), vec![id]);
+        r.close(id, "王工", "checked", t(6)).unwrap();
+        assert_eq!(r.on_event(&raised(7)), vec![id + 1]);
     }
 
     #[test]

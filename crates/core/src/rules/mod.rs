@@ -15,7 +15,7 @@ mod levels;
 pub mod stoppage;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchReport, BatchSummary, JudgedLine, RejectedLine, evaluate_batch};
 pub use config::{
@@ -26,7 +26,7 @@ pub use engine::{Engine, EngineError, Ingested, SensorStatus};
 pub use levels::{Bound, Threshold, level_with_hysteresis};
 
 /// How serious a judgement is. Ordered: `Normal < Warning < Alarm < Control`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub enum Level {
     /// Within limits.
     #[default]

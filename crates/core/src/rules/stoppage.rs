@@ -272,7 +272,7 @@ pub enum StopReason {
 }
 
 /// The site's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     /// Working.
     Operating,
@@ -283,7 +283,7 @@ pub enum Status {
 }
 
 /// One stoppage, current or past.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stoppage {
     /// Why.
     pub reason: StopReason,
@@ -300,7 +300,7 @@ pub struct Stoppage {
 }
 
 /// One recorded transition.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     /// When.
     pub at: NaiveDate,
@@ -351,7 +351,7 @@ pub enum StoppageError {
 }
 
 /// A site's stoppage state machine with its history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteStoppage {
     /// Current status.
     pub status: Status,

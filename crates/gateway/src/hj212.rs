@@ -1,0 +1,232 @@
+//! The HJ 212 TCP listener: dust and noise monitors connect, send packets, and get the 9014 data
+//! reply (when their Flag asks for one) only after their readings are committed, so a station
+//! that hears no reply resends and nothing acknowledged is lost. The core does the protocol; this
+//! moves bytes and guards the door: a connection limit, an idle timeout, a deadline for a packet
+//! to arrive whole, a packet rate per device, and each kind of trouble logged once per sender.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sitetwin_core::hj212::{DeviceRegistry, FrameLimits, FrameSplitter, Outcome, StreamError, ingest, parse_packet};
+use sitetwin_core::scene::SiteScene;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+use crate::config::Limits;
+use crate::limits::{LogOnce, RateLimiter};
+use crate::pipeline::Hub;
+use crate::store::Source;
+
+/// What every connection shares.
+pub struct Hj212Server {
+    hub: Arc<Hub>,
+    limits: Limits,
+    frame_limits: FrameLimits,
+    /// MN → site index.
+    by_mn: HashMap<String, usize>,
+    /// Answers devices of no site (9011 MN wrong).
+    nobody: DeviceRegistry,
+    rate: RateLimiter,
+    log: Arc<LogOnce>,
+    connections: Arc<Semaphore>,
+}
+
+impl Hj212Server {
+    /// A server for the hub's sites.
+    pub fn new(hub: Arc<Hub>, limits: Limits, log: Arc<LogOnce>) -> anyhow::Result<Hj212Server> {
+        let mut by_mn = HashMap::new();
+        let mut ambiguous = HashSet::new();
+        for (i, s) in hub.sites.iter().enumerate() {
+            for d in s.registry.devices() {
+                if let Some(other) = by_mn.insert(d.mn.clone(), i) {
+                    // An MN is one station: two sites claiming it is a registry mistake. Neither
+                    // site gets its packets (they would be stored under a guess) until it is fixed.
+                    tracing::warn!(mn = %d.mn, first = %hub.sites[other].id, second = %s.id,
+                        "hj212: device in two sites' registries; its packets are refused (give the sensors distinct device_id)");
+                    ambiguous.insert(d.mn.clone());
+                }
+            }
+        }
+        for mn in &ambiguous {
+            by_mn.remove(mn);
+        }
+        let nobody = DeviceRegistry::from_scene(&SiteScene::default(), &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Hj212Server {
+            rate: RateLimiter::new(limits.hj212_device_rate_per_s, limits.hj212_device_burst),
+            frame_limits: FrameLimits { max_segment_len: limits.hj212_max_segment },
+            connections: Arc::new(Semaphore::new(limits.hj212_max_connections)),
+            limits,
+            by_mn,
+            nobody,
+            hub,
+            log,
+        })
+    }
+
+    /// Accepts connections until `shutdown` turns true.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = shutdown.changed() => return,
+            };
+            let (stream, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a little rather than spin.
+                    if self.log.first("hj212 accept failed", &e.kind().to_string()) {
+                        tracing::warn!(error = %e, "hj212: accept failed");
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+                if self.log.first("hj212 connection limit", &peer.ip().to_string()) {
+                    tracing::warn!(%peer, limit = self.limits.hj212_max_connections, "hj212: connection limit reached; closed");
+                }
+                drop(stream);
+                continue;
+            };
+            let server = Arc::clone(&self);
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                server.connection(stream, peer, shutdown).await;
+                drop(permit);
+            });
+        }
+    }
+
+    fn note(&self, cause: &str, sender: &str, detail: &dyn std::fmt::Display) {
+        if self.log.first(cause, sender) {
+            tracing::warn!(sender, cause, %detail, "hj212: refused (further ones of this cause from this sender are counted, not logged)");
+        }
+    }
+
+    async fn connection(&self, mut stream: TcpStream, peer: SocketAddr, mut shutdown: watch::Receiver<bool>) {
+        let _ = stream.set_nodelay(true);
+        let who = peer.ip().to_string();
+        let mut splitter = FrameSplitter::new(self.frame_limits);
+        let mut buf = vec![0u8; 8192];
+        let idle = Duration::from_secs_f64(self.limits.hj212_idle_timeout_s);
+        let frame_timeout = Duration::from_secs_f64(self.limits.hj212_frame_timeout_s);
+        let mut last_activity = Instant::now();
+        let mut partial_since: Option<Instant> = None;
+        loop {
+            let deadline = match partial_since {
+                Some(t) => (t + frame_timeout).min(last_activity + idle),
+                None => last_activity + idle,
+            };
+            let read = tokio::select! {
+                r = tokio::time::timeout_at(deadline, stream.read(&mut buf)) => r,
+                _ = shutdown.changed() => return,
+            };
+            let n = match read {
+                Err(_) => {
+                    let cause = if partial_since.is_some() { "packet too slow" } else { "idle connection" };
+                    self.note(cause, &who, &format!("closed after {:?}", deadline - last_activity.min(deadline)));
+                    return;
+                }
+                Ok(Err(_)) => return,
+                Ok(Ok(0)) => {
+                    if let Some(e) = splitter.finish() {
+                        self.note("truncated packet", &who, &e);
+                    }
+                    return;
+                }
+                Ok(Ok(n)) => n,
+            };
+            last_activity = Instant::now();
+            let mut completed = false;
+            for item in splitter.push(&buf[..n]) {
+                match item {
+                    Ok(frame) => {
+                        completed = true;
+                        if let Some(reply) = self.frame(&frame.bytes, &who).await
+                            && stream.write_all(reply.as_bytes()).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e @ StreamError::Garbage { .. }) => self.note("bytes outside any packet", &who, &e),
+                    Err(e @ StreamError::Rejected { .. }) => self.note("broken frame", &who, &e),
+                    Err(e @ StreamError::Truncated { .. }) => self.note("truncated packet", &who, &e),
+                }
+            }
+            partial_since = match (splitter.buffered() > 0, completed) {
+                (false, _) => None,
+                (true, true) => Some(Instant::now()),
+                (true, false) => partial_since.or(Some(Instant::now())),
+            };
+        }
+    }
+
+    /// Handles one frame; returns the reply to send, if any.
+    async fn frame(&self, bytes: &[u8], peer: &str) -> Option<String> {
+        let Ok(packet) = parse_packet(bytes, &self.frame_limits) else {
+            // Malformed: the core decides whether anything can be answered (a CRC error can).
+            let done = ingest(bytes, &self.nobody, &self.frame_limits);
+            if let Outcome::Malformed(e) = &done.outcome {
+                let cause = format!("malformed packet: {}", e.field());
+                self.note(&cause, peer, e);
+            }
+            return done.reply;
+        };
+        let Some(&site) = self.by_mn.get(&packet.mn) else {
+            self.note("unknown MN", &packet.mn, &format!("from {peer}"));
+            return ingest(bytes, &self.nobody, &self.frame_limits).reply;
+        };
+        if self.rate.take(&packet.mn, 1.0).is_err() {
+            // No reply: a station that is not answered resends later, when it is under its rate.
+            self.note(
+                "packet rate over the limit",
+                &packet.mn,
+                &format!("{} packets/s", self.limits.hj212_device_rate_per_s),
+            );
+            return None;
+        }
+        let registry = &self.hub.sites[site].registry;
+        let done = ingest(bytes, registry, &self.frame_limits);
+        match done.outcome {
+            Outcome::Readings(r) => {
+                for u in &r.unknown_codes {
+                    self.note("code not mapped to a sensor", &r.mn, &format!("{} at byte {}", u.code, u.offset));
+                }
+                for p in &r.problems {
+                    self.note("item without a reading", &r.mn, p);
+                }
+                let lines = r.readings.into_iter().enumerate().map(|(k, x)| (k + 1, x)).collect();
+                match self.hub.ingest(site, Source::Hj212, lines, None).await {
+                    Ok(report) => {
+                        for f in &report.refused {
+                            self.note(&format!("reading refused: {}", f.field), &r.mn, &f.reason);
+                        }
+                        done.reply
+                    }
+                    Err(e) => {
+                        // Not stored: no reply, so the station sends it again.
+                        self.note("not stored", &r.mn, &e);
+                        None
+                    }
+                }
+            }
+            Outcome::Accepted => done.reply,
+            Outcome::NoReadings(e) => {
+                self.note("data packet without readings", &packet.mn, &e);
+                done.reply
+            }
+            Outcome::Refused(rtn) => {
+                self.note(&format!("refused ({rtn:?})"), &packet.mn, &format!("from {peer}"));
+                done.reply
+            }
+            Outcome::Malformed(e) => {
+                self.note("malformed packet", &packet.mn, &e);
+                done.reply
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The live stream of a site: server-sent events of readings (`reading`), level changes
+//! (`level`), data-quality findings (`quality`), silences (`stale`), hourly means (`hourly`),
+//! spray requests (`spray`), alarm changes (`alarm`) and status changes (`status`). Every event's
+//! `id` is its feed id: a client that reconnects with `Last-Event-ID` (or `?after=ID`) gets what
+//! it missed from the store, then the live feed, without gaps or repeats.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+use utoipa::IntoParams;
+
+use super::{ApiError, ApiResult, Shared, readable};
+use crate::store::FeedItem;
+
+/// Stream query.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Resume after this feed id (as `Last-Event-ID` does; the header wins). Without either, the
+    /// stream starts with what happens next.
+    after: Option<i64>,
+}
+
+/// Rows read from the store per round while catching up.
+const CATCH_UP_ROWS: usize = 2_000;
+
+fn sse_event(item: &FeedItem) -> Event {
+    let (kind, data) = match item {
+        FeedItem::Reading(r) => ("reading", serde_json::to_string(r)),
+        FeedItem::Event(e) => (e.kind.as_str(), serde_json::to_string(&e.body)),
+    };
+    Event::default()
+        .id(item.id().to_string())
+        .event(kind)
+        .data(data.unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")))
+}
+
+/// Decrements a site's subscriber count when the stream ends.
+struct Subscribed(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Subscribed {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The site's live events (`text/event-stream`).
+#[utoipa::path(get, path = "/api/v1/sites/{site}/events", params(("site" = String, Path), EventsQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "resume after this id")),
+    responses((status = 200, content_type = "text/event-stream", description = "server-sent events"),
+        (status = 503, body = ApiError, description = "too many subscribers")),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    Query(q): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let i = readable(&state, &headers, &site).await?;
+    let header_after = match headers.get("last-event-id").map(|v| v.to_str().map(|s| s.trim().parse::<i64>())) {
+        None => None,
+        Some(Ok(Ok(v))) => Some(v),
+        Some(_) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "Last-Event-ID",
+                "Last-Event-ID must be an event id (an integer)",
+            ));
+        }
+    };
+    let after = header_after.or(q.after);
+    let count = Arc::clone(&state.subscribers[i]);
+    if count.fetch_add(1, Ordering::SeqCst) >= state.max_subscribers {
+        count.fetch_sub(1, Ordering::SeqCst);
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("site {site} has its maximum of live subscribers"),
+        ));
+    }
+    let guard = Subscribed(count);
+    // Subscribe before reading the backlog, so that nothing committed in between is missed.
+    let mut live = state.hub.feeds[i].subscribe();
+    let store = Arc::clone(&state.hub.store);
+    let site_id = state.hub.sites[i].id.clone();
+    let mut shutdown = state.shutdown.clone();
+    let (tx, rx) = mpsc::channel::<Event>(256);
+    tokio::spawn(async move {
+        let _guard = guard;
+        let mut last = match after {
+            Some(a) => a,
+            // Start from now: the last committed id.
+            None => {
+                let s = Arc::clone(&store);
+                match tokio::task::spawn_blocking(move || s.last_feed_id()).await {
+                    Ok(Ok(v)) => v,
+                    _ => return,
+                }
+            }
+        };
+        if after.is_some() {
+            loop {
+                let s = Arc::clone(&store);
+                let id = site_id.clone();
+                let rows = match tokio::task::spawn_blocking(move || s.feed_after(&id, last, CATCH_UP_ROWS)).await {
+                    Ok(Ok(rows)) => rows,
+                    _ => return,
+                };
+                let n = rows.len();
+                for item in rows {
+                    last = item.id();
+                    if tx.send(sse_event(&item)).await.is_err() {
+                        return;
+                    }
+                }
+                if n < CATCH_UP_ROWS {
+                    break;
+                }
+            }
+        }
+        loop {
+            let next = tokio::select! {
+                r = live.recv() => r,
+                _ = shutdown.changed() => return,
+            };
+            match next {
+                Ok(item) if item.id() <= last => {}
+                Ok(item) => {
+                    last = item.id();
+                    if tx.send(sse_event(&item)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    // Too slow: say so and end; the client resumes from its last id.
+                    let ev =
+                        Event::default().event("lagged").data(format!("{{\"missed\":{n},\"resume_after\":{last}}}"));
+                    let _ = tx.send(ev).await;
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx)) });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}

@@ -1,0 +1,730 @@
+//! The one writer: every change (readings from any protocol, alarm steps, status changes, the
+//! clock's ticks, retention sweeps) goes through one thread that judges it with the site's rules,
+//! writes it, and only then answers the sender and tells the live stream. While a commit runs,
+//! new requests queue; the next commit takes them all (group commit), so durability costs one
+//! sync per batch of batches, not one per reading.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sitetwin_core::rules::alarm::{Alarm, AlarmError};
+use sitetwin_core::rules::stoppage::{AlertLevel, SiteStoppage, StopReason, StoppageError};
+use sitetwin_core::rules::{Event, SensorStatus};
+use sitetwin_core::telemetry::{FlagValidity, Reading};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::config::GatewayConfig;
+use crate::site::{SiteDef, SiteRuntime};
+use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading};
+
+/// A reading line refused, with the field at fault.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Refusal {
+    /// 1-based line of the request body (or item of the packet).
+    pub line: usize,
+    /// The sensor, when the line named one.
+    pub sensor: Option<String>,
+    /// The field at fault (`sensor`, `time`, `value`, `flag`, or `line` for a line that is not JSON).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What became of a batch of readings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    /// Readings stored (committed to disk before this answer).
+    pub accepted: usize,
+    /// Readings already stored (same sensor, same time): kept once, not an error.
+    pub duplicates: usize,
+    /// Lines refused, each with its reason.
+    pub refused: Vec<Refusal>,
+}
+
+/// A step of an alarm's life, asked through the API.
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AlarmStep {
+    /// Someone has seen it.
+    Acknowledge {
+        /// Who.
+        who: String,
+    },
+    /// Sent to a person to deal with.
+    Dispatch {
+        /// Who sends it.
+        who: String,
+        /// To whom.
+        to: String,
+    },
+    /// Dealt with.
+    Close {
+        /// Who.
+        who: String,
+        /// What was done.
+        note: String,
+    },
+}
+
+/// A change of a site's stoppage state, asked through the API. `at` is the site-local date
+/// (today when left out).
+#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StatusChange {
+    /// The site stops.
+    Stop {
+        /// Why (the core's `StopReason`, e.g. `{"PollutionAlert": {"level": "II", "exemptions": []}}`).
+        #[schema(value_type = Object)]
+        reason: StopReason,
+        /// Who ordered it.
+        by: String,
+        /// Notes.
+        #[serde(default)]
+        note: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// The pollution alert level changes.
+    ChangeAlert {
+        /// New level: `III` (yellow), `II` (orange), `I` (red).
+        #[schema(value_type = String)]
+        level: AlertLevel,
+        /// Who.
+        by: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// The pollution alert is lifted: the site operates again.
+    LiftAlert {
+        /// Who.
+        by: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// An abnormal stoppage is reported to the permit authority.
+    Report {
+        /// Who.
+        by: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// The site applies to resume.
+    RequestResumption {
+        /// Who.
+        by: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// The bureau approves resumption.
+    ApproveResumption {
+        /// Who.
+        by: String,
+        /// Whether the construction permit was re-verified (needed after a year stopped).
+        #[serde(default)]
+        permit_reverified: bool,
+        /// Notes.
+        #[serde(default)]
+        note: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+    /// The bureau rejects the application.
+    RejectResumption {
+        /// Who.
+        by: String,
+        /// Why.
+        note: String,
+        /// Date.
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = Date)]
+        at: Option<NaiveDate>,
+    },
+}
+
+/// Why a request could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The step is not allowed in the alarm's state (the state is unchanged).
+    #[error("{0}")]
+    Alarm(#[from] AlarmError),
+    /// The change is not allowed in the site's state (the state is unchanged).
+    #[error("{0}")]
+    Status(#[from] StoppageError),
+    /// Writing failed: nothing of the request is stored.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The gateway is shutting down.
+    #[error("the gateway is shutting down")]
+    Closed,
+}
+
+/// A request to the writer.
+pub enum Command {
+    /// Readings for a site.
+    Ingest {
+        /// Site index.
+        site: usize,
+        /// How they came.
+        source: Source,
+        /// (line, reading).
+        readings: Vec<(usize, Reading)>,
+        /// The sensors the sender may push for (`None`: all of the site's).
+        allowed: Option<Arc<HashSet<String>>>,
+        /// Answer.
+        reply: oneshot::Sender<Result<IngestReport, PipelineError>>,
+    },
+    /// An alarm step.
+    Alarm {
+        /// Site index.
+        site: usize,
+        /// Alarm id.
+        id: u64,
+        /// The step.
+        step: AlarmStep,
+        /// Answer: the alarm as it now is.
+        reply: oneshot::Sender<Result<Alarm, PipelineError>>,
+    },
+    /// A status change.
+    Status {
+        /// Site index.
+        site: usize,
+        /// The change.
+        change: StatusChange,
+        /// Answer: the state as it now is.
+        reply: oneshot::Sender<Result<SiteStoppage, PipelineError>>,
+    },
+    /// Time has passed: staleness and escalation.
+    Tick,
+    /// A retention sweep.
+    Prune,
+    /// Commit what is queued before this, then stop.
+    Shutdown,
+}
+
+/// What the API reads of a site without asking the writer: its state as of the last commit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SiteView {
+    /// Every sensor's live state, in scene order.
+    #[schema(value_type = Vec<Object>)]
+    pub sensors: Vec<SensorStatus>,
+    /// Alarms not closed.
+    pub open_alarms: usize,
+    /// The stoppage state.
+    #[schema(value_type = Object)]
+    pub status: SiteStoppage,
+}
+
+/// What the writer shares with the API and the listeners.
+pub struct Hub {
+    /// The sites, in configuration order.
+    pub sites: Vec<Arc<SiteDef>>,
+    /// Each site's state as of the last commit.
+    pub views: Vec<RwLock<Arc<SiteView>>>,
+    /// Each site's live feed.
+    pub feeds: Vec<broadcast::Sender<Arc<FeedItem>>>,
+    /// The store (reads from any thread).
+    pub store: Arc<dyn Store>,
+    /// The writer's queue.
+    pub tx: mpsc::Sender<Command>,
+}
+
+impl Hub {
+    /// The index of a site id.
+    pub fn site_index(&self, id: &str) -> Option<usize> {
+        self.sites.iter().position(|s| s.id == id)
+    }
+
+    /// A site's state as of the last commit.
+    pub fn view(&self, site: usize) -> Arc<SiteView> {
+        match self.views[site].read() {
+            Ok(v) => Arc::clone(&v),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    /// Queues readings and waits until they are committed.
+    pub async fn ingest(
+        &self,
+        site: usize,
+        source: Source,
+        readings: Vec<(usize, Reading)>,
+        allowed: Option<Arc<HashSet<String>>>,
+    ) -> Result<IngestReport, PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Ingest { site, source, readings, allowed, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Asks an alarm step and waits until it is committed.
+    pub async fn alarm(&self, site: usize, id: u64, step: AlarmStep) -> Result<Alarm, PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Alarm { site, id, step, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Asks a status change and waits until it is committed.
+    pub async fn status(&self, site: usize, change: StatusChange) -> Result<SiteStoppage, PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Status { site, change, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Queues a command without waiting for it.
+    pub async fn send(&self, cmd: Command) -> Result<(), PipelineError> {
+        self.tx.send(cmd).await.map_err(|_| PipelineError::Closed)
+    }
+}
+
+/// An answer held until its batch is committed.
+enum Pending {
+    Ingest(oneshot::Sender<Result<IngestReport, PipelineError>>, IngestReport),
+    Alarm(oneshot::Sender<Result<Alarm, PipelineError>>, Alarm),
+    Status(oneshot::Sender<Result<SiteStoppage, PipelineError>>, SiteStoppage),
+}
+
+/// The writer's state (lives on its own thread).
+pub struct Writer {
+    hub: Arc<Hub>,
+    runtimes: Vec<SiteRuntime>,
+    next_id: i64,
+    config: GatewayConfig,
+    rx: mpsc::Receiver<Command>,
+}
+
+/// The name of an engine event in the live stream and the store.
+fn event_kind(ev: &Event) -> &'static str {
+    match ev {
+        Event::AlarmRaised { .. } | Event::AlarmLevelChanged { .. } | Event::AlarmCleared { .. } => "level",
+        Event::DataQuality { .. } => "quality",
+        Event::Stale { .. } => "stale",
+        Event::HourlyMean { .. } => "hourly",
+        Event::SprayRequested { .. } => "spray",
+    }
+}
+
+/// An engine event as a flat JSON object with its variant in `type`.
+fn event_body(ev: &Event) -> serde_json::Value {
+    match serde_json::to_value(ev) {
+        Ok(serde_json::Value::Object(outer)) if outer.len() == 1 => {
+            let Some((name, inner)) = outer.into_iter().next() else { return serde_json::Value::Null };
+            match inner {
+                serde_json::Value::Object(mut m) => {
+                    m.insert("type".into(), serde_json::Value::String(name));
+                    serde_json::Value::Object(m)
+                }
+                other => serde_json::json!({ "type": name, "value": other }),
+            }
+        }
+        Ok(v) => v,
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+/// The field a core reading error names (its messages start with `` `field`: ``).
+pub fn error_field(message: &str) -> String {
+    message
+        .strip_prefix('`')
+        .and_then(|m| m.split_once('`'))
+        .map(|(f, _)| f.to_string())
+        .unwrap_or_else(|| "line".into())
+}
+
+/// The days of a fractional day count as a duration.
+fn days(d: f64) -> Duration {
+    Duration::milliseconds((d * 86_400_000.0) as i64)
+}
+
+struct Group<'a> {
+    batch: Batch,
+    pending: Vec<Pending>,
+    /// (site, sensor, time ms) of readings in this batch, for duplicates within it.
+    keys: HashSet<(usize, String, i64)>,
+    touched: Vec<bool>,
+    store: &'a dyn Store,
+}
+
+impl Writer {
+    /// A writer over restored runtimes.
+    pub fn new(
+        hub: Arc<Hub>,
+        runtimes: Vec<SiteRuntime>,
+        config: GatewayConfig,
+        rx: mpsc::Receiver<Command>,
+    ) -> anyhow::Result<Writer> {
+        let next_id = hub.store.last_feed_id()? + 1;
+        let w = Writer { hub, runtimes, next_id, config, rx };
+        for i in 0..w.runtimes.len() {
+            w.publish_view(i);
+        }
+        Ok(w)
+    }
+
+    /// The first view of each site, before the writer runs.
+    pub fn view_of(rt: &SiteRuntime) -> SiteView {
+        SiteView {
+            sensors: rt.engine.statuses().cloned().collect(),
+            open_alarms: rt.alarms.open().count(),
+            status: rt.status.clone(),
+        }
+    }
+
+    fn publish_view(&self, site: usize) {
+        let view = Arc::new(Self::view_of(&self.runtimes[site]));
+        match self.hub.views[site].write() {
+            Ok(mut v) => *v = view,
+            Err(p) => *p.into_inner() = view,
+        }
+    }
+
+    /// Runs until every sender is gone, then commits what is queued and returns.
+    pub fn run(mut self) {
+        while let Some(first) = self.rx.blocking_recv() {
+            let store = Arc::clone(&self.hub.store);
+            let mut g = Group {
+                batch: Batch::default(),
+                pending: Vec::new(),
+                keys: HashSet::new(),
+                touched: vec![false; self.runtimes.len()],
+                store: store.as_ref(),
+            };
+            let mut stop = matches!(first, Command::Shutdown);
+            self.apply(first, &mut g);
+            while !stop && g.batch.readings.len() < self.config.commit.max_readings {
+                match self.rx.try_recv() {
+                    Ok(cmd) => {
+                        stop = matches!(cmd, Command::Shutdown);
+                        self.apply(cmd, &mut g);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.finish(g);
+            if stop {
+                return;
+            }
+        }
+    }
+
+    fn id(&mut self) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn push_event(&mut self, g: &mut Group<'_>, site: usize, at: DateTime<Utc>, kind: &str, body: serde_json::Value) {
+        let id = self.id();
+        g.batch.events.push(StoredEvent { id, site: self.hub.sites[site].id.clone(), at, kind: kind.into(), body });
+    }
+
+    fn push_alarm(&mut self, g: &mut Group<'_>, site: usize, alarm: &Alarm, action: &str, now: DateTime<Utc>) {
+        let site_id = self.hub.sites[site].id.clone();
+        g.batch.alarms.retain(|(s, a)| !(s == &site_id && a.id == alarm.id));
+        g.batch.alarms.push((site_id, alarm.clone()));
+        self.push_event(g, site, now, "alarm", serde_json::json!({ "action": action, "alarm": alarm }));
+    }
+
+    /// Engine events: stored, fed to the alarm book, and the alarms they touched stored too.
+    fn on_events(&mut self, g: &mut Group<'_>, site: usize, events: Vec<Event>, now: DateTime<Utc>) {
+        for ev in events {
+            self.push_event(g, site, now, event_kind(&ev), event_body(&ev));
+            let action = match &ev {
+                Event::AlarmRaised { .. } | Event::HourlyMean { .. } => "raised",
+                Event::AlarmLevelChanged { .. } => "level",
+                Event::AlarmCleared { .. } => "cleared",
+                _ => "",
+            };
+            for id in self.runtimes[site].alarms.on_event(&ev) {
+                if let Some(a) = self.runtimes[site].alarms.get(id).cloned() {
+                    self.push_alarm(g, site, &a, action, now);
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, cmd: Command, g: &mut Group<'_>) {
+        let now = Utc::now();
+        match cmd {
+            Command::Ingest { site, source, readings, allowed, reply } => {
+                g.touched[site] = true;
+                let report = self.ingest(g, site, source, readings, allowed.as_deref(), now);
+                g.pending.push(Pending::Ingest(reply, report));
+            }
+            Command::Alarm { site, id, step, reply } => {
+                let book = &mut self.runtimes[site].alarms;
+                // A step is recorded now, or just after the alarm's last entry if that is timed
+                // ahead (a reading may be timed a little in the future).
+                let at = book.get(id).and_then(|a| a.audit.last()).map_or(now, |e| e.at.max(now));
+                let (result, action) = match &step {
+                    AlarmStep::Acknowledge { who } => (book.acknowledge(id, who, at), "acknowledged"),
+                    AlarmStep::Dispatch { who, to } => (book.dispatch(id, who, to, at), "dispatched"),
+                    AlarmStep::Close { who, note } => (book.close(id, who, note, at), "closed"),
+                };
+                match result.map(|()| book.get(id).cloned()) {
+                    Ok(Some(a)) => {
+                        g.touched[site] = true;
+                        self.push_alarm(g, site, &a, action, now);
+                        g.pending.push(Pending::Alarm(reply, a));
+                    }
+                    Ok(None) => {
+                        let _ = reply.send(Err(AlarmError::NotFound(id).into()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Status { site, change, reply } => {
+                let today = now.with_timezone(&self.hub.sites[site].zone()).date_naive();
+                let st = &mut self.runtimes[site].status;
+                let before = st.clone();
+                let result = match change {
+                    StatusChange::Stop { reason, by, note, at } => st.stop(reason, at.unwrap_or(today), &by, &note),
+                    StatusChange::ChangeAlert { level, by, at } => st.change_alert(level, at.unwrap_or(today), &by),
+                    StatusChange::LiftAlert { by, at } => st.lift_alert(at.unwrap_or(today), &by),
+                    StatusChange::Report { by, at } => st.report(at.unwrap_or(today), &by),
+                    StatusChange::RequestResumption { by, at } => st.request_resumption(at.unwrap_or(today), &by),
+                    StatusChange::ApproveResumption { by, permit_reverified, note, at } => {
+                        st.approve_resumption(at.unwrap_or(today), &by, permit_reverified, &note)
+                    }
+                    StatusChange::RejectResumption { by, note, at } => {
+                        st.reject_resumption(at.unwrap_or(today), &by, &note)
+                    }
+                };
+                match result {
+                    Ok(()) => {
+                        let state = st.clone();
+                        g.touched[site] = true;
+                        let site_id = self.hub.sites[site].id.clone();
+                        g.batch.statuses.retain(|(s, _)| s != &site_id);
+                        g.batch.statuses.push((site_id, state.clone()));
+                        let last = state.history.last().cloned();
+                        self.push_event(
+                            g,
+                            site,
+                            now,
+                            "status",
+                            serde_json::json!({ "transition": last, "state": state }),
+                        );
+                        g.pending.push(Pending::Status(reply, state));
+                    }
+                    Err(e) => {
+                        debug_assert_eq!(st, &before);
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Tick => {
+                for site in 0..self.runtimes.len() {
+                    let events = self.runtimes[site].engine.tick(now);
+                    let escalated = self.runtimes[site].alarms.escalate_overdue(now);
+                    if events.is_empty() && escalated.is_empty() {
+                        continue;
+                    }
+                    g.touched[site] = true;
+                    self.on_events(g, site, events, now);
+                    for id in escalated {
+                        if let Some(a) = self.runtimes[site].alarms.get(id).cloned() {
+                            self.push_alarm(g, site, &a, "escalated", now);
+                        }
+                    }
+                }
+            }
+            Command::Shutdown => {}
+            Command::Prune => {
+                let r = &self.config.retention;
+                let before = PruneBefore {
+                    raw: now - days(r.raw_days),
+                    minute: now - days(r.minute_days),
+                    hour: now - days(r.hour_days),
+                    events: now - days(r.event_days),
+                };
+                // In slices, so that ingest waits for one slice at a time, never for the sweep.
+                let store = Arc::clone(&self.hub.store);
+                match store.prune(&before, 10_000) {
+                    Ok(p) if p.readings + p.aggregates + p.events > 0 => {
+                        tracing::info!(
+                            readings = p.readings,
+                            aggregates = p.aggregates,
+                            events = p.events,
+                            "retention"
+                        );
+                        let tx = self.hub.tx.clone();
+                        // More may remain: sweep again after this group.
+                        let _ = tx.try_send(Command::Prune);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+                }
+            }
+        }
+    }
+
+    fn ingest(
+        &mut self,
+        g: &mut Group<'_>,
+        site: usize,
+        source: Source,
+        readings: Vec<(usize, Reading)>,
+        allowed: Option<&HashSet<String>>,
+        now: DateTime<Utc>,
+    ) -> IngestReport {
+        let def = Arc::clone(&self.hub.sites[site]);
+        let tolerance = Duration::milliseconds((def.rules.general.future_tolerance_s * 1000.0) as i64);
+        let oldest = now - days(self.config.retention.raw_days);
+        let mut report = IngestReport::default();
+        for (line, r) in readings {
+            let refuse = |field: &str, reason: String| Refusal {
+                line,
+                sensor: Some(r.sensor.clone()),
+                field: field.into(),
+                reason,
+            };
+            let Some(status) = self.runtimes[site].engine.status(&r.sensor) else {
+                report.refused.push(refuse("sensor", format!("no sensor `{}` at site {}", r.sensor, def.id)));
+                continue;
+            };
+            if allowed.is_some_and(|a| !a.contains(&r.sensor)) {
+                report.refused.push(refuse("sensor", format!("this token may not push for sensor `{}`", r.sensor)));
+                continue;
+            }
+            let not_measuring = r.flag.is_some_and(|f| f.validity() == FlagValidity::Invalid);
+            if !r.value.is_finite() && !not_measuring {
+                report.refused.push(refuse(
+                    "value",
+                    format!("{} is not a number (only a reading flagged as not measuring may lack a value)", r.value),
+                ));
+                continue;
+            }
+            if r.time > now + tolerance {
+                report.refused.push(refuse(
+                    "time",
+                    format!(
+                        "{} is in the future: more than {} s after it arrived ({})",
+                        r.time.to_rfc3339(),
+                        def.rules.general.future_tolerance_s,
+                        now.to_rfc3339()
+                    ),
+                ));
+                continue;
+            }
+            if r.time < oldest {
+                report.refused.push(refuse(
+                    "time",
+                    format!(
+                        "{} is older than the {} days raw readings are kept",
+                        r.time.to_rfc3339(),
+                        self.config.retention.raw_days
+                    ),
+                ));
+                continue;
+            }
+            let key = (site, r.sensor.clone(), r.time.timestamp_millis());
+            let maybe_seen = status.last_seen.is_some_and(|t| r.time <= t);
+            if g.keys.contains(&key) || (maybe_seen && g.store.has_reading(&def.id, &r.sensor, r.time).unwrap_or(false))
+            {
+                report.duplicates += 1;
+                continue;
+            }
+            let Ok(judged) = self.runtimes[site].engine.ingest(&r, now) else {
+                // Unreachable: the sensor was found above.
+                report.refused.push(refuse("sensor", format!("no sensor `{}` at site {}", r.sensor, def.id)));
+                continue;
+            };
+            g.keys.insert(key);
+            let id = self.id();
+            let j = judged.judgement;
+            g.batch.readings.push(StoredReading {
+                id,
+                site: def.id.clone(),
+                sensor: r.sensor.clone(),
+                time: r.time,
+                value: r.value.is_finite().then_some(r.value),
+                flag: r.flag,
+                quality: j.quality.name().into(),
+                level: j.level,
+                rule: j.rule,
+                arrived: now,
+                source,
+            });
+            report.accepted += 1;
+            self.on_events(g, site, judged.events, now);
+        }
+        report
+    }
+
+    fn finish(&mut self, g: Group<'_>) {
+        let Group { batch, pending, touched, .. } = g;
+        match self.hub.store.commit(&batch) {
+            Ok(()) => {
+                for (site, t) in touched.iter().enumerate() {
+                    if *t {
+                        self.publish_view(site);
+                    }
+                }
+                for p in pending {
+                    match p {
+                        Pending::Ingest(tx, r) => drop(tx.send(Ok(r))),
+                        Pending::Alarm(tx, a) => drop(tx.send(Ok(a))),
+                        Pending::Status(tx, s) => drop(tx.send(Ok(s))),
+                    }
+                }
+                let mut items: Vec<FeedItem> = batch.readings.into_iter().map(FeedItem::Reading).collect();
+                items.extend(batch.events.into_iter().map(FeedItem::Event));
+                items.sort_by_key(FeedItem::id);
+                for item in items {
+                    if let Some(site) = self.hub.site_index(item.site()) {
+                        // No subscriber is not an error.
+                        let _ = self.hub.feeds[site].send(Arc::new(item));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, readings = batch.readings.len(), "commit failed; nothing of this batch is stored");
+                for p in pending {
+                    let err = || PipelineError::Store(StoreError(e.0.clone()));
+                    match p {
+                        Pending::Ingest(tx, _) => drop(tx.send(Err(err()))),
+                        Pending::Alarm(tx, _) => drop(tx.send(Err(err()))),
+                        Pending::Status(tx, _) => drop(tx.send(Err(err()))),
+                    }
+                }
+                // The rules saw what was not stored: bring every touched site back to the store.
+                let now = Utc::now();
+                for (site, t) in touched.iter().enumerate() {
+                    if !*t {
+                        continue;
+                    }
+                    match SiteRuntime::restore(
+                        &self.hub.sites[site],
+                        self.hub.store.as_ref(),
+                        now,
+                        self.config.replay_h,
+                    ) {
+                        Ok(rt) => self.runtimes[site] = rt,
+                        Err(e) => {
+                            tracing::error!(site = %self.hub.sites[site].id, error = %e, "cannot restore the site after a failed commit")
+                        }
+                    }
+                    self.publish_view(site);
+                }
+                if let Ok(last) = self.hub.store.last_feed_id() {
+                    self.next_id = self.next_id.max(last + 1);
+                }
+            }
+        }
+    }
+}

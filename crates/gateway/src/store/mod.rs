@@ -1,0 +1,328 @@
+//! The gateway's storage, behind one trait: readings (raw, then minute and hour aggregates),
+//! the feed of events the live stream replays, alarms with their audit trails, each site's
+//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default; a server
+//! database implements the same trait.
+//!
+//! Every row the live stream shows has an id from one sequence (readings and events alike), so a
+//! client resuming with `Last-Event-ID` gets exactly what it missed, in commit order.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sitetwin_core::rules::Level;
+use sitetwin_core::rules::alarm::Alarm;
+use sitetwin_core::rules::stoppage::SiteStoppage;
+use sitetwin_core::telemetry::{DataFlag, Reading};
+
+pub use sqlite::SqliteStore;
+
+/// Where a reading came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// `POST /api/v1/readings`.
+    Http,
+    /// An HJ 212 station over TCP.
+    Hj212,
+    /// An MQTT message.
+    Mqtt,
+}
+
+impl Source {
+    /// Stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Http => "http",
+            Source::Hj212 => "hj212",
+            Source::Mqtt => "mqtt",
+        }
+    }
+
+    fn parse(s: &str) -> Source {
+        match s {
+            "hj212" => Source::Hj212,
+            "mqtt" => Source::Mqtt,
+            _ => Source::Http,
+        }
+    }
+}
+
+/// A reading as stored, with the verdict the rules gave it when it arrived.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredReading {
+    /// Feed id (the live stream's event id).
+    pub id: i64,
+    /// Site id.
+    #[serde(skip)]
+    pub site: String,
+    /// Sensor id.
+    pub sensor: String,
+    /// Measuring time.
+    pub time: DateTime<Utc>,
+    /// Value in the sensor's unit; `None` when the station sent none (an instrument that was not
+    /// measuring).
+    pub value: Option<f64>,
+    /// HJ 212 data flag, if given.
+    pub flag: Option<DataFlag>,
+    /// `valid`, `suspect` or `invalid` (not used for alarms).
+    pub quality: String,
+    /// The level the rules set on arrival.
+    pub level: Level,
+    /// The rule that set it.
+    pub rule: Option<String>,
+    /// When the gateway took it.
+    pub arrived: DateTime<Utc>,
+    /// How it came.
+    pub source: Source,
+}
+
+impl StoredReading {
+    /// The reading itself, as the rules take it.
+    pub fn reading(&self) -> Reading {
+        Reading { sensor: self.sensor.clone(), time: self.time, value: self.value.unwrap_or(f64::NAN), flag: self.flag }
+    }
+}
+
+/// A stored event of a site: a level change, a data-quality finding, an alarm's new state, a
+/// status change, ...
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    /// Feed id.
+    pub id: i64,
+    /// Site id.
+    #[serde(skip)]
+    pub site: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Its kind: the live stream's event name (`level`, `quality`, `stale`, `hourly`, `spray`,
+    /// `alarm`, `status`).
+    pub kind: String,
+    /// Its body (JSON).
+    pub body: serde_json::Value,
+}
+
+/// One row of the live feed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedItem {
+    /// A reading.
+    Reading(StoredReading),
+    /// Anything else.
+    Event(StoredEvent),
+}
+
+impl FeedItem {
+    /// Its feed id.
+    pub fn id(&self) -> i64 {
+        match self {
+            FeedItem::Reading(r) => r.id,
+            FeedItem::Event(e) => e.id,
+        }
+    }
+
+    /// The site it belongs to.
+    pub fn site(&self) -> &str {
+        match self {
+            FeedItem::Reading(r) => &r.site,
+            FeedItem::Event(e) => &e.site,
+        }
+    }
+}
+
+/// One aggregation bucket of a sensor (valid and suspect readings only).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Aggregate {
+    /// Start of the bucket.
+    #[schema(value_type = String, format = DateTime)]
+    pub time: DateTime<Utc>,
+    /// Readings in it.
+    pub count: u64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Mean value.
+    pub mean: f64,
+}
+
+/// Aggregate resolutions kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// One-minute buckets.
+    Minute,
+    /// One-hour buckets.
+    Hour,
+}
+
+impl Resolution {
+    /// Bucket length, seconds.
+    pub fn seconds(self) -> i64 {
+        match self {
+            Resolution::Minute => 60,
+            Resolution::Hour => 3600,
+        }
+    }
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Pushes readings for its site (optionally only some sensors); reads nothing.
+    Device,
+    /// Reads its site.
+    Viewer,
+    /// Reads its site, works its alarms and sets its status.
+    Operator,
+    /// Operator rights on every site (the housing bureau).
+    Bureau,
+}
+
+impl Role {
+    /// Stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Device => "device",
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Bureau => "bureau",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "device" => Role::Device,
+            "viewer" => Role::Viewer,
+            "operator" => Role::Operator,
+            "bureau" => Role::Bureau,
+            _ => return None,
+        })
+    }
+}
+
+/// A token's grant, as stored (the token itself is not: only its SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    /// Role.
+    pub role: Role,
+    /// Its site (`None` for the bureau).
+    pub site: Option<String>,
+    /// For a device token: the sensors it may push (empty: all of its site's).
+    pub sensors: Vec<String>,
+    /// A label for logs and the audit trail.
+    pub label: String,
+}
+
+/// Everything one group commit writes.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// New readings.
+    pub readings: Vec<StoredReading>,
+    /// New events.
+    pub events: Vec<StoredEvent>,
+    /// Alarms whose state changed (site, alarm), written whole.
+    pub alarms: Vec<(String, Alarm)>,
+    /// Sites whose status changed (site, state), written whole.
+    pub statuses: Vec<(String, SiteStoppage)>,
+}
+
+impl Batch {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.readings.is_empty() && self.events.is_empty() && self.alarms.is_empty() && self.statuses.is_empty()
+    }
+}
+
+/// What a retention sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    /// Raw readings.
+    pub readings: u64,
+    /// Aggregate buckets.
+    pub aggregates: u64,
+    /// Events.
+    pub events: u64,
+}
+
+/// Cut-offs of a retention sweep: rows older than these go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneBefore {
+    /// Raw readings measured before this.
+    pub raw: DateTime<Utc>,
+    /// Minute buckets starting before this.
+    pub minute: DateTime<Utc>,
+    /// Hour buckets starting before this.
+    pub hour: DateTime<Utc>,
+    /// Events recorded before this.
+    pub events: DateTime<Utc>,
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The gateway's storage. Writes come from one writer (the pipeline) and are atomic per
+/// [`Store::commit`]; reads may come from any thread at any time and see only committed data.
+pub trait Store: Send + Sync + 'static {
+    /// Writes a batch in one transaction, durably, before returning.
+    fn commit(&self, batch: &Batch) -> StoreResult<()>;
+    /// The highest feed id used so far (0 for an empty store).
+    fn last_feed_id(&self) -> StoreResult<i64>;
+    /// Whether a reading of this sensor at exactly this time is stored.
+    fn has_reading(&self, site: &str, sensor: &str, time: DateTime<Utc>) -> StoreResult<bool>;
+    /// Stored readings of a sensor measured in `[from, to]`, in time order, at most `limit`.
+    fn readings(
+        &self,
+        site: &str,
+        sensor: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredReading>>;
+    /// Aggregates of a sensor whose buckets start in `[from, to]`, in time order.
+    fn aggregates(
+        &self,
+        site: &str,
+        sensor: &str,
+        resolution: Resolution,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Aggregate>>;
+    /// Readings of a site that arrived at or after `since`, in arrival (feed) order: what the
+    /// rules replay on start.
+    fn readings_since(&self, site: &str, since: DateTime<Utc>) -> StoreResult<Vec<StoredReading>>;
+    /// Rows of a site's feed after `after`, in id order, at most `limit`.
+    fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>>;
+    /// Readings stored for a site (every sensor), for counts.
+    fn count_readings(&self, site: &str) -> StoreResult<u64>;
+    /// A site's alarms, oldest first; only open ones when `open_only`.
+    fn alarms(&self, site: &str, open_only: bool) -> StoreResult<Vec<Alarm>>;
+    /// A site's stored status, if it was ever set.
+    fn status(&self, site: &str) -> StoreResult<Option<SiteStoppage>>;
+    /// Records a served site and its sensor ids (so that `gateway token` can check what it is
+    /// given while the gateway is not running).
+    fn register_site(&self, site: &str, name: &str, sensors: &[String]) -> StoreResult<()>;
+    /// The sensor ids of a site the store has served, if it has.
+    fn site_sensors(&self, site: &str) -> StoreResult<Option<Vec<String>>>;
+    /// Stores a token's grant under the token's hash.
+    fn add_token(&self, hash: &str, grant: &TokenGrant) -> StoreResult<()>;
+    /// The grant of a token hash, unless unknown or revoked.
+    fn token(&self, hash: &str) -> StoreResult<Option<TokenGrant>>;
+    /// Revokes a token by hash; whether it existed.
+    fn revoke_token(&self, hash: &str) -> StoreResult<bool>;
+    /// Removes what retention no longer keeps, at most `max_rows` of each table per call; the
+    /// caller repeats while something was removed.
+    fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned>;
+}

@@ -1,0 +1,506 @@
+//! The SQLite store: one file in the data folder, WAL journal, `synchronous = FULL` so that a
+//! committed batch survives a crash of the process or the machine. One writer connection (the
+//! pipeline's) and a small pool of readers, which WAL lets run beside the writer.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use sitetwin_core::rules::Level;
+use sitetwin_core::rules::alarm::{Alarm, AlarmStatus};
+use sitetwin_core::rules::stoppage::SiteStoppage;
+use sitetwin_core::telemetry::DataFlag;
+
+use super::{
+    Aggregate, Batch, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError, StoreResult,
+    StoredEvent, StoredReading, TokenGrant,
+};
+
+/// The schema; `meta.schema` says which version a file holds.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS readings (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    t_ms INTEGER NOT NULL,
+    value REAL,
+    flag TEXT,
+    quality TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    rule TEXT,
+    arrived_ms INTEGER NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS readings_by_time ON readings (site, sensor, t_ms);
+CREATE INDEX IF NOT EXISTS readings_by_arrival ON readings (site, arrived_ms);
+CREATE TABLE IF NOT EXISTS aggregates (
+    site TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    res_s INTEGER NOT NULL,
+    t_ms INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    min REAL NOT NULL,
+    max REAL NOT NULL,
+    PRIMARY KEY (site, sensor, res_s, t_ms)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_site ON events (site, id);
+CREATE TABLE IF NOT EXISTS alarms (
+    site TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    sensor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (site, id)
+);
+CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, name TEXT NOT NULL, sensors TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS site_status (site TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    site TEXT,
+    sensors TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+";
+
+/// The SQLite store of a data folder.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn flag_name(f: DataFlag) -> &'static str {
+    match f {
+        DataFlag::N => "N",
+        DataFlag::F => "F",
+        DataFlag::M => "M",
+        DataFlag::S => "S",
+        DataFlag::D => "D",
+        DataFlag::C => "C",
+        DataFlag::T => "T",
+        DataFlag::B => "B",
+    }
+}
+
+fn level_code(l: Level) -> i64 {
+    match l {
+        Level::Normal => 0,
+        Level::Warning => 1,
+        Level::Alarm => 2,
+        Level::Control => 3,
+    }
+}
+
+fn level_from(code: i64) -> Level {
+    match code {
+        1 => Level::Warning,
+        2 => Level::Alarm,
+        3 => Level::Control,
+        _ => Level::Normal,
+    }
+}
+
+fn status_name(s: AlarmStatus) -> &'static str {
+    match s {
+        AlarmStatus::Raised => "raised",
+        AlarmStatus::Acknowledged => "acknowledged",
+        AlarmStatus::Dispatched => "dispatched",
+        AlarmStatus::Closed => "closed",
+    }
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError(format!("a stored row does not decode: {e}"))
+}
+
+const READING_COLUMNS: &str = "id, site, sensor, t_ms, value, flag, quality, level, rule, arrived_ms, source";
+
+fn reading_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReading> {
+    let flag: Option<String> = row.get(5)?;
+    let source: String = row.get(10)?;
+    Ok(StoredReading {
+        id: row.get(0)?,
+        site: row.get(1)?,
+        sensor: row.get(2)?,
+        time: from_ms(row.get(3)?),
+        value: row.get(4)?,
+        flag: flag.as_deref().and_then(DataFlag::parse),
+        quality: row.get(6)?,
+        level: level_from(row.get(7)?),
+        rule: row.get(8)?,
+        arrived: from_ms(row.get(9)?),
+        source: Source::parse(&source),
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("cannot create the data folder {}: {e}", dir.display())))?;
+        let path = dir.join("gateway.sqlite3");
+        let conn = Self::connect(&path, false)?;
+        conn.execute_batch(SCHEMA)?;
+        let version: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0)).optional()?;
+        match version.as_deref().map(str::parse::<i64>) {
+            None => {
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?1)", [SCHEMA_VERSION.to_string()])?;
+            }
+            Some(Ok(SCHEMA_VERSION)) => {}
+            Some(v) => {
+                return Err(StoreError(format!(
+                    "{} holds schema version {v:?}; this gateway reads version {SCHEMA_VERSION}",
+                    path.display()
+                )));
+            }
+        }
+        Ok(SqliteStore { writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(path: &Path, read_only: bool) -> StoreResult<Connection> {
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+        // Another process (`gateway token`) may write tokens while the gateway runs.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if !read_only {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        Ok(conn)
+    }
+
+    /// Runs `f` on a reader connection from the pool.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let conn = self.readers.lock().map_err(|_| StoreError("reader pool poisoned".into()))?.pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => Self::connect(&self.path, true)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 8
+        {
+            pool.push(conn);
+        }
+        Ok(out?)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.writer.lock().map_err(|_| StoreError("writer poisoned".into()))?;
+        f(&mut conn)
+    }
+}
+
+impl Store for SqliteStore {
+    fn commit(&self, batch: &Batch) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut put = tx.prepare_cached(
+                    "INSERT INTO readings (id, site, sensor, t_ms, value, flag, quality, level, rule, arrived_ms, source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?;
+                let mut agg = tx.prepare_cached(
+                    "INSERT INTO aggregates (site, sensor, res_s, t_ms, n, sum, min, max) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5)
+                     ON CONFLICT (site, sensor, res_s, t_ms) DO UPDATE SET
+                       n = n + 1, sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max)",
+                )?;
+                for r in &batch.readings {
+                    let value = r.value.filter(|v| v.is_finite());
+                    put.execute(params![
+                        r.id,
+                        r.site,
+                        r.sensor,
+                        ms(r.time),
+                        value,
+                        r.flag.map(flag_name),
+                        r.quality,
+                        level_code(r.level),
+                        r.rule,
+                        ms(r.arrived),
+                        r.source.name(),
+                    ])?;
+                    if let Some(v) = value
+                        && r.quality != "invalid"
+                    {
+                        for res in [Resolution::Minute, Resolution::Hour] {
+                            let bucket = ms(r.time).div_euclid(res.seconds() * 1000) * res.seconds() * 1000;
+                            agg.execute(params![r.site, r.sensor, res.seconds(), bucket, v])?;
+                        }
+                    }
+                }
+                let mut ev =
+                    tx.prepare_cached("INSERT INTO events (id, site, at_ms, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+                for e in &batch.events {
+                    ev.execute(params![e.id, e.site, ms(e.at), e.kind, e.body.to_string()])?;
+                }
+                let mut al = tx.prepare_cached(
+                    "INSERT INTO alarms (site, id, sensor, status, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (site, id) DO UPDATE SET status = excluded.status, body = excluded.body",
+                )?;
+                for (site, a) in &batch.alarms {
+                    let body = serde_json::to_string(a).map_err(json_err)?;
+                    al.execute(params![site, a.id as i64, a.sensor, status_name(a.status), body])?;
+                }
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO site_status (site, body) VALUES (?1, ?2)
+                     ON CONFLICT (site) DO UPDATE SET body = excluded.body",
+                )?;
+                for (site, s) in &batch.statuses {
+                    st.execute(params![site, serde_json::to_string(s).map_err(json_err)?])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn last_feed_id(&self) -> StoreResult<i64> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT max(coalesce((SELECT max(id) FROM readings), 0), coalesce((SELECT max(id) FROM events), 0))",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    fn has_reading(&self, site: &str, sensor: &str, time: DateTime<Utc>) -> StoreResult<bool> {
+        self.read(|c| {
+            c.prepare_cached("SELECT 1 FROM readings WHERE site = ?1 AND sensor = ?2 AND t_ms = ?3")?.exists(params![
+                site,
+                sensor,
+                ms(time)
+            ])
+        })
+    }
+
+    fn readings(
+        &self,
+        site: &str,
+        sensor: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredReading>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {READING_COLUMNS} FROM readings WHERE site = ?1 AND sensor = ?2 AND t_ms BETWEEN ?3 AND ?4
+                 ORDER BY t_ms LIMIT ?5"
+            );
+            let mut q = c.prepare_cached(&sql)?;
+            let rows = q.query_map(params![site, sensor, ms(from), ms(to), limit as i64], reading_row)?;
+            rows.collect()
+        })
+    }
+
+    fn aggregates(
+        &self,
+        site: &str,
+        sensor: &str,
+        resolution: Resolution,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Aggregate>> {
+        self.read(|c| {
+            let mut q = c.prepare_cached(
+                "SELECT t_ms, n, sum, min, max FROM aggregates
+                 WHERE site = ?1 AND sensor = ?2 AND res_s = ?3 AND t_ms BETWEEN ?4 AND ?5 ORDER BY t_ms LIMIT ?6",
+            )?;
+            let rows =
+                q.query_map(params![site, sensor, resolution.seconds(), ms(from), ms(to), limit as i64], |r| {
+                    let n: i64 = r.get(1)?;
+                    let sum: f64 = r.get(2)?;
+                    Ok(Aggregate {
+                        time: from_ms(r.get(0)?),
+                        count: n as u64,
+                        min: r.get(3)?,
+                        max: r.get(4)?,
+                        mean: sum / n.max(1) as f64,
+                    })
+                })?;
+            rows.collect()
+        })
+    }
+
+    fn readings_since(&self, site: &str, since: DateTime<Utc>) -> StoreResult<Vec<StoredReading>> {
+        self.read(|c| {
+            let sql =
+                format!("SELECT {READING_COLUMNS} FROM readings WHERE site = ?1 AND arrived_ms >= ?2 ORDER BY id");
+            let mut q = c.prepare(&sql)?;
+            let rows = q.query_map(params![site, ms(since)], reading_row)?;
+            rows.collect()
+        })
+    }
+
+    fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>> {
+        let (readings, events) = self.read(|c| {
+            let sql =
+                format!("SELECT {READING_COLUMNS} FROM readings WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+            let readings: Vec<StoredReading> = c
+                .prepare_cached(&sql)?
+                .query_map(params![site, after, limit as i64], reading_row)?
+                .collect::<Result<_, _>>()?;
+            let mut q = c.prepare_cached(
+                "SELECT id, site, at_ms, kind, body FROM events WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let events: Vec<(i64, String, i64, String, String)> = q
+                .query_map(params![site, after, limit as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok((readings, events))
+        })?;
+        let mut items: Vec<FeedItem> = readings.into_iter().map(FeedItem::Reading).collect();
+        for (id, site, at, kind, body) in events {
+            let body = serde_json::from_str(&body).map_err(json_err)?;
+            items.push(FeedItem::Event(StoredEvent { id, site, at: from_ms(at), kind, body }));
+        }
+        items.sort_by_key(FeedItem::id);
+        items.truncate(limit);
+        Ok(items)
+    }
+
+    fn count_readings(&self, site: &str) -> StoreResult<u64> {
+        self.read(|c| c.query_row("SELECT count(*) FROM readings WHERE site = ?1", [site], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+    }
+
+    fn alarms(&self, site: &str, open_only: bool) -> StoreResult<Vec<Alarm>> {
+        let bodies: Vec<String> = self.read(|c| {
+            let sql = if open_only {
+                "SELECT body FROM alarms WHERE site = ?1 AND status != 'closed' ORDER BY id"
+            } else {
+                "SELECT body FROM alarms WHERE site = ?1 ORDER BY id"
+            };
+            c.prepare_cached(sql)?.query_map([site], |r| r.get(0))?.collect()
+        })?;
+        bodies.iter().map(|b| serde_json::from_str(b).map_err(json_err)).collect()
+    }
+
+    fn status(&self, site: &str) -> StoreResult<Option<SiteStoppage>> {
+        let body: Option<String> = self
+            .read(|c| c.query_row("SELECT body FROM site_status WHERE site = ?1", [site], |r| r.get(0)).optional())?;
+        body.map(|b| serde_json::from_str(&b).map_err(json_err)).transpose()
+    }
+
+    fn register_site(&self, site: &str, name: &str, sensors: &[String]) -> StoreResult<()> {
+        let sensors = serde_json::to_string(sensors).map_err(json_err)?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO sites (site, name, sensors) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (site) DO UPDATE SET name = excluded.name, sensors = excluded.sensors",
+                params![site, name, sensors],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn site_sensors(&self, site: &str) -> StoreResult<Option<Vec<String>>> {
+        let body: Option<String> =
+            self.read(|c| c.query_row("SELECT sensors FROM sites WHERE site = ?1", [site], |r| r.get(0)).optional())?;
+        body.map(|b| serde_json::from_str(&b).map_err(json_err)).transpose()
+    }
+
+    fn add_token(&self, hash: &str, grant: &TokenGrant) -> StoreResult<()> {
+        let sensors = serde_json::to_string(&grant.sensors).map_err(json_err)?;
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO tokens (hash, role, site, sensors, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![hash, grant.role.name(), grant.site, sensors, grant.label, ms(Utc::now())],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn token(&self, hash: &str) -> StoreResult<Option<TokenGrant>> {
+        let row: Option<(String, Option<String>, String, String)> = self.read(|c| {
+            c.query_row(
+                "SELECT role, site, sensors, label FROM tokens WHERE hash = ?1 AND revoked_ms IS NULL",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+        })?;
+        let Some((role, site, sensors, label)) = row else { return Ok(None) };
+        let role = Role::parse(&role).ok_or_else(|| StoreError(format!("token with unknown role {role:?}")))?;
+        let sensors = serde_json::from_str(&sensors).map_err(json_err)?;
+        Ok(Some(TokenGrant { role, site, sensors, label }))
+    }
+
+    fn revoke_token(&self, hash: &str) -> StoreResult<bool> {
+        self.write(|c| {
+            let n = c.execute(
+                "UPDATE tokens SET revoked_ms = ?2 WHERE hash = ?1 AND revoked_ms IS NULL",
+                params![hash, ms(Utc::now())],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let n = max_rows as i64;
+            let readings = tx.execute(
+                "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE t_ms < ?1 LIMIT ?2)",
+                params![ms(before.raw), n],
+            )?;
+            // A WITHOUT ROWID table: delete by key.
+            let minute = tx.execute(
+                "DELETE FROM aggregates WHERE (site, sensor, res_s, t_ms) IN
+                   (SELECT site, sensor, res_s, t_ms FROM aggregates WHERE res_s = 60 AND t_ms < ?1 LIMIT ?2)",
+                params![ms(before.minute), n],
+            )?;
+            let hour = tx.execute(
+                "DELETE FROM aggregates WHERE (site, sensor, res_s, t_ms) IN
+                   (SELECT site, sensor, res_s, t_ms FROM aggregates WHERE res_s = 3600 AND t_ms < ?1 LIMIT ?2)",
+                params![ms(before.hour), n],
+            )?;
+            let events = tx.execute(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < ?1 LIMIT ?2)",
+                params![ms(before.events), n],
+            )?;
+            tx.commit()?;
+            Ok(Pruned { readings: readings as u64, aggregates: (minute + hour) as u64, events: events as u64 })
+        })
+    }
+}
