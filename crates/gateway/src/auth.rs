@@ -38,14 +38,17 @@ pub struct Caller {
     pub grant: TokenGrant,
     /// For a device token restricted to sensors: those.
     pub sensors: Option<Arc<HashSet<String>>>,
+    /// The token's hash: what its rate and its log lines are counted by (labels may repeat).
+    pub key: String,
 }
 
 impl Caller {
     /// Looks a bearer token up.
     pub fn find(store: &dyn Store, token: &str) -> Result<Option<Caller>, StoreError> {
-        Ok(store.token(&hash(token))?.map(|grant| {
+        let key = hash(token);
+        Ok(store.token(&key)?.map(|grant| {
             let sensors = (!grant.sensors.is_empty()).then(|| Arc::new(grant.sensors.iter().cloned().collect()));
-            Caller { grant, sensors }
+            Caller { grant, sensors, key }
         }))
     }
 
@@ -93,6 +96,7 @@ mod tests {
         let caller = |role, site: Option<&str>| Caller {
             grant: TokenGrant { role, site: site.map(String::from), sensors: vec![], label: "t".into() },
             sensors: None,
+            key: String::new(),
         };
         let dev = caller(Role::Device, Some("A"));
         assert!(dev.may_push("A") && !dev.may_push("B") && !dev.may_read("A") && !dev.may_operate("A"));

@@ -33,6 +33,9 @@ pub enum GatewayCommand {
     Token(TokenArgs),
     /// Revoke a token (it stops working within 10 s on a running gateway).
     Revoke(RevokeArgs),
+    /// Measure durable ingest (HTTP, HJ 212), live-stream fan-out and Mosquitto beside it; prints
+    /// a Markdown table for docs/benchmarks.md. Build with `--release`.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Log line format.
@@ -133,6 +136,7 @@ pub fn run(args: GatewayArgs) -> anyhow::Result<()> {
     match args.command {
         GatewayCommand::Serve(a) => serve(a),
         GatewayCommand::Token(a) => token(a),
+        GatewayCommand::Bench(a) => crate::bench::run(a),
         GatewayCommand::Revoke(a) => {
             let store = SqliteStore::open(&a.data)?;
             anyhow::ensure!(store.revoke_token(&crate::auth::hash(&a.token))?, "no such token (or already revoked)");

@@ -126,6 +126,9 @@ pub struct Limits {
     pub hj212_max_segment: usize,
     /// Open HJ 212 connections at most; more are closed at once.
     pub hj212_max_connections: usize,
+    /// Open HJ 212 connections from one address at most (a site's stations often share one
+    /// router's address).
+    pub hj212_max_connections_per_ip: usize,
     /// An HJ 212 connection that sends nothing for this long is closed, seconds.
     pub hj212_idle_timeout_s: f64,
     /// A packet must arrive whole within this many seconds of its first byte (a byte-a-second
@@ -153,6 +156,7 @@ impl Default for Limits {
         Limits {
             hj212_max_segment: sitetwin_core::hj212::DEFAULT_MAX_SEGMENT_LEN,
             hj212_max_connections: 512,
+            hj212_max_connections_per_ip: 64,
             hj212_idle_timeout_s: 600.0,
             hj212_frame_timeout_s: 30.0,
             hj212_device_rate_per_s: 5.0,
@@ -258,6 +262,21 @@ impl GatewayConfig {
         );
         anyhow::ensure!(l.hj212_max_segment >= 64, "limits.hj212_max_segment must be at least 64");
         anyhow::ensure!(l.hj212_max_connections >= 1, "limits.hj212_max_connections must be at least 1");
+        anyhow::ensure!(l.hj212_max_connections_per_ip >= 1, "limits.hj212_max_connections_per_ip must be at least 1");
+        // Upper bounds: durations this long mean a typo, and would overflow the clocks.
+        for (name, v, max) in [
+            ("limits.hj212_idle_timeout_s", l.hj212_idle_timeout_s, 86_400.0 * 366.0),
+            ("limits.hj212_frame_timeout_s", l.hj212_frame_timeout_s, 86_400.0),
+            ("retention.raw_days", self.retention.raw_days, 100_000.0),
+            ("retention.minute_days", self.retention.minute_days, 100_000.0),
+            ("retention.hour_days", self.retention.hour_days, 100_000.0),
+            ("retention.event_days", self.retention.event_days, 100_000.0),
+            ("retention.sweep_every_s", self.retention.sweep_every_s, 86_400.0 * 366.0),
+            ("tick_s", self.tick_s, 86_400.0),
+            ("replay_h", self.replay_h, 24.0 * 366.0),
+        ] {
+            anyhow::ensure!(v <= max, "{name} is {v}; at most {max}");
+        }
         anyhow::ensure!(l.http_max_body_bytes >= 1024, "limits.http_max_body_bytes must be at least 1024");
         anyhow::ensure!(l.sse_buffer >= 16, "limits.sse_buffer must be at least 16");
         anyhow::ensure!(self.commit.max_readings >= 1, "commit.max_readings must be at least 1");

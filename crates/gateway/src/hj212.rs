@@ -5,8 +5,8 @@
 //! to arrive whole, a packet rate per device, and each kind of trouble logged once per sender.
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sitetwin_core::hj212::{DeviceRegistry, FrameLimits, FrameSplitter, Outcome, StreamError, ingest, parse_packet};
@@ -33,6 +33,32 @@ pub struct Hj212Server {
     rate: RateLimiter,
     log: Arc<LogOnce>,
     connections: Arc<Semaphore>,
+    /// Open connections per peer address.
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// How long a reply may take to be taken by the client.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A peer's share of the connections, given back when the connection ends.
+struct PeerSlot {
+    ip: IpAddr,
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut m = match self.per_ip.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl Hj212Server {
@@ -59,6 +85,7 @@ impl Hj212Server {
             rate: RateLimiter::new(limits.hj212_device_rate_per_s, limits.hj212_device_burst),
             frame_limits: FrameLimits { max_segment_len: limits.hj212_max_segment },
             connections: Arc::new(Semaphore::new(limits.hj212_max_connections)),
+            per_ip: Arc::new(Mutex::new(HashMap::new())),
             limits,
             by_mn,
             nobody,
@@ -92,11 +119,30 @@ impl Hj212Server {
                 drop(stream);
                 continue;
             };
+            let slot = {
+                let mut m = match self.per_ip.lock() {
+                    Ok(m) => m,
+                    Err(p) => p.into_inner(),
+                };
+                let n = m.entry(peer.ip()).or_insert(0);
+                if *n >= self.limits.hj212_max_connections_per_ip {
+                    None
+                } else {
+                    *n += 1;
+                    Some(PeerSlot { ip: peer.ip(), per_ip: Arc::clone(&self.per_ip) })
+                }
+            };
+            let Some(slot) = slot else {
+                if self.log.first("hj212 connections per address", &peer.ip().to_string()) {
+                    tracing::warn!(%peer, limit = self.limits.hj212_max_connections_per_ip, "hj212: too many connections from one address; closed");
+                }
+                continue;
+            };
             let server = Arc::clone(&self);
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
                 server.connection(stream, peer, shutdown).await;
-                drop(permit);
+                drop((permit, slot));
             });
         }
     }
@@ -140,16 +186,18 @@ impl Hj212Server {
                 }
                 Ok(Ok(n)) => n,
             };
-            last_activity = Instant::now();
             let mut completed = false;
             for item in splitter.push(&buf[..n]) {
                 match item {
                     Ok(frame) => {
                         completed = true;
-                        if let Some(reply) = self.frame(&frame.bytes, &who).await
-                            && stream.write_all(reply.as_bytes()).await.is_err()
-                        {
-                            return;
+                        if let Some(reply) = self.frame(&frame.bytes, &who).await {
+                            // A client that does not read its replies must not hold the connection.
+                            let write = tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(reply.as_bytes()));
+                            if !matches!(write.await, Ok(Ok(()))) {
+                                self.note("reply not read", &who, &"closed");
+                                return;
+                            }
                         }
                     }
                     Err(e @ StreamError::Garbage { .. }) => self.note("bytes outside any packet", &who, &e),
@@ -157,10 +205,15 @@ impl Hj212Server {
                     Err(e @ StreamError::Truncated { .. }) => self.note("truncated packet", &who, &e),
                 }
             }
+            // Only a whole packet counts as activity: bytes that never make one (garbage a byte a
+            // second, say) run against the packet deadline from the first of them.
+            if completed {
+                last_activity = Instant::now();
+            }
             partial_since = match (splitter.buffered() > 0, completed) {
-                (false, _) => None,
+                (false, true) => None,
                 (true, true) => Some(Instant::now()),
-                (true, false) => partial_since.or(Some(Instant::now())),
+                (_, false) => partial_since.or(Some(Instant::now())),
             };
         }
     }
@@ -220,7 +273,7 @@ impl Hj212Server {
                 done.reply
             }
             Outcome::Refused(rtn) => {
-                self.note(&format!("refused ({rtn:?})"), &packet.mn, &format!("from {peer}"));
+                self.note(&format!("refused ({rtn:?})"), peer, &format!("MN {}", packet.mn));
                 done.reply
             }
             Outcome::Malformed(e) => {

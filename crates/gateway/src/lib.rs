@@ -9,9 +9,10 @@
 //! - [`pipeline`]: the one writer (rules, alarms, group commit, the live feed);
 //! - [`http`], [`hj212`], [`mqtt`]: the doors in and out;
 //! - [`auth`], [`limits`]: who may do what, and how much;
-//! - [`server`]: starting and stopping it all; [`cli`]: `sitetwin gateway ...`.
+//! - [`server`]: starting and stopping it all; [`cli`]: `sitetwin gateway ...`; [`bench`]: its numbers.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod hj212;

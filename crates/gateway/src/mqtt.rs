@@ -34,10 +34,36 @@ pub async fn run(cfg: MqttConfig, hub: Arc<Hub>, log: Arc<LogOnce>, mut shutdown
     }
     let (client, mut events) = AsyncClient::new(opts, 1024);
     let filter = format!("{}/+/readings", cfg.topic_prefix);
+    // One worker takes the messages in the order they came and acknowledges them in that order
+    // (MQTT 3.1.1 §4.6), each only once stored; the event loop keeps polling meanwhile.
+    let (work, mut queue) = tokio::sync::mpsc::channel::<rumqttc::Publish>(1024);
+    let worker = {
+        let (client, hub, log, prefix, mut stop) =
+            (client.clone(), Arc::clone(&hub), Arc::clone(&log), cfg.topic_prefix.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            while let Some(p) = queue.recv().await {
+                let mut wait = Duration::from_millis(200);
+                loop {
+                    if handle(&hub, &log, &prefix, &p).await {
+                        let _ = client.ack(&p).await;
+                        break;
+                    }
+                    // Not stored: try again (the message stays unacknowledged until it is).
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => return,
+                    }
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            }
+        })
+    };
     loop {
         let polled = tokio::select! {
             e = events.poll() => e,
             _ = shutdown.changed() => {
+                drop(work);
+                let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
                 let _ = client.disconnect().await;
                 return;
             }
@@ -50,17 +76,9 @@ pub async fn run(cfg: MqttConfig, hub: Arc<Hub>, log: Arc<LogOnce>, mut shutdown
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                let client = client.clone();
-                let hub = Arc::clone(&hub);
-                let log = Arc::clone(&log);
-                let prefix = cfg.topic_prefix.clone();
-                // Each message is committed and acknowledged on its own task, so that the event
-                // loop keeps polling (and pinging) while the writer works.
-                tokio::spawn(async move {
-                    if handle(&hub, &log, &prefix, &p).await {
-                        let _ = client.ack(&p).await;
-                    }
-                });
+                if work.send(p).await.is_err() {
+                    return;
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -77,7 +95,8 @@ pub async fn run(cfg: MqttConfig, hub: Arc<Hub>, log: Arc<LogOnce>, mut shutdown
 }
 
 /// Ingests one message; whether to acknowledge it (yes once stored, and yes for a message that
-/// can never be stored, so that the broker does not redeliver it forever; no when the store failed).
+/// can never be stored, so that the broker does not redeliver it forever; no when the store
+/// failed, to be tried again).
 async fn handle(hub: &Hub, log: &LogOnce, prefix: &str, p: &rumqttc::Publish) -> bool {
     let Some(site_id) = topic_site(&p.topic, prefix) else {
         if log.first("mqtt topic without a site", &p.topic) {

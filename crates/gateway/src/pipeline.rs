@@ -232,10 +232,12 @@ pub struct SiteView {
 pub struct Hub {
     /// The sites, in configuration order.
     pub sites: Vec<Arc<SiteDef>>,
+    /// Site id → index.
+    pub index: std::collections::HashMap<String, usize>,
     /// Each site's state as of the last commit.
     pub views: Vec<RwLock<Arc<SiteView>>>,
-    /// Each site's live feed.
-    pub feeds: Vec<broadcast::Sender<Arc<FeedItem>>>,
+    /// Each site's live feed: one message per commit, its rows in id order.
+    pub feeds: Vec<broadcast::Sender<Arc<Vec<FeedItem>>>>,
     /// The store (reads from any thread).
     pub store: Arc<dyn Store>,
     /// The writer's queue.
@@ -245,7 +247,7 @@ pub struct Hub {
 impl Hub {
     /// The index of a site id.
     pub fn site_index(&self, id: &str) -> Option<usize> {
-        self.sites.iter().position(|s| s.id == id)
+        self.index.get(id).copied()
     }
 
     /// A site's state as of the last commit.
@@ -633,11 +635,25 @@ impl Writer {
                 continue;
             }
             let key = (site, r.sensor.clone(), r.time.timestamp_millis());
-            let maybe_seen = status.last_seen.is_some_and(|t| r.time <= t);
-            if g.keys.contains(&key) || (maybe_seen && g.store.has_reading(&def.id, &r.sensor, r.time).unwrap_or(false))
-            {
+            if g.keys.contains(&key) {
                 report.duplicates += 1;
                 continue;
+            }
+            // Stored already? Only a reading not after the sensor's latest stored or judged one
+            // can be: those are looked up.
+            let latest = self.runtimes[site].stored_latest.get(&r.sensor).copied().max(status.last_seen);
+            if latest.is_some_and(|t| r.time <= t) {
+                match g.store.has_reading(&def.id, &r.sensor, r.time) {
+                    Ok(true) => {
+                        report.duplicates += 1;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        report.refused.push(refuse("time", format!("cannot check whether it is stored already: {e}")));
+                        continue;
+                    }
+                }
             }
             let Ok(judged) = self.runtimes[site].engine.ingest(&r, now) else {
                 // Unreachable: the sensor was found above.
@@ -645,6 +661,8 @@ impl Writer {
                 continue;
             };
             g.keys.insert(key);
+            let latest = self.runtimes[site].stored_latest.entry(r.sensor.clone()).or_insert(r.time);
+            *latest = (*latest).max(r.time);
             let id = self.id();
             let j = judged.judgement;
             g.batch.readings.push(StoredReading {
@@ -682,14 +700,24 @@ impl Writer {
                         Pending::Status(tx, s) => drop(tx.send(Ok(s))),
                     }
                 }
-                let mut items: Vec<FeedItem> = batch.readings.into_iter().map(FeedItem::Reading).collect();
-                items.extend(batch.events.into_iter().map(FeedItem::Event));
-                items.sort_by_key(FeedItem::id);
+                let mut per_site: Vec<Vec<FeedItem>> = vec![Vec::new(); self.runtimes.len()];
+                let items = batch
+                    .readings
+                    .into_iter()
+                    .map(FeedItem::Reading)
+                    .chain(batch.events.into_iter().map(FeedItem::Event));
                 for item in items {
                     if let Some(site) = self.hub.site_index(item.site()) {
-                        // No subscriber is not an error.
-                        let _ = self.hub.feeds[site].send(Arc::new(item));
+                        per_site[site].push(item);
                     }
+                }
+                for (site, mut items) in per_site.into_iter().enumerate() {
+                    if items.is_empty() {
+                        continue;
+                    }
+                    items.sort_by_key(FeedItem::id);
+                    // No subscriber is not an error.
+                    let _ = self.hub.feeds[site].send(Arc::new(items));
                 }
             }
             Err(e) => {

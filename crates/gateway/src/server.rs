@@ -62,7 +62,8 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
     let (tx, rx) = mpsc::channel(config.commit.queue);
     let feeds = sites.iter().map(|_| broadcast::channel(config.limits.sse_buffer).0).collect();
     let views = runtimes.iter().map(|rt| RwLock::new(Arc::new(Writer::view_of(rt)))).collect();
-    let hub = Arc::new(Hub { sites, views, feeds, store, tx });
+    let index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+    let hub = Arc::new(Hub { sites, index, views, feeds, store, tx });
     let writer = Writer::new(Arc::clone(&hub), runtimes, config.clone(), rx)?;
     let writer = std::thread::Builder::new().name("sitetwin-writer".into()).spawn(move || writer.run())?;
 

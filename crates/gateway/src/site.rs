@@ -1,7 +1,7 @@
 //! A site the gateway serves: what does not change (its scene, rules and HJ 212 device registry)
 //! and what the writer keeps live (the rules engine, the alarm book, the stoppage state).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -122,6 +122,9 @@ pub struct SiteRuntime {
     pub alarms: AlarmBook,
     /// The stoppage state.
     pub status: SiteStoppage,
+    /// Each sensor's latest stored measuring time: a reading at or before it may be a resend of
+    /// one already stored, and is looked up.
+    pub stored_latest: HashMap<String, DateTime<Utc>>,
 }
 
 impl SiteRuntime {
@@ -132,12 +135,16 @@ impl SiteRuntime {
         let mut engine = Engine::new(&def.scene, Arc::clone(&def.rules));
         let since = now - Duration::milliseconds((replay_h * 3_600_000.0) as i64);
         for r in store.readings_since(&def.id, since)? {
+            // Time passed between arrivals as it did then, so that silences and closed dust
+            // hours already reported are not reported again after the restart.
+            let _ = engine.tick(r.arrived);
             // A stored reading is of a scene sensor unless the scene changed since: skip those.
             let _ = engine.ingest(&r.reading(), r.arrived);
         }
         let acknowledge_within = Duration::milliseconds((def.rules.general.acknowledge_within_min * 60_000.0) as i64);
         let alarms = AlarmBook::restore(store.alarms(&def.id, false)?, acknowledge_within);
         let status = store.status(&def.id)?.unwrap_or_default();
-        Ok(SiteRuntime { engine, alarms, status })
+        let stored_latest = store.latest_times(&def.id)?.into_iter().collect();
+        Ok(SiteRuntime { engine, alarms, status, stored_latest })
     }
 }

@@ -180,21 +180,20 @@ fn site_index(state: &Shared, site: &str) -> ApiResult<usize> {
 /// The site, if the caller may read it.
 async fn readable(state: &Shared, headers: &HeaderMap, site: &str) -> ApiResult<usize> {
     let c = caller(state, headers).await?;
-    let i = site_index(state, site)?;
+    // Refused before looked up: a token learns nothing of sites it may not read.
     if !c.may_read(site) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this token may not read site {site}")));
     }
-    Ok(i)
+    site_index(state, site)
 }
 
 /// The site, if the caller may operate it.
 async fn operable(state: &Shared, headers: &HeaderMap, site: &str) -> ApiResult<usize> {
     let c = caller(state, headers).await?;
-    let i = site_index(state, site)?;
     if !c.may_operate(site) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this token may not change site {site}")));
     }
-    Ok(i)
+    site_index(state, site)
 }
 
 /// The router of the whole API.
@@ -222,8 +221,8 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 pub struct Health {
     /// `ok`.
     status: String,
-    /// The sites served.
-    sites: Vec<String>,
+    /// How many sites are served (their ids are for tokens that may read them: `/api/v1/sites`).
+    sites: usize,
     /// The last feed id committed.
     last_id: i64,
 }
@@ -236,7 +235,7 @@ async fn healthz(State(state): State<Shared>) -> ApiResult<Json<Health>> {
     }
     let store = Arc::clone(&state.hub.store);
     let last_id = blocking(move || store.last_feed_id()).await?;
-    Ok(Json(Health { status: "ok".into(), sites: state.hub.sites.iter().map(|s| s.id.clone()).collect(), last_id }))
+    Ok(Json(Health { status: "ok".into(), sites: state.hub.sites.len(), last_id }))
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -256,8 +255,8 @@ async fn ingest_body(state: &Shared, c: &Caller, site: usize, headers: &HeaderMa
     if lines == 0 {
         return Err(ApiError::field(StatusCode::BAD_REQUEST, "body", "no readings: the body is empty"));
     }
-    if let Err(wait) = state.limiter.take(&c.grant.label, good.len() as f64) {
-        if state.log.first("http rate limit", &c.grant.label) {
+    if let Err(wait) = state.limiter.take(&c.key, good.len() as f64) {
+        if state.log.first("http rate limit", &c.key) {
             tracing::warn!(token = %c.grant.label, readings = good.len(), "rate limit: readings refused");
         }
         let mut e = ApiError::new(
@@ -278,7 +277,7 @@ async fn ingest_body(state: &Shared, c: &Caller, site: usize, headers: &HeaderMa
     };
     refused.append(&mut report.refused);
     refused.sort_by_key(|r| r.line);
-    if !refused.is_empty() && state.log.first("http refused lines", &c.grant.label) {
+    if !refused.is_empty() && state.log.first("http refused lines", &c.key) {
         tracing::warn!(token = %c.grant.label, site = %def.id, refused = refused.len(), first = %refused[0].reason, "readings refused");
     }
     report.refused = refused;
@@ -314,10 +313,10 @@ async fn post_site_readings(
     body: Bytes,
 ) -> ApiResult<Response> {
     let c = caller(&state, &headers).await?;
-    let i = site_index(&state, &site)?;
     if !c.may_push(&site) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this token may not push readings for site {site}")));
     }
+    let i = site_index(&state, &site)?;
     ingest_body(&state, &c, i, &headers, body).await
 }
 

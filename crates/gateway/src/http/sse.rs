@@ -2,7 +2,8 @@
 //! (`level`), data-quality findings (`quality`), silences (`stale`), hourly means (`hourly`),
 //! spray requests (`spray`), alarm changes (`alarm`) and status changes (`status`). Every event's
 //! `id` is its feed id: a client that reconnects with `Last-Event-ID` (or `?after=ID`) gets what
-//! it missed from the store, then the live feed, without gaps or repeats.
+//! it missed from the store, then the live feed, without gaps or repeats; a subscriber too slow
+//! for the live feed catches up from the store the same way.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -39,6 +40,34 @@ fn sse_event(item: &FeedItem) -> Event {
         .id(item.id().to_string())
         .event(kind)
         .data(data.unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")))
+}
+
+/// Sends every stored row after `last` (advancing it); `None` when the stream is over.
+async fn catch_up(
+    store: &Arc<dyn crate::store::Store>,
+    site: &str,
+    last: &mut i64,
+    tx: &mpsc::Sender<Event>,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Option<()> {
+    loop {
+        if *shutdown.borrow() {
+            return None;
+        }
+        let (s, id, after) = (Arc::clone(store), site.to_string(), *last);
+        let rows = match tokio::task::spawn_blocking(move || s.feed_after(&id, after, CATCH_UP_ROWS)).await {
+            Ok(Ok(rows)) => rows,
+            _ => return None,
+        };
+        let n = rows.len();
+        for item in rows {
+            *last = item.id();
+            tx.send(sse_event(&item)).await.ok()?;
+        }
+        if n < CATCH_UP_ROWS {
+            return Some(());
+        }
+    }
 }
 
 /// Decrements a site's subscriber count when the stream ends.
@@ -103,46 +132,34 @@ pub async fn events(
                 }
             }
         };
-        if after.is_some() {
-            loop {
-                let s = Arc::clone(&store);
-                let id = site_id.clone();
-                let rows = match tokio::task::spawn_blocking(move || s.feed_after(&id, last, CATCH_UP_ROWS)).await {
-                    Ok(Ok(rows)) => rows,
-                    _ => return,
-                };
-                let n = rows.len();
-                for item in rows {
-                    last = item.id();
-                    if tx.send(sse_event(&item)).await.is_err() {
-                        return;
-                    }
-                }
-                if n < CATCH_UP_ROWS {
-                    break;
+        let mut behind = after.is_some();
+        loop {
+            if behind {
+                // From the store: what was missed (on resume, or after falling behind the feed).
+                match catch_up(&store, &site_id, &mut last, &tx, &mut shutdown).await {
+                    Some(()) => behind = false,
+                    None => return,
                 }
             }
-        }
-        loop {
             let next = tokio::select! {
                 r = live.recv() => r,
                 _ = shutdown.changed() => return,
+                _ = tx.closed() => return,
             };
             match next {
-                Ok(item) if item.id() <= last => {}
-                Ok(item) => {
-                    last = item.id();
-                    if tx.send(sse_event(&item)).await.is_err() {
-                        return;
+                Ok(items) => {
+                    for item in items.iter() {
+                        if item.id() <= last {
+                            continue;
+                        }
+                        last = item.id();
+                        if tx.send(sse_event(item)).await.is_err() {
+                            return;
+                        }
                     }
                 }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    // Too slow: say so and end; the client resumes from its last id.
-                    let ev =
-                        Event::default().event("lagged").data(format!("{{\"missed\":{n},\"resume_after\":{last}}}"));
-                    let _ = tx.send(ev).await;
-                    return;
-                }
+                // Too slow for the feed: what it missed is in the store.
+                Err(broadcast::error::RecvError::Lagged(_)) => behind = true,
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }

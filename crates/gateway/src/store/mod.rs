@@ -300,6 +300,8 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Aggregate>>;
+    /// The latest measuring time stored for each sensor of a site (what a resend may duplicate).
+    fn latest_times(&self, site: &str) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
     /// Readings of a site that arrived at or after `since`, in arrival (feed) order: what the
     /// rules replay on start.
     fn readings_since(&self, site: &str, since: DateTime<Utc>) -> StoreResult<Vec<StoredReading>>;

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS readings (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS readings_by_time ON readings (site, sensor, t_ms);
 CREATE INDEX IF NOT EXISTS readings_by_arrival ON readings (site, arrived_ms);
+CREATE INDEX IF NOT EXISTS readings_by_feed ON readings (site, id);
+CREATE INDEX IF NOT EXISTS readings_by_age ON readings (t_ms);
 CREATE TABLE IF NOT EXISTS aggregates (
     site TEXT NOT NULL,
     sensor TEXT NOT NULL,
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS aggregates (
     max REAL NOT NULL,
     PRIMARY KEY (site, sensor, res_s, t_ms)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aggregates_by_age ON aggregates (res_s, t_ms);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
@@ -56,6 +59,7 @@ CREATE TABLE IF NOT EXISTS events (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_site ON events (site, id);
+CREATE INDEX IF NOT EXISTS events_by_age ON events (at_ms);
 CREATE TABLE IF NOT EXISTS alarms (
     site TEXT NOT NULL,
     id INTEGER NOT NULL,
@@ -234,8 +238,11 @@ impl Store for SqliteStore {
             let tx = conn.transaction()?;
             {
                 let mut put = tx.prepare_cached(
+                    // The writer refuses duplicates before they get here; should one slip through
+                    // (its original older than the rules' replay), it must not fail the batch.
                     "INSERT INTO readings (id, site, sensor, t_ms, value, flag, quality, level, rule, arrived_ms, source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (site, sensor, t_ms) DO NOTHING",
                 )?;
                 let mut agg = tx.prepare_cached(
                     "INSERT INTO aggregates (site, sensor, res_s, t_ms, n, sum, min, max) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5)
@@ -244,7 +251,7 @@ impl Store for SqliteStore {
                 )?;
                 for r in &batch.readings {
                     let value = r.value.filter(|v| v.is_finite());
-                    put.execute(params![
+                    let inserted = put.execute(params![
                         r.id,
                         r.site,
                         r.sensor,
@@ -258,6 +265,7 @@ impl Store for SqliteStore {
                         r.source.name(),
                     ])?;
                     if let Some(v) = value
+                        && inserted == 1
                         && r.quality != "invalid"
                     {
                         for res in [Resolution::Minute, Resolution::Hour] {
@@ -286,6 +294,16 @@ impl Store for SqliteStore {
                 for (site, s) in &batch.statuses {
                     st.execute(params![site, serde_json::to_string(s).map_err(json_err)?])?;
                 }
+                // The highest feed id handed out, kept apart from the rows: retention may delete
+                // the newest rows, and an id must never be handed out twice.
+                let top = batch.readings.iter().map(|r| r.id).chain(batch.events.iter().map(|e| e.id)).max();
+                if let Some(top) = top {
+                    tx.prepare_cached(
+                        "INSERT INTO meta (key, value) VALUES ('last_feed_id', ?1)
+                         ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+                    )?
+                    .execute([top])?;
+                }
             }
             tx.commit()?;
             Ok(())
@@ -295,7 +313,8 @@ impl Store for SqliteStore {
     fn last_feed_id(&self) -> StoreResult<i64> {
         self.read(|c| {
             c.query_row(
-                "SELECT max(coalesce((SELECT max(id) FROM readings), 0), coalesce((SELECT max(id) FROM events), 0))",
+                "SELECT max(coalesce((SELECT max(id) FROM readings), 0), coalesce((SELECT max(id) FROM events), 0),
+                            coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_feed_id'), 0))",
                 [],
                 |r| r.get(0),
             )
@@ -357,6 +376,14 @@ impl Store for SqliteStore {
                         mean: sum / n.max(1) as f64,
                     })
                 })?;
+            rows.collect()
+        })
+    }
+
+    fn latest_times(&self, site: &str) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        self.read(|c| {
+            let mut q = c.prepare("SELECT sensor, max(t_ms) FROM readings WHERE site = ?1 GROUP BY sensor")?;
+            let rows = q.query_map([site], |r| Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?))))?;
             rows.collect()
         })
     }
