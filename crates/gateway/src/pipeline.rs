@@ -355,6 +355,8 @@ struct Group<'a> {
     pending: Vec<Pending>,
     /// (site, sensor, time ms) of readings in this batch, for duplicates within it.
     keys: HashSet<(usize, String, i64)>,
+    /// (site, alarm id) of alarms changed in this batch.
+    alarms: HashSet<(usize, u64)>,
     touched: Vec<bool>,
     store: &'a dyn Store,
 }
@@ -379,7 +381,7 @@ impl Writer {
     pub fn view_of(rt: &SiteRuntime) -> SiteView {
         SiteView {
             sensors: rt.engine.statuses().cloned().collect(),
-            open_alarms: rt.alarms.open().count(),
+            open_alarms: rt.alarms.open_count(),
             status: rt.status.clone(),
         }
     }
@@ -400,6 +402,7 @@ impl Writer {
                 batch: Batch::default(),
                 pending: Vec::new(),
                 keys: HashSet::new(),
+                alarms: HashSet::new(),
                 touched: vec![false; self.runtimes.len()],
                 store: store.as_ref(),
             };
@@ -432,11 +435,21 @@ impl Writer {
         g.batch.events.push(StoredEvent { id, site: self.hub.sites[site].id.clone(), at, kind: kind.into(), body });
     }
 
-    fn push_alarm(&mut self, g: &mut Group<'_>, site: usize, alarm: &Alarm, action: &str, now: DateTime<Utc>) {
-        let site_id = self.hub.sites[site].id.clone();
-        g.batch.alarms.retain(|(s, a)| !(s == &site_id && a.id == alarm.id));
-        g.batch.alarms.push((site_id, alarm.clone()));
-        self.push_event(g, site, now, "alarm", serde_json::json!({ "action": action, "alarm": alarm }));
+    /// An alarm changed: it is written whole once per commit, and the live feed gets its state
+    /// with the entry just added (not its whole audit trail, which a flapping alarm makes long).
+    fn push_alarm(&mut self, g: &mut Group<'_>, site: usize, id: u64, action: &str, now: DateTime<Utc>) {
+        let Some(a) = self.runtimes[site].alarms.get(id) else { return };
+        let body = serde_json::json!({
+            "action": action,
+            "alarm": {
+                "id": a.id, "sensor": a.sensor, "rule": a.rule, "level": a.level, "peak": a.peak,
+                "raised_at": a.raised_at, "status": a.status, "assignee": a.assignee,
+                "condition_active": a.condition_active, "escalations": a.escalations,
+            },
+            "entry": a.audit.last(),
+        });
+        g.alarms.insert((site, id));
+        self.push_event(g, site, now, "alarm", body);
     }
 
     /// Engine events: stored, fed to the alarm book, and the alarms they touched stored too.
@@ -450,9 +463,7 @@ impl Writer {
                 _ => "",
             };
             for id in self.runtimes[site].alarms.on_event(&ev) {
-                if let Some(a) = self.runtimes[site].alarms.get(id).cloned() {
-                    self.push_alarm(g, site, &a, action, now);
-                }
+                self.push_alarm(g, site, id, action, now);
             }
         }
     }
@@ -478,7 +489,7 @@ impl Writer {
                 match result.map(|()| book.get(id).cloned()) {
                     Ok(Some(a)) => {
                         g.touched[site] = true;
-                        self.push_alarm(g, site, &a, action, now);
+                        self.push_alarm(g, site, id, action, now);
                         g.pending.push(Pending::Alarm(reply, a));
                     }
                     Ok(None) => {
@@ -539,9 +550,7 @@ impl Writer {
                     g.touched[site] = true;
                     self.on_events(g, site, events, now);
                     for id in escalated {
-                        if let Some(a) = self.runtimes[site].alarms.get(id).cloned() {
-                            self.push_alarm(g, site, &a, "escalated", now);
-                        }
+                        self.push_alarm(g, site, id, "escalated", now);
                     }
                 }
             }
@@ -685,7 +694,12 @@ impl Writer {
     }
 
     fn finish(&mut self, g: Group<'_>) {
-        let Group { batch, pending, touched, .. } = g;
+        let Group { mut batch, pending, touched, alarms, .. } = g;
+        for (site, id) in alarms {
+            if let Some(a) = self.runtimes[site].alarms.get(id) {
+                batch.alarms.push((self.hub.sites[site].id.clone(), a.clone()));
+            }
+        }
         match self.hub.store.commit(&batch) {
             Ok(()) => {
                 for (site, t) in touched.iter().enumerate() {

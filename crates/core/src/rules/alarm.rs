@@ -3,6 +3,8 @@
 //! in time, and a new alarm when a closed condition returns. A pure state machine: the gateway and
 //! the viewer drive it; an illegal step is refused with the state left as it was.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -138,20 +140,29 @@ pub struct AlarmBook {
     next_id: u64,
     #[serde(skip)]
     acknowledge_within: Duration,
+    /// Indices (into `alarms`) of each sensor's alarms not closed, oldest first: what events and
+    /// escalation look at, so that a long history of closed alarms costs nothing.
+    #[serde(skip)]
+    open: HashMap<String, Vec<usize>>,
 }
 
 impl AlarmBook {
     /// An empty book; alarms not acknowledged within `acknowledge_within` escalate.
     pub fn new(acknowledge_within: Duration) -> Self {
-        Self { alarms: Vec::new(), next_id: 1, acknowledge_within }
+        Self { alarms: Vec::new(), next_id: 1, acknowledge_within, open: HashMap::new() }
     }
 
     /// A book holding alarms read back from a store (any order); new alarms are numbered after
     /// the highest id among them.
     pub fn restore(mut alarms: Vec<Alarm>, acknowledge_within: Duration) -> Self {
         alarms.sort_by_key(|a| a.id);
+        alarms.dedup_by_key(|a| a.id);
         let next_id = alarms.last().map_or(1, |a| a.id + 1);
-        Self { alarms, next_id, acknowledge_within }
+        let mut open: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in alarms.iter().enumerate().filter(|(_, a)| a.status != AlarmStatus::Closed) {
+            open.entry(a.sensor.clone()).or_default().push(i);
+        }
+        Self { alarms, next_id, acknowledge_within, open }
     }
 
     /// Every alarm, oldest first.
@@ -161,16 +172,29 @@ impl AlarmBook {
 
     /// Alarms not closed.
     pub fn open(&self) -> impl Iterator<Item = &Alarm> {
-        self.alarms.iter().filter(|a| a.status != AlarmStatus::Closed)
+        let mut at: Vec<usize> = self.open.values().flatten().copied().collect();
+        at.sort_unstable();
+        at.into_iter().map(|i| &self.alarms[i])
+    }
+
+    /// How many alarms are not closed.
+    pub fn open_count(&self) -> usize {
+        self.open.values().map(Vec::len).sum()
+    }
+
+    /// Where alarm `id` is (ids rise with the index).
+    fn index_of(&self, id: u64) -> Option<usize> {
+        self.alarms.binary_search_by_key(&id, |a| a.id).ok()
     }
 
     /// One alarm.
     pub fn get(&self, id: u64) -> Option<&Alarm> {
-        self.alarms.iter().find(|a| a.id == id)
+        self.index_of(id).map(|i| &self.alarms[i])
     }
 
     fn open_for(&mut self, sensor: &str) -> Option<&mut Alarm> {
-        self.alarms.iter_mut().rev().find(|a| a.sensor == sensor && a.status != AlarmStatus::Closed)
+        let i = *self.open.get(sensor)?.last()?;
+        Some(&mut self.alarms[i])
     }
 
     fn raise(
@@ -184,6 +208,7 @@ impl AlarmBook {
     ) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        self.open.entry(sensor.to_string()).or_default().push(self.alarms.len());
         self.alarms.push(Alarm {
             id,
             sensor: sensor.to_string(),
@@ -265,7 +290,8 @@ impl AlarmBook {
     }
 
     fn step(&mut self, id: u64, at: DateTime<Utc>) -> Result<&mut Alarm, AlarmError> {
-        let a = self.alarms.iter_mut().find(|a| a.id == id).ok_or(AlarmError::NotFound(id))?;
+        let i = self.index_of(id).ok_or(AlarmError::NotFound(id))?;
+        let a = &mut self.alarms[i];
         if let Some(last) = a.audit.last().map(|e| e.at)
             && at < last
         {
@@ -320,6 +346,15 @@ impl AlarmBook {
         }
         a.status = AlarmStatus::Closed;
         a.audit.push(AuditEntry { at, who: who.into(), action: AuditAction::Closed, note: Some(note.into()) });
+        let sensor = a.sensor.clone();
+        if let Some(i) = self.index_of(id)
+            && let Some(list) = self.open.get_mut(&sensor)
+        {
+            list.retain(|&k| k != i);
+            if list.is_empty() {
+                self.open.remove(&sensor);
+            }
+        }
         Ok(())
     }
 
@@ -328,7 +363,13 @@ impl AlarmBook {
     pub fn escalate_overdue(&mut self, now: DateTime<Utc>) -> Vec<u64> {
         let within = self.acknowledge_within;
         let mut out = Vec::new();
-        for a in self.alarms.iter_mut().filter(|a| a.status == AlarmStatus::Raised) {
+        let mut at: Vec<usize> = self.open.values().flatten().copied().collect();
+        at.sort_unstable();
+        for i in at {
+            let a = &mut self.alarms[i];
+            if a.status != AlarmStatus::Raised {
+                continue;
+            }
             let due = a.raised_at + within * (a.escalations as i32 + 1);
             if now >= due {
                 a.escalations += 1;
@@ -366,6 +407,41 @@ mod tests {
 
     fn cleared(min: i64) -> Event {
         Event::AlarmCleared { sensor: "TC1-LOAD".into(), rule: "crane.load.alarm".into(), time: t(min) }
+    }
+
+    #[test]
+    fn events_reach_the_latest_open_alarm_of_their_sensor_however_long_the_history() {
+        let mut b = AlarmBook::new(Duration::minutes(15));
+        // A long history of closed alarms of the same sensor.
+        for k in 0..200 {
+            let id = b.on_event(&raised(k * 10))[0];
+            b.acknowledge(id, "a", t(k * 10 + 1)).unwrap();
+            b.on_event(&cleared(k * 10 + 2));
+            b.close(id, "a", "done", t(k * 10 + 3)).unwrap();
+        }
+        assert_eq!(b.open_count(), 0);
+        let first = b.on_event(&raised(3000))[0];
+        let hourly = Event::HourlyMean {
+            sensor: "TC1-LOAD".into(),
+            hour: t(3000),
+            mean: 1.0,
+            readings: 60,
+            coverage: 1.0,
+            complete: true,
+            level: Level::Alarm,
+            rule: "dust.pm10.hourly.alarm".into(),
+        };
+        let second = b.on_event(&hourly)[0];
+        assert_eq!((first, second), (201, 202));
+        assert_eq!(b.open_count(), 2);
+        assert_eq!(b.open().map(|a| a.id).collect::<Vec<_>>(), [201, 202]);
+        b.acknowledge(second, "a", t(3070)).unwrap();
+        b.close(second, "a", "sprayed", t(3071)).unwrap();
+        // With the newer one closed, the sensor's clearing reaches the older one.
+        assert_eq!(b.on_event(&cleared(3072)), vec![first]);
+        assert!(!b.get(first).unwrap().condition_active);
+        assert_eq!(b.open_count(), 1);
+        assert!(b.get(999).is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! committed batch survives a crash of the process or the machine. One writer connection (the
 //! pipeline's) and a small pool of readers, which WAL lets run beside the writer.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -86,6 +87,29 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
+}
+
+/// One aggregate bucket's share of a batch.
+struct Bucket {
+    n: i64,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket { n: 0, sum: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+}
+
+impl Bucket {
+    fn add(&mut self, v: f64) {
+        self.n += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -244,11 +268,8 @@ impl Store for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                      ON CONFLICT (site, sensor, t_ms) DO NOTHING",
                 )?;
-                let mut agg = tx.prepare_cached(
-                    "INSERT INTO aggregates (site, sensor, res_s, t_ms, n, sum, min, max) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?5)
-                     ON CONFLICT (site, sensor, res_s, t_ms) DO UPDATE SET
-                       n = n + 1, sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max)",
-                )?;
+                // Buckets are summed here first, so a batch writes each bucket once.
+                let mut buckets: HashMap<(&str, &str, i64, i64), Bucket> = HashMap::new();
                 for r in &batch.readings {
                     let value = r.value.filter(|v| v.is_finite());
                     let inserted = put.execute(params![
@@ -269,10 +290,18 @@ impl Store for SqliteStore {
                         && r.quality != "invalid"
                     {
                         for res in [Resolution::Minute, Resolution::Hour] {
-                            let bucket = ms(r.time).div_euclid(res.seconds() * 1000) * res.seconds() * 1000;
-                            agg.execute(params![r.site, r.sensor, res.seconds(), bucket, v])?;
+                            let start = ms(r.time).div_euclid(res.seconds() * 1000) * res.seconds() * 1000;
+                            buckets.entry((&r.site, &r.sensor, res.seconds(), start)).or_default().add(v);
                         }
                     }
+                }
+                let mut agg = tx.prepare_cached(
+                    "INSERT INTO aggregates (site, sensor, res_s, t_ms, n, sum, min, max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (site, sensor, res_s, t_ms) DO UPDATE SET
+                       n = n + excluded.n, sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max)",
+                )?;
+                for ((site, sensor, res_s, start), b) in &buckets {
+                    agg.execute(params![site, sensor, res_s, start, b.n, b.sum, b.min, b.max])?;
                 }
                 let mut ev =
                     tx.prepare_cached("INSERT INTO events (id, site, at_ms, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)")?;
@@ -529,5 +558,105 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(Pruned { readings: readings as u64, aggregates: (minute + hour) as u64, events: events as u64 })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::PruneBefore;
+
+    fn store(name: &str) -> SqliteStore {
+        let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        SqliteStore::open(&dir).unwrap()
+    }
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap()
+    }
+
+    fn reading(id: i64, sensor: &str, time: i64, value: f64) -> StoredReading {
+        StoredReading {
+            id,
+            site: "S".into(),
+            sensor: sensor.into(),
+            time: t(time),
+            value: Some(value),
+            flag: Some(DataFlag::N),
+            quality: "valid".into(),
+            level: Level::Warning,
+            rule: Some("crane.load.warning".into()),
+            arrived: t(time + 1),
+            source: Source::Http,
+        }
+    }
+
+    #[test]
+    fn a_batch_round_trips_and_the_feed_merges_readings_and_events_in_id_order() {
+        let s = store("roundtrip");
+        let ev =
+            StoredEvent { id: 2, site: "S".into(), at: t(5), kind: "level".into(), body: serde_json::json!({"a": 1}) };
+        let batch = Batch {
+            readings: vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5), reading(4, "B", 10, 9.0)],
+            events: vec![ev],
+            ..Batch::default()
+        };
+        s.commit(&batch).unwrap();
+        assert_eq!(s.last_feed_id().unwrap(), 4);
+        let rows = s.readings("S", "A", t(0), t(60), 100).unwrap();
+        assert_eq!(rows, vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5)]);
+        let ids: Vec<i64> = s.feed_after("S", 0, 100).unwrap().iter().map(FeedItem::id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+        let ids: Vec<i64> = s.feed_after("S", 2, 1).unwrap().iter().map(FeedItem::id).collect();
+        assert_eq!(ids, [3]);
+        assert!(s.has_reading("S", "A", t(30)).unwrap() && !s.has_reading("S", "A", t(31)).unwrap());
+        let latest: HashMap<String, DateTime<Utc>> = s.latest_times("S").unwrap().into_iter().collect();
+        assert_eq!(latest["A"], t(30));
+        // Minute buckets: 1.5 at :00 and 2.5 at :30 share one.
+        let m = s.aggregates("S", "A", Resolution::Minute, t(0), t(60), 10).unwrap();
+        assert_eq!((m.len(), m[0].count, m[0].min, m[0].max, m[0].mean), (1, 2, 1.5, 2.5, 2.0));
+    }
+
+    #[test]
+    fn a_duplicate_that_slips_through_is_ignored_not_fatal_and_ids_never_come_back() {
+        let s = store("dup");
+        s.commit(&Batch { readings: vec![reading(1, "A", 0, 1.0)], ..Batch::default() }).unwrap();
+        s.commit(&Batch { readings: vec![reading(2, "A", 0, 7.0), reading(3, "A", 60, 2.0)], ..Batch::default() })
+            .unwrap();
+        let rows = s.readings("S", "A", t(0), t(100), 10).unwrap();
+        assert_eq!(rows.iter().map(|r| r.value).collect::<Vec<_>>(), [Some(1.0), Some(2.0)]);
+        // The ignored one did not reach the aggregates either.
+        let m = s.aggregates("S", "A", Resolution::Minute, t(0), t(0), 10).unwrap();
+        assert_eq!(m[0].count, 1);
+        // Retention removes every row; the next id is still after the last one handed out.
+        let far = t(1_000_000);
+        let p = s.prune(&PruneBefore { raw: far, minute: far, hour: far, events: far }, 1000).unwrap();
+        assert_eq!((p.readings, p.aggregates), (2, 3));
+        assert!(s.readings("S", "A", t(0), t(100), 10).unwrap().is_empty());
+        assert_eq!(s.last_feed_id().unwrap(), 3);
+        // In slices: a second call finds nothing left.
+        assert_eq!(
+            s.prune(&PruneBefore { raw: far, minute: far, hour: far, events: far }, 1000).unwrap(),
+            Pruned::default()
+        );
+    }
+
+    #[test]
+    fn tokens_are_found_by_hash_until_revoked_and_a_newer_schema_is_refused() {
+        let s = store("tokens");
+        let g = TokenGrant { role: Role::Device, site: Some("S".into()), sensors: vec!["A".into()], label: "d".into() };
+        s.add_token("h1", &g).unwrap();
+        assert_eq!(s.token("h1").unwrap(), Some(g));
+        assert!(s.revoke_token("h1").unwrap());
+        assert_eq!(s.token("h1").unwrap(), None);
+        assert!(!s.revoke_token("h1").unwrap());
+        let dir = s.path().parent().unwrap().to_path_buf();
+        drop(s);
+        let c = Connection::open(dir.join("gateway.sqlite3")).unwrap();
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'schema'", []).unwrap();
+        drop(c);
+        let e = SqliteStore::open(&dir).err().unwrap().to_string();
+        assert!(e.contains("schema version") && e.contains("99"), "{e}");
     }
 }
