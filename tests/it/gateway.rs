@@ -451,7 +451,7 @@ fn hj212_abuse_never_takes_the_gateway_down() {
     let dir = scratch("gw-abuse");
     let data = dir.join("data");
     let limits = "limits: (hj212_max_connections: 40, hj212_idle_timeout_s: 1.0, hj212_frame_timeout_s: 1.0, \
-                  hj212_device_rate_per_s: 1.0, hj212_device_burst: 3.0, hj212_max_segment: 512)";
+                  hj212_device_rate_per_s: 0.2, hj212_device_burst: 3.0, hj212_max_segment: 512)";
     let cfg = config(&dir, &doc_station_site(&dir), limits);
     let gw = Gateway::start(&data, &cfg);
 
@@ -780,4 +780,46 @@ fn mqtt_readings_arrive_through_a_real_broker_and_wait_there_while_the_gateway_i
     publish(broker.port, &topic, "not json");
     publish(broker.port, &topic, &line("TC1-LOAD", "2026-12-01T10:00:24+08:00", 23.0));
     wait_for(&gw, 4);
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_unacknowledged_alarms_escalate() {
+    let dir = scratch("gw-term");
+    let data = dir.join("data");
+    // Alarms escalate after 0.6 s unacknowledged (the rules' acknowledge_within_min).
+    let rules = dir.join("rules.ron");
+    std::fs::write(&rules, "Rules(general: (acknowledge_within_min: 0.01))").unwrap();
+    let site = format!("(scene: {:?}, rules: Some({rules:?}))", repo().join("scenes/demo.ron"));
+    let cfg = config(&dir, &site, "");
+    let mut gw = Gateway::start(&data, &cfg);
+    let dev = token(&data, &["--site", DEMO_SITE]);
+    let op = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let c = client();
+    let (s, _) =
+        post(&c, &gw.url("/api/v1/readings"), Some(&dev), line("TC1-LOAD", "2026-12-01T09:00:00+08:00", 105.0));
+    assert_eq!(s, 200);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, alarms) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms?open=true")), &op);
+    let a = &alarms[0];
+    assert!(a["escalations"].as_u64().unwrap() >= 1, "{a}");
+    assert!(a["audit"].as_array().unwrap().iter().any(|e| e["action"].get("Escalated").is_some()), "{a}");
+
+    // SIGTERM: the gateway says it stops, commits and exits 0.
+    let pid = gw.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = gw.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM: {}", gw.log());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}: {}", gw.log());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(gw.log().contains("stopped"), "{}", gw.log());
+    drop(gw);
+    let gw = Gateway::start(&data, &cfg);
+    let (_, alarms) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms?open=true")), &op);
+    assert_eq!(alarms.as_array().unwrap().len(), 1, "{alarms}");
 }
