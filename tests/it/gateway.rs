@@ -42,6 +42,26 @@ fn config(dir: &Path, sites: &str, extra: &str) -> PathBuf {
     f
 }
 
+/// A test's folder, its gateway configuration and its data folder.
+struct Setup {
+    dir: PathBuf,
+    data: PathBuf,
+    cfg: PathBuf,
+}
+
+/// A fresh folder with a configuration serving `sites(dir)`, plus `extra` fields.
+fn setup(name: &str, sites: impl FnOnce(&Path) -> String, extra: &str) -> Setup {
+    let dir = scratch(name);
+    let data = dir.join("data");
+    let cfg = config(&dir, &sites(&dir), extra);
+    Setup { dir, data, cfg }
+}
+
+/// A device token and an operator token of the demo site.
+fn demo_tokens(data: &Path) -> (String, String) {
+    (token(data, &["--site", DEMO_SITE]), token(data, &["--site", DEMO_SITE, "--role", "operator"]))
+}
+
 fn demo_site() -> String {
     format!("(scene: {:?})", repo().join("scenes/demo.ron"))
 }
@@ -147,12 +167,9 @@ fn line(sensor: &str, time: &str, value: f64) -> String {
 
 #[test]
 fn http_readings_are_stored_judged_and_served_back() {
-    let dir = scratch("gw-http");
-    let data = dir.join("data");
-    let cfg = config(&dir, &demo_site(), "");
+    let Setup { data, cfg, .. } = setup("gw-http", |_| demo_site(), "");
     let gw = Gateway::start(&data, &cfg);
-    let dev = token(&data, &["--site", DEMO_SITE]);
-    let op = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let (dev, op) = demo_tokens(&data);
     let c = client();
 
     let (s, h) = get(&c, &gw.url("/healthz"), "none");
@@ -218,9 +235,7 @@ fn http_readings_are_stored_judged_and_served_back() {
 
 #[test]
 fn bad_http_input_is_refused_with_the_field_and_good_data_flows() {
-    let dir = scratch("gw-bad-http");
-    let data = dir.join("data");
-    let cfg = config(&dir, &demo_site(), "limits: (http_max_body_bytes: 65536)");
+    let Setup { data, cfg, .. } = setup("gw-bad-http", |_| demo_site(), "limits: (http_max_body_bytes: 65536)");
     let gw = Gateway::start(&data, &cfg);
     let dev = token(&data, &["--site", DEMO_SITE]);
     let c = client();
@@ -289,10 +304,8 @@ fn bad_http_input_is_refused_with_the_field_and_good_data_flows() {
 
 #[test]
 fn a_token_reaches_only_its_site_and_sensors() {
-    let dir = scratch("gw-tokens");
-    let data = dir.join("data");
     let rugao = repo().join("scenes/rugao-warehouse.ron");
-    let cfg = config(&dir, &format!("{}, (scene: {rugao:?})", demo_site()), "");
+    let Setup { data, cfg, .. } = setup("gw-tokens", |_| format!("{}, (scene: {rugao:?})", demo_site()), "");
     let gw = Gateway::start(&data, &cfg);
     let c = client();
     let other = "3206822026081901".to_string();
@@ -389,9 +402,7 @@ fn reply(s: &mut TcpStream, wait: Duration) -> Option<String> {
 
 #[test]
 fn hj212_packets_of_the_standards_doc_are_stored_and_answered() {
-    let dir = scratch("gw-hj212");
-    let data = dir.join("data");
-    let cfg = config(&dir, &doc_station_site(&dir), "");
+    let Setup { data, cfg, .. } = setup("gw-hj212", doc_station_site, "");
     let gw = Gateway::start(&data, &cfg);
     let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
     let c = client();
@@ -407,6 +418,16 @@ fn hj212_packets_of_the_standards_doc_are_stored_and_answered() {
         assert_eq!(rows[0]["source"], "hj212");
         assert_eq!(rows[0]["flag"], "N");
     }
+
+    // HJ 212-2025 framing (Flag version 8, unconfirmed in the standards doc): read the same way
+    // and answered in kind.
+    let seg_2025 = "QN=20240315093100123;ST=39;CN=2011;PW=123456;MN=JS320100TEST0001;Flag=9;CP=&&DataTime=20240315093100;a34002-Rtd=90.0,a34002-Flag=N&&";
+    s.write_all(framed(seg_2025).as_bytes()).unwrap();
+    let r = reply(&mut s, Duration::from_secs(10)).expect("a 2025 packet is answered");
+    assert!(r.contains("CN=9014") && r.contains("Flag=8;"), "{r}");
+    let q = "from=2024-03-15T01:31:00Z&to=2024-03-15T01:31:00Z";
+    let (_, rows) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/sensors/DM1-PM10/readings?{q}")), &viewer);
+    assert_eq!(rows[0]["value"], 90.0, "{rows}");
 
     // A broken CRC: 9011 QnRtn=9 and nothing stored; a lying length: no answer at all.
     let bad_crc = DOC_2051.replace("C5C1", "C5C2");
@@ -426,14 +447,22 @@ fn hj212_packets_of_the_standards_doc_are_stored_and_answered() {
     s.write_all(framed(&seg_mn).as_bytes()).unwrap();
     let r = reply(&mut s, Duration::from_secs(10)).expect("an unknown MN is answered");
     assert!(r.contains("QnRtn=4"), "{r}");
-    // And the minute packet itself: its averages, at the same time as the real-time values, are
-    // duplicates (kept once); it is still answered so the station does not resend.
+    // And the minute packet itself: its averages cover a minute whose real-time values are
+    // stored, so they are not stored again as readings; it is still answered, so the station does
+    // not resend.
     s.write_all(DOC_2051.as_bytes()).unwrap();
     let r = reply(&mut s, Duration::from_secs(10)).expect("answered");
     assert!(r.contains("CN=9014"), "{r}");
     let (_, rows) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/sensors/DM1-PM10/readings?{at}")), &viewer);
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
     assert_eq!(rows[0]["value"], 86.0);
+    // A minute no real-time value reached: its average is the station's reading of it.
+    let seg_avg = "QN=20240315094100456;ST=39;CN=2051;PW=123456;MN=JS320100TEST0001;Flag=5;CP=&&DataTime=20240315094000;a34002-Min=70.0,a34002-Avg=77.0,a34002-Max=81.0,a34002-Flag=N&&";
+    s.write_all(framed(seg_avg).as_bytes()).unwrap();
+    assert!(reply(&mut s, Duration::from_secs(10)).is_some_and(|r| r.contains("CN=9014")));
+    let q = "from=2024-03-15T01:40:00Z&to=2024-03-15T01:40:00Z";
+    let (_, rows) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/sensors/DM1-PM10/readings?{q}")), &viewer);
+    assert_eq!(rows[0]["value"], 77.0, "{rows}");
     // Each cause is logged, once per sender.
     std::thread::sleep(Duration::from_millis(300));
     let log = gw.log();
@@ -448,15 +477,14 @@ fn framed(segment: &str) -> String {
 
 #[test]
 fn hj212_abuse_never_takes_the_gateway_down() {
-    let dir = scratch("gw-abuse");
-    let data = dir.join("data");
     let limits = "limits: (hj212_max_connections: 40, hj212_idle_timeout_s: 1.0, hj212_frame_timeout_s: 1.0, \
                   hj212_device_rate_per_s: 0.2, hj212_device_burst: 3.0, hj212_max_segment: 512)";
-    let cfg = config(&dir, &doc_station_site(&dir), limits);
+    let Setup { data, cfg, .. } = setup("gw-abuse", doc_station_site, limits);
     let gw = Gateway::start(&data, &cfg);
 
-    // Hogs: 60 connections that send nothing (40 are let in, the rest closed at once).
-    let hogs: Vec<TcpStream> = (0..60).filter_map(|_| TcpStream::connect(gw.hj212).ok()).collect();
+    // Hogs: 500 connections that send nothing (40 are let in, the rest closed at once).
+    let hogs: Vec<TcpStream> = (0..500).filter_map(|_| TcpStream::connect(gw.hj212).ok()).collect();
+    assert!(hogs.len() >= 400, "only {} connections could be opened", hogs.len());
     // A byte a second (of a packet, and of garbage), an oversize frame.
     let mut slow = TcpStream::connect(gw.hj212).unwrap();
     let mut trickle = TcpStream::connect(gw.hj212).unwrap();
@@ -502,10 +530,8 @@ fn hj212_abuse_never_takes_the_gateway_down() {
 
 #[test]
 fn sigkill_loses_no_acknowledged_reading() {
-    let dir = scratch("gw-kill");
-    let data = dir.join("data");
     // No replay: after the restart the rules know nothing, and resends are found in the store.
-    let cfg = config(&dir, &demo_site(), "replay_h: 0.0");
+    let Setup { data, cfg, .. } = setup("gw-kill", |_| demo_site(), "replay_h: 0.0");
     let gw = Gateway::start(&data, &cfg);
     let dev = token(&data, &["--site", DEMO_SITE]);
     let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
@@ -615,12 +641,9 @@ fn sse(url: &str, token: &str, last_id: Option<i64>, n: usize, wait: Duration) -
 
 #[test]
 fn the_live_stream_shows_readings_alarms_and_resumes_where_it_left() {
-    let dir = scratch("gw-sse");
-    let data = dir.join("data");
-    let cfg = config(&dir, &demo_site(), "");
+    let Setup { data, cfg, .. } = setup("gw-sse", |_| demo_site(), "");
     let gw = Gateway::start(&data, &cfg);
-    let dev = token(&data, &["--site", DEMO_SITE]);
-    let op = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let (dev, op) = demo_tokens(&data);
     let c = client();
     let events = gw.url(&format!("/api/v1/sites/{DEMO_SITE}/events"));
 
@@ -737,10 +760,8 @@ fn publish(port: u16, topic: &str, message: &str) {
 
 #[test]
 fn mqtt_readings_arrive_through_a_real_broker_and_wait_there_while_the_gateway_is_down() {
-    let dir = scratch("gw-mqtt");
-    let data = dir.join("data");
+    let Setup { dir, data, cfg } = setup("gw-mqtt", |_| demo_site(), "");
     let broker = mosquitto(&dir);
-    let cfg = config(&dir, &demo_site(), "");
     let mqtt = format!("127.0.0.1:{}", broker.port);
     let gw = Gateway::start_with(&data, &cfg, &["--mqtt", &mqtt]);
     let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
@@ -784,16 +805,15 @@ fn mqtt_readings_arrive_through_a_real_broker_and_wait_there_while_the_gateway_i
 
 #[test]
 fn sigterm_stops_cleanly_and_unacknowledged_alarms_escalate() {
-    let dir = scratch("gw-term");
-    let data = dir.join("data");
     // Alarms escalate after 0.6 s unacknowledged (the rules' acknowledge_within_min).
-    let rules = dir.join("rules.ron");
-    std::fs::write(&rules, "Rules(general: (acknowledge_within_min: 0.01))").unwrap();
-    let site = format!("(scene: {:?}, rules: Some({rules:?}))", repo().join("scenes/demo.ron"));
-    let cfg = config(&dir, &site, "");
+    let with_rules = |dir: &Path| {
+        let rules = dir.join("rules.ron");
+        std::fs::write(&rules, "Rules(general: (acknowledge_within_min: 0.01))").unwrap();
+        format!("(scene: {:?}, rules: Some({rules:?}))", repo().join("scenes/demo.ron"))
+    };
+    let Setup { data, cfg, .. } = setup("gw-term", with_rules, "");
     let mut gw = Gateway::start(&data, &cfg);
-    let dev = token(&data, &["--site", DEMO_SITE]);
-    let op = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let (dev, op) = demo_tokens(&data);
     let c = client();
     let (s, _) =
         post(&c, &gw.url("/api/v1/readings"), Some(&dev), line("TC1-LOAD", "2026-12-01T09:00:00+08:00", 105.0));

@@ -9,8 +9,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sitetwin_core::hj212::{DeviceRegistry, FrameLimits, FrameSplitter, Outcome, StreamError, ingest, parse_packet};
+use chrono::{DateTime, Utc};
+use sitetwin_core::hj212::{
+    CommandCode, DeviceRegistry, FrameLimits, FrameSplitter, Outcome, PacketReadings, StreamError, ingest, parse_packet,
+};
 use sitetwin_core::scene::SiteScene;
+use sitetwin_core::telemetry::Reading;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -35,6 +39,8 @@ pub struct Hj212Server {
     connections: Arc<Semaphore>,
     /// Open connections per peer address.
     per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// (site, sensor) → the latest real-time (2011) DataTime heard.
+    realtime: Mutex<HashMap<(usize, String), DateTime<Utc>>>,
 }
 
 /// How long a reply may take to be taken by the client.
@@ -86,6 +92,7 @@ impl Hj212Server {
             frame_limits: FrameLimits { max_segment_len: limits.hj212_max_segment },
             connections: Arc::new(Semaphore::new(limits.hj212_max_connections)),
             per_ip: Arc::new(Mutex::new(HashMap::new())),
+            realtime: Mutex::new(HashMap::new()),
             limits,
             by_mn,
             nobody,
@@ -144,6 +151,12 @@ impl Hj212Server {
                 server.connection(stream, peer, shutdown).await;
                 drop((permit, slot));
             });
+        }
+    }
+
+    fn note_info(&self, cause: &str, sender: &str) {
+        if self.log.first(cause, sender) {
+            tracing::info!(sender, cause, "hj212: not stored as readings (the gateway's own aggregates cover them)");
         }
     }
 
@@ -218,6 +231,33 @@ impl Hj212Server {
         }
     }
 
+    /// The readings of a data packet worth storing, numbered by item. Real-time values (2011) all
+    /// are. A minute (2051) or hourly (2061) average is the station's summary of a period whose
+    /// real-time values, when the station sends them too, are stored already (the gateway keeps
+    /// its own minute and hour aggregates of them); stored as readings, the averages would sit out
+    /// of time order in the raw series. So an average is kept only for a sensor whose real-time
+    /// values do not reach into its period: a station that sends only averages is stored whole.
+    fn uncovered(&self, site: usize, r: &PacketReadings) -> Vec<(usize, Reading)> {
+        let mut seen = match self.realtime.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let numbered = r.readings.iter().cloned().enumerate().map(|(k, x)| (k + 1, x));
+        if r.cn == CommandCode(2011) {
+            for x in &r.readings {
+                let t = seen.entry((site, x.sensor.clone())).or_insert(x.time);
+                *t = (*t).max(x.time);
+            }
+            return numbered.collect();
+        }
+        let (kept, covered): (Vec<_>, Vec<_>) =
+            numbered.partition(|(_, x)| seen.get(&(site, x.sensor.clone())).is_none_or(|t| *t < x.time));
+        if !covered.is_empty() {
+            self.note_info(&format!("CN {} averages covered by real-time data", r.cn), &r.mn);
+        }
+        kept
+    }
+
     /// Handles one frame; returns the reply to send, if any.
     async fn frame(&self, bytes: &[u8], peer: &str) -> Option<String> {
         let Ok(packet) = parse_packet(bytes, &self.frame_limits) else {
@@ -252,7 +292,10 @@ impl Hj212Server {
                 for p in &r.problems {
                     self.note("item without a reading", &r.mn, p);
                 }
-                let lines = r.readings.into_iter().enumerate().map(|(k, x)| (k + 1, x)).collect();
+                let lines = self.uncovered(site, &r);
+                if lines.is_empty() {
+                    return done.reply;
+                }
                 match self.hub.ingest(site, Source::Hj212, lines, None).await {
                     Ok(report) => {
                         for f in &report.refused {
