@@ -235,7 +235,8 @@ fn http_readings_are_stored_judged_and_served_back() {
 
 #[test]
 fn bad_http_input_is_refused_with_the_field_and_good_data_flows() {
-    let Setup { data, cfg, .. } = setup("gw-bad-http", |_| demo_site(), "limits: (http_max_body_bytes: 65536)");
+    let Setup { data, cfg, .. } =
+        setup("gw-bad-http", |_| demo_site(), "limits: (http_max_body_bytes: 65536, http_token_burst: 100.0)");
     let gw = Gateway::start(&data, &cfg);
     let dev = token(&data, &["--site", DEMO_SITE]);
     let c = client();
@@ -285,6 +286,12 @@ fn bad_http_input_is_refused_with_the_field_and_good_data_flows() {
     let big = line("TC1-LOAD", "2026-12-01T08:00:00+08:00", 1.0).repeat(2000);
     let (s, _) = post(&c, &url, Some(&dev), big);
     assert_eq!(s, 413);
+    // More readings in one request than the token may ever send at once: 413, not a 429 that
+    // could never succeed.
+    let many: String =
+        (0..150).map(|k| line("TC1-LOAD", &format!("2026-12-01T07:{:02}:{:02}+08:00", k / 60, k % 60), 1.0)).collect();
+    let (s, r) = post(&c, &url, Some(&dev), many);
+    assert_eq!((s, r["field"].as_str()), (413, Some("body")), "{r}");
 
     // Still serving, and what was accepted is there.
     let (s, r) = post(&c, &url, Some(&dev), line("TC1-LOAD", "2026-12-01T08:00:02+08:00", 13.0));

@@ -69,9 +69,10 @@ pub struct ServeArgs {
     /// Subscribe to an MQTT broker, HOST:PORT.
     #[arg(long)]
     pub mqtt: Option<String>,
-    /// First level of the MQTT topics (`{prefix}/{site}/readings`).
-    #[arg(long, default_value = "sitetwin")]
-    pub mqtt_prefix: String,
+    /// First level of the MQTT topics (`{prefix}/{site}/readings`; default `sitetwin`, or the
+    /// configuration's).
+    #[arg(long)]
+    pub mqtt_prefix: Option<String>,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log: LogFormat,
@@ -177,12 +178,10 @@ fn config_of(a: &ServeArgs) -> anyhow::Result<GatewayConfig> {
         let (host, port) =
             m.rsplit_once(':').ok_or_else(|| anyhow::anyhow!("--mqtt: expected HOST:PORT, got {m:?}"))?;
         let port = port.parse().map_err(|_| anyhow::anyhow!("--mqtt: {port:?} is not a port"))?;
-        cfg.mqtt = Some(MqttConfig {
-            host: host.into(),
-            port,
-            topic_prefix: a.mqtt_prefix.clone(),
-            ..cfg.mqtt.clone().unwrap_or_default()
-        });
+        cfg.mqtt = Some(MqttConfig { host: host.into(), port, ..cfg.mqtt.clone().unwrap_or_default() });
+    }
+    if let (Some(m), Some(p)) = (&mut cfg.mqtt, &a.mqtt_prefix) {
+        m.topic_prefix = p.clone();
     }
     anyhow::ensure!(
         cfg.http.is_some() || cfg.hj212.is_some() || cfg.mqtt.is_some(),

@@ -146,8 +146,8 @@ pub struct Limits {
     pub http_token_burst: f64,
     /// Live-stream subscribers at most, per site.
     pub sse_max_subscribers: usize,
-    /// Events a slow live-stream subscriber may fall behind before it is dropped (it resumes with
-    /// `Last-Event-ID`).
+    /// Events (rows) a slow live-stream subscriber may fall behind the live feed before it
+    /// catches up from the store instead.
     pub sse_buffer: usize,
 }
 

@@ -9,9 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use sitetwin_core::hj212::{
-    CommandCode, DeviceRegistry, FrameLimits, FrameSplitter, Outcome, PacketReadings, StreamError, ingest, parse_packet,
+    DeviceRegistry, FrameLimits, FrameSplitter, Outcome, PacketReadings, StreamError, ingest, parse_packet,
 };
 use sitetwin_core::scene::SiteScene;
 use sitetwin_core::telemetry::Reading;
@@ -23,7 +22,7 @@ use tokio::time::Instant;
 use crate::config::Limits;
 use crate::limits::{LogOnce, RateLimiter};
 use crate::pipeline::Hub;
-use crate::store::Source;
+use crate::store::{Source, StoreError};
 
 /// What every connection shares.
 pub struct Hj212Server {
@@ -39,8 +38,6 @@ pub struct Hj212Server {
     connections: Arc<Semaphore>,
     /// Open connections per peer address.
     per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
-    /// (site, sensor) → the latest real-time (2011) DataTime heard.
-    realtime: Mutex<HashMap<(usize, String), DateTime<Utc>>>,
 }
 
 /// How long a reply may take to be taken by the client.
@@ -92,7 +89,6 @@ impl Hj212Server {
             frame_limits: FrameLimits { max_segment_len: limits.hj212_max_segment },
             connections: Arc::new(Semaphore::new(limits.hj212_max_connections)),
             per_ip: Arc::new(Mutex::new(HashMap::new())),
-            realtime: Mutex::new(HashMap::new()),
             limits,
             by_mn,
             nobody,
@@ -151,12 +147,6 @@ impl Hj212Server {
                 server.connection(stream, peer, shutdown).await;
                 drop((permit, slot));
             });
-        }
-    }
-
-    fn note_info(&self, cause: &str, sender: &str) {
-        if self.log.first(cause, sender) {
-            tracing::info!(sender, cause, "hj212: not stored as readings (the gateway's own aggregates cover them)");
         }
     }
 
@@ -226,36 +216,48 @@ impl Hj212Server {
             partial_since = match (splitter.buffered() > 0, completed) {
                 (false, true) => None,
                 (true, true) => Some(Instant::now()),
-                (_, false) => partial_since.or(Some(Instant::now())),
+                (true, false) => partial_since.or(Some(Instant::now())),
+                // Bytes that left nothing behind (a modem's keep-alive string, a rejected frame)
+                // start no packet clock; the idle timeout still ends a connection of only those.
+                (false, false) => partial_since,
             };
         }
     }
 
     /// The readings of a data packet worth storing, numbered by item. Real-time values (2011) all
-    /// are. A minute (2051) or hourly (2061) average is the station's summary of a period whose
-    /// real-time values, when the station sends them too, are stored already (the gateway keeps
-    /// its own minute and hour aggregates of them); stored as readings, the averages would sit out
-    /// of time order in the raw series. So an average is kept only for a sensor whose real-time
-    /// values do not reach into its period: a station that sends only averages is stored whole.
-    fn uncovered(&self, site: usize, r: &PacketReadings) -> Vec<(usize, Reading)> {
-        let mut seen = match self.realtime.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
+    /// are. A minute (2051) or hourly (2061) average is the station's summary of its period; when
+    /// the store already holds real-time values of the sensor in that period, the gateway's own
+    /// minute and hour aggregates cover it, and stored as a reading the average would sit out of
+    /// time order in the raw series. So an average is kept only for a period without real-time
+    /// values: a station that sends only averages, or back-fills a gap, is stored whole.
+    async fn uncovered(&self, site: usize, r: &PacketReadings) -> Result<Vec<(usize, Reading)>, StoreError> {
+        let numbered: Vec<(usize, Reading)> = r.readings.iter().cloned().enumerate().map(|(k, x)| (k + 1, x)).collect();
+        let span = match r.cn.0 {
+            2051 => chrono::Duration::minutes(1),
+            2061 => chrono::Duration::hours(1),
+            _ => return Ok(numbered),
         };
-        let numbered = r.readings.iter().cloned().enumerate().map(|(k, x)| (k + 1, x));
-        if r.cn == CommandCode(2011) {
-            for x in &r.readings {
-                let t = seen.entry((site, x.sensor.clone())).or_insert(x.time);
-                *t = (*t).max(x.time);
+        let store = Arc::clone(&self.hub.store);
+        let id = self.hub.sites[site].id.clone();
+        let (kept, covered) = tokio::task::spawn_blocking(move || -> Result<(Vec<_>, usize), StoreError> {
+            let mut kept = Vec::new();
+            let mut covered = 0;
+            for (k, x) in numbered {
+                let end = x.time + span - chrono::Duration::milliseconds(1);
+                if store.readings(&id, &x.sensor, x.time, end, 1)?.is_empty() {
+                    kept.push((k, x));
+                } else {
+                    covered += 1;
+                }
             }
-            return numbered.collect();
+            Ok((kept, covered))
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))??;
+        if covered > 0 && self.log.first(&format!("CN {} averages covered by real-time data", r.cn), &r.mn) {
+            tracing::info!(mn = %r.mn, cn = %r.cn, "hj212: averages of periods with stored real-time values are not stored as readings");
         }
-        let (kept, covered): (Vec<_>, Vec<_>) =
-            numbered.partition(|(_, x)| seen.get(&(site, x.sensor.clone())).is_none_or(|t| *t < x.time));
-        if !covered.is_empty() {
-            self.note_info(&format!("CN {} averages covered by real-time data", r.cn), &r.mn);
-        }
-        kept
+        Ok(kept)
     }
 
     /// Handles one frame; returns the reply to send, if any.
@@ -270,10 +272,16 @@ impl Hj212Server {
             return done.reply;
         };
         let Some(&site) = self.by_mn.get(&packet.mn) else {
-            self.note("unknown MN", &packet.mn, &format!("from {peer}"));
+            // Keyed by the peer: the MN is the sender's choice.
+            self.note("unknown MN", peer, &format!("MN {}", packet.mn));
             return ingest(bytes, &self.nobody, &self.frame_limits).reply;
         };
-        if self.rate.take(&packet.mn, 1.0).is_err() {
+        let registry = &self.hub.sites[site].registry;
+        let done = ingest(bytes, registry, &self.frame_limits);
+        // The rate is charged to admitted packets only, so that a sender without the password
+        // cannot use up a station's allowance.
+        let admitted = !matches!(done.outcome, Outcome::Refused(_) | Outcome::Malformed(_));
+        if admitted && self.rate.take(&packet.mn, 1.0).is_err() {
             // No reply: a station that is not answered resends later, when it is under its rate.
             self.note(
                 "packet rate over the limit",
@@ -282,8 +290,6 @@ impl Hj212Server {
             );
             return None;
         }
-        let registry = &self.hub.sites[site].registry;
-        let done = ingest(bytes, registry, &self.frame_limits);
         match done.outcome {
             Outcome::Readings(r) => {
                 for u in &r.unknown_codes {
@@ -292,7 +298,14 @@ impl Hj212Server {
                 for p in &r.problems {
                     self.note("item without a reading", &r.mn, p);
                 }
-                let lines = self.uncovered(site, &r);
+                let lines = match self.uncovered(site, &r).await {
+                    Ok(lines) => lines,
+                    Err(e) => {
+                        // Not known whether stored: no reply, so the station sends it again.
+                        self.note("store unavailable", &r.mn, &e);
+                        return None;
+                    }
+                };
                 if lines.is_empty() {
                     return done.reply;
                 }

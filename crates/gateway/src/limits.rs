@@ -18,6 +18,11 @@ impl RateLimiter {
         RateLimiter { rate_per_s, burst, buckets: Mutex::new(HashMap::new()) }
     }
 
+    /// The most one request may take.
+    pub fn burst(&self) -> f64 {
+        self.burst
+    }
+
     /// Takes `cost` from `key`'s bucket; `Err(wait)` when it does not hold that much (nothing is
     /// taken then), with how long until it would.
     pub fn take(&self, key: &str, cost: f64) -> Result<(), Duration> {

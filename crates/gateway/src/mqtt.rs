@@ -62,9 +62,31 @@ pub async fn run(cfg: MqttConfig, hub: Arc<Hub>, log: Arc<LogOnce>, mut shutdown
         let polled = tokio::select! {
             e = events.poll() => e,
             _ = shutdown.changed() => {
+                // Let the worker finish what it holds while the event loop still runs (its acks
+                // go out through it), then say goodbye.
                 drop(work);
-                let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
+                let mut worker = worker;
+                let deadline = tokio::time::sleep(Duration::from_secs(5));
+                tokio::pin!(deadline);
+                loop {
+                    tokio::select! {
+                        _ = &mut worker => break,
+                        _ = &mut deadline => {
+                            worker.abort();
+                            break;
+                        }
+                        e = events.poll() => if e.is_err() { break },
+                    }
+                }
                 let _ = client.disconnect().await;
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    while let Ok(e) = events.poll().await {
+                        if matches!(e, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
                 return;
             }
         };

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use sitetwin_core::rules::alarm::{Alarm, AlarmError};
 use sitetwin_core::rules::stoppage::{AlertLevel, SiteStoppage, StopReason, StoppageError};
@@ -307,6 +307,9 @@ pub struct Writer {
     rx: mpsc::Receiver<Command>,
 }
 
+/// Rows per message of the live feed.
+pub const FEED_CHUNK: usize = 256;
+
 /// The name of an engine event in the live stream and the store.
 fn event_kind(ev: &Event) -> &'static str {
     match ev {
@@ -357,6 +360,8 @@ struct Group<'a> {
     keys: HashSet<(usize, String, i64)>,
     /// (site, alarm id) of alarms changed in this batch.
     alarms: HashSet<(usize, u64)>,
+    /// A store read failed while the group was gathered: it is not committed.
+    failed: Option<StoreError>,
     touched: Vec<bool>,
     store: &'a dyn Store,
 }
@@ -403,6 +408,7 @@ impl Writer {
                 pending: Vec::new(),
                 keys: HashSet::new(),
                 alarms: HashSet::new(),
+                failed: None,
                 touched: vec![false; self.runtimes.len()],
                 store: store.as_ref(),
             };
@@ -444,7 +450,7 @@ impl Writer {
             "alarm": {
                 "id": a.id, "sensor": a.sensor, "rule": a.rule, "level": a.level, "peak": a.peak,
                 "raised_at": a.raised_at, "status": a.status, "assignee": a.assignee,
-                "condition_active": a.condition_active, "escalations": a.escalations,
+                "condition_active": a.condition_active, "escalations": a.escalations, "source": a.source,
             },
             "entry": a.audit.last(),
         });
@@ -597,7 +603,9 @@ impl Writer {
         let tolerance = Duration::milliseconds((def.rules.general.future_tolerance_s * 1000.0) as i64);
         let oldest = now - days(self.config.retention.raw_days);
         let mut report = IngestReport::default();
-        for (line, r) in readings {
+        for (line, mut r) in readings {
+            // The store keeps milliseconds: judge and compare what will be stored.
+            r.time = r.time.trunc_subsecs(3);
             let refuse = |field: &str, reason: String| Refusal {
                 line,
                 sensor: Some(r.sensor.clone()),
@@ -659,8 +667,10 @@ impl Writer {
                     }
                     Ok(false) => {}
                     Err(e) => {
-                        report.refused.push(refuse("time", format!("cannot check whether it is stored already: {e}")));
-                        continue;
+                        // Whether it is a resend cannot be known: the whole group fails, so that
+                        // every sender hears "not stored" and sends again.
+                        g.failed.get_or_insert(e);
+                        return report;
                     }
                 }
             }
@@ -694,13 +704,17 @@ impl Writer {
     }
 
     fn finish(&mut self, g: Group<'_>) {
-        let Group { mut batch, pending, touched, alarms, .. } = g;
+        let Group { mut batch, pending, touched, alarms, failed, .. } = g;
         for (site, id) in alarms {
             if let Some(a) = self.runtimes[site].alarms.get(id) {
                 batch.alarms.push((self.hub.sites[site].id.clone(), a.clone()));
             }
         }
-        match self.hub.store.commit(&batch) {
+        let committed = match failed {
+            Some(e) => Err(e),
+            None => self.hub.store.commit(&batch),
+        };
+        match committed {
             Ok(()) => {
                 for (site, t) in touched.iter().enumerate() {
                     if *t {
@@ -726,12 +740,13 @@ impl Writer {
                     }
                 }
                 for (site, mut items) in per_site.into_iter().enumerate() {
-                    if items.is_empty() {
-                        continue;
-                    }
                     items.sort_by_key(FeedItem::id);
-                    // No subscriber is not an error.
-                    let _ = self.hub.feeds[site].send(Arc::new(items));
+                    // In chunks, so that what a slow subscriber holds back is bounded in rows.
+                    while !items.is_empty() {
+                        let rest = items.split_off(items.len().min(FEED_CHUNK));
+                        // No subscriber is not an error.
+                        let _ = self.hub.feeds[site].send(Arc::new(std::mem::replace(&mut items, rest)));
+                    }
                 }
             }
             Err(e) => {

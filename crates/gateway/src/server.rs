@@ -60,7 +60,9 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
         .await??
     };
     let (tx, rx) = mpsc::channel(config.commit.queue);
-    let feeds = sites.iter().map(|_| broadcast::channel(config.limits.sse_buffer).0).collect();
+    // The feed carries commits in chunks of FEED_CHUNK rows; `sse_buffer` is in rows.
+    let chunks = config.limits.sse_buffer.div_ceil(crate::pipeline::FEED_CHUNK).max(4);
+    let feeds = sites.iter().map(|_| broadcast::channel(chunks).0).collect();
     let views = runtimes.iter().map(|rt| RwLock::new(Arc::new(Writer::view_of(rt)))).collect();
     let index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
     let hub = Arc::new(Hub { sites, index, views, feeds, store, tx });

@@ -70,6 +70,16 @@ pub struct AuditEntry {
 }
 
 /// One alarm.
+/// What raised an alarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum AlarmSource {
+    /// A sensor's level: later level changes and the clearing of the condition belong to it.
+    #[default]
+    Level,
+    /// A closed hour's mean (dust): a verdict on the past, with no condition to clear.
+    HourlyMean,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     /// Unique in its book.
@@ -92,6 +102,9 @@ pub struct Alarm {
     pub condition_active: bool,
     /// Escalations so far.
     pub escalations: u32,
+    /// What raised it (stored alarms without the field were raised by a level).
+    #[serde(default)]
+    pub source: AlarmSource,
     /// Everything that happened, in order.
     pub audit: Vec<AuditEntry>,
 }
@@ -192,8 +205,11 @@ impl AlarmBook {
         self.index_of(id).map(|i| &self.alarms[i])
     }
 
+    /// The sensor's newest open alarm raised by its level (hourly-mean alarms are verdicts of
+    /// their own: level changes and clearing never reach them).
     fn open_for(&mut self, sensor: &str) -> Option<&mut Alarm> {
-        let i = *self.open.get(sensor)?.last()?;
+        let alarms = &self.alarms;
+        let i = *self.open.get(sensor)?.iter().rev().find(|&&i| alarms[i].source == AlarmSource::Level)?;
         Some(&mut self.alarms[i])
     }
 
@@ -203,7 +219,7 @@ impl AlarmBook {
         rule: &str,
         level: Level,
         at: DateTime<Utc>,
-        active: bool,
+        source: AlarmSource,
         note: Option<String>,
     ) -> u64 {
         let id = self.next_id;
@@ -218,8 +234,9 @@ impl AlarmBook {
             raised_at: at,
             status: AlarmStatus::Raised,
             assignee: None,
-            condition_active: active,
+            condition_active: source == AlarmSource::Level,
             escalations: 0,
+            source,
             audit: vec![AuditEntry { at, who: "system".into(), action: AuditAction::Raised { level }, note }],
         });
         id
@@ -247,7 +264,7 @@ impl AlarmBook {
                     });
                     vec![a.id]
                 }
-                None => vec![self.raise(sensor, rule, *level, *time, true, Some(message.clone()))],
+                None => vec![self.raise(sensor, rule, *level, *time, AlarmSource::Level, Some(message.clone()))],
             },
             Event::AlarmLevelChanged { sensor, rule, from, to, time, message } => match self.open_for(sensor) {
                 Some(a) => {
@@ -262,7 +279,7 @@ impl AlarmBook {
                     });
                     vec![a.id]
                 }
-                None => vec![self.raise(sensor, rule, *to, *time, true, Some(message.clone()))],
+                None => vec![self.raise(sensor, rule, *to, *time, AlarmSource::Level, Some(message.clone()))],
             },
             Event::AlarmCleared { sensor, time, .. } => match self.open_for(sensor) {
                 Some(a) => {
@@ -280,7 +297,7 @@ impl AlarmBook {
             },
             Event::HourlyMean { sensor, hour, mean, level, rule, .. } if *level > Level::Normal => {
                 let note = format!("hourly mean {mean:.1}");
-                vec![self.raise(sensor, rule, *level, *hour + Duration::hours(1), false, Some(note))]
+                vec![self.raise(sensor, rule, *level, *hour + Duration::hours(1), AlarmSource::HourlyMean, Some(note))]
             }
             Event::HourlyMean { .. }
             | Event::DataQuality { .. }
@@ -435,11 +452,12 @@ mod tests {
         assert_eq!((first, second), (201, 202));
         assert_eq!(b.open_count(), 2);
         assert_eq!(b.open().map(|a| a.id).collect::<Vec<_>>(), [201, 202]);
-        b.acknowledge(second, "a", t(3070)).unwrap();
-        b.close(second, "a", "sprayed", t(3071)).unwrap();
-        // With the newer one closed, the sensor's clearing reaches the older one.
+        // The level's clearing reaches the level's alarm, not the newer hourly verdict.
         assert_eq!(b.on_event(&cleared(3072)), vec![first]);
         assert!(!b.get(first).unwrap().condition_active);
+        assert_eq!(b.get(second).unwrap().source, AlarmSource::HourlyMean);
+        b.acknowledge(second, "a", t(3073)).unwrap();
+        b.close(second, "a", "sprayed", t(3074)).unwrap();
         assert_eq!(b.open_count(), 1);
         assert!(b.get(999).is_none());
     }

@@ -255,6 +255,17 @@ async fn ingest_body(state: &Shared, c: &Caller, site: usize, headers: &HeaderMa
     if lines == 0 {
         return Err(ApiError::field(StatusCode::BAD_REQUEST, "body", "no readings: the body is empty"));
     }
+    if good.len() as f64 > state.limiter.burst() {
+        return Err(ApiError::field(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body",
+            format!(
+                "{} readings in one request: this token may send at most {} at once",
+                good.len(),
+                state.limiter.burst()
+            ),
+        ));
+    }
     if let Err(wait) = state.limiter.take(&c.key, good.len() as f64) {
         if state.log.first("http rate limit", &c.key) {
             tracing::warn!(token = %c.grant.label, readings = good.len(), "rate limit: readings refused");

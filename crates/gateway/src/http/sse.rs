@@ -62,7 +62,10 @@ async fn catch_up(
         let n = rows.len();
         for item in rows {
             *last = item.id();
-            tx.send(sse_event(&item)).await.ok()?;
+            tokio::select! {
+                r = tx.send(sse_event(&item)) => r.ok()?,
+                _ = shutdown.changed() => return None,
+            }
         }
         if n < CATCH_UP_ROWS {
             return Some(());
@@ -153,7 +156,11 @@ pub async fn events(
                             continue;
                         }
                         last = item.id();
-                        if tx.send(sse_event(item)).await.is_err() {
+                        let sent = tokio::select! {
+                            r = tx.send(sse_event(item)) => r.is_ok(),
+                            _ = shutdown.changed() => false,
+                        };
+                        if !sent {
                             return;
                         }
                     }
