@@ -353,10 +353,22 @@ fn a_token_reaches_only_its_site_and_sensors() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     let (s, _) = get(&c, &gw.url(&format!("/api/v1/sites/{other}/status")), &bureau);
     assert_eq!(s, 200);
-    // A revoked token stops working.
-    let out = sitetwin().args(["gateway", "revoke", "--data"]).arg(&data).arg(&dev_a).output().unwrap();
-    assert!(out.status.success());
-    std::thread::sleep(Duration::from_secs(11));
+    // A revoked token stops working, and its open live streams end.
+    let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
+    let stream = {
+        let (url, viewer) = (gw.url(&format!("/api/v1/sites/{DEMO_SITE}/events")), viewer.clone());
+        std::thread::spawn(move || {
+            let c = Client::builder().timeout(Duration::from_secs(40)).build().unwrap();
+            c.get(url).bearer_auth(viewer).send().unwrap().text().unwrap_or_default()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    for t in [&dev_a, &viewer] {
+        let out = sitetwin().args(["gateway", "revoke", "--data"]).arg(&data).arg(t).output().unwrap();
+        assert!(out.status.success());
+    }
+    assert!(stream.join().unwrap().contains("event: revoked"), "the stream ends with `revoked`");
+    std::thread::sleep(Duration::from_secs(1));
     let (s, _) =
         post(&c, &gw.url("/api/v1/readings"), Some(&dev_a), line("TC1-LOAD", "2026-12-01T08:01:00+08:00", 20.0));
     assert_eq!(s, 401);
@@ -700,6 +712,18 @@ fn the_live_stream_shows_readings_alarms_and_resumes_where_it_left() {
     assert!(missed.windows(2).all(|w| w[0].0 < w[1].0) && missed[0].0 > last);
     let actions: Vec<&str> = missed.iter().filter_map(|(_, _, d)| d["action"].as_str()).collect();
     assert_eq!(actions, ["acknowledged", "dispatched", "cleared", "closed"]);
+
+    // An id from a store that is not this one: the stream says so and goes on from now.
+    let resp = Client::new().get(&events).bearer_auth(&op).header("Last-Event-ID", "999999").send().unwrap();
+    let mut first = String::new();
+    for l in BufReader::new(resp).lines().map_while(Result::ok) {
+        if l.is_empty() {
+            break;
+        }
+        first.push_str(&l);
+        first.push('\n');
+    }
+    assert!(first.contains("event: reset") && first.contains("\"resume_after\":999999"), "{first}");
 
     // Status changes go the same way, and everything survives a restart.
     let st = gw.url(&format!("/api/v1/sites/{DEMO_SITE}/status"));

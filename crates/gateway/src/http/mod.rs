@@ -179,12 +179,17 @@ fn site_index(state: &Shared, site: &str) -> ApiResult<usize> {
 
 /// The site, if the caller may read it.
 async fn readable(state: &Shared, headers: &HeaderMap, site: &str) -> ApiResult<usize> {
+    Ok(reader(state, headers, site).await?.0)
+}
+
+/// The site and the caller, if it may read the site.
+async fn reader(state: &Shared, headers: &HeaderMap, site: &str) -> ApiResult<(usize, Caller)> {
     let c = caller(state, headers).await?;
     // Refused before looked up: a token learns nothing of sites it may not read.
     if !c.may_read(site) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, format!("this token may not read site {site}")));
     }
-    site_index(state, site)
+    Ok((site_index(state, site)?, c))
 }
 
 /// The site, if the caller may operate it.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use utoipa::IntoParams;
 
-use super::{ApiError, ApiResult, Shared, readable};
+use super::{ApiError, ApiResult, Shared, reader};
 use crate::store::FeedItem;
 
 /// Stream query.
@@ -27,6 +27,9 @@ pub struct EventsQuery {
     /// stream starts with what happens next.
     after: Option<i64>,
 }
+
+/// How often a stream's token is looked at again.
+const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Rows read from the store per round while catching up.
 const CATCH_UP_ROWS: usize = 2_000;
@@ -94,7 +97,7 @@ pub async fn events(
     Query(q): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let i = readable(&state, &headers, &site).await?;
+    let (i, who) = reader(&state, &headers, &site).await?;
     let header_after = match headers.get("last-event-id").map(|v| v.to_str().map(|s| s.trim().parse::<i64>())) {
         None => None,
         Some(Ok(Ok(v))) => Some(v),
@@ -135,7 +138,26 @@ pub async fn events(
                 }
             }
         };
+        // An id ahead of the store's last one (a client of a store since replaced): say so, and
+        // go on from the store's last id.
+        let top = {
+            let s = Arc::clone(&store);
+            match tokio::task::spawn_blocking(move || s.last_feed_id()).await {
+                Ok(Ok(v)) => v,
+                _ => return,
+            }
+        };
+        if last > top {
+            let ev = Event::default().event("reset").data(format!("{{\"resume_after\":{last},\"last_id\":{top}}}"));
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+            last = top;
+        }
         let mut behind = after.is_some();
+        // The token is looked at again now and then: a revoked one ends its streams.
+        let mut recheck = tokio::time::interval(TOKEN_RECHECK);
+        recheck.tick().await;
         loop {
             if behind {
                 // From the store: what was missed (on resume, or after falling behind the feed).
@@ -148,6 +170,18 @@ pub async fn events(
                 r = live.recv() => r,
                 _ = shutdown.changed() => return,
                 _ = tx.closed() => return,
+                _ = recheck.tick() => {
+                    let (s, key) = (Arc::clone(&store), who.key.clone());
+                    match tokio::task::spawn_blocking(move || s.token(&key)).await {
+                        Ok(Ok(Some(_))) => continue,
+                        Ok(Ok(None)) => {
+                            let _ = tx.send(Event::default().event("revoked").data("{}")).await;
+                            return;
+                        }
+                        // The store did not answer: try again at the next look.
+                        _ => continue,
+                    }
+                }
             };
             match next {
                 Ok(items) => {
