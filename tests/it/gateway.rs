@@ -702,6 +702,17 @@ fn the_live_stream_shows_readings_alarms_and_resumes_where_it_left() {
     assert_eq!(r["status"], "Closed");
     let who: Vec<&str> = r["audit"].as_array().unwrap().iter().map(|e| e["who"].as_str().unwrap()).collect();
     assert_eq!(who, ["system", "王工", "王工", "system", "李师傅"]);
+    // Closed is final (the book forgets it; the store answers for it).
+    let (s, r) = post(&c, &alarm, Some(&op), r#"{"action": "acknowledge", "who": "王工"}"#);
+    assert_eq!(s, 409, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("Closed"), "{r}");
+    let (s, _) = post(
+        &c,
+        &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms/424242")),
+        Some(&op),
+        r#"{"action": "acknowledge", "who": "王工"}"#,
+    );
+    assert_eq!(s, 404);
     let (s, r) = post(&c, &alarm, Some(&op), r#"{"action": "bogus"}"#);
     assert_eq!((s, r["field"].as_str()), (400, Some("body")));
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use sitetwin_core::rules::alarm::{Alarm, AlarmError};
+use sitetwin_core::rules::alarm::{Alarm, AlarmError, AlarmStatus};
 use sitetwin_core::rules::stoppage::{AlertLevel, SiteStoppage, StopReason, StoppageError};
 use sitetwin_core::rules::{Event, SensorStatus};
 use sitetwin_core::telemetry::{FlagValidity, Reading};
@@ -360,6 +360,8 @@ struct Group<'a> {
     keys: HashSet<(usize, String, i64)>,
     /// (site, alarm id) of alarms changed in this batch.
     alarms: HashSet<(usize, u64)>,
+    /// Sites where an alarm was closed: their books forget closed alarms after the commit.
+    closed: HashSet<usize>,
     /// A store read failed while the group was gathered: it is not committed.
     failed: Option<StoreError>,
     touched: Vec<bool>,
@@ -408,6 +410,7 @@ impl Writer {
                 pending: Vec::new(),
                 keys: HashSet::new(),
                 alarms: HashSet::new(),
+                closed: HashSet::new(),
                 failed: None,
                 touched: vec![false; self.runtimes.len()],
                 store: store.as_ref(),
@@ -495,11 +498,29 @@ impl Writer {
                 match result.map(|()| book.get(id).cloned()) {
                     Ok(Some(a)) => {
                         g.touched[site] = true;
+                        if a.status == AlarmStatus::Closed {
+                            g.closed.insert(site);
+                        }
                         self.push_alarm(g, site, id, action, now);
                         g.pending.push(Pending::Alarm(reply, a));
                     }
                     Ok(None) => {
                         let _ = reply.send(Err(AlarmError::NotFound(id).into()));
+                    }
+                    Err(AlarmError::NotFound(_)) => {
+                        // Not in memory: closed and forgotten (the store has it), or never raised.
+                        let action = match &step {
+                            AlarmStep::Acknowledge { .. } => "acknowledged",
+                            AlarmStep::Dispatch { .. } => "dispatched",
+                            AlarmStep::Close { .. } => "closed",
+                        };
+                        let stored = g.store.alarm(&self.hub.sites[site].id, id);
+                        let e = match stored {
+                            Ok(Some(a)) => PipelineError::Alarm(AlarmError::Illegal { id, status: a.status, action }),
+                            Ok(None) => PipelineError::Alarm(AlarmError::NotFound(id)),
+                            Err(e) => PipelineError::Store(e),
+                        };
+                        let _ = reply.send(Err(e));
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e.into()));
@@ -704,7 +725,7 @@ impl Writer {
     }
 
     fn finish(&mut self, g: Group<'_>) {
-        let Group { mut batch, pending, touched, alarms, failed, .. } = g;
+        let Group { mut batch, pending, touched, alarms, closed, failed, .. } = g;
         for (site, id) in alarms {
             if let Some(a) = self.runtimes[site].alarms.get(id) {
                 batch.alarms.push((self.hub.sites[site].id.clone(), a.clone()));
@@ -716,6 +737,10 @@ impl Writer {
         };
         match committed {
             Ok(()) => {
+                // Closed alarms are in the store now; the books keep what is open.
+                for site in closed {
+                    self.runtimes[site].alarms.forget_closed();
+                }
                 for (site, t) in touched.iter().enumerate() {
                     if *t {
                         self.publish_view(site);

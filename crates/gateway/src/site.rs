@@ -142,7 +142,9 @@ impl SiteRuntime {
             let _ = engine.ingest(&r.reading(), r.arrived);
         }
         let acknowledge_within = Duration::milliseconds((def.rules.general.acknowledge_within_min * 60_000.0) as i64);
-        let alarms = AlarmBook::restore(store.alarms(&def.id, false)?, acknowledge_within);
+        // Only the open alarms: closed ones stay in the store, their ids are not reused.
+        let alarms =
+            AlarmBook::restore(store.alarms(&def.id, true)?, store.last_alarm_id(&def.id)?, acknowledge_within);
         let status = store.status(&def.id)?.unwrap_or_default();
         let stored_latest = store.latest_times(&def.id)?.into_iter().collect();
         Ok(SiteRuntime { engine, alarms, status, stored_latest })

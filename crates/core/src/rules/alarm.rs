@@ -165,12 +165,12 @@ impl AlarmBook {
         Self { alarms: Vec::new(), next_id: 1, acknowledge_within, open: HashMap::new() }
     }
 
-    /// A book holding alarms read back from a store (any order); new alarms are numbered after
-    /// the highest id among them.
-    pub fn restore(mut alarms: Vec<Alarm>, acknowledge_within: Duration) -> Self {
+    /// A book holding alarms read back from a store (any order, closed ones may be left out);
+    /// new alarms are numbered after `last_id` and the highest id among them.
+    pub fn restore(mut alarms: Vec<Alarm>, last_id: u64, acknowledge_within: Duration) -> Self {
         alarms.sort_by_key(|a| a.id);
         alarms.dedup_by_key(|a| a.id);
-        let next_id = alarms.last().map_or(1, |a| a.id + 1);
+        let next_id = alarms.last().map_or(1, |a| a.id + 1).max(last_id + 1);
         let mut open: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, a) in alarms.iter().enumerate().filter(|(_, a)| a.status != AlarmStatus::Closed) {
             open.entry(a.sensor.clone()).or_default().push(i);
@@ -188,6 +188,16 @@ impl AlarmBook {
         let mut at: Vec<usize> = self.open.values().flatten().copied().collect();
         at.sort_unstable();
         at.into_iter().map(|i| &self.alarms[i])
+    }
+
+    /// Forgets the closed alarms (a store keeps them): what the book holds stays the size of
+    /// what is open, however long it runs.
+    pub fn forget_closed(&mut self) {
+        self.alarms.retain(|a| a.status != AlarmStatus::Closed);
+        self.open.clear();
+        for (i, a) in self.alarms.iter().enumerate() {
+            self.open.entry(a.sensor.clone()).or_default().push(i);
+        }
     }
 
     /// How many alarms are not closed.
@@ -469,12 +479,23 @@ mod tests {
         b.acknowledge(id, "王工", t(2)).unwrap();
         let json = serde_json::to_string(b.all()).unwrap();
         let alarms: Vec<Alarm> = serde_json::from_str(&json).unwrap();
-        let mut r = AlarmBook::restore(alarms, Duration::minutes(15));
+        let mut r = AlarmBook::restore(alarms, 0, Duration::minutes(15));
         assert_eq!(r.all(), b.all());
         // The open alarm is still the sensor's: clearing reaches it, and a new one gets the next id.
         assert_eq!(r.on_event(&cleared(5)), vec![id]);
         r.close(id, "王工", "checked", t(6)).unwrap();
         assert_eq!(r.on_event(&raised(7)), vec![id + 1]);
+        // Closed alarms forgotten (the store has them): ids still go on after the last one.
+        r.forget_closed();
+        assert_eq!(r.all().iter().map(|a| a.id).collect::<Vec<_>>(), [id + 1]);
+        assert_eq!(r.on_event(&cleared(8)), vec![id + 1]);
+        let open_only = AlarmBook::restore(vec![r.get(id + 1).unwrap().clone()], id + 5, Duration::minutes(15));
+        let mut open_only = open_only;
+        assert_eq!(open_only.on_event(&raised(9)), vec![id + 1], "the open one is still the sensor's");
+        open_only.acknowledge(id + 1, "a", t(10)).unwrap();
+        open_only.on_event(&cleared(11));
+        open_only.close(id + 1, "a", "ok", t(12)).unwrap();
+        assert_eq!(open_only.on_event(&raised(13)), vec![id + 6]);
     }
 
     #[test]

@@ -537,9 +537,8 @@ async fn get_alarm(
     let i = readable(&state, &headers, &site).await?;
     let store = Arc::clone(&state.hub.store);
     let sid = state.hub.sites[i].id.clone();
-    let all = blocking(move || store.alarms(&sid, false)).await?;
-    all.into_iter()
-        .find(|a| a.id == id)
+    blocking(move || store.alarm(&sid, id))
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::field(StatusCode::NOT_FOUND, "id", format!("no alarm #{id} at site {site}")))
 }

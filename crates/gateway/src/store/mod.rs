@@ -311,6 +311,10 @@ pub trait Store: Send + Sync + 'static {
     fn count_readings(&self, site: &str) -> StoreResult<u64>;
     /// A site's alarms, oldest first; only open ones when `open_only`.
     fn alarms(&self, site: &str, open_only: bool) -> StoreResult<Vec<Alarm>>;
+    /// One alarm of a site.
+    fn alarm(&self, site: &str, id: u64) -> StoreResult<Option<Alarm>>;
+    /// The highest alarm id a site has used (0 if none).
+    fn last_alarm_id(&self, site: &str) -> StoreResult<u64>;
     /// A site's stored status, if it was ever set.
     fn status(&self, site: &str) -> StoreResult<Option<SiteStoppage>>;
     /// Records a served site and its sensor ids (so that `gateway token` can check what it is

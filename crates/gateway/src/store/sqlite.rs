@@ -472,6 +472,21 @@ impl Store for SqliteStore {
         bodies.iter().map(|b| serde_json::from_str(b).map_err(json_err)).collect()
     }
 
+    fn alarm(&self, site: &str, id: u64) -> StoreResult<Option<Alarm>> {
+        let body: Option<String> = self.read(|c| {
+            c.query_row("SELECT body FROM alarms WHERE site = ?1 AND id = ?2", params![site, id as i64], |r| r.get(0))
+                .optional()
+        })?;
+        body.map(|b| serde_json::from_str(&b).map_err(json_err)).transpose()
+    }
+
+    fn last_alarm_id(&self, site: &str) -> StoreResult<u64> {
+        self.read(|c| {
+            c.query_row("SELECT coalesce(max(id), 0) FROM alarms WHERE site = ?1", [site], |r| r.get::<_, i64>(0))
+        })
+        .map(|n| n as u64)
+    }
+
     fn status(&self, site: &str) -> StoreResult<Option<SiteStoppage>> {
         let body: Option<String> = self
             .read(|c| c.query_row("SELECT body FROM site_status WHERE site = ?1", [site], |r| r.get(0)).optional())?;
