@@ -146,8 +146,9 @@ pub struct Limits {
     pub http_token_burst: f64,
     /// Live-stream subscribers at most, per site.
     pub sse_max_subscribers: usize,
-    /// Events (rows) a slow live-stream subscriber may fall behind the live feed before it
-    /// catches up from the store instead.
+    /// Rows of the live feed held for slow subscribers: `sse_buffer / 256` commits (at least
+    /// 64), each in chunks of at most 256 rows. A subscriber further behind catches up from the
+    /// store instead.
     pub sse_buffer: usize,
 }
 

@@ -254,8 +254,8 @@ impl Hj212Server {
         })
         .await
         .map_err(|e| StoreError(e.to_string()))??;
-        if covered > 0 && self.log.first(&format!("CN {} averages covered by real-time data", r.cn), &r.mn) {
-            tracing::info!(mn = %r.mn, cn = %r.cn, "hj212: averages of periods with stored real-time values are not stored as readings");
+        if covered > 0 && self.log.first(&format!("CN {} averages covered by stored readings", r.cn), &r.mn) {
+            tracing::info!(mn = %r.mn, cn = %r.cn, "hj212: averages of periods that already have stored readings are not stored again");
         }
         Ok(kept)
     }

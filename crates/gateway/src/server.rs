@@ -61,7 +61,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
     };
     let (tx, rx) = mpsc::channel(config.commit.queue);
     // The feed carries commits in chunks of FEED_CHUNK rows; `sse_buffer` is in rows.
-    let chunks = config.limits.sse_buffer.div_ceil(crate::pipeline::FEED_CHUNK).max(4);
+    let chunks = config.limits.sse_buffer.div_ceil(crate::pipeline::FEED_CHUNK).max(64);
     let feeds = sites.iter().map(|_| broadcast::channel(chunks).0).collect();
     let views = runtimes.iter().map(|rt| RwLock::new(Arc::new(Writer::view_of(rt)))).collect();
     let index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
