@@ -338,5 +338,10 @@ fn show(rules_path: Option<&Path>) -> anyhow::Result<ExitCode> {
     for r in hazard::RULES {
         say!("{:<34} {:<22} {}", r.id, r.class.zh(), r.criterion);
     }
+    say!("\nHJ 212 protocol choices (docs/hj212.md; the frame limit is the gateway's hj212_max_segment)");
+    for s in sitetwin_core::hj212::PROTOCOL_SOURCES {
+        let status = if s.confidence.confirmed() { "confirmed" } else { "UNCONFIRMED" };
+        say!("{:<38} {:<11} {} {}", s.id, status, s.confidence.tag(), s.citation);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -235,4 +235,7 @@ fn show_cites_the_city_of_each_alert_list_and_lists_the_hazard_rules() {
     assert!(line("pollution.i").contains("Suzhou red (Ⅰ) list: stop all open-air work"));
     assert!(line("power.main-rcd.product").contains("IΔn × t ≤ 30 mA·s"));
     assert!(line("hazard.lifting.base-200m").contains("超过一定规模的危大工程"));
+    // The protocol's choices are shown with their confidence too.
+    assert!(line("hj212.crc").contains("confirmed") && line("hj212.crc").contains("0xA001"), "{t}");
+    assert!(line("hj212.flag.version-2025").contains("UNCONFIRMED"), "{t}");
 }
