@@ -106,6 +106,13 @@ pub struct ReadingError {
     pub message: String,
 }
 
+impl ReadingError {
+    /// The field at fault, when the message names one (messages name it first: `` `value`: ...``).
+    pub fn field(&self) -> Option<&str> {
+        self.message.strip_prefix('`')?.split_once("`:").map(|(f, _)| f)
+    }
+}
+
 /// Parses a time: RFC 3339 (`2026-11-28T09:30:00+08:00`, `…Z`), a local `2026-11-28 09:30:00`
 /// (or with `T`), or HJ 212's `20261128093000`; local forms are in `local_offset_s`.
 pub fn parse_time(s: &str, local_offset_s: i32) -> Option<DateTime<Utc>> {
@@ -397,6 +404,17 @@ fn json_line(line: &str, local_offset_s: i32) -> Result<Reading, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_its_field_when_its_message_does() {
+        let (_, bad) = parse_readings(
+            "{\"sensor\": \"A\", \"time\": \"2026-12-01 08:00:00\", \"value\": \"x\"}\n{not json\n",
+            Format::JsonLines,
+            CHINA_STANDARD_TIME_S,
+        );
+        assert_eq!(bad[0].field(), Some("value"), "{}", bad[0]);
+        assert_eq!(bad[1].field(), None, "{}", bad[1]);
+    }
 
     #[test]
     fn flags_follow_hj212() {

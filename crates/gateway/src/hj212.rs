@@ -232,11 +232,10 @@ impl Hj212Server {
     /// values: a station that sends only averages, or back-fills a gap, is stored whole.
     async fn uncovered(&self, site: usize, r: &PacketReadings) -> Result<Vec<(usize, Reading)>, StoreError> {
         let numbered: Vec<(usize, Reading)> = r.readings.iter().cloned().enumerate().map(|(k, x)| (k + 1, x)).collect();
-        let span = match r.cn.0 {
-            2051 => chrono::Duration::minutes(1),
-            2061 => chrono::Duration::hours(1),
-            _ => return Ok(numbered),
-        };
+        // A probe of the period's first stretch: enough to find real-time values sent every
+        // 30–60 s, whatever the period's true length.
+        let Some(span_s) = r.cn.shortest_average_period_s() else { return Ok(numbered) };
+        let span = chrono::Duration::seconds(span_s);
         let store = Arc::clone(&self.hub.store);
         let id = self.hub.sites[site].id.clone();
         let (kept, covered) = tokio::task::spawn_blocking(move || -> Result<(Vec<_>, usize), StoreError> {

@@ -339,15 +339,6 @@ fn event_body(ev: &Event) -> serde_json::Value {
     }
 }
 
-/// The field a core reading error names (its messages start with `` `field`: ``).
-pub fn error_field(message: &str) -> String {
-    message
-        .strip_prefix('`')
-        .and_then(|m| m.split_once('`'))
-        .map(|(f, _)| f.to_string())
-        .unwrap_or_else(|| "line".into())
-}
-
 /// The days of a fractional day count as a duration.
 fn days(d: f64) -> Duration {
     Duration::milliseconds((d * 86_400_000.0) as i64)
@@ -529,8 +520,8 @@ impl Writer {
             }
             Command::Status { site, change, reply } => {
                 let today = now.with_timezone(&self.hub.sites[site].zone()).date_naive();
+                // The core's state machine leaves the state as it was when it refuses a change.
                 let st = &mut self.runtimes[site].status;
-                let before = st.clone();
                 let result = match change {
                     StatusChange::Stop { reason, by, note, at } => st.stop(reason, at.unwrap_or(today), &by, &note),
                     StatusChange::ChangeAlert { level, by, at } => st.change_alert(level, at.unwrap_or(today), &by),
@@ -562,7 +553,6 @@ impl Writer {
                         g.pending.push(Pending::Status(reply, state));
                     }
                     Err(e) => {
-                        debug_assert_eq!(st, &before);
                         let _ = reply.send(Err(e.into()));
                     }
                 }
@@ -621,7 +611,6 @@ impl Writer {
         now: DateTime<Utc>,
     ) -> IngestReport {
         let def = Arc::clone(&self.hub.sites[site]);
-        let tolerance = Duration::milliseconds((def.rules.general.future_tolerance_s * 1000.0) as i64);
         let oldest = now - days(self.config.retention.raw_days);
         let mut report = IngestReport::default();
         for (line, mut r) in readings {
@@ -649,16 +638,8 @@ impl Writer {
                 ));
                 continue;
             }
-            if r.time > now + tolerance {
-                report.refused.push(refuse(
-                    "time",
-                    format!(
-                        "{} is in the future: more than {} s after it arrived ({})",
-                        r.time.to_rfc3339(),
-                        def.rules.general.future_tolerance_s,
-                        now.to_rfc3339()
-                    ),
-                ));
+            if let Some(why) = def.rules.general.from_the_future(r.time, now) {
+                report.refused.push(refuse("time", why));
                 continue;
             }
             if r.time < oldest {

@@ -138,6 +138,18 @@ impl CommandCode {
         COMMAND_CODES.iter().find(|c| c.0 == self.0).map(|c| c.1)
     }
 
+    /// For an averages command, the shortest period one of its values can cover, seconds,
+    /// counted from its DataTime: 2051 minute data at least a minute (construction sites send
+    /// 10-minute data with the same code, so a value may cover more), 2061 hourly data an hour.
+    /// `None` for commands that are not averages.
+    pub fn shortest_average_period_s(self) -> Option<i64> {
+        match self {
+            CommandCode::MINUTE_DATA => Some(60),
+            CommandCode::HOURLY_DATA => Some(3600),
+            _ => None,
+        }
+    }
+
     /// One of the 90xx interaction replies (which are never answered themselves).
     pub fn is_reply(self) -> bool {
         matches!(self.0, 9011..=9014)

@@ -609,6 +609,27 @@ pub struct GeneralRules {
     pub acknowledge_within_min: f64,
 }
 
+impl GeneralRules {
+    /// Why a reading timed `time` that arrived at `arrived` is from the future (more than
+    /// `future_tolerance_s` after its arrival), or `None`. The engine judges such a reading
+    /// invalid; the gateway refuses it.
+    pub fn from_the_future(
+        &self,
+        time: chrono::DateTime<chrono::Utc>,
+        arrived: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        let tolerance = chrono::Duration::milliseconds((self.future_tolerance_s * 1000.0).round() as i64);
+        (time > arrived + tolerance).then(|| {
+            format!(
+                "timestamp {} is in the future: more than {} s after the reading arrived ({})",
+                time.to_rfc3339(),
+                self.future_tolerance_s,
+                arrived.to_rfc3339()
+            )
+        })
+    }
+}
+
 impl Default for GeneralRules {
     fn default() -> Self {
         Self {
@@ -986,6 +1007,17 @@ fn fmt_err(e: &rondoc::DeError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reading_is_from_the_future_only_past_the_tolerance() {
+        let g = GeneralRules::default();
+        let arrived = chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z").unwrap().to_utc();
+        let at = |ms: i64| arrived + chrono::Duration::milliseconds(ms);
+        assert_eq!(g.from_the_future(at(300_000), arrived), None, "exactly the tolerance is not the future");
+        let why = g.from_the_future(at(300_001), arrived).unwrap();
+        assert!(why.contains("300 s") && why.contains("2026-12-01T08:05:00.001"), "{why}");
+        assert_eq!(g.from_the_future(at(-86_400_000), arrived), None);
+    }
 
     #[test]
     fn defaults_follow_the_standards_doc() {

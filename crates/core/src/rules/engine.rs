@@ -228,16 +228,8 @@ impl Engine {
         let g = &rules.general;
         let mut events = Vec::new();
         let mut finding: Option<(Quality, &'static str)> = None;
-        if r.time > arrived_at + duration_s(g.future_tolerance_s) {
-            finding = Some((
-                Quality::Invalid(format!(
-                    "timestamp {} is in the future: more than {} s after the reading arrived ({})",
-                    r.time.to_rfc3339(),
-                    g.future_tolerance_s,
-                    arrived_at.to_rfc3339()
-                )),
-                "quality.future",
-            ));
+        if let Some(why) = g.from_the_future(r.time, arrived_at) {
+            finding = Some((Quality::Invalid(why), "quality.future"));
         } else if let Some(last) = status.last_seen.filter(|l| r.time <= *l) {
             finding = Some((
                 Quality::Invalid(format!(

@@ -25,7 +25,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::Caller;
 use crate::limits::{LogOnce, RateLimiter};
-use crate::pipeline::{AlarmStep, Hub, IngestReport, PipelineError, Refusal, SiteView, StatusChange, error_field};
+use crate::pipeline::{AlarmStep, Hub, IngestReport, PipelineError, Refusal, SiteView, StatusChange};
 use crate::site::SensorInfo;
 use crate::store::{Aggregate, Resolution, Source, StoredReading};
 
@@ -284,7 +284,12 @@ async fn ingest_body(state: &Shared, c: &Caller, site: usize, headers: &HeaderMa
     }
     let mut refused: Vec<Refusal> = bad
         .into_iter()
-        .map(|e| Refusal { line: e.line, sensor: None, field: error_field(&e.message), reason: e.message })
+        .map(|e| Refusal {
+            line: e.line,
+            sensor: None,
+            field: e.field().unwrap_or("line").to_string(),
+            reason: e.message,
+        })
         .collect();
     let mut report = if good.is_empty() {
         IngestReport::default()
