@@ -6,6 +6,7 @@
 //! - [`modelgen`]: the deterministic generator of the demo site's glTF models
 //! - [`rules`]: the standards' rules: alarms, major-hazard classes, JGJ 59 scoring, stoppage
 //! - [`telemetry`]: readings and their batch formats
+//! - [`sim`]: the deterministic telemetry simulator: scenarios, signals and events (docs/simulator.md)
 //! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
@@ -24,6 +25,7 @@ pub mod rondoc;
 pub mod rules;
 pub mod scene;
 pub mod serde_glam;
+pub mod sim;
 pub mod telemetry;
 
 #[cfg(test)]
