@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod hj212;
 pub mod http;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sitetwin_core::hj212::{DeviceOverride, DeviceRegistry};
 use sitetwin_core::rules::alarm::AlarmBook;
 use sitetwin_core::rules::stoppage::SiteStoppage;
@@ -17,7 +17,7 @@ use crate::config::SiteConfig;
 use crate::store::{Store, StoreResult};
 
 /// A scene sensor as the API describes it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SensorInfo {
     /// Sensor id.
     pub id: String,

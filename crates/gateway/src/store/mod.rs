@@ -9,7 +9,7 @@
 mod sqlite;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::alarm::Alarm;
 use sitetwin_core::rules::stoppage::SiteStoppage;
@@ -18,7 +18,7 @@ use sitetwin_core::telemetry::{DataFlag, Reading};
 pub use sqlite::SqliteStore;
 
 /// Where a reading came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// `POST /api/v1/readings`.
@@ -49,7 +49,7 @@ impl Source {
 }
 
 /// A reading as stored, with the verdict the rules gave it when it arrived.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredReading {
     /// Feed id (the live stream's event id).
     pub id: i64,

@@ -1,0 +1,670 @@
+//! The client against a real gateway started in-process on loopback (the demo site, a temporary
+//! data folder), and the parts that need no gateway.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sitetwin_core::rules::Level;
+use sitetwin_core::rules::alarm::AlarmStatus;
+use sitetwin_core::rules::stoppage::Status;
+
+use super::*;
+use crate::config::{GatewayConfig, SiteConfig};
+use crate::server::Running;
+use crate::store::{Role, SqliteStore, Store, TokenGrant};
+
+const DEMO_SITE: &str = "3206022026051701";
+
+/// A gateway serving the demo site; stopped when dropped.
+struct Gateway {
+    rt: tokio::runtime::Runtime,
+    running: Option<Running>,
+    data: PathBuf,
+    addr: SocketAddr,
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sitetwin-gw-client-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start(rt: &tokio::runtime::Runtime, data: &Path, addr: SocketAddr) -> Running {
+    let cfg = GatewayConfig {
+        data_dir: data.to_path_buf(),
+        http: Some(addr),
+        sites: vec![SiteConfig::scene(repo().join("scenes/demo.ron"))],
+        tick_s: 1.0,
+        ..GatewayConfig::default()
+    };
+    rt.block_on(crate::server::start(cfg)).unwrap()
+}
+
+impl Gateway {
+    fn new(name: &str) -> Gateway {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let data = scratch(name).join("data");
+        let running = start(&rt, &data, "127.0.0.1:0".parse().unwrap());
+        let addr = running.http_addr.unwrap();
+        Gateway { rt, running: Some(running), data, addr }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn token(&self, role: Role) -> String {
+        let store = SqliteStore::open(&self.data).unwrap();
+        let site = (role != Role::Bureau).then(|| DEMO_SITE.to_string());
+        crate::auth::issue(&store, &TokenGrant { role, site, sensors: vec![], label: format!("test {}", role.name()) })
+            .unwrap()
+    }
+
+    fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown()).unwrap();
+        }
+    }
+
+    /// Starts again on the same data folder, at `addr`.
+    fn restart_at(&mut self, addr: SocketAddr) -> SocketAddr {
+        assert!(self.running.is_none());
+        let r = start(&self.rt, &self.data, addr);
+        let bound = r.http_addr.unwrap();
+        self.running = Some(r);
+        bound
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn line(sensor: &str, time: DateTime<Utc>, value: f64) -> String {
+    format!("{{\"sensor\": \"{sensor}\", \"time\": \"{}\", \"value\": {value}}}\n", time.to_rfc3339())
+}
+
+/// Posts readings through the ingest API; every one must be accepted.
+fn post(base: &str, token: &str, lines: &[String]) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = lines.concat();
+    let (status, text) = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/v1/readings"))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    });
+    assert_eq!(status, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["accepted"].as_u64(), Some(lines.len() as u64), "{text}");
+}
+
+fn post_status(base: &str, token: &str, body: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (status, text) = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/v1/sites/{DEMO_SITE}/status"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    });
+    assert_eq!(status, 200, "{text}");
+}
+
+fn config(base: &str, token: &str) -> ClientConfig {
+    ClientConfig {
+        history_s: 0,
+        backoff_min_ms: 50,
+        backoff_max_ms: 400,
+        channel_capacity: 64,
+        connect_timeout_ms: 2_000,
+        request_timeout_ms: 5_000,
+        ..ClientConfig::new(base, token, DEMO_SITE)
+    }
+}
+
+/// A short name of an event, for failure messages.
+fn name(e: &ClientEvent) -> String {
+    match e {
+        ClientEvent::Reading(r) => format!("Reading#{} {}={:?}", r.id, r.sensor, r.value),
+        ClientEvent::Alarm(a) => format!("Alarm#{} {:?} {:?}", a.feed_id, a.action, a.alarm.status),
+        ClientEvent::Event(f) => format!("Event#{:?} {}", f.id, f.kind),
+        ClientEvent::Connected { resumed_from, .. } => format!("Connected {resumed_from:?}"),
+        ClientEvent::History { readings } => format!("History({})", readings.len()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Takes events (keeping them in `seen`) until `f` picks one.
+fn wait_for<T>(
+    c: &GatewayClient,
+    seen: &mut Vec<ClientEvent>,
+    within: Duration,
+    what: &str,
+    mut f: impl FnMut(&ClientEvent) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(ev) = c.recv_timeout(left.min(Duration::from_millis(100))) else {
+            if left.is_zero() {
+                let names: Vec<_> = seen.iter().rev().take(30).map(name).collect();
+                panic!("no {what} within {within:?}; the last events (newest first): {names:#?}");
+            }
+            continue;
+        };
+        let hit = f(&ev);
+        seen.push(ev);
+        if let Some(t) = hit {
+            return t;
+        }
+    }
+}
+
+fn readings(seen: &[ClientEvent]) -> Vec<&StoredReading> {
+    seen.iter()
+        .filter_map(|e| match e {
+            ClientEvent::Reading(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The highest feed id among the events seen.
+fn last_feed_id(seen: &[ClientEvent]) -> Option<i64> {
+    seen.iter()
+        .filter_map(|e| match e {
+            ClientEvent::Reading(r) => Some(r.id),
+            ClientEvent::Alarm(a) => Some(a.feed_id),
+            ClientEvent::Status(s) => Some(s.feed_id),
+            ClientEvent::Event(f) => f.id,
+            _ => None,
+        })
+        .max()
+}
+
+#[test]
+fn follows_a_gateway_live_and_resumes_after_a_restart_without_gaps_or_repeats() {
+    let mut gw = Gateway::new("follow");
+    let (dev, op) = (gw.token(Role::Device), gw.token(Role::Operator));
+    let now = Utc::now();
+    let h = |hours: f64| now - chrono::Duration::milliseconds((hours * 3_600_000.0) as i64);
+    // History, posted out of time order; the oldest is outside the five hours asked for.
+    post(
+        &gw.url(),
+        &dev,
+        &[
+            line("TC1-WIND", h(1.0), 4.0),
+            line("TC1-SLEW", h(2.0), 10.0),
+            line("TC1-WIND", h(3.0), 2.0),
+            line("TC1-WIND", h(10.0), 1.0),
+        ],
+    );
+
+    // A small channel, so that the client has to wait for the caller (back-pressure).
+    let cfg = ClientConfig { history_s: 5 * 3600, channel_capacity: 4, ..config(&gw.url(), &op) };
+    let client = GatewayClient::spawn(cfg).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    let (site, resumed) = wait_for(&client, &mut seen, t, "Connected", |e| match e {
+        ClientEvent::Connected { site, resumed_from, stoppage, open_alarms } => {
+            assert_eq!(stoppage.status, Status::Operating);
+            assert!(open_alarms.is_empty());
+            Some((site.clone(), *resumed_from))
+        }
+        _ => None,
+    });
+    assert_eq!((site.id.as_str(), resumed), (DEMO_SITE, None));
+    assert_eq!(site.sensors.len(), 50);
+    assert!(site.sensors.iter().any(|s| s.id == "TC1-LOAD" && s.unit == "%"));
+    // The history comes next, in time order, and only the window asked for.
+    let history = match client.recv_timeout(t) {
+        Some(ClientEvent::History { readings }) => readings,
+        other => panic!("History after Connected, not {other:?}"),
+    };
+    let got: Vec<_> = history.iter().map(|r| (r.sensor.as_str(), r.value, r.time)).collect();
+    let near = |a: DateTime<Utc>, b: DateTime<Utc>| (a - b).num_milliseconds().abs() <= 1;
+    assert_eq!(got.len(), 3, "{got:?}");
+    for ((s, v, time), (ws, wv, wt)) in
+        got.iter().zip([("TC1-WIND", 2.0, h(3.0)), ("TC1-SLEW", 10.0, h(2.0)), ("TC1-WIND", 4.0, h(1.0))])
+    {
+        assert!(*s == ws && *v == wv && near(*time, wt), "{got:?}");
+    }
+
+    // Live readings, in three batches, while nobody drains: the client waits, drops nothing.
+    let slew = |from: i32, n: i32| -> Vec<String> {
+        (from..from + n)
+            .map(|i| line("TC1-SLEW", now - chrono::Duration::seconds(600 - i64::from(i)), f64::from(i)))
+            .collect()
+    };
+    for b in 0..3 {
+        post(&gw.url(), &dev, &slew(b * 10, 10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut n = 0;
+    wait_for(&client, &mut seen, t, "30 live readings", |e| {
+        n += usize::from(matches!(e, ClientEvent::Reading(_)));
+        (n == 30).then_some(())
+    });
+    let live = readings(&seen);
+    let values: Vec<f64> = live.iter().map(|r| r.value.unwrap()).collect();
+    assert_eq!(values, (0..30).map(f64::from).collect::<Vec<_>>());
+    assert!(live.windows(2).all(|w| w[0].id < w[1].id), "feed ids increase");
+    assert!(live.iter().all(|r| r.site == DEMO_SITE && r.sensor == "TC1-SLEW"));
+
+    // An overload raises an alarm; acknowledging it through the client gives its new state.
+    post(&gw.url(), &dev, &[line("TC1-LOAD", now, 104.0)]);
+    let alarm = wait_for(&client, &mut seen, t, "the overload's alarm", |e| match e {
+        ClientEvent::Alarm(a) if a.action == AlarmAction::Raised && a.alarm.sensor == "TC1-LOAD" => {
+            Some(a.alarm.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(alarm.status, AlarmStatus::Raised);
+    assert!(alarm.level >= Level::Alarm && alarm.condition_active, "{alarm:?}");
+    client.send(ClientCommand::Acknowledge { alarm: alarm.id, who: "王工".into() }).unwrap();
+    let result = |id: u64| {
+        move |e: &ClientEvent| match e {
+            ClientEvent::ActionResult { alarm, result } if *alarm == id => Some(result.clone()),
+            _ => None,
+        }
+    };
+    let acked = wait_for(&client, &mut seen, t, "the acknowledgement's answer", result(alarm.id)).unwrap();
+    assert_eq!(acked.status, AlarmStatus::Acknowledged);
+    assert_eq!(acked.audit.last().map(|e| e.who.as_str()), Some("王工"));
+    let streamed = |e: &ClientEvent| {
+        matches!(e, ClientEvent::Alarm(a) if a.action == AlarmAction::Acknowledged
+            && a.alarm.status == AlarmStatus::Acknowledged && a.entry.as_ref().is_some_and(|x| x.who == "王工"))
+    };
+    if !seen.iter().any(streamed) {
+        wait_for(&client, &mut seen, t, "the acknowledgement on the stream", |e| streamed(e).then_some(()));
+    }
+    // Closing it while the overload is still measured is refused, with the gateway's reason.
+    client.send(ClientCommand::Close { alarm: alarm.id, who: "李师傅".into(), note: "卸载".into() }).unwrap();
+    let refused = wait_for(&client, &mut seen, t, "the close's answer", result(alarm.id)).unwrap_err();
+    assert!(refused.contains("409") && refused.contains(&format!("/alarms/{}", alarm.id)), "{refused}");
+    // A status change comes as Status.
+    post_status(
+        &gw.url(),
+        &op,
+        r#"{"action": "stop", "reason": {"Abnormal": {"cause": "资金不足"}}, "by": "市住建局"}"#,
+    );
+    wait_for(&client, &mut seen, t, "the stoppage", |e| match e {
+        ClientEvent::Status(s) if s.state.status == Status::Stopped && s.transition.is_some() => Some(()),
+        _ => None,
+    });
+
+    // The gateway stops mid-stream: the client says so, naming the stream.
+    gw.stop();
+    let disconnected = |e: &ClientEvent| match e {
+        ClientEvent::Disconnected { error, retry_in_ms } => Some((error.clone(), *retry_in_ms)),
+        _ => None,
+    };
+    let (error, _) = wait_for(&client, &mut seen, t, "Disconnected", disconnected);
+    assert!(error.contains(&format!("{}/api/v1/sites/{DEMO_SITE}/events", gw.url())), "{error}");
+    // Everything the client had sent came before that.
+    let resume_after = last_feed_id(&seen).unwrap();
+    let before = readings(&seen).len();
+
+    // While it is down here, readings come in through another port of the same data folder: the
+    // client misses them.
+    let other = gw.restart_at("127.0.0.1:0".parse().unwrap());
+    post(&format!("http://{other}"), &dev, &slew(100, 10));
+    gw.stop();
+    // The client keeps trying, backing off, and says why each time.
+    let (error, retry) = wait_for(&client, &mut seen, t, "a failed reconnect", disconnected);
+    assert!(error.contains(&gw.url()) && error.contains("cannot connect"), "{error}");
+    assert!(retry <= 400, "{retry}");
+
+    // Back on its port: the client resumes after the last event it had, gets exactly what it
+    // missed, then the live feed.
+    let addr = gw.addr;
+    gw.restart_at(addr);
+    post(&gw.url(), &dev, &slew(200, 5));
+    let resumed = wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
+        ClientEvent::Connected { resumed_from, .. } => Some(*resumed_from),
+        _ => None,
+    });
+    assert_eq!(resumed, Some(resume_after));
+    let mut n = 0;
+    wait_for(&client, &mut seen, t, "15 more readings", |e| {
+        n += usize::from(matches!(e, ClientEvent::Reading(_)));
+        (n == 15).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    seen.extend(client.drain(usize::MAX));
+    let all = readings(&seen);
+    let after: Vec<f64> = all[before..].iter().map(|r| r.value.unwrap()).collect();
+    let want: Vec<f64> = (100..110).chain(200..205).map(f64::from).collect();
+    assert_eq!(after, want, "exactly the missed readings, then the new ones");
+    let mut ids: Vec<i64> = all.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "no reading twice");
+    // The history was taken above, right after the first Connected; it never comes again.
+    assert!(!seen.iter().any(|e| matches!(e, ClientEvent::History { .. })), "history once");
+    client.shutdown().unwrap();
+}
+
+#[test]
+fn a_wrong_token_stops_the_client_with_a_clear_error_and_no_retries() {
+    let gw = Gateway::new("wrong-token");
+    let stopped = |cfg: ClientConfig| -> String {
+        let client = GatewayClient::spawn(cfg).unwrap();
+        let error = match client.recv_timeout(Duration::from_secs(10)) {
+            Some(ClientEvent::Stopped { error }) => error,
+            other => panic!("Stopped first, not {other:?}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while client.is_running() {
+            assert!(Instant::now() < deadline, "the client thread ends");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(client.drain(100), vec![], "nothing after Stopped: no retries");
+        assert!(client.send(ClientCommand::Shutdown).is_err());
+        client.shutdown().unwrap();
+        error
+    };
+    let site_url = format!("{}/api/v1/sites/{DEMO_SITE}", gw.url());
+    let e = stopped(config(&gw.url(), "st_not-a-token"));
+    assert!(e.contains(&site_url) && e.contains("401") && e.contains("unknown or revoked token"), "{e}");
+    // A device token may not read the site.
+    let e = stopped(config(&gw.url(), &gw.token(Role::Device)));
+    assert!(e.contains(&site_url) && e.contains("403") && e.contains("may not read"), "{e}");
+    // A site the gateway does not serve.
+    let e = stopped(ClientConfig { site: "NOPE".into(), ..config(&gw.url(), &gw.token(Role::Bureau)) });
+    assert!(e.contains("/api/v1/sites/NOPE") && e.contains("404") && e.contains("no site"), "{e}");
+}
+
+#[test]
+fn revocation_ends_the_stream() {
+    let gw = Gateway::new("revoked");
+    let viewer = gw.token(Role::Viewer);
+    let client = GatewayClient::spawn(config(&gw.url(), &viewer)).unwrap();
+    let mut seen = Vec::new();
+    wait_for(&client, &mut seen, Duration::from_secs(20), "Connected", |e| {
+        matches!(e, ClientEvent::Connected { .. }).then_some(())
+    });
+    let store = SqliteStore::open(&gw.data).unwrap();
+    assert!(store.revoke_token(&crate::auth::hash(&viewer)).unwrap());
+    // The gateway looks at a stream's token every 10 s.
+    wait_for(&client, &mut seen, Duration::from_secs(25), "Revoked", |e| {
+        assert!(!matches!(e, ClientEvent::Disconnected { .. } | ClientEvent::Stopped { .. }), "{e:?}");
+        matches!(e, ClientEvent::Revoked).then_some(())
+    });
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while client.is_running() {
+        assert!(Instant::now() < deadline, "the client stops after Revoked");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(client.drain(100), vec![], "no retries after Revoked");
+}
+
+#[test]
+fn a_slow_caller_loses_nothing_and_shutdown_does_not_wait_for_it() {
+    let gw = Gateway::new("slow-caller");
+    let (dev, viewer) = (gw.token(Role::Device), gw.token(Role::Viewer));
+    let client = GatewayClient::spawn(ClientConfig { channel_capacity: 1, ..config(&gw.url(), &viewer) }).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    wait_for(&client, &mut seen, t, "Connected", |e| matches!(e, ClientEvent::Connected { .. }).then_some(()));
+    let now = Utc::now();
+    let batch = |from: i64| -> Vec<String> {
+        (from..from + 200)
+            .map(|i| line("TC1-RAD", now - chrono::Duration::seconds(3000 - i), (i % 50) as f64))
+            .collect()
+    };
+    post(&gw.url(), &dev, &batch(0));
+    std::thread::sleep(Duration::from_millis(300));
+    // One event at a time, slowly at first.
+    let mut n = 0;
+    wait_for(&client, &mut seen, t, "200 readings", |e| {
+        if n < 5 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        n += usize::from(matches!(e, ClientEvent::Reading(_)));
+        (n == 200).then_some(())
+    });
+    let got: Vec<f64> = readings(&seen).iter().map(|r| r.value.unwrap()).collect();
+    assert_eq!(got, (0..200).map(|i| f64::from(i % 50)).collect::<Vec<_>>());
+    // Nobody drains now: the client waits on its full channel, and still stops at once.
+    post(&gw.url(), &dev, &batch(200));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(client.is_running());
+    let t0 = Instant::now();
+    client.shutdown().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+}
+
+#[test]
+fn a_gateway_that_never_answers_times_out_and_backs_off() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts connections and holds them without a word.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let cfg = ClientConfig {
+        request_timeout_ms: 300,
+        backoff_min_ms: 100,
+        backoff_max_ms: 400,
+        ..config(&format!("http://{addr}"), "st_whatever")
+    };
+    let t0 = Instant::now();
+    let client = GatewayClient::spawn(cfg).unwrap();
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        match client.recv_timeout(Duration::from_secs(5)) {
+            Some(ClientEvent::Disconnected { error, retry_in_ms }) => {
+                assert!(
+                    error.contains(&format!("GET http://{addr}/healthz")) && error.contains("timed out"),
+                    "{error}"
+                );
+                waits.push(retry_in_ms);
+            }
+            other => panic!("Disconnected, not {other:?}"),
+        }
+    }
+    // Four timeouts of 300 ms, and the waits between them.
+    assert!(t0.elapsed() >= Duration::from_millis(1200), "{:?}", t0.elapsed());
+    assert!((50..=100).contains(&waits[0]) && (100..=200).contains(&waits[1]), "{waits:?}");
+    assert!((200..=400).contains(&waits[2]) && (200..=400).contains(&waits[3]), "{waits:?}");
+    // Stopping does not wait for the request that hangs.
+    let t1 = Instant::now();
+    client.shutdown().unwrap();
+    assert!(t1.elapsed() < Duration::from_secs(2), "{:?}", t1.elapsed());
+}
+
+#[test]
+fn the_backoff_doubles_to_its_cap_with_jitter() {
+    for failures in 0..70 {
+        let base = (100u64 << failures.min(20)).min(30_000);
+        for random in [0, 1, 7, 12_345, u64::MAX / 3, u64::MAX] {
+            let w = backoff_ms(100, 30_000, failures, random);
+            assert!(w >= base / 2 && w <= base, "{failures} failures: {w} not in {}..={base}", base / 2);
+        }
+    }
+    assert_eq!(backoff_ms(1, 1, 0, 0), 0);
+    // No overflow at the extremes.
+    assert!(backoff_ms(u64::MAX, u64::MAX, 63, u64::MAX) >= u64::MAX / 2);
+}
+
+#[test]
+fn alarm_commands_are_the_apis_alarm_steps() {
+    use crate::pipeline::AlarmStep;
+    let step = |c: ClientCommand| -> (u64, AlarmStep) {
+        let (id, body) = c.alarm_step().unwrap();
+        (id, serde_json::from_value(body).unwrap())
+    };
+    assert_eq!(
+        step(ClientCommand::Acknowledge { alarm: 3, who: "王工".into() }),
+        (3, AlarmStep::Acknowledge { who: "王工".into() })
+    );
+    assert_eq!(
+        step(ClientCommand::Dispatch { alarm: 4, who: "王工".into(), to: "李师傅".into() }),
+        (4, AlarmStep::Dispatch { who: "王工".into(), to: "李师傅".into() })
+    );
+    assert_eq!(
+        step(ClientCommand::Close { alarm: 5, who: "李师傅".into(), note: "卸载".into() }),
+        (5, AlarmStep::Close { who: "李师傅".into(), note: "卸载".into() })
+    );
+    assert!(ClientCommand::Shutdown.alarm_step().is_none());
+}
+
+#[test]
+fn the_configuration_is_checked_and_its_token_not_shown() {
+    let ok = ClientConfig::new("http://127.0.0.1:8080", "st_secret", DEMO_SITE);
+    assert!(ok.check().is_ok());
+    assert!(!format!("{ok:?}").contains("st_secret"));
+    let refused = |c: ClientConfig, what: &str| {
+        let e = GatewayClient::spawn(c).unwrap_err().to_string();
+        assert!(e.contains(what), "{e}");
+    };
+    refused(ClientConfig { base_url: "https://gw.example".into(), ..ok.clone() }, "only http://");
+    refused(ClientConfig { base_url: "127.0.0.1:8080".into(), ..ok.clone() }, "base_url");
+    refused(ClientConfig { channel_capacity: 0, ..ok.clone() }, "channel_capacity");
+    refused(ClientConfig { backoff_min_ms: 5_000, backoff_max_ms: 10, ..ok.clone() }, "backoff_min_ms");
+    refused(ClientConfig { token: " ".into(), ..ok.clone() }, "token");
+    refused(ClientConfig { request_timeout_ms: 0, ..ok }, "request_timeout_ms");
+}
+
+#[test]
+fn urls_keep_a_path_prefix_and_escape_ids() {
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: ClientConfig::new("http://gw.local:8080/twin/", "t", "a b/c").check().unwrap(),
+        token: "t".into(),
+        site: "a b/c".into(),
+        timeout: Duration::from_secs(1),
+    };
+    assert_eq!(api.url(&["healthz"]).as_str(), "http://gw.local:8080/twin/healthz");
+    assert_eq!(api.site_url(&["events"]).as_str(), "http://gw.local:8080/twin/api/v1/sites/a%20b%2Fc/events");
+}
+
+#[test]
+fn the_client_can_live_in_a_bevy_resource() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<GatewayClient>();
+    send_sync::<ClientEvent>();
+}
+
+/// A stand-in gateway that answers the connect requests with canned bodies and then streams
+/// `events` and falls silent (a dead peer that sends no FIN); it reports each stream request's
+/// `Last-Event-ID`.
+fn silent_gateway(events: &'static str) -> (SocketAddr, std::sync::mpsc::Receiver<Option<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let mut last_event_id = None;
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+                if let Some(v) = l.to_ascii_lowercase().strip_prefix("last-event-id:") {
+                    last_event_id = Some(v.trim().to_string());
+                }
+                if request.is_empty() {
+                    request = l;
+                }
+            }
+            let path = request.split(' ').nth(1).unwrap_or("").to_string();
+            let json = |body: String| {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            let site = format!("/api/v1/sites/{DEMO_SITE}");
+            let answer = match path.as_str() {
+                "/healthz" => json(r#"{"status": "ok", "sites": 1, "last_id": 2}"#.into()),
+                p if p == site => json(format!(
+                    r#"{{"id": "{DEMO_SITE}", "name": "n", "city": "c", "district": "d", "status": "Operating",
+                        "open_alarms": 0, "levels": {{}}, "stale_sensors": 0, "sensors": []}}"#
+                )),
+                p if p == format!("{site}/status") => {
+                    json(serde_json::json!({ "state": SiteStoppage::default(), "days_stopped": 0 }).to_string())
+                }
+                p if p == format!("{site}/alarms?open=true") => json("[]".into()),
+                p if p == format!("{site}/events") => {
+                    let _ = tx.send(last_event_id);
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{events}")
+                }
+                _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+            };
+            let _ = stream.write_all(answer.as_bytes());
+            // Kept open: the stream falls silent rather than ending.
+            held.push(stream);
+        }
+    });
+    (addr, rx)
+}
+
+#[test]
+fn a_silent_stream_is_taken_for_dead_and_resumed_after_the_last_id() {
+    let events = concat!(
+        ": keep-alive\n\n",
+        "id: 3\r\nevent: spray\r\ndata: {\"type\": \"SprayRequested\",\r\ndata:  \"zone\": \"east\"}\r\n\r\n",
+        "id: 4\nevent: reading\ndata: {\"not\": \"a reading\"}\n\n",
+        "event: reset\ndata: {\"resume_after\": 4, \"last_id\": 9}\n\n",
+    );
+    let (addr, streams) = silent_gateway(events);
+    let cfg = ClientConfig { idle_timeout_ms: 400, ..config(&format!("http://{addr}"), "st_x") };
+    let client = GatewayClient::spawn(cfg).unwrap();
+    let t = Duration::from_secs(10);
+    let mut seen = Vec::new();
+    let (error, _) = wait_for(&client, &mut seen, t, "Disconnected", |e| match e {
+        ClientEvent::Disconnected { error, retry_in_ms } => Some((error.clone(), *retry_in_ms)),
+        _ => None,
+    });
+    assert!(error.contains("/events") && error.contains("nothing received for 400 ms"), "{error}");
+    let got: Vec<_> = seen.iter().map(name).collect();
+    assert!(matches!(&seen[0], ClientEvent::Connected { resumed_from: None, .. }), "{got:?}");
+    match &seen[1] {
+        ClientEvent::Event(FeedEvent { id: Some(3), kind, data }) => {
+            assert_eq!((kind.as_str(), data["zone"].as_str()), ("spray", Some("east")));
+        }
+        other => panic!("the spray event, not {other:?}"),
+    }
+    assert!(
+        matches!(&seen[2], ClientEvent::Malformed { id: Some(4), kind, error } if kind == "reading" && error.contains("a reading")),
+        "{got:?}"
+    );
+    assert!(matches!(&seen[3], ClientEvent::Reset { resume_after: 4, last_id: 9 }), "{got:?}");
+    assert_eq!(seen.len(), 5, "{got:?}");
+    // The first stream resumed after the last id committed; the next after the reset's.
+    assert_eq!(streams.recv_timeout(t).unwrap().as_deref(), Some("2"));
+    assert_eq!(streams.recv_timeout(t).unwrap().as_deref(), Some("9"));
+    wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
+        ClientEvent::Connected { resumed_from: Some(9), .. } => Some(()),
+        _ => None,
+    });
+    client.shutdown().unwrap();
+}
