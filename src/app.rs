@@ -13,6 +13,7 @@ use bevy::winit::WinitPlugin;
 use crate::selection::PendingSelection;
 use crate::site::{SiteCatalog, SiteRequest};
 use crate::snapshot::{SnapshotOutcome, SnapshotPlugin, SnapshotRequest};
+use crate::source::{DataSource, PlayOptions, RecordTo};
 use crate::ui::UiConfig;
 use crate::view::assets::SiteAssetsPlugin;
 use crate::{SimulationPlugins, ViewPlugins};
@@ -33,13 +34,46 @@ pub struct TwinOptions {
     pub snapshot: Option<SnapshotRequest>,
     /// Remember opened sites for the picker in the user's configuration folder.
     pub remember_sites: bool,
+    /// Where telemetry comes from.
+    pub source: DataSource,
+    /// Where a played source starts, how fast.
+    pub play: PlayOptions,
+    /// Record every reading received to this file.
+    pub record: Option<PathBuf>,
 }
 
 impl TwinOptions {
     /// An interactive twin of `scene`.
     pub fn new(scene: PathBuf) -> Self {
-        TwinOptions { scene, ui: UiConfig::default(), select: None, snapshot: None, remember_sites: false }
+        TwinOptions {
+            scene,
+            ui: UiConfig::default(),
+            select: None,
+            snapshot: None,
+            remember_sites: false,
+            source: DataSource::StaticScene,
+            play: PlayOptions::default(),
+            record: None,
+        }
     }
+}
+
+/// The scenario the simulator plays when none is named.
+pub const DEFAULT_SCENARIO: &str = "default";
+
+/// A scenario by name (`scenes/scenarios/NAME.ron` of the checkout) or by path (anything with a
+/// `/` or ending in `.ron`); an unknown name is an error listing the ones there are.
+pub fn resolve_scenario(name: &str) -> anyhow::Result<PathBuf> {
+    let scenes = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes"));
+    if name.ends_with(".ron") || name.contains(std::path::MAIN_SEPARATOR) || name.contains('/') {
+        return Ok(PathBuf::from(name));
+    }
+    let file = sitetwin_core::sim::scenario_file(&scenes, name);
+    if file.is_file() {
+        return Ok(file);
+    }
+    let known = sitetwin_core::sim::builtin_names(&scenes);
+    anyhow::bail!("no scenario named `{name}`; the scenarios are: {}", known.join(", "))
 }
 
 /// Folders the site picker lists scenes from: the checkout's `scenes/`, and `scenes/` under the
@@ -110,7 +144,12 @@ pub fn twin_app(options: TwinOptions) -> App {
     let recent = options.remember_sites.then(config_dir).flatten().map(|d| d.join("recent-sites.json"));
     app.insert_resource(options.ui)
         .insert_resource(SiteCatalog::new(scene_folders(), recent))
-        .insert_resource(SiteRequest { path: options.scene.clone(), generation: 1 });
+        .insert_resource(SiteRequest { path: options.scene.clone(), generation: 1 })
+        .insert_resource(options.source)
+        .insert_resource(options.play);
+    if let Some(file) = options.record {
+        app.insert_resource(RecordTo(file));
+    }
     if let Some(id) = options.select {
         app.insert_resource(PendingSelection(id));
     }

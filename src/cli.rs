@@ -12,8 +12,10 @@ use sitetwin_core::i18n::Lang;
 use sitetwin_core::model;
 use sitetwin_core::scene::{self, LoadedScene, ModelChecks};
 
-use crate::app::{DEMO_SCENE, TwinOptions, twin_app};
+use crate::app::{DEMO_SCENE, TwinOptions, resolve_scenario, twin_app};
 use crate::snapshot::{Screen, SnapshotOutcome, SnapshotRequest};
+use crate::source::gateway::GatewaySource;
+use crate::source::{DataSource, PlayOptions};
 use crate::ui::UiConfig;
 
 /// sitetwin: a 3D digital twin for construction-site safety supervision.
@@ -38,6 +40,102 @@ struct ViewArgs {
     /// (for bug reports and for testing the real window under Xvfb).
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+/// Where the twin's telemetry comes from: the embedded simulator (the default), a gateway, a
+/// recording, or none.
+#[derive(clap::Args, Debug, Clone)]
+struct SourceArgs {
+    /// The simulator's scenario: a name from scenes/scenarios/ (default, stopped-pollution,
+    /// quiet) or a scenario file.
+    #[arg(long, default_value = crate::app::DEFAULT_SCENARIO)]
+    scenario: String,
+    /// The simulator's seed: the same seed gives the same readings.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Data seconds per wall second for the simulator and replays (1, 60, 3600...).
+    #[arg(long, default_value_t = 60.0)]
+    speed: f64,
+    /// Where in the scenario or recording to start, e.g. 8h, 36h, 90m (default: 8h into the
+    /// simulator's period, the start of a recording).
+    #[arg(long, value_parser = parse_duration_s)]
+    at: Option<f64>,
+    /// Follow a telemetry gateway instead of the simulator, e.g. http://127.0.0.1:8080.
+    #[arg(long, conflicts_with_all = ["replay", "no_telemetry"])]
+    source: Option<String>,
+    /// The viewer or operator token for --source (or $SITETWIN_TOKEN).
+    #[arg(long, env = "SITETWIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Play back a recording (--record writes one).
+    #[arg(long, conflicts_with = "no_telemetry")]
+    replay: Option<PathBuf>,
+    /// Record every reading the twin receives to this file (JSON lines).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// No telemetry: the scene as designed.
+    #[arg(long = "static")]
+    no_telemetry: bool,
+}
+
+impl SourceArgs {
+    /// The source and how it plays; `snapshot` plays nothing unless asked and stands still.
+    fn resolve(&self, options: &mut TwinOptions, default_static: bool) -> anyhow::Result<()> {
+        let asked = self.source.is_some() || self.replay.is_some();
+        options.source = if self.no_telemetry || (default_static && !asked && !self.scenario_given()) {
+            DataSource::StaticScene
+        } else if let Some(url) = &self.source {
+            let token = self.token.clone().context("--source needs a viewer token: --token or $SITETWIN_TOKEN")?;
+            DataSource::Gateway(GatewaySource { url: url.clone(), token })
+        } else if let Some(file) = &self.replay {
+            DataSource::Replay { file: file.clone() }
+        } else {
+            let scenario = resolve_scenario(&self.scenario)?;
+            // Read it now so a bad scenario is an error here, with its positions, not in the twin.
+            sitetwin_core::sim::Scenario::load(&scenario)?;
+            DataSource::Simulator { scenario, seed: self.seed }
+        };
+        let default_at = if matches!(options.source, DataSource::Simulator { .. }) { 8.0 * 3600.0 } else { 0.0 };
+        if !(self.speed.is_finite() && self.speed > 0.0) {
+            bail!("--speed must be a positive number of data seconds per second, not {}", self.speed);
+        }
+        options.play = PlayOptions { at_s: self.at.unwrap_or(default_at), speed: self.speed, paused: default_static };
+        options.record = self.record.clone();
+        Ok(())
+    }
+
+    fn scenario_given(&self) -> bool {
+        self.scenario != crate::app::DEFAULT_SCENARIO || self.at.is_some()
+    }
+}
+
+/// A span written with its units: `36h`, `90m`, `16h30m`, `45s`, `3d` (a bare number is seconds).
+fn parse_duration_s(s: &str) -> Result<f64, String> {
+    let bad = || format!("`{s}` is not a span like 36h, 16h30m, 90m or 45s");
+    let t = s.trim();
+    if let Ok(n) = t.parse::<f64>() {
+        return if n.is_finite() && n >= 0.0 { Ok(n) } else { Err(format!("`{s}` must not be negative")) };
+    }
+    let (mut total, mut rest) = (0.0, t);
+    while !rest.is_empty() {
+        let split = rest.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?;
+        let n: f64 = rest[..split].trim().parse().map_err(|_| bad())?;
+        let unit_end = rest[split..].find(|c: char| !c.is_ascii_alphabetic()).map_or(rest.len(), |i| split + i);
+        let k = match &rest[split..unit_end] {
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            u => return Err(format!("`{s}`: unknown unit `{u}`; use s, m, h or d")),
+        };
+        if !(n.is_finite() && n >= 0.0) {
+            return Err(format!("`{s}` must not be negative"));
+        }
+        total += n * k;
+        rest = &rest[unit_end..];
+    }
+    Ok(total)
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,6 +181,37 @@ enum Command {
         /// Also write the timings and problems as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Telemetry to show: none unless a scenario (`--scenario NAME --at 36h`), a recording
+        /// or a gateway is given; the picture is taken at that moment, time standing still.
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Run the simulator without the twin: write a scenario's readings in the core's batch format
+    /// (same seed, same bytes), or send them to a gateway as its devices would.
+    Simulate {
+        /// Scene file.
+        scene: PathBuf,
+        /// A scenario name from scenes/scenarios/ or a scenario file.
+        #[arg(long, default_value = crate::app::DEFAULT_SCENARIO)]
+        scenario: String,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How much of the scenario, e.g. 72h (default: all of it).
+        #[arg(long, value_parser = parse_duration_s)]
+        duration: Option<f64>,
+        /// Write the readings here as JSON lines (`-` for standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Post the readings to a gateway's HTTP ingest, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        to: Option<String>,
+        /// The device token for --to (or $SITETWIN_DEVICE_TOKEN).
+        #[arg(long, env = "SITETWIN_DEVICE_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// With --to: data seconds per wall second (default: as fast as the gateway takes them).
+        #[arg(long)]
+        speed: Option<f64>,
     },
     /// The standards' rules in batch: evaluate readings, classify major-hazard works, score a
     /// JGJ 59 sheet, show every rule and its source.
@@ -108,6 +237,16 @@ enum Command {
         /// Skip the first-frame measurement (it needs a Vulkan driver).
         #[arg(long)]
         no_render: bool,
+        /// Measure the live twin instead: the telemetry-to-marker path with `--sensors` sensors
+        /// changing every frame, and the simulator's speed.
+        #[arg(long)]
+        live: bool,
+        /// Sensors for `--live`.
+        #[arg(long, default_value_t = 10_000)]
+        sensors: usize,
+        /// Frames for `--live`.
+        #[arg(long, default_value_t = 300)]
+        frames: usize,
     },
 }
 
@@ -133,19 +272,39 @@ pub fn run() -> ExitCode {
         None => view(&cli.view),
         Some(Command::View(v)) => view(&v),
         Some(Command::Validate { path, json }) => validate(&path, json),
-        Some(Command::Snapshot { scene, view, out, size, ui, lang, select, screen, report }) => {
+        Some(Command::Snapshot { scene, view, out, size, ui, lang, select, screen, report, source }) => {
             let req =
                 SnapshotRequest { out, size, view, screen, max_captures: 300, ready_within_s: 300.0, window: false };
             let mut options = TwinOptions::new(scene);
             options.ui = UiConfig { lang, panels: ui };
             options.select = select;
-            snapshot(options, req, report.as_deref())
+            match source.resolve(&mut options, true) {
+                Ok(()) => snapshot(options, req, report.as_deref()),
+                Err(e) => Err(e),
+            }
+        }
+        Some(Command::Simulate { scene, scenario, seed, duration, out, to, token, speed }) => {
+            crate::simulate::run(crate::simulate::SimulateArgs {
+                scene,
+                scenario,
+                seed,
+                duration,
+                out,
+                to,
+                token,
+                speed,
+            })
         }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
         Some(Command::Gateway { cmd }) => {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }
-        Some(Command::Bench { runs, triangles, no_render }) => crate::bench::run(runs.max(1), triangles, !no_render),
+        Some(Command::Bench { live: true, sensors, frames, .. }) => {
+            crate::bench_live::run(sensors.max(1), frames.max(2))
+        }
+        Some(Command::Bench { runs, triangles, no_render, .. }) => {
+            crate::bench::run(runs.max(1), triangles, !no_render)
+        }
     };
     match result {
         Ok(code) => code,
@@ -159,6 +318,9 @@ pub fn run() -> ExitCode {
 fn view(args: &ViewArgs) -> anyhow::Result<ExitCode> {
     let mut options = TwinOptions::new(args.scene.clone().unwrap_or_else(|| PathBuf::from(DEMO_SCENE)));
     options.ui = UiConfig { lang: args.lang, panels: true };
+    args.source.resolve(&mut options, false)?;
+    // A screenshot is of one moment: time stands still for it.
+    options.play.paused |= args.screenshot.is_some();
     match &args.screenshot {
         None => {
             options.remember_sites = true;
@@ -314,5 +476,17 @@ mod tests {
         assert!(parse_size("0x10").is_err());
         assert_eq!(parse_lang("en-US"), Ok(Lang::En));
         assert!(parse_lang("de").is_err());
+    }
+
+    #[test]
+    fn spans_parse_with_their_units() {
+        assert_eq!(parse_duration_s("36h"), Ok(129_600.0));
+        assert_eq!(parse_duration_s("90m"), Ok(5_400.0));
+        assert_eq!(parse_duration_s("3d"), Ok(259_200.0));
+        assert_eq!(parse_duration_s("45"), Ok(45.0));
+        assert_eq!(parse_duration_s("16h30m"), Ok(59_400.0));
+        assert!(parse_duration_s("-1h").is_err());
+        assert!(parse_duration_s("3w").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration_s("h").is_err());
     }
 }

@@ -16,12 +16,17 @@ macro_rules! say {
 
 pub mod app;
 pub mod bench;
+pub mod bench_live;
 pub mod cli;
 pub mod frame;
+pub mod motion;
 pub mod rules_cli;
 pub mod selection;
+pub mod simulate;
 pub mod site;
 pub mod snapshot;
+pub mod source;
+pub mod stoppage;
 pub mod telemetry;
 pub mod ui;
 pub mod view;
@@ -85,6 +90,9 @@ impl PluginGroup for SimulationPlugins {
             .add(site::SitePlugin)
             .add(selection::SelectionPlugin)
             .add(telemetry::TelemetryPlugin)
+            .add(motion::MotionPlugin)
+            .add(source::SourcePlugin)
+            .add(stoppage::StoppagePlugin)
     }
 }
 

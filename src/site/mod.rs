@@ -120,8 +120,11 @@ pub struct SiteSensor {
     pub position_m: DVec3,
 }
 
-/// How many readings a sensor keeps for its chart (a day of minute readings).
-pub const HISTORY_CAPACITY: usize = 1440;
+/// How far back a sensor keeps its readings for its chart: three days.
+pub const HISTORY_SPAN_S: i64 = 3 * 86_400;
+
+/// The most readings a sensor keeps (three days of a 10-second interval).
+pub const HISTORY_CAPACITY: usize = 26_000;
 
 /// A sensor's live state: its latest reading, its level and the rule that set it, and a bounded
 /// history. The one place this state lives; telemetry sources write it, panels read it.
@@ -135,15 +138,31 @@ pub struct SensorLive {
     pub rule: Option<String>,
     /// Recent readings, oldest first, at most [`HISTORY_CAPACITY`].
     pub history: VecDeque<(DateTime<Utc>, f64)>,
+    /// Silent for longer than the rules allow (until its next reading).
+    pub stale: bool,
+    /// The dust rules asked for spraying until then (the mist cannons follow the trigger).
+    pub spraying_until: Option<DateTime<Utc>>,
 }
 
 impl SensorLive {
-    /// Records a reading: a usable value joins the history (kept in time order, the oldest
-    /// dropped beyond the capacity), and any reading not older than the latest becomes the latest.
+    /// Spraying was asked for and has not ended at `now`.
+    pub fn spraying(&self, now: Option<DateTime<Utc>>) -> bool {
+        matches!((self.spraying_until, now), (Some(until), Some(now)) if now < until)
+    }
+}
+
+impl SensorLive {
+    /// Records a reading: a usable value joins the history (kept in time order; readings older
+    /// than [`HISTORY_SPAN_S`] before it, or beyond [`HISTORY_CAPACITY`], are dropped), and any
+    /// reading not older than the latest becomes the latest.
     pub fn record(&mut self, time: DateTime<Utc>, value: f64, quality: Quality) {
         let in_order = self.history.back().is_none_or(|(t, _)| time > *t);
         if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() && in_order {
             if self.history.len() == HISTORY_CAPACITY {
+                self.history.pop_front();
+            }
+            let oldest = time - chrono::Duration::seconds(HISTORY_SPAN_S);
+            while self.history.front().is_some_and(|(t, _)| *t < oldest) {
                 self.history.pop_front();
             }
             self.history.push_back((time, value));
@@ -261,14 +280,6 @@ impl LoadReadiness {
     }
 }
 
-/// Where the twin's data comes from (the status bar shows it).
-#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
-pub enum DataSource {
-    /// No telemetry: the scene as designed.
-    #[default]
-    StaticScene,
-}
-
 /// Written once a site's entities exist.
 #[derive(Message, Debug, Clone, Copy)]
 pub struct SiteSpawned {
@@ -289,7 +300,6 @@ impl Plugin for SitePlugin {
             .init_resource::<SiteIndex>()
             .init_resource::<SiteProblems>()
             .init_resource::<LoadReadiness>()
-            .init_resource::<DataSource>()
             .init_resource::<SiteCatalog>()
             .init_resource::<ObjectTree>()
             .add_systems(Update, (open::request_open, open::scan_catalog).in_set(TwinSet::Input))

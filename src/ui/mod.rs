@@ -5,6 +5,7 @@
 //! messages; they hold no rules.
 
 mod files;
+mod live;
 mod panels;
 mod screens;
 
@@ -16,6 +17,7 @@ use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContext
 use sitetwin_core::i18n::Lang;
 
 pub use files::FileBrowser;
+pub use live::LiveUi;
 
 use crate::AppMode;
 
@@ -86,6 +88,7 @@ impl Plugin for UiPlugin {
             files: None,
             dismiss_failure: false,
         })
+        .init_resource::<LiveUi>()
         .add_systems(Startup, spawn_ui_camera)
         .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<UiCamera>>| {
             // Nothing else draws while loading: the screens clear the frame themselves.
@@ -101,7 +104,12 @@ impl Plugin for UiPlugin {
 
 /// The whole interface, every frame: one root so that the bars, panels and the 3D viewport share
 /// one layout.
-fn draw_ui(mut contexts: EguiContexts, mut shell: screens::Shell, mut twin: panels::TwinView) -> Result {
+fn draw_ui(
+    mut contexts: EguiContexts,
+    mut shell: screens::Shell,
+    mut twin: panels::TwinView,
+    mut live: live::LiveView,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -109,14 +117,24 @@ fn draw_ui(mut contexts: EguiContexts, mut shell: screens::Shell, mut twin: pane
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let loading = *shell.mode.get() == AppMode::Loading;
+    let lang = shell.state.lang;
     if shell.state.panels || loading {
         screens::menu_bar(&mut root, &mut shell, &mut twin);
-        screens::status_bar(&mut root, &mut shell);
+        screens::status_bar(&mut root, &mut shell, &mut live);
     }
     if loading {
         screens::loading_screen(&mut root, &mut shell);
     } else {
-        panels::draw_twin(&mut root, &ctx, &mut shell, &mut twin);
+        if shell.state.panels {
+            live::time_bar(&mut root, lang, &mut live);
+        }
+        live::stoppage_banner(&mut root, lang, &live);
+        panels::draw_twin(&mut root, &ctx, &mut shell, &mut twin, &mut live);
+        if shell.state.panels
+            && let Some(sensor) = live::alarm_window(&ctx, lang, &mut live)
+        {
+            panels::focus_sensor(&mut twin, sensor);
+        }
     }
     screens::windows(&ctx, &mut shell);
     Ok(())

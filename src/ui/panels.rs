@@ -6,9 +6,9 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use sitetwin_core::i18n::{self, Lang, tr};
-use sitetwin_core::rules::Level;
 use sitetwin_core::scene::{ParamValue, SensorGroup};
 
+use super::live::{level_color, level_key};
 use super::screens::Shell;
 use crate::selection::Selection;
 use crate::site::{LabelAnchor, ObjectInfo, ObjectSensors, ObjectTree, SensorLive, SiteObject, SiteSensor, TreeItem};
@@ -67,7 +67,23 @@ pub(super) fn view_buttons(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
 }
 
 /// The twin's panels: object tree, info panel, labels, legend, and the 3D viewport they leave.
-pub(super) fn draw_twin(root: &mut egui::Ui, ctx: &egui::Context, shell: &mut Shell, twin: &mut TwinView) {
+/// Selects a sensor and flies the camera to the object it is mounted on.
+pub(super) fn focus_sensor(twin: &mut TwinView, sensor: Entity) {
+    *twin.selection = Selection::Sensor(sensor);
+    if let Ok((s, _)) = twin.sensors.get(sensor)
+        && let Ok((o, ..)) = twin.objects.get(s.object)
+    {
+        twin.requests.write(ViewRequested { key: o.id.clone(), instant: false });
+    }
+}
+
+pub(super) fn draw_twin(
+    root: &mut egui::Ui,
+    ctx: &egui::Context,
+    shell: &mut Shell,
+    twin: &mut TwinView,
+    live: &mut super::live::LiveView,
+) {
     let lang = shell.state.lang;
     if shell.state.panels {
         egui::Panel::left("objects").resizable(true).default_size(290.0).show(root, |ui| {
@@ -75,7 +91,7 @@ pub(super) fn draw_twin(root: &mut egui::Ui, ctx: &egui::Context, shell: &mut Sh
         });
         if *twin.selection != Selection::None {
             egui::Panel::right("info").resizable(true).default_size(300.0).show(root, |ui| {
-                info_panel(ui, lang, twin);
+                info_panel(ui, lang, twin, live);
             });
         }
     }
@@ -279,25 +295,7 @@ fn object_tree(ui: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinView) {
 }
 
 /// The label key of a level.
-fn level_key(l: Level) -> &'static str {
-    match l {
-        Level::Normal => "level.normal",
-        Level::Warning => "level.warning",
-        Level::Alarm => "level.alarm",
-        Level::Control => "level.control",
-    }
-}
-
-fn level_color(l: Level) -> egui::Color32 {
-    match l {
-        Level::Normal => egui::Color32::from_rgb(90, 190, 110),
-        Level::Warning => super::WARN_AMBER,
-        Level::Alarm => super::ALARM_RED,
-        Level::Control => egui::Color32::from_rgb(200, 40, 200),
-    }
-}
-
-fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
+fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView, live_view: &mut super::live::LiveView) {
     ui.horizontal(|ui| {
         if ui.button("×").on_hover_text(tr(lang, "ui.close")).clicked() {
             *twin.selection = Selection::None;
@@ -411,13 +409,20 @@ fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView) {
                 ui.end_row();
             });
             ui.separator();
-            live_state(ui, lang, x, live);
+            live_state(ui, lang, x, live, live_view.clock.now);
+            super::live::sensor_chart(ui, lang, live_view, x, live);
         }
     }
 }
 
 /// A sensor's live state: latest reading and level, or that there is none yet.
-fn live_state(ui: &mut egui::Ui, lang: Lang, x: &SiteSensor, live: &SensorLive) {
+fn live_state(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    x: &SiteSensor,
+    live: &SensorLive,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) {
     let Some(latest) = &live.latest else {
         ui.label(egui::RichText::new(tr(lang, "ui.live.no_data")).weak());
         return;
@@ -429,10 +434,23 @@ fn live_state(ui: &mut egui::Ui, lang: Lang, x: &SiteSensor, live: &SensorLive) 
         ui.label(tr(lang, "ui.live.level"));
         let mut text = tr(lang, level_key(live.level)).to_string();
         if let Some(rule) = &live.rule {
-            text = format!("{text} · {rule}");
+            text = format!("{text} · {}", i18n::rule_title(lang, rule));
         }
         ui.colored_label(level_color(live.level), egui::RichText::new(text).strong());
         ui.end_row();
+        if live.stale {
+            ui.label("");
+            ui.colored_label(egui::Color32::GRAY, egui::RichText::new(tr(lang, "ui.stale")).strong());
+            ui.end_row();
+        }
+        if live.spraying(now) {
+            ui.label("");
+            ui.colored_label(
+                egui::Color32::from_rgb(80, 200, 230),
+                egui::RichText::new(tr(lang, "ui.spraying")).strong(),
+            );
+            ui.end_row();
+        }
     });
 }
 

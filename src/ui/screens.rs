@@ -12,7 +12,7 @@ use super::files::{FileAction, FileBrowser};
 use super::panels::TwinView;
 use super::{ALARM_RED, UiState, WARN_AMBER};
 use crate::site::{
-    DataSource, LoadFailure, LoadReadiness, Site, SiteCatalog, SiteIndex, SiteOpenRequested, SiteProblems, SiteRequest,
+    LoadFailure, LoadReadiness, Site, SiteCatalog, SiteIndex, SiteOpenRequested, SiteProblems, SiteRequest,
 };
 use crate::{AppMode, LoadPhase};
 
@@ -27,7 +27,6 @@ pub(super) struct Shell<'w> {
     pub failure: Option<Res<'w, LoadFailure>>,
     pub problems: Res<'w, SiteProblems>,
     pub readiness: Res<'w, LoadReadiness>,
-    pub source: Res<'w, DataSource>,
     pub index: Res<'w, SiteIndex>,
     pub catalog: ResMut<'w, SiteCatalog>,
     pub open: MessageWriter<'w, SiteOpenRequested>,
@@ -95,7 +94,7 @@ pub(super) fn menu_bar(root: &mut egui::Ui, shell: &mut Shell, twin: &mut TwinVi
 }
 
 /// The bottom bar: site, mode, data source and the problems count (a click lists them).
-pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
+pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell, live: &mut super::live::LiveView) {
     let lang = shell.state.lang;
     egui::Panel::bottom("status_bar").show(root, |ui| {
         ui.horizontal(|ui| {
@@ -110,10 +109,7 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell) {
             };
             ui.label(mode);
             ui.separator();
-            let source = match *shell.source {
-                DataSource::StaticScene => tr(lang, "ui.source.static"),
-            };
-            ui.label(format!("{}: {source}", tr(lang, "ui.status.source")));
+            super::live::status_segment(ui, lang, live);
             if shell.site.is_some() && !shell.failed() {
                 ui.separator();
                 ui.label(format!(

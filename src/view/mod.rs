@@ -4,7 +4,9 @@
 
 pub mod assets;
 pub mod camera;
+pub mod markers;
 pub mod models;
+pub mod motion;
 pub mod overlay;
 pub mod picking;
 
@@ -31,7 +33,14 @@ impl Plugin for ViewPlugin {
                 brightness: 900.0,
                 affects_lightmapped_meshes: true,
             })
-            .add_plugins((camera::CameraPlugin, models::ModelsPlugin, overlay::OverlayPlugin, picking::PickingPlugin))
+            .add_plugins((
+                camera::CameraPlugin,
+                markers::MarkerPlugin,
+                models::ModelsPlugin,
+                motion::MotionViewPlugin,
+                overlay::OverlayPlugin,
+                picking::PickingPlugin,
+            ))
             .add_systems(Startup, spawn_sun);
     }
 }

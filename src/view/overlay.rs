@@ -1,5 +1,5 @@
-//! Overlays drawn on the twin: a marker per sensor coloured by monitoring group, crane swing
-//! circles (the anti-collision picture), and the selection highlight.
+//! Overlays drawn on the twin: crane swing circles (the anti-collision picture), the selection
+//! highlight, and boxes where models are missing; the sensors' markers are `markers`'.
 
 use std::f32::consts::FRAC_PI_2;
 
@@ -9,8 +9,11 @@ use sitetwin_core::scene::SensorGroup;
 use crate::TwinSet;
 use crate::frame::site_point;
 use crate::selection::Selection;
-use crate::site::{ObjectBounds, Site, SiteSensor};
+use crate::site::{ObjectBounds, SensorLive, Site, SiteIndex, SiteSensor};
+use crate::stoppage::SiteDuties;
+use crate::telemetry::TwinClock;
 use crate::view::models::ModelMissing;
+use sitetwin_core::rules::stoppage::DutyStatus;
 
 /// Display colour of a sensor group (also used by the legend).
 pub fn group_color(g: SensorGroup) -> Color {
@@ -47,67 +50,11 @@ pub struct OverlayPlugin;
 
 impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<OverlaySettings>()
-            .add_systems(Update, add_sensor_markers.in_set(TwinSet::Update))
-            .add_systems(
-                Update,
-                (draw_swing_circles, draw_selection, show_markers, outline_missing_models).in_set(TwinSet::Overlay),
-            );
-    }
-}
-
-/// The marker sphere and one material per sensor group, made once.
-struct MarkerAssets {
-    mesh: Handle<Mesh>,
-    materials: Vec<(SensorGroup, Handle<StandardMaterial>)>,
-}
-
-fn add_sensor_markers(
-    mut commands: Commands,
-    new: Query<(Entity, &SiteSensor), Added<SiteSensor>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-    mut cache: Local<Option<MarkerAssets>>,
-) {
-    if new.is_empty() {
-        return;
-    }
-    let MarkerAssets { mesh, materials: mats } = cache.get_or_insert_with(|| {
-        let mesh = meshes.add(Sphere::new(0.45).mesh().ico(2).unwrap_or_else(|_| Sphere::new(0.45).mesh().uv(12, 8)));
-        let mats = SensorGroup::ALL
-            .iter()
-            .map(|g| {
-                let c = group_color(*g);
-                (
-                    *g,
-                    materials.add(StandardMaterial {
-                        base_color: c,
-                        emissive: c.to_linear() * 2.0,
-                        unlit: true,
-                        ..default()
-                    }),
-                )
-            })
-            .collect();
-        MarkerAssets { mesh, materials: mats }
-    });
-    for (e, s) in &new {
-        let group = s.kind.group();
-        let mat = mats.iter().find(|(g, _)| *g == group).map(|(_, m)| m.clone()).unwrap_or_default();
-        commands.entity(e).insert((Mesh3d(mesh.clone()), MeshMaterial3d(mat)));
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn show_markers(
-    settings: Res<OverlaySettings>,
-    mut markers: ParamSet<(Query<&mut Visibility, Added<SiteSensor>>, Query<&mut Visibility, With<SiteSensor>>)>,
-) {
-    let shown = if settings.sensor_markers { Visibility::Inherited } else { Visibility::Hidden };
-    if settings.is_changed() {
-        markers.p1().iter_mut().for_each(|mut v| *v = shown);
-    } else {
-        markers.p0().iter_mut().for_each(|mut v| *v = shown);
+        app.init_resource::<OverlaySettings>().add_systems(
+            Update,
+            (draw_swing_circles, draw_selection, outline_missing_models, draw_findings, draw_spray)
+                .in_set(TwinSet::Overlay),
+        );
     }
 }
 
@@ -157,5 +104,48 @@ fn outline_missing_models(objects: Query<&ObjectBounds, With<ModelMissing>>, mut
     for b in &objects {
         let size = (b.max - b.min).max(Vec3::splat(1.0));
         gizmos.cube(Transform::from_translation(b.center()).with_scale(size), MISSING_COLOR);
+    }
+}
+
+/// Colour of a stopped site's findings and unmet duties on the twin.
+const FINDING_COLOR: Color = Color::srgb(1.0, 0.3, 0.9);
+
+/// A stopped site's findings (lifting, power drawn, noise, a dark pit point) ringed at their
+/// sensors, and the objects whose duty is unmet boxed, so the banner's list has places.
+fn draw_findings(
+    time: Res<Time>,
+    duties: Res<SiteDuties>,
+    index: Res<SiteIndex>,
+    sensors: Query<&GlobalTransform, With<SiteSensor>>,
+    objects: Query<&ObjectBounds>,
+    mut gizmos: Gizmos,
+) {
+    if duties.checks.is_empty() && duties.findings.is_empty() {
+        return;
+    }
+    let r = 1.6 + 0.4 * (time.elapsed_secs() * 4.0).sin();
+    for f in &duties.findings {
+        if let Some(t) = index.sensor(&f.sensor).and_then(|e| sensors.get(e).ok()) {
+            gizmos.sphere(Isometry3d::from_translation(t.translation()), r, FINDING_COLOR);
+        }
+    }
+    for c in duties.checks.iter().filter(|c| matches!(c.status, DutyStatus::Unmet(_))) {
+        if let Some(b) = c.object.as_deref().and_then(|o| index.object(o)).and_then(|e| objects.get(e).ok()) {
+            let size = (b.max - b.min).max(Vec3::splat(1.0)) * 1.04;
+            gizmos.cube(Transform::from_translation(b.center()).with_scale(size), FINDING_COLOR);
+        }
+    }
+}
+
+/// Mist around a dust monitor while the dust rules have spraying on.
+fn draw_spray(clock: Res<TwinClock>, sensors: Query<(&GlobalTransform, &SensorLive)>, mut gizmos: Gizmos) {
+    for (t, live) in &sensors {
+        if live.spraying(clock.now) {
+            let ground = Vec3::new(t.translation().x, 0.3, t.translation().z);
+            for (k, r) in [4.0, 7.0, 10.0].into_iter().enumerate() {
+                let c = Color::srgba(0.45, 0.85, 1.0, 0.9 - 0.25 * k as f32);
+                gizmos.circle(Isometry3d::new(ground, Quat::from_rotation_x(FRAC_PI_2)), r, c).resolution(48);
+            }
+        }
     }
 }

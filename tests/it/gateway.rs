@@ -77,7 +77,11 @@ impl Gateway {
             .arg(config)
             .arg("--data")
             .arg(data)
-            .args(["--http", "127.0.0.1:0", "--hj212", "127.0.0.1:0"])
+            .args(if extra.contains(&"--http") {
+                &["--hj212", "127.0.0.1:0"][..]
+            } else {
+                &["--http", "127.0.0.1:0", "--hj212", "127.0.0.1:0"][..]
+            })
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -884,4 +888,112 @@ fn sigterm_stops_cleanly_and_unacknowledged_alarms_escalate() {
     let gw = Gateway::start(&data, &cfg);
     let (_, alarms) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms?open=true")), &op);
     assert_eq!(alarms.as_array().unwrap().len(), 1, "{alarms}");
+}
+
+/// Runs the headless twin's frames until `done` holds (or panics after `secs`, saying `what`).
+fn frames_until(
+    app: &mut bevy::prelude::App,
+    secs: u64,
+    what: &str,
+    mut done: impl FnMut(&mut bevy::prelude::App) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        app.update();
+        if done(app) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{what}: not within {secs} s");
+}
+
+#[test]
+fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
+    use bevy::prelude::*;
+    use sitetwin::site::{SensorLive, SiteIndex, SiteRequest};
+    use sitetwin::source::gateway::GatewaySource;
+    use sitetwin::source::{DataSource, Health, SourceHealth};
+    use sitetwin::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
+    use sitetwin_core::rules::Level;
+    use sitetwin_core::rules::alarm::AlarmStatus;
+
+    let Setup { data, cfg, .. } = setup("gw-twin", |_| demo_site(), "");
+    let (device, _) = demo_tokens(&data);
+    let viewer = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let gw = Gateway::start(&data, &cfg);
+    let c = client();
+    let at = |ago_s: i64| (chrono::Utc::now() - chrono::Duration::seconds(ago_s)).to_rfc3339();
+    // History from before the twin opened.
+    let body: String = (0..5).map(|i| line("TC1-LOAD", &at(600 - i * 60), 20.0 + i as f64)).collect();
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), body).0, 200);
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(SiteRequest { path: repo().join("scenes/demo.ron"), generation: 1 })
+        .insert_resource(DataSource::Gateway(GatewaySource { url: gw.http.clone(), token: viewer.clone() }))
+        .add_plugins(sitetwin::SimulationPlugins);
+    let latest = |app: &mut App, sensor: &str| {
+        let e = app.world().resource::<SiteIndex>().sensor(sensor);
+        e.and_then(|e| app.world().get::<SensorLive>(e)).and_then(|l| l.latest.as_ref().map(|r| (r.value, l.level)))
+    };
+    frames_until(&mut app, 60, "history reaches the twin", |app| {
+        latest(app, "TC1-LOAD") == Some((24.0, Level::Normal))
+    });
+    assert_eq!(app.world().resource::<SourceHealth>().state, Health::Live);
+
+    // A live overload: the marker's level and the gateway's alarm.
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), line("TC1-LOAD", &at(1), 104.0)).0, 200);
+    frames_until(&mut app, 30, "the overload reaches the twin", |app| {
+        latest(app, "TC1-LOAD") == Some((104.0, Level::Alarm))
+    });
+    frames_until(&mut app, 30, "the gateway's alarm is listed", |app| {
+        app.world().resource::<SiteAlarms>().open_for("TC1-LOAD").is_some()
+    });
+    let id = app.world().resource::<SiteAlarms>().open_for("TC1-LOAD").unwrap().id;
+    assert!(app.world().resource::<SiteAlarms>().remote);
+    app.world_mut().write_message(AlarmActionRequested { id, who: "张工".into(), step: AlarmStep::Acknowledge });
+    frames_until(&mut app, 30, "the acknowledgement comes back from the gateway", |app| {
+        app.world().resource::<SiteAlarms>().get(id).is_some_and(|a| a.status == AlarmStatus::Acknowledged)
+    });
+    let (_, listed) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms")), &viewer);
+    assert!(listed.to_string().contains("Acknowledged"), "the gateway has it acknowledged: {listed}");
+
+    // Kill it: the twin says so; bring it back on the same port: the twin catches up.
+    let http = gw.http.trim_start_matches("http://").to_string();
+    drop(gw);
+    frames_until(&mut app, 60, "the twin shows the source unhealthy", |app| {
+        matches!(app.world().resource::<SourceHealth>().state, Health::Connecting(Some(_)))
+    });
+    let gw = Gateway::start_with(&data, &cfg, &["--http", &http]);
+    let body: String = [line("TC1-LOAD", &at(0), 30.0), line("DM1-PM10", &at(0), 55.0)].concat();
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), body).0, 200);
+    frames_until(&mut app, 90, "the twin reconnects and catches up", |app| {
+        app.world().resource::<SourceHealth>().state == Health::Live
+            && latest(app, "TC1-LOAD").is_some_and(|(v, _)| v == 30.0)
+            && latest(app, "DM1-PM10").is_some_and(|(v, _)| v == 55.0)
+    });
+}
+
+#[test]
+fn simulate_acts_as_the_sites_devices_against_a_gateway() {
+    let Setup { dir, data, cfg } = setup("gw-simulate", |_| demo_site(), "");
+    let (device, operator) = demo_tokens(&data);
+    let gw = Gateway::start(&data, &cfg);
+    let out = dir.join("sim.jsonl");
+    let run = sitetwin()
+        .args(["simulate", "scenes/demo.ron", "--duration", "2h", "--seed", "5", "--out"])
+        .arg(&out)
+        .args(["--to", &gw.http, "--token", &device])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let written = std::fs::read_to_string(&out).unwrap().lines().count();
+    assert!(written > 1000, "two hours of the demo site: {written} readings");
+    assert!(stderr.contains(&format!("gateway took {written} readings (0 duplicates, 0 refused)")), "{stderr}");
+    let (code, latest) = get(&client(), &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/latest")), &operator);
+    assert_eq!(code, 200);
+    assert!(latest.to_string().contains("TC1-SLEW"), "{latest}");
 }

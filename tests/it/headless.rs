@@ -346,10 +346,10 @@ fn a_selection_whose_entity_goes_is_dropped() {
 fn each_site_gets_its_own_rules_engine() {
     let mut app = headless_app(&demo());
     let engine = app.world().resource::<sitetwin::telemetry::SiteRules>();
-    assert!(engine.0.status("TC1-LOAD").is_some());
+    assert!(engine.engine.status("TC1-LOAD").is_some());
     open(&mut app, &kenney());
     let engine = app.world().resource::<sitetwin::telemetry::SiteRules>();
-    assert!(engine.0.status("TC1-LOAD").is_none(), "the Kenney yard's engine knows only its sensors");
+    assert!(engine.engine.status("TC1-LOAD").is_none(), "the Kenney yard's engine knows only its sensors");
 }
 
 #[test]
@@ -372,11 +372,18 @@ fn a_sensor_keeps_a_bounded_history() {
     let mut live = SensorLive::default();
     let t0 = chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00+08:00").unwrap().to_utc();
     for i in 0..(sitetwin::site::HISTORY_CAPACITY + 10) {
-        live.record(t0 + chrono::Duration::minutes(i as i64), i as f64, Quality::Valid);
+        live.record(t0 + chrono::Duration::seconds(5 * i as i64), i as f64, Quality::Valid);
     }
     assert_eq!(live.history.len(), sitetwin::site::HISTORY_CAPACITY);
     assert_eq!(live.history.front().unwrap().1, 10.0, "the oldest went first");
     live.record(t0 + chrono::Duration::days(2), f64::NAN, Quality::Invalid("value is NaN".into()));
     assert_eq!(live.history.len(), sitetwin::site::HISTORY_CAPACITY, "an invalid reading is not charted");
     assert!(live.latest.as_ref().unwrap().value.is_nan(), "but it is the latest thing the sensor said");
+    // Minute readings over four days: the chart keeps the last three.
+    let mut live = SensorLive::default();
+    for i in 0..(4 * 1440) {
+        live.record(t0 + chrono::Duration::minutes(i), i as f64, Quality::Valid);
+    }
+    let (first, last) = (live.history.front().unwrap().0, live.history.back().unwrap().0);
+    assert_eq!((last - first).num_seconds(), sitetwin::site::HISTORY_SPAN_S, "exactly three days back");
 }

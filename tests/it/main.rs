@@ -5,6 +5,7 @@
 mod cli;
 mod gateway;
 mod headless;
+mod live;
 mod picking;
 mod rules;
 mod snapshot;

@@ -372,3 +372,20 @@ fn a_texture_the_renderer_cannot_read_is_named_and_loading_still_ends() {
     let warning = err.lines().find(|l| l.starts_with("warning: model painted")).unwrap();
     assert!(!warning.contains("site://") && !warning.contains(" 1/0/"), "no internal asset paths: {warning}");
 }
+
+#[test]
+fn a_simulated_moment_shows_its_cranes_zones_and_alarms() {
+    let dir = scratch("live");
+    // 16:05 of the first day: the two jibs in a near miss, a load up under TC2's hook.
+    let at = ["--size", "800x450", "--scenario", "default", "--at", "16h05m"];
+    let live = snapshot(&demo(), &dir.join("live.png"), &at);
+    assert_not_blank(&live);
+    let still = snapshot(&demo(), &dir.join("static.png"), &["--size", "800x450"]);
+    // The fall zone and the anti-collision gap are drawn in red; the static scene has neither.
+    let (r_live, r_still) = (reddish(&live), reddish(&still));
+    assert!(r_live > r_still + 40, "red zones drawn: {r_live} red pixels live, {r_still} static");
+    // With the panels, in English: the alarm window and the status bar's count are red.
+    let ui = snapshot(&demo(), &dir.join("live-ui.png"), &[&at[..], &["--ui", "--lang", "en"]].concat());
+    assert_not_blank(&ui);
+    assert!(reddish(&ui) > r_live, "alarm texts in red over the twin");
+}

@@ -54,7 +54,7 @@ fn readings_that_arrive_are_judged_onto_their_sensors_as_the_batch_judges_them()
     // A source delivers the readings a few per frame.
     for chunk in readings.chunks(7) {
         for (_, r) in chunk {
-            app.world_mut().write_message(ReadingArrived { reading: r.clone(), arrived_at });
+            app.world_mut().write_message(ReadingArrived { reading: r.clone(), arrived_at, replayed: false });
         }
         app.update();
     }
@@ -63,7 +63,7 @@ fn readings_that_arrive_are_judged_onto_their_sensors_as_the_batch_judges_them()
     let loaded = scene::load(&demo, ModelChecks::Skip).unwrap();
     let batch = evaluate_batch(&loaded.scene, Arc::new(RuleSet::default()), &readings, arrived_at);
     let index = app.world().resource::<SiteIndex>().clone();
-    let engine = &app.world().resource::<SiteRules>().0;
+    let engine = &app.world().resource::<SiteRules>().engine;
     let mut judged = 0;
     for s in &loaded.scene.sensors {
         let lines: Vec<_> = batch.judgements.iter().filter(|j| j.judgement.sensor == s.id).collect();
@@ -126,6 +126,7 @@ fn a_reading_the_rules_cannot_judge_leaves_the_alarm_in_force() {
             flag: None,
         },
         arrived_at: t0 + chrono::Duration::seconds(60),
+        replayed: false,
     };
     app.world_mut().write_message(reading(0, 105.0));
     app.update();

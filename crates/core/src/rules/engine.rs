@@ -12,8 +12,8 @@ use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, Offset, TimeZone,
 use serde::Serialize;
 
 use super::levels::{Threshold, level_with_hysteresis};
-use super::{Event, Judgement, Level, Quality, RuleSet};
-use crate::scene::{BoxLevel, SensorKind, SiteScene};
+use super::{Event, Judgement, Level, PitLimit, PitRules, Quality, RuleSet};
+use crate::scene::{BoxLevel, Sensor, SensorKind, SiteScene};
 use crate::telemetry::{FlagValidity, Reading};
 
 /// Why a reading could not be judged at all.
@@ -56,21 +56,104 @@ pub struct SensorStatus {
 
 /// The distribution box a power sensor sits on, as declared in the scene.
 #[derive(Debug, Clone, Copy)]
-struct PowerBox {
+pub(super) struct PowerBox {
     level: BoxLevel,
     rcd_rated_ma: f64,
     rcd_trip_time_s: f64,
     damp: bool,
 }
 
+/// What the rules need to know of a sensor beyond its readings: from the scene, once.
 #[derive(Debug, Clone)]
-struct SensorInfo {
-    kind: SensorKind,
-    unit: String,
-    range: Option<[f64; 2]>,
+pub(super) struct SensorInfo {
+    pub(super) kind: SensorKind,
+    pub(super) unit: String,
+    pub(super) range: Option<[f64; 2]>,
     interval_s: Option<f64>,
     strut_design_kn: Option<f64>,
     power_box: Option<PowerBox>,
+}
+
+impl SensorInfo {
+    /// The rules' view of scene sensor `s`: its strut's design force (anchored to node
+    /// `strut_<id>` of a pit), the distribution box it sits on.
+    pub(super) fn of(scene: &SiteScene, s: &Sensor) -> SensorInfo {
+        let strut_design_kn = s.anchor.node.as_deref().and_then(|n| n.strip_prefix("strut_")).and_then(|id| {
+            scene
+                .pits
+                .iter()
+                .find(|p| p.id == s.anchor.object)?
+                .struts
+                .iter()
+                .find(|x| x.id == id)
+                .map(|x| x.design_force_kn)
+        });
+        let power_box = scene.distribution_boxes.iter().find(|b| b.id == s.anchor.object).map(|b| PowerBox {
+            level: b.level,
+            rcd_rated_ma: b.rcd_rated_ma,
+            rcd_trip_time_s: b.rcd_trip_time_s,
+            damp: b.damp,
+        });
+        SensorInfo {
+            kind: s.kind,
+            unit: s.unit.clone(),
+            range: s.range,
+            interval_s: s.interval_s,
+            strut_design_kn,
+            power_box,
+        }
+    }
+}
+
+/// How the value a rule judges comes from a reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Convert {
+    /// The reading as it is.
+    AsRead,
+    /// The reading times a factor (m → mm, mg/m³ → µg/m³).
+    Times(f64),
+    /// The reading as a percentage of a design value (a strut force in kN).
+    PercentOf(f64),
+}
+
+impl Convert {
+    /// The judged value of reading `raw`.
+    pub(super) fn apply(self, raw: f64) -> f64 {
+        match self {
+            Convert::AsRead => raw,
+            Convert::Times(k) => raw * k,
+            Convert::PercentOf(design) => raw / design * 100.0,
+        }
+    }
+}
+
+/// The thresholds one quantity of a sensor is judged on, as the engine compares them and a chart
+/// draws them (`rules::chart`): one source for both.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Limits {
+    /// Rule group: reaching the threshold of level `l` fires rule `<group>.<l>`.
+    pub(super) group: &'static str,
+    /// In the unit of the judged value.
+    pub(super) thresholds: Vec<Threshold>,
+    /// The judged value from a reading.
+    pub(super) convert: Convert,
+    /// Judged on the size of the converted value, either sign.
+    pub(super) magnitude: bool,
+    /// Hysteresis band, a fraction of each threshold (0: none).
+    pub(super) band: f64,
+}
+
+impl Limits {
+    /// The judged value of reading `raw`.
+    pub(super) fn judged(&self, raw: f64) -> f64 {
+        let v = self.convert.apply(raw);
+        if self.magnitude { v.abs() } else { v }
+    }
+
+    /// The level of judged value `v` for a sensor now at `current`.
+    fn level(&self, v: f64, current: Level) -> Level {
+        level_with_hysteresis(v, &self.thresholds, current, self.band)
+    }
 }
 
 /// Accumulates one clock hour of a dust sensor.
@@ -144,35 +227,12 @@ impl Engine {
         let mut sensors = Vec::new();
         let mut index = HashMap::new();
         for s in &scene.sensors {
-            let strut_design_kn = s.anchor.node.as_deref().and_then(|n| n.strip_prefix("strut_")).and_then(|id| {
-                scene
-                    .pits
-                    .iter()
-                    .find(|p| p.id == s.anchor.object)?
-                    .struts
-                    .iter()
-                    .find(|x| x.id == id)
-                    .map(|x| x.design_force_kn)
-            });
-            let power_box = scene.distribution_boxes.iter().find(|b| b.id == s.anchor.object).map(|b| PowerBox {
-                level: b.level,
-                rcd_rated_ma: b.rcd_rated_ma,
-                rcd_trip_time_s: b.rcd_trip_time_s,
-                damp: b.damp,
-            });
             if index.contains_key(&s.id) {
                 continue;
             }
             index.insert(s.id.clone(), sensors.len());
             sensors.push(Entry {
-                info: SensorInfo {
-                    kind: s.kind,
-                    unit: s.unit.clone(),
-                    range: s.range,
-                    interval_s: s.interval_s,
-                    strut_design_kn,
-                    power_box,
-                },
+                info: SensorInfo::of(scene, s),
                 status: SensorStatus {
                     sensor: s.id.clone(),
                     level: Level::Normal,
@@ -409,13 +469,7 @@ fn hour_start(zone: FixedOffset, t: DateTime<Utc>) -> DateTime<Utc> {
 /// The hourly-mean event of a closed dust hour (none for a quantity without an hourly limit).
 fn hourly_event(rules: &RuleSet, sensor: &str, info: &SensorInfo, hour: &HourAcc) -> Option<Event> {
     let d = &rules.dust;
-    let (limit, rule) = match info.kind {
-        SensorKind::Pm10 => (Some(d.pm10_hourly_limit), "dust.pm10-hourly.alarm"),
-        SensorKind::Pm25 => (d.pm25_hourly_limit, "dust.pm25-hourly.alarm"),
-        SensorKind::Tsp => (d.tsp_hourly_limit, "dust.tsp-hourly.alarm"),
-        _ => return None,
-    };
-    let limit = limit?;
+    let limits = hourly_limits(rules, info)?;
     if hour.readings == 0 {
         return None;
     }
@@ -425,7 +479,9 @@ fn hourly_event(rules: &RuleSet, sensor: &str, info: &SensorInfo, hour: &HourAcc
     // not count twice.
     let covered_s = (hour.slots.len() as f64 * hour.slot_s).min(3600.0);
     let complete = covered_s >= 3600.0 * d.min_hour_coverage;
-    let level = if complete && mean > limit { Level::Alarm } else { Level::Normal };
+    // An hourly mean is judged on its own: no hysteresis.
+    let level =
+        if complete { level_with_hysteresis(mean, &limits.thresholds, Level::Normal, 0.0) } else { Level::Normal };
     Some(Event::HourlyMean {
         sensor: sensor.to_string(),
         hour: hour.start,
@@ -434,7 +490,222 @@ fn hourly_event(rules: &RuleSet, sensor: &str, info: &SensorInfo, hour: &HourAcc
         coverage: covered_s / 3600.0,
         complete,
         level,
-        rule: rule.into(),
+        rule: format!("{}.{}", limits.group, Level::Alarm.suffix()),
+    })
+}
+
+/// The limit on the hourly mean of a dust sensor (µg/m³ as the mean is, converted from the
+/// sensor's unit), or `None` for a quantity without one (TSP by default, non-dust kinds).
+pub(super) fn hourly_limits(rules: &RuleSet, info: &SensorInfo) -> Option<Limits> {
+    let d = &rules.dust;
+    let (limit, group) = match info.kind {
+        SensorKind::Pm10 => (Some(d.pm10_hourly_limit), "dust.pm10-hourly"),
+        SensorKind::Pm25 => (d.pm25_hourly_limit, "dust.pm25-hourly"),
+        SensorKind::Tsp => (d.tsp_hourly_limit, "dust.tsp-hourly"),
+        _ => return None,
+    };
+    Some(Limits {
+        group,
+        thresholds: vec![Threshold::above(Level::Alarm, limit?)],
+        convert: dust_convert(info),
+        magnitude: false,
+        band: 0.0,
+    })
+}
+
+/// Dust limits are in µg/m³; the scene allows ug/m3, µg/m³ and mg/m3.
+fn dust_convert(info: &SensorInfo) -> Convert {
+    if info.unit == "mg/m3" { Convert::Times(1000.0) } else { Convert::AsRead }
+}
+
+/// The real-time PM10 spray trigger (PM10 sensors only), µg/m³.
+pub(super) fn spray_limits(rules: &RuleSet, info: &SensorInfo) -> Option<Limits> {
+    (info.kind == SensorKind::Pm10).then(|| Limits {
+        group: "dust.spray",
+        thresholds: vec![Threshold::at_least(Level::Warning, rules.dust.spray_trigger_pm10)],
+        convert: dust_convert(info),
+        magnitude: false,
+        band: rules.general.hysteresis_fraction,
+    })
+}
+
+/// The Leq limits of the day or the night period, dB(A).
+pub(super) fn leq_limits(rules: &RuleSet, night: bool) -> Limits {
+    let n = &rules.noise;
+    let (limit, group) = if night { (n.night_limit_db, "noise.night") } else { (n.day_limit_db, "noise.day") };
+    Limits {
+        group,
+        thresholds: vec![
+            Threshold::at_least(Level::Warning, limit - n.warning_margin_db),
+            Threshold::above(Level::Alarm, limit),
+        ],
+        convert: Convert::AsRead,
+        magnitude: false,
+        band: rules.general.hysteresis_fraction,
+    }
+}
+
+/// The night maximum, judged on each reading at night without hysteresis, dB(A).
+pub(super) fn night_max_limits(rules: &RuleSet) -> Limits {
+    let n = &rules.noise;
+    Limits {
+        group: "noise.night-max",
+        thresholds: vec![Threshold::above(Level::Alarm, n.night_limit_db + n.night_max_margin_db)],
+        convert: Convert::AsRead,
+        magnitude: false,
+        band: 0.0,
+    }
+}
+
+/// The alarm values of pit point `id` of `kind`: the designer's for the point, else its
+/// quantity's.
+pub(super) fn pit_limit(p: &PitRules, id: &str, kind: SensorKind) -> PitLimit {
+    let base = match kind {
+        SensorKind::PitHorizontalDisplacement => p.horizontal,
+        SensorKind::PitVerticalDisplacement if p.ground_points.contains(id) => p.ground_settlement,
+        SensorKind::PitVerticalDisplacement => p.vertical,
+        SensorKind::PitDeepDisplacement => p.deep,
+        SensorKind::GroundwaterLevel => p.groundwater,
+        _ => p.strut,
+    };
+    p.points.get(id).copied().unwrap_or(base)
+}
+
+/// The cumulative thresholds of a pit point, on its signed canonical value (mm for
+/// displacements and water, judged on its size; % of design for struts, judged on compression);
+/// `None` for a strut force in kN without the strut's design force (not judged).
+pub(super) fn pit_cumulative_limits(rules: &RuleSet, id: &str, info: &SensorInfo) -> Option<Limits> {
+    let p = &rules.pit;
+    let limit = pit_limit(p, id, info.kind);
+    let strut = info.kind == SensorKind::StrutForce;
+    let convert = match (info.kind, info.unit.as_str()) {
+        (SensorKind::StrutForce, "kN") => Convert::PercentOf(info.strut_design_kn?),
+        (SensorKind::StrutForce, _) => Convert::AsRead,
+        (_, "m") => Convert::Times(1000.0),
+        _ => Convert::AsRead,
+    };
+    Some(Limits {
+        group: if strut { "pit.strut" } else { "pit.cumulative" },
+        thresholds: vec![
+            Threshold::at_least(Level::Warning, limit.cumulative_alarm * p.warning_fraction),
+            Threshold::at_least(Level::Alarm, limit.cumulative_alarm),
+        ],
+        convert,
+        magnitude: !strut,
+        band: rules.general.hysteresis_fraction,
+    })
+}
+
+/// The thresholds of the quantities judged on each reading alone (cranes, hoist load,
+/// formwork, power); `None` for the kinds judged otherwise (pits, dust, noise: see their own
+/// limits) or by state or not at all.
+pub(super) fn reading_limits(rules: &RuleSet, id: &str, info: &SensorInfo) -> Option<Limits> {
+    use Level::{Alarm, Control, Warning};
+    use SensorKind::*;
+    let band = rules.general.hysteresis_fraction;
+    let (c, h, w) = (&rules.crane, &rules.hoist, &rules.power);
+    let at_least = Threshold::at_least;
+    let on_reading =
+        |group, thresholds, magnitude| Limits { group, thresholds, convert: Convert::AsRead, magnitude, band };
+    Some(match info.kind {
+        CraneLoad => on_reading(
+            "crane.load",
+            vec![
+                at_least(Warning, c.load_warning_pct),
+                at_least(Alarm, c.load_alarm_pct),
+                at_least(Control, c.load_control_pct),
+            ],
+            false,
+        ),
+        CraneMoment => on_reading(
+            "crane.moment",
+            vec![
+                at_least(Warning, c.moment_warning_pct),
+                at_least(Alarm, c.moment_alarm_pct),
+                at_least(Control, c.moment_control_pct),
+            ],
+            false,
+        ),
+        WindSpeed => on_reading(
+            "crane.wind",
+            vec![at_least(Warning, c.wind_warning_m_s), at_least(Alarm, c.wind_alarm_m_s)],
+            false,
+        ),
+        CraneTilt => on_reading(
+            "crane.tilt",
+            vec![at_least(Warning, c.tilt_warning_deg), at_least(Alarm, c.tilt_alarm_deg)],
+            true,
+        ),
+        // "At least 2 m" between cranes: exactly the required clearance complies.
+        CraneClearance => on_reading(
+            "crane.clearance",
+            vec![Threshold::below(Warning, c.clearance_warning_m), Threshold::below(Alarm, c.clearance_alarm_m)],
+            false,
+        ),
+        HoistLoad => on_reading(
+            "hoist.load",
+            vec![
+                at_least(Warning, h.load_warning_pct),
+                at_least(Alarm, h.load_alarm_pct),
+                at_least(Control, h.load_control_pct),
+            ],
+            false,
+        ),
+        FormworkSettlement | FormworkHorizontalDisplacement | FormworkTilt | PostAxialForce => {
+            let f = &rules.formwork;
+            let default = match info.kind {
+                FormworkSettlement => f.settlement_alarm_mm,
+                FormworkHorizontalDisplacement => f.horizontal_alarm_mm,
+                FormworkTilt => f.tilt_alarm_deg,
+                _ => f.axial_alarm_kn,
+            };
+            let alarm = f.points.get(id).copied().unwrap_or(default);
+            on_reading(
+                "formwork.point",
+                vec![at_least(Warning, alarm * f.warning_fraction), at_least(Alarm, alarm)],
+                true,
+            )
+        }
+        LeakageCurrent => {
+            let (alarm, group, _) = leakage_limit(w, info.power_box);
+            on_reading(
+                group,
+                vec![at_least(Warning, alarm * w.leakage_warning_fraction), at_least(Alarm, alarm)],
+                false,
+            )
+        }
+        // A trip time is a test result, not a signal: no hysteresis.
+        RcdTripTime => {
+            let (limit, group) = match info.power_box {
+                // I_Δn × t ≤ 30 mA·s, judged as the trip time against 30 mA·s ÷ I_Δn (dividing
+                // the limit keeps 100 mA × 0.3 s exactly at it, where the product rounds above).
+                Some(b) if b.level == BoxLevel::Main => (w.main_rcd_max_ma_s / b.rcd_rated_ma, "power.trip-time-main"),
+                Some(b) if b.level == BoxLevel::Sub => (b.rcd_trip_time_s, "power.trip-time-sub"),
+                _ => (w.switch_rcd_max_s, "power.trip-time"),
+            };
+            Limits { band: 0.0, ..on_reading(group, vec![Threshold::above(Alarm, limit)], false) }
+        }
+        CabinetTemperature => on_reading(
+            "power.cabinet-temp",
+            vec![at_least(Warning, w.cabinet_warning_c), at_least(Alarm, w.cabinet_alarm_c)],
+            false,
+        ),
+        PitHorizontalDisplacement
+        | PitVerticalDisplacement
+        | PitDeepDisplacement
+        | GroundwaterLevel
+        | StrutForce
+        | Pm10
+        | Tsp
+        | Pm25
+        | Noise
+        | HoistLimit
+        | HoistDoor
+        | WindDirection
+        | SlewAngle
+        | TrolleyRadius
+        | HookHeight
+        | LoadCurrent => return None,
     })
 }
 
@@ -450,74 +721,9 @@ fn evaluate(
     raw: f64,
     events: &mut Vec<Event>,
 ) -> Verdict {
-    let band = rules.general.hysteresis_fraction;
-    let c = &rules.crane;
-    let judge = |v: f64, th: &[Threshold], group: &str, what: &str, unit: &str| -> Verdict {
-        let level = level_with_hysteresis(v, th, current, band);
-        verdict(level, group, th, v, what, unit)
-    };
-    let at_least = Threshold::at_least;
-    use Level::{Alarm, Control, Warning};
+    use Level::{Alarm, Warning};
     use SensorKind::*;
     match info.kind {
-        CraneLoad => judge(
-            raw,
-            &[
-                at_least(Warning, c.load_warning_pct),
-                at_least(Alarm, c.load_alarm_pct),
-                at_least(Control, c.load_control_pct),
-            ],
-            "crane.load",
-            "load",
-            "% of rated",
-        ),
-        CraneMoment => judge(
-            raw,
-            &[
-                at_least(Warning, c.moment_warning_pct),
-                at_least(Alarm, c.moment_alarm_pct),
-                at_least(Control, c.moment_control_pct),
-            ],
-            "crane.moment",
-            "load moment",
-            "% of rated",
-        ),
-        WindSpeed => judge(
-            raw,
-            &[at_least(Warning, c.wind_warning_m_s), at_least(Alarm, c.wind_alarm_m_s)],
-            "crane.wind",
-            "wind",
-            "m/s",
-        ),
-        CraneTilt => judge(
-            raw.abs(),
-            &[at_least(Warning, c.tilt_warning_deg), at_least(Alarm, c.tilt_alarm_deg)],
-            "crane.tilt",
-            "tilt",
-            "°",
-        ),
-        // "At least 2 m" between cranes: exactly the required clearance complies.
-        CraneClearance => judge(
-            raw,
-            &[Threshold::below(Warning, c.clearance_warning_m), Threshold::below(Alarm, c.clearance_alarm_m)],
-            "crane.clearance",
-            "clearance to the neighbouring crane",
-            "m",
-        ),
-        HoistLoad => {
-            let h = &rules.hoist;
-            judge(
-                raw,
-                &[
-                    at_least(Warning, h.load_warning_pct),
-                    at_least(Alarm, h.load_alarm_pct),
-                    at_least(Control, h.load_control_pct),
-                ],
-                "hoist.load",
-                "cage load",
-                "% of rated",
-            )
-        }
         HoistLimit if raw >= 0.5 => (Alarm, Some("hoist.limit.alarm".into()), "a limit switch is tripped".into()),
         HoistDoor if raw < 0.5 && rules.hoist.door_open_warning => {
             (Warning, Some("hoist.door.warning".into()), "the cage door is not locked".into())
@@ -525,87 +731,51 @@ fn evaluate(
         PitHorizontalDisplacement | PitVerticalDisplacement | PitDeepDisplacement | GroundwaterLevel | StrutForce => {
             pit(rules, zone, id, info, current, track, t, raw)
         }
-        FormworkSettlement | FormworkHorizontalDisplacement | FormworkTilt | PostAxialForce => {
-            let f = &rules.formwork;
-            let default = match info.kind {
-                FormworkSettlement => f.settlement_alarm_mm,
-                FormworkHorizontalDisplacement => f.horizontal_alarm_mm,
-                FormworkTilt => f.tilt_alarm_deg,
-                _ => f.axial_alarm_kn,
-            };
-            let alarm = f.points.get(id).copied().unwrap_or(default);
-            judge(
-                raw.abs(),
-                &[at_least(Warning, alarm * f.warning_fraction), at_least(Alarm, alarm)],
-                "formwork.point",
-                "formwork monitoring value",
-                &info.unit,
-            )
-        }
         Pm10 | Tsp | Pm25 => dust(rules, zone, id, info, current, track, t, raw, events),
         Noise => noise(rules, zone, info, current, track, t, raw),
-        LeakageCurrent => {
-            let w = &rules.power;
-            let (alarm, group, basis) = leakage_limit(w, info.power_box);
-            let th = [at_least(Warning, alarm * w.leakage_warning_fraction), at_least(Alarm, alarm)];
-            let (level, rule, message) = judge(raw, &th, group, "residual current", "mA");
+        _ => match reading_limits(rules, id, info) {
+            Some(limits) => on_reading(rules, info, &limits, current, raw),
+            None => (Level::Normal, None, "recorded (no alarm rule for this quantity)".into()),
+        },
+    }
+}
+
+/// The verdict on a quantity judged on each reading alone, on its [`reading_limits`].
+fn on_reading(rules: &RuleSet, info: &SensorInfo, limits: &Limits, current: Level, raw: f64) -> Verdict {
+    use SensorKind::*;
+    let w = &rules.power;
+    let (what, unit) = match (info.kind, limits.group) {
+        (CraneLoad, _) => ("load", "% of rated"),
+        (CraneMoment, _) => ("load moment", "% of rated"),
+        (WindSpeed, _) => ("wind", "m/s"),
+        (CraneTilt, _) => ("tilt", "°"),
+        (CraneClearance, _) => ("clearance to the neighbouring crane", "m"),
+        (HoistLoad, _) => ("cage load", "% of rated"),
+        (LeakageCurrent, _) => ("residual current", "mA"),
+        (RcdTripTime, "power.trip-time-main") => ("main-box RCD trip time", "s"),
+        (RcdTripTime, "power.trip-time-sub") => ("sub-box RCD trip time (declared break time)", "s"),
+        (RcdTripTime, _) => ("switch-box RCD trip time", "s"),
+        (CabinetTemperature, _) => ("cabinet temperature", "°C"),
+        _ => ("formwork monitoring value", info.unit.as_str()),
+    };
+    let v = limits.judged(raw);
+    let (level, rule, message) = verdict(limits.level(v, current), limits.group, &limits.thresholds, v, what, unit);
+    match (info.kind, info.power_box) {
+        (LeakageCurrent, power_box) => {
+            let (_, _, basis) = leakage_limit(w, power_box);
             (level, rule, format!("{message}; {basis}"))
         }
-        RcdTripTime => {
-            let w = &rules.power;
-            // A trip time is a test result, not a signal: no hysteresis.
-            let strict = |v: f64, th: Threshold, group: &str, what: &str, unit: &str| {
-                let level = level_with_hysteresis(v, &[th], Level::Normal, 0.0);
-                verdict(level, group, &[th], v, what, unit)
-            };
-            match info.power_box {
-                // I_Δn × t ≤ 30 mA·s, judged as the trip time against 30 mA·s ÷ I_Δn (dividing
-                // the limit keeps 100 mA × 0.3 s exactly at it, where the product rounds above).
-                Some(b) if b.level == BoxLevel::Main => {
-                    let (level, rule, message) = strict(
-                        raw,
-                        Threshold::above(Alarm, w.main_rcd_max_ma_s / b.rcd_rated_ma),
-                        "power.trip-time-main",
-                        "main-box RCD trip time",
-                        "s",
-                    );
-                    (
-                        level,
-                        rule,
-                        format!(
-                            "{message}: I_Δn {} mA × {} s against {} mA·s",
-                            fmt(b.rcd_rated_ma),
-                            fmt(raw),
-                            fmt(w.main_rcd_max_ma_s)
-                        ),
-                    )
-                }
-                Some(b) if b.level == BoxLevel::Sub => strict(
-                    raw,
-                    Threshold::above(Alarm, b.rcd_trip_time_s),
-                    "power.trip-time-sub",
-                    "sub-box RCD trip time (declared break time)",
-                    "s",
-                ),
-                _ => strict(
-                    raw,
-                    Threshold::above(Alarm, w.switch_rcd_max_s),
-                    "power.trip-time",
-                    "switch-box RCD trip time",
-                    "s",
-                ),
-            }
-        }
-        CabinetTemperature => judge(
-            raw,
-            &[at_least(Warning, rules.power.cabinet_warning_c), at_least(Alarm, rules.power.cabinet_alarm_c)],
-            "power.cabinet-temp",
-            "cabinet temperature",
-            "°C",
+        (RcdTripTime, Some(b)) if b.level == BoxLevel::Main => (
+            level,
+            rule,
+            format!(
+                "{message}: I_Δn {} mA × {} s against {} mA·s",
+                fmt(b.rcd_rated_ma),
+                fmt(raw),
+                fmt(w.main_rcd_max_ma_s)
+            ),
         ),
-        HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent => {
-            (Level::Normal, None, "recorded (no alarm rule for this quantity)".into())
-        }
+        _ => (level, rule, message),
     }
 }
 
@@ -670,7 +840,7 @@ fn dust(
 ) -> Verdict {
     let d = &rules.dust;
     // The scene allows ug/m3, µg/m³ and mg/m3; limits are in µg/m³.
-    let ug = if info.unit == "mg/m3" { raw * 1000.0 } else { raw };
+    let ug = dust_convert(info).apply(raw);
     let hour = hour_start(zone, t);
     // The sensor's first reading of a later hour closes the previous one: no later reading can
     // join it (readings come in order per sensor).
@@ -695,12 +865,11 @@ fn dust(
         SensorKind::Pm25 => "PM2.5",
         _ => "TSP",
     };
-    if info.kind != SensorKind::Pm10 {
-        return (Level::Normal, None, format!("{name} {ug:.1} µg/m³ recorded; judged on hourly means"));
-    }
     // The spray trigger stays on real-time PM10.
-    let th = [Threshold::at_least(Level::Warning, d.spray_trigger_pm10)];
-    let level = level_with_hysteresis(ug, &th, current, rules.general.hysteresis_fraction);
+    let Some(spray) = spray_limits(rules, info) else {
+        return (Level::Normal, None, format!("{name} {ug:.1} µg/m³ recorded; judged on hourly means"));
+    };
+    let level = spray.level(spray.judged(raw), current);
     if level == Level::Warning && track.spraying_until.is_none_or(|u| t >= u) {
         track.spraying_until = Some(t + duration_s(d.spray_minutes * 60.0));
         events.push(Event::SprayRequested { sensor: id.to_string(), time: t, minutes: d.spray_minutes });
@@ -759,7 +928,6 @@ fn noise(
     raw: f64,
 ) -> Verdict {
     let n = &rules.noise;
-    let band = rules.general.hysteresis_fraction;
     let window_s = n.leq_window_min * 60.0;
     let window = duration_s(window_s);
     let (night, period_start) = noise_period(n, zone, t);
@@ -772,18 +940,17 @@ fn noise(
         track.noise.iter().copied().filter(|(rt, _)| period_start.is_none_or(|s| *rt >= s)).collect();
     let slots: BTreeSet<i64> = in_period.iter().map(|(rt, _)| (seconds(t - *rt) / slot).floor() as i64).collect();
     let covered_s = (slots.len() as f64 * slot).min(window_s);
-    let (limit, group, what) =
-        if night { (n.night_limit_db, "noise.night", "night Leq") } else { (n.day_limit_db, "noise.day", "day Leq") };
+    let limits = leq_limits(rules, night);
+    let what = if night { "night Leq" } else { "day Leq" };
     let leq_verdict = if covered_s >= window_s * n.min_window_coverage {
         let energy = in_period.iter().map(|(_, l)| 10f64.powf(l / 10.0)).sum::<f64>() / in_period.len() as f64;
         // To 0.1 dB, the resolution of the readings (HJ 212 `LA` is N3.1): a steady level
         // gives itself back, not itself ± rounding.
         let leq = (100.0 * energy.log10()).round() / 10.0;
-        let th =
-            [Threshold::at_least(Level::Warning, limit - n.warning_margin_db), Threshold::above(Level::Alarm, limit)];
-        let level = level_with_hysteresis(leq, &th, current, band);
+        let th = &limits.thresholds;
+        let level = limits.level(leq, current);
         let (level, rule, message) =
-            verdict(level, group, &th, leq, &format!("{what} ({} min)", fmt(n.leq_window_min)), "dB(A)");
+            verdict(level, limits.group, th, leq, &format!("{what} ({} min)", fmt(n.leq_window_min)), "dB(A)");
         (level, rule, format!("{message}; this reading {} dB(A)", fmt(raw)))
     } else {
         (
@@ -798,9 +965,10 @@ fn noise(
         )
     };
     if night {
-        let max = n.night_limit_db + n.night_max_margin_db;
+        let max_limits = night_max_limits(rules);
+        let max = max_limits.thresholds[0].value;
         // Each reading is its own maximum: no hysteresis.
-        if raw > max {
+        if max_limits.level(raw, Level::Normal) == Level::Alarm {
             return (
                 Level::Alarm,
                 Some("noise.night-max.alarm".into()),
@@ -859,41 +1027,22 @@ fn pit(
 ) -> Verdict {
     let p = &rules.pit;
     let band = rules.general.hysteresis_fraction;
-    let base = match info.kind {
-        SensorKind::PitHorizontalDisplacement => p.horizontal,
-        SensorKind::PitVerticalDisplacement if p.ground_points.contains(id) => p.ground_settlement,
-        SensorKind::PitVerticalDisplacement => p.vertical,
-        SensorKind::PitDeepDisplacement => p.deep,
-        SensorKind::GroundwaterLevel => p.groundwater,
-        _ => p.strut,
+    let limit = pit_limit(p, id, info.kind);
+    let Some(cum) = pit_cumulative_limits(rules, id, info) else {
+        return (
+            Level::Normal,
+            None,
+            "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)"
+                .into(),
+        );
     };
-    let limit = p.points.get(id).copied().unwrap_or(base);
-    let strut = info.kind == SensorKind::StrutForce;
     // Signed canonical value: mm for displacements and water, % of design for struts.
-    let signed = match (info.kind, info.unit.as_str()) {
-        (SensorKind::StrutForce, "kN") => match info.strut_design_kn {
-            Some(design) => raw / design * 100.0,
-            None => {
-                return (
-                    Level::Normal,
-                    None,
-                    "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)".into(),
-                );
-            }
-        },
-        (SensorKind::StrutForce, _) => raw,
-        (_, "m") => raw * 1000.0,
-        _ => raw,
-    };
+    let signed = cum.convert.apply(raw);
     // Struts are judged on compression (signed); displacements and water on their size.
-    let cumulative = if strut { signed } else { signed.abs() };
-    let (group, unit) = if strut { ("pit.strut", "% of design") } else { ("pit.cumulative", "mm") };
-    let th_c = [
-        Threshold::at_least(Level::Warning, limit.cumulative_alarm * p.warning_fraction),
-        Threshold::at_least(Level::Alarm, limit.cumulative_alarm),
-    ];
-    let l_cum = level_with_hysteresis(cumulative, &th_c, current, band);
-    let mut best = verdict(l_cum, group, &th_c, cumulative, "cumulative value", unit);
+    let cumulative = cum.judged(raw);
+    let unit = if info.kind == SensorKind::StrutForce { "% of design" } else { "mm" };
+    let l_cum = cum.level(cumulative, current);
+    let mut best = verdict(l_cum, cum.group, &cum.thresholds, cumulative, "cumulative value", unit);
 
     let keep_days = i64::from(limit.rate_alarm_days.max(p.streak_days)) + 2;
     track.history.push_back((t, signed));

@@ -6,6 +6,8 @@
 
 pub mod alarm;
 mod batch;
+/// Threshold lines for a sensor's history chart, from the limits the engine judges by.
+pub mod chart;
 pub mod compliance;
 mod config;
 mod engine;

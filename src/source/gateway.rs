@@ -1,0 +1,174 @@
+//! Following a telemetry gateway live: the gateway's own client (`sitetwin_gateway::client`,
+//! reqwest on a tokio runtime on its own thread, a bounded channel, reconnecting with backoff and
+//! `Last-Event-ID`) delivers the recent history, the live readings, the site's alarms and its
+//! stoppage status; the twin judges the readings with the same rules for its markers and shows the
+//! gateway's alarms, whose lifecycle steps go back to the gateway.
+
+use bevy::prelude::*;
+use chrono::Utc;
+use sitetwin_core::rules::alarm::{Alarm, AuditEntry};
+use sitetwin_core::telemetry::Reading;
+use sitetwin_gateway::client::{AlarmState, ClientCommand, ClientConfig, ClientEvent, GatewayClient};
+
+use super::{DataSource, Health, ReportedStoppage, SourceHealth};
+use crate::TwinSet;
+use crate::site::{Site, SiteSpawned};
+use crate::telemetry::{AlarmActionRequested, AlarmStep, ReadingArrived, SiteAlarms, TwinClock};
+
+/// A gateway to follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewaySource {
+    /// `http://HOST:PORT`.
+    pub url: String,
+    /// A viewer (or operator, to take alarm steps) token.
+    pub token: String,
+}
+
+/// The running client of the current site.
+#[derive(Resource)]
+struct Link(GatewayClient);
+
+/// The most client events taken in one frame (the rest wait in the bounded channel).
+const EVENTS_PER_FRAME: usize = 20_000;
+
+/// Follows a gateway.
+pub struct GatewayPlugin;
+
+impl Plugin for GatewayPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(
+            Update,
+            (connect.after(super::start_source), (take_events, send_steps)).chain().in_set(TwinSet::Input),
+        );
+    }
+}
+
+/// Once a site is spawned, a client for it (the site id is the scene's).
+fn connect(
+    mut commands: Commands,
+    mut spawned: MessageReader<SiteSpawned>,
+    site: Option<Res<Site>>,
+    source: Res<DataSource>,
+    mut alarms: ResMut<SiteAlarms>,
+    mut health: ResMut<SourceHealth>,
+) {
+    if spawned.read().last().is_none() {
+        return;
+    }
+    commands.remove_resource::<Link>();
+    let (DataSource::Gateway(g), Some(site)) = (&*source, site) else { return };
+    alarms.remote = true;
+    let cfg = ClientConfig::new(g.url.clone(), g.token.clone(), site.loaded.scene.site.id.clone());
+    match GatewayClient::spawn(cfg) {
+        Ok(client) => {
+            commands.insert_resource(Link(client));
+            health.state = Health::Connecting(None);
+        }
+        Err(e) => health.state = Health::Failed(e.to_string()),
+    }
+}
+
+/// Everything the client delivered, into the twin.
+fn take_events(
+    link: Option<Res<Link>>,
+    mut clock: ResMut<TwinClock>,
+    mut health: ResMut<SourceHealth>,
+    mut alarms: ResMut<SiteAlarms>,
+    mut stoppage: ResMut<ReportedStoppage>,
+    mut arrived: MessageWriter<ReadingArrived>,
+) {
+    let Some(link) = link else { return };
+    let now = Utc::now();
+    // A live twin shows now.
+    clock.now = Some(now);
+    for ev in link.0.drain(EVENTS_PER_FRAME) {
+        match ev {
+            // What is open now is what the gateway says (alarms closed while away drop off).
+            ClientEvent::Connected { stoppage: s, open_alarms, .. } => {
+                health.state = Health::Live;
+                stoppage.0 = Some(*s);
+                alarms.replace_open(open_alarms);
+            }
+            ClientEvent::History { readings } => {
+                deliver(&mut health, &mut arrived, readings.into_iter(), now);
+            }
+            ClientEvent::Reading(r) => {
+                health.state = Health::Live;
+                let reading =
+                    Reading { sensor: r.sensor, time: r.time, value: r.value.unwrap_or(f64::NAN), flag: r.flag };
+                deliver(&mut health, &mut arrived, std::iter::once(reading), r.arrived);
+            }
+            ClientEvent::Alarm(u) => {
+                let alarm = merged(alarms.get(u.alarm.id), &u.alarm, u.entry);
+                alarms.upsert(alarm);
+            }
+            ClientEvent::Status(u) => stoppage.0 = Some(u.state),
+            ClientEvent::ActionResult { result, .. } => match result {
+                Ok(a) => {
+                    alarms.last_error = None;
+                    alarms.upsert(a);
+                }
+                Err(e) => alarms.last_error = Some(e),
+            },
+            ClientEvent::Disconnected { error, .. } => health.state = Health::Connecting(Some(error)),
+            ClientEvent::Revoked => health.state = Health::Failed("the token was revoked".into()),
+            ClientEvent::Stopped { error } => health.state = Health::Failed(error),
+            ClientEvent::Malformed { kind, error, .. } => {
+                warn!("gateway sent a {kind} event the twin cannot read: {error}")
+            }
+            // The gateway's store is not the one the twin followed: its alarms start afresh (the
+            // client reconnects and sends the open ones).
+            ClientEvent::Reset { .. } => alarms.reset(),
+            ClientEvent::Event(_) => {}
+        }
+    }
+}
+
+fn deliver(
+    health: &mut SourceHealth,
+    arrived: &mut MessageWriter<ReadingArrived>,
+    readings: impl Iterator<Item = Reading>,
+    arrived_at: chrono::DateTime<Utc>,
+) {
+    for r in readings {
+        health.received += 1;
+        health.newest = health.newest.max(Some(r.time));
+        arrived.write(ReadingArrived { reading: r, arrived_at, replayed: false });
+    }
+}
+
+/// The gateway's new state of an alarm, with the audit the twin has seen of it.
+fn merged(known: Option<&Alarm>, s: &AlarmState, entry: Option<AuditEntry>) -> Alarm {
+    let mut audit = known.map(|a| a.audit.clone()).unwrap_or_default();
+    audit.extend(entry);
+    Alarm {
+        id: s.id,
+        sensor: s.sensor.clone(),
+        rule: s.rule.clone(),
+        level: s.level,
+        peak: s.peak,
+        raised_at: s.raised_at,
+        status: s.status,
+        assignee: s.assignee.clone(),
+        condition_active: s.condition_active,
+        escalations: s.escalations,
+        source: s.source,
+        audit,
+    }
+}
+
+/// The user's alarm steps, to the gateway.
+fn send_steps(link: Option<Res<Link>>, mut steps: MessageReader<AlarmActionRequested>, mut alarms: ResMut<SiteAlarms>) {
+    let Some(link) = link else { return };
+    for req in steps.read() {
+        let (alarm, who) = (req.id, req.who.clone());
+        let cmd = match &req.step {
+            AlarmStep::Acknowledge => ClientCommand::Acknowledge { alarm, who },
+            AlarmStep::Dispatch { to } => ClientCommand::Dispatch { alarm, who, to: to.clone() },
+            AlarmStep::Close { note } => ClientCommand::Close { alarm, who, note: note.clone() },
+        };
+        if let Err(e) = link.0.send(cmd) {
+            alarms.last_error = Some(e.to_string());
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Telemetry sources: where the twin's readings come from and how its clock moves. The embedded
+//! simulator is the default (the core's, deterministic for a seed, played at a chosen speed); a
+//! recording is replayed the same way; a gateway is followed live (`gateway`). Every source writes
+//! [`ReadingArrived`] before the rules judge it, and the flight recorder writes every reading the
+//! twin received to a file that `--replay` plays back.
+//!
+//! A played source (simulator, replay) can be paused, sped up and scrubbed: going back rebuilds
+//! the site's state from the start of the period to the chosen moment, so the whole twin (levels,
+//! alarms, cranes) shows that moment exactly as it was.
+
+pub mod gateway;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use chrono::{DateTime, Duration, Utc};
+use sitetwin_core::rules::stoppage::SiteStoppage;
+use sitetwin_core::sim::{Scenario, Simulator, write_jsonl};
+use sitetwin_core::telemetry::{self, Format, Reading};
+
+use crate::TwinSet;
+use crate::site::{SensorLive, Site, SiteSpawned};
+use crate::telemetry::{ReadingArrived, SiteAlarms, SiteRuleSet, SiteRules, TelemetrySet, TwinClock};
+
+/// Where the twin's telemetry comes from (the command line sets it; the status bar shows it).
+#[derive(Resource, Debug, Clone, PartialEq, Default)]
+pub enum DataSource {
+    /// No telemetry: the scene as designed.
+    #[default]
+    StaticScene,
+    /// The embedded simulator playing a scenario.
+    Simulator {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Its seed.
+        seed: u64,
+    },
+    /// A recording played back.
+    Replay {
+        /// The recording (readings as JSON lines, the core's batch format).
+        file: PathBuf,
+    },
+    /// A telemetry gateway followed live.
+    Gateway(gateway::GatewaySource),
+}
+
+/// Where a played source starts in its period, how fast, and whether it waits.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct PlayOptions {
+    /// Seconds into the period to start at.
+    pub at_s: f64,
+    /// Data seconds per wall second.
+    pub speed: f64,
+    /// Start paused (snapshots of a chosen moment).
+    pub paused: bool,
+}
+
+impl Default for PlayOptions {
+    fn default() -> Self {
+        Self { at_s: 0.0, speed: 60.0, paused: false }
+    }
+}
+
+/// How the source is doing (the status bar shows it).
+#[derive(Resource, Debug, Clone, PartialEq, Default)]
+pub struct SourceHealth {
+    /// In words.
+    pub state: Health,
+    /// Readings received from it since the site opened.
+    pub received: u64,
+    /// Measuring time of the newest reading received.
+    pub newest: Option<DateTime<Utc>>,
+    /// The period a played source covers.
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The states of a source.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Health {
+    /// No source, or not started.
+    #[default]
+    Idle,
+    /// Playing (or paused within) its period.
+    Playing,
+    /// Played to the end of its period.
+    Ended,
+    /// Connecting, or reconnecting after a failure (with the failure).
+    Connecting(Option<String>),
+    /// Connected and receiving.
+    Live,
+    /// Cannot work: the reason.
+    Failed(String),
+}
+
+impl Health {
+    /// Whether the source is delivering, or could.
+    pub fn healthy(&self) -> bool {
+        matches!(self, Health::Idle | Health::Playing | Health::Ended | Health::Live)
+    }
+}
+
+/// The site's stoppage status as its source reports it (a scenario's, or the gateway's).
+#[derive(Resource, Debug, Clone, PartialEq, Default)]
+pub struct ReportedStoppage(pub Option<SiteStoppage>);
+
+/// Go to a moment of a played source's period (the timeline).
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct SeekRequested(pub DateTime<Utc>);
+
+/// Write every reading the twin receives to this file (JSON lines, the core's batch format).
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct RecordTo(pub PathBuf);
+
+/// A played source: its readings, from the start of its period.
+enum Player {
+    Sim { sim: Box<Simulator>, scenario: Box<Scenario>, seed: u64 },
+    Replay { readings: Vec<Reading>, next: usize },
+}
+
+/// The played source of the current site.
+#[derive(Resource)]
+struct Playback {
+    player: Player,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The furthest moment played so far: readings up to it are played again after going back
+    /// (the recorder has them already).
+    played_until: Option<DateTime<Utc>>,
+    buf: Vec<Reading>,
+}
+
+impl Playback {
+    /// Back to the start of the period.
+    fn rewind(&mut self, site: &Site) -> Result<(), String> {
+        match &mut self.player {
+            Player::Sim { sim, scenario, seed } => {
+                **sim = Simulator::new(&site.loaded.scene, scenario, *seed).map_err(|e| e.to_string())?;
+            }
+            Player::Replay { next, .. } => *next = 0,
+        }
+        Ok(())
+    }
+
+    /// Every reading up to `t`, in time order.
+    fn advance(&mut self, t: DateTime<Utc>) -> &[Reading] {
+        self.buf.clear();
+        match &mut self.player {
+            Player::Sim { sim, .. } => sim.advance_to(t.min(self.end), &mut self.buf),
+            Player::Replay { readings, next } => {
+                let n = readings[*next..].partition_point(|r| r.time <= t);
+                self.buf.extend_from_slice(&readings[*next..*next + n]);
+                *next += n;
+            }
+        }
+        &self.buf
+    }
+}
+
+/// The open flight-recorder file.
+#[derive(Resource)]
+struct Recorder {
+    file: PathBuf,
+    out: BufWriter<File>,
+}
+
+/// Runs the twin's telemetry source.
+pub struct SourcePlugin;
+
+impl Plugin for SourcePlugin {
+    fn build(&self, app: &mut App) {
+        crate::configure(app);
+        app.init_resource::<DataSource>()
+            .init_resource::<PlayOptions>()
+            .init_resource::<SourceHealth>()
+            .init_resource::<ReportedStoppage>()
+            .add_message::<SeekRequested>()
+            .add_systems(Update, start_source.in_set(TwinSet::Input))
+            .add_systems(Update, (seek, play).chain().after(start_source).in_set(TwinSet::Input))
+            .add_systems(Update, record.after(TelemetrySet).in_set(TwinSet::Update))
+            .add_plugins(gateway::GatewayPlugin);
+    }
+}
+
+/// The simulator of a site: its scenario, the seed as given.
+fn make_sim(site: &Site, source: &DataSource) -> Result<Player, String> {
+    let DataSource::Simulator { scenario, seed } = source else { return Err("not a simulator".into()) };
+    let scenario = Scenario::load(scenario).map_err(|e| e.to_string())?;
+    let sim = Simulator::new(&site.loaded.scene, &scenario, *seed).map_err(|e| e.to_string())?;
+    for s in sim.skipped() {
+        info!("scenario {}: {s}", scenario.name);
+    }
+    Ok(Player::Sim { sim: Box::new(sim), scenario: Box::new(scenario), seed: *seed })
+}
+
+/// A recording, read whole: its good lines in time order (lines it cannot read are named once).
+fn make_replay(_site: &Site, source: &DataSource) -> Result<Player, String> {
+    let DataSource::Replay { file } = source else { return Err("not a replay".into()) };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let (lines, errors) = telemetry::parse_readings(&text, Format::sniff(&text), telemetry::CHINA_STANDARD_TIME_S);
+    for e in &errors {
+        warn!("{}: {e}", file.display());
+    }
+    let mut readings: Vec<Reading> = lines.into_iter().map(|(_, r)| r).collect();
+    readings.sort_by_key(|r| r.time);
+    if readings.is_empty() {
+        return Err(format!("{}: no readings in the recording", file.display()));
+    }
+    Ok(Player::Replay { readings, next: 0 })
+}
+
+/// Once a site is spawned, its played source starts at the chosen moment, and the recorder
+/// opens its file (the first site's as named, a later site's with its opening's number).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn start_source(
+    mut commands: Commands,
+    mut spawned: MessageReader<SiteSpawned>,
+    site: Option<Res<Site>>,
+    source: Res<DataSource>,
+    options: Res<PlayOptions>,
+    record: Option<Res<RecordTo>>,
+    mut rules: Option<ResMut<SiteRules>>,
+    mut clock: ResMut<TwinClock>,
+    mut health: ResMut<SourceHealth>,
+    mut stoppage: ResMut<ReportedStoppage>,
+    mut opened: Local<u32>,
+) {
+    if spawned.read().last().is_none() {
+        return;
+    }
+    let Some(site) = site else { return };
+    *health = SourceHealth::default();
+    commands.remove_resource::<Playback>();
+    commands.remove_resource::<Recorder>();
+    if let Some(RecordTo(file)) = record.as_deref() {
+        *opened += 1;
+        let file = match *opened {
+            1 => file.clone(),
+            n => file.with_extension(format!("{n}.jsonl")),
+        };
+        match File::create(&file) {
+            Ok(f) => {
+                info!("recording the readings to {}", file.display());
+                commands.insert_resource(Recorder { file, out: BufWriter::new(f) });
+            }
+            Err(e) => error!("cannot record to {}: {e}", file.display()),
+        }
+    }
+    stoppage.0 = match &*source {
+        DataSource::Simulator { scenario, .. } => Scenario::load(scenario).ok().map(|s| s.site_stoppage()),
+        _ => None,
+    };
+    let made = match *source {
+        DataSource::Simulator { .. } => make_sim(&site, &source),
+        DataSource::Replay { .. } => make_replay(&site, &source),
+        DataSource::StaticScene | DataSource::Gateway(_) => return,
+    };
+    match made {
+        Ok(player) => {
+            let (start, end) = match &player {
+                Player::Sim { sim, .. } => (sim.start(), sim.end()),
+                Player::Replay { readings, .. } => (readings[0].time, readings[readings.len() - 1].time),
+            };
+            let at = (start + Duration::milliseconds((options.at_s * 1000.0) as i64)).min(end);
+            // The rules start with the period (sensors that never report are noticed from here).
+            *clock = TwinClock { now: Some(start), speed: options.speed, paused: options.paused };
+            if let Some(rules) = rules.as_deref_mut() {
+                rules.start_at(start);
+            }
+            commands.insert_resource(Playback { player, start, end, played_until: None, buf: Vec::new() });
+            commands.write_message(SeekRequested(at));
+            health.state = Health::Playing;
+            health.period = Some((start, end));
+        }
+        Err(e) => {
+            error!("telemetry source: {e}");
+            health.state = Health::Failed(e);
+        }
+    }
+}
+
+/// Goes to a moment: forward plays up to it at once; back starts the period again (a new
+/// engine, empty sensors and alarms) and plays up to it.
+#[allow(clippy::too_many_arguments)]
+fn seek(
+    mut requests: MessageReader<SeekRequested>,
+    playback: Option<ResMut<Playback>>,
+    site: Option<Res<Site>>,
+    rules: Res<SiteRuleSet>,
+    mut engine: Option<ResMut<SiteRules>>,
+    mut alarms: ResMut<SiteAlarms>,
+    mut clock: ResMut<TwinClock>,
+    mut sensors: Query<&mut SensorLive>,
+    mut health: ResMut<SourceHealth>,
+    mut arrived: MessageWriter<ReadingArrived>,
+) {
+    let Some(SeekRequested(to)) = requests.read().last().copied() else { return };
+    let (Some(mut playback), Some(site)) = (playback, site) else { return };
+    let to = to.clamp(playback.start, playback.end);
+    if clock.now.is_some_and(|now| to < now) {
+        if let Err(e) = playback.rewind(&site) {
+            health.state = Health::Failed(e);
+            return;
+        }
+        if let Some(engine) = engine.as_deref_mut() {
+            *engine = SiteRules::new(&site, &rules);
+            engine.start_at(playback.start);
+        }
+        alarms.reset();
+        sensors.iter_mut().for_each(|mut s| *s = SensorLive::default());
+        health.received = 0;
+        health.newest = None;
+        clock.now = Some(playback.start);
+    }
+    let replay_until = playback.played_until;
+    let readings = playback.advance(to);
+    deliver(readings, replay_until, &mut health, &mut arrived);
+    playback.played_until = playback.played_until.max(Some(to));
+    clock.now = Some(to);
+    health.state = if to >= playback.end { Health::Ended } else { Health::Playing };
+}
+
+/// Moves the clock by the frame's time at the chosen speed and delivers what was measured.
+fn play(
+    time: Res<Time>,
+    playback: Option<ResMut<Playback>>,
+    mut clock: ResMut<TwinClock>,
+    mut health: ResMut<SourceHealth>,
+    mut arrived: MessageWriter<ReadingArrived>,
+) {
+    let (Some(mut playback), Some(now)) = (playback, clock.now) else { return };
+    if clock.paused || now >= playback.end {
+        return;
+    }
+    let step = Duration::microseconds((time.delta_secs_f64() * clock.speed * 1e6) as i64);
+    let to = (now + step).min(playback.end);
+    let replay_until = playback.played_until;
+    let readings = playback.advance(to);
+    deliver(readings, replay_until, &mut health, &mut arrived);
+    playback.played_until = playback.played_until.max(Some(to));
+    clock.now = Some(to);
+    if to >= playback.end {
+        health.state = Health::Ended;
+    }
+}
+
+/// Readings of a played source arrive when they were measured (its clock is theirs); those up to
+/// `replay_until` were played before (the period started again).
+fn deliver(
+    readings: &[Reading],
+    replay_until: Option<DateTime<Utc>>,
+    health: &mut SourceHealth,
+    arrived: &mut MessageWriter<ReadingArrived>,
+) {
+    health.received += readings.len() as u64;
+    if let Some(last) = readings.last() {
+        health.newest = health.newest.max(Some(last.time));
+    }
+    arrived.write_batch(readings.iter().map(|r| ReadingArrived {
+        reading: r.clone(),
+        arrived_at: r.time,
+        replayed: replay_until.is_some_and(|u| r.time <= u),
+    }));
+}
+
+/// The flight recorder: every reading that arrived, as it arrived.
+fn record(
+    mut arrived: MessageReader<ReadingArrived>,
+    recorder: Option<ResMut<Recorder>>,
+    mut batch: Local<Vec<Reading>>,
+) {
+    let Some(mut recorder) = recorder else {
+        arrived.clear();
+        return;
+    };
+    batch.clear();
+    batch.extend(arrived.read().filter(|a| !a.replayed).map(|a| a.reading.clone()));
+    if batch.is_empty() {
+        return;
+    }
+    let Recorder { file, out } = &mut *recorder;
+    if let Err(e) = write_jsonl(&batch, out).and_then(|_| out.flush()) {
+        error!("recording to {}: {e}", file.display());
+    }
+}
