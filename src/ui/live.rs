@@ -34,6 +34,8 @@ pub struct LiveUi {
     pub note: String,
     /// The chart's span, seconds.
     pub chart_span_s: i64,
+    /// Where the 3D view is this frame (windows open over its lower right).
+    pub view_rect: Option<egui::Rect>,
 }
 
 impl Default for LiveUi {
@@ -45,6 +47,7 @@ impl Default for LiveUi {
             to: String::new(),
             note: String::new(),
             chart_span_s: 86_400,
+            view_rect: None,
         }
     }
 }
@@ -282,7 +285,7 @@ pub(super) fn alarm_window(ctx: &egui::Context, lang: Lang, live: &mut LiveView)
         .open(&mut open)
         .default_width(560.0)
         .default_height(300.0)
-        .default_pos(egui::pos2(ctx.content_rect().max.x - 580.0, 70.0))
+        .default_pos(live.ui.view_rect.map_or(egui::pos2(320.0, 60.0), |r| r.max - egui::vec2(575.0, 330.0)))
         .show(ctx, |ui| {
             // Looked at: the new ones are seen.
             if ui.ui_contains_pointer() {

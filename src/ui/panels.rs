@@ -98,6 +98,7 @@ pub(super) fn draw_twin(
 
     // The 3D view fills what the panels leave.
     let free = root.available_rect_before_wrap();
+    live.ui.view_rect = Some(free);
     let ppp = ctx.pixels_per_point();
     for (mut cam, _) in &mut twin.cams {
         // egui does not know the screen size on its first frame; never hand the renderer a
@@ -429,7 +430,7 @@ fn live_state(
     };
     egui::Grid::new("sensor_live").num_columns(2).show(ui, |ui| {
         ui.label(tr(lang, "ui.live.latest"));
-        ui.label(format!("{} {} · {}", fmt_num(latest.value), x.unit, latest.time.format("%Y-%m-%d %H:%M:%S")));
+        ui.label(format!("{} {} · {}", fmt_num(latest.value), x.unit, super::live::local(latest.time)));
         ui.end_row();
         ui.label(tr(lang, "ui.live.level"));
         let mut text = tr(lang, level_key(live.level)).to_string();
