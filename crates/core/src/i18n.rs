@@ -182,6 +182,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("group.Formwork", "高支模监测", "High formwork"),
     ("group.Environment", "扬尘噪声气象", "Dust, noise, weather"),
     ("group.Electricity", "临时用电", "Temporary electricity"),
+    ("group.Personnel", "人员实名制", "Personnel (real-name)"),
+    ("group.HeightWork", "高处作业防护", "Work-at-height protection"),
     // Object tree groups of more than one kind (a kind's own label lives in its `KINDS` row)
     ("tree.access", "大门与通道", "Gates and walkways"),
     // Sensor kinds
@@ -197,6 +199,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("sensor.HoistLoad", "升降机载重", "Cage load"),
     ("sensor.HoistDoor", "门联锁", "Door interlock"),
     ("sensor.HoistLimit", "限位开关", "Limit switches"),
+    ("sensor.PersonnelIn", "进场人数", "People entering"),
+    ("sensor.PersonnelOut", "出场人数", "People leaving"),
+    ("sensor.PersonnelOnSite", "在场人数", "People on site"),
+    ("sensor.EdgeProtection", "临边/洞口防护开关", "Edge/opening protection switch"),
+    ("sensor.SprayState", "喷淋状态", "Spray state"),
     ("sensor.PitHorizontalDisplacement", "水平位移", "Horizontal displacement"),
     ("sensor.PitVerticalDisplacement", "竖向位移", "Vertical displacement"),
     ("sensor.PitDeepDisplacement", "深层水平位移", "Deep horizontal displacement"),
@@ -295,6 +302,7 @@ const RULE_TITLES: &[(&str, &str, &str)] = &[
     ("quality.order", "数据乱序（时间戳重复或倒序）", "Out-of-order data"),
     ("quality.future", "数据超前（时间戳晚于接收时间）", "Data from the future"),
     ("quality.stale", "监测点离线", "Sensor silent"),
+    ("quality.count", "数据无效（人数为负或非整数）", "Invalid data: a people count negative or fractional"),
     // Tower cranes
     ("crane.load.warning", "塔吊起重量预警", "Crane load warning"),
     ("crane.load.alarm", "塔吊起重量报警", "Crane load alarm"),
@@ -316,6 +324,8 @@ const RULE_TITLES: &[(&str, &str, &str)] = &[
     ("hoist.load.control", "施工升降机载重控制（禁止启动）", "Hoist load cut-off"),
     ("hoist.limit.alarm", "施工升降机限位报警", "Hoist limit switch alarm"),
     ("hoist.door.warning", "施工升降机吊笼门未锁预警", "Hoist cage door warning"),
+    // Work at height
+    ("edge.removed.alarm", "临边/洞口防护被移除报警", "Edge or opening protection removed"),
     // Foundation pits
     ("pit.cumulative.warning", "基坑累计变化量预警", "Pit cumulative value warning"),
     ("pit.cumulative.alarm", "基坑累计变化量报警", "Pit cumulative value alarm"),
@@ -331,6 +341,7 @@ const RULE_TITLES: &[(&str, &str, &str)] = &[
     ("formwork.sensor.range", "高支模位移传感器量程", "High-formwork sensor range"),
     // Dust and noise
     ("dust.spray.warning", "扬尘喷淋启动（PM10 实时值）", "Dust spraying (real-time PM10)"),
+    ("dust.spray.not-running.warning", "喷淋未按要求启动预警", "Spraying requested but not running"),
     ("dust.pm10-hourly.alarm", "扬尘 PM10 小时均值超标", "PM10 hourly mean over the limit"),
     ("dust.pm25-hourly.alarm", "PM2.5 小时均值超标", "PM2.5 hourly mean over the limit"),
     ("dust.tsp-hourly.alarm", "总悬浮颗粒物（TSP）小时均值超标", "TSP hourly mean over the limit"),
@@ -492,6 +503,7 @@ pub fn quality_reason(lang: Lang, rule_id: &str) -> &str {
         "quality.order" => ("时间戳重复或倒序", "timestamp out of order"),
         "quality.future" => ("时间戳超前", "timestamp in the future"),
         "quality.stale" => ("离线", "silent"),
+        "quality.count" => ("人数为负或非整数", "people count negative or fractional"),
         other => return other,
     };
     match lang {
@@ -716,6 +728,9 @@ pub fn finding_name(lang: Lang, kind: &FindingKind) -> &'static str {
         FindingKind::PowerDraw => ("停工期间用电", "Power drawn while stopped"),
         FindingKind::DaytimeNoise => ("停工期间昼间施工噪声", "Construction noise by day while stopped"),
         FindingKind::DarkSensor => ("监测点离线", "Monitoring point silent"),
+        FindingKind::CrewOnSite => {
+            ("停工期间在场人数超过值守人员", "More people on site than the duty crew while stopped")
+        }
     };
     if lang == Lang::Zh { zh } else { en }
 }

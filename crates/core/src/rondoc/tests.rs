@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use crate::rules::jgj59::{self, FilledTable, Sheet};
 use crate::rules::stoppage::PollutionRules;
 use crate::rules::{
-    CraneRules, DustRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitRules, PowerRules, RuleSet,
+    CraneRules, DustRules, EdgeRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitRules, PowerRules,
+    RuleSet,
 };
 use crate::scene::{self, ModelChecks, SiteScene};
 use crate::testutil::{files_with, repo};
@@ -107,6 +108,7 @@ struct RulesDoc {
     general: GeneralRules,
     crane: CraneRules,
     hoist: HoistRules,
+    edge: EdgeRules,
     pit: PitRules,
     formwork: FormworkRules,
     dust: DustRules,
@@ -188,6 +190,7 @@ fn ron_and_rondoc_read_every_scene_and_example_alike() {
                     general: d.general,
                     crane: d.crane,
                     hoist: d.hoist,
+                    edge: d.edge,
                     pit: d.pit,
                     formwork: d.formwork,
                     dust: d.dust,

@@ -122,7 +122,8 @@ pub fn threshold_lines(rules: &RuleSet, scene: &SiteScene, sensor_id: &str) -> V
         | RcdTripTime
         | CabinetTemperature => reading_limits(rules, sensor_id, &info).map(|l| (l, None)).into_iter().collect(),
         // Judged by state (door, limit switch), or not judged.
-        HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent => Vec::new(),
+        HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent | PersonnelIn
+        | PersonnelOut | PersonnelOnSite | EdgeProtection | SprayState => Vec::new(),
     };
     let mut out = Vec::new();
     for (limits, note) in &sets {
@@ -355,6 +356,18 @@ mod tests {
             // The station's anemometer is judged like a crane's.
             ("DM1-WS", WIND.to_vec()),
             ("DM1-WD", none()),
+            // States and counts have no threshold lines.
+            ("DM1-SPRAY", none()),
+            ("WW1-SPRAY", none()),
+            ("G1-IN", none()),
+            ("G1-OUT", none()),
+            ("G1-ONSITE", none()),
+            ("G2-IN", none()),
+            ("G2-OUT", none()),
+            ("EP-PIT1-N", none()),
+            ("EP-PIT1-E", none()),
+            ("EP-S1-EDGE", none()),
+            ("EP-S1-OPEN", none()),
             // Main box: its declared 100 mA (under 30 mA·s ÷ 0.2 s = 150 mA).
             ("DB0-LEAK", vec!["power.leakage-main.warning ≥ 50", "power.leakage-main.alarm ≥ 100"]),
             ("DB0-TEMP", vec!["power.cabinet-temp.warning ≥ 60", "power.cabinet-temp.alarm ≥ 75"]),

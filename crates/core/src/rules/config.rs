@@ -72,6 +72,7 @@ pub const RULE_SOURCES: &[RuleSource] = &[
     src("quality.range", "general", "a value outside the sensor's measuring range (scene `range`) is not judged", D),
     src("quality.flag.invalid", "general", "HJ 212 data flags F, M, D, C: not valid for use (HJ 212-2017 §5.4)", S),
     src("quality.flag.suspect", "general", "HJ 212 flags T (above range), B (link failure): judged but doubtful", D),
+    src("quality.count", "general", "a people count below 0 or not a whole number is not judged", D),
     src("quality.order", "general", "a timestamp at or before the sensor's previous one (out of order, duplicate)", D),
     src("quality.future", "general", "a timestamp more than the tolerance after the reading arrived", D),
     src(
@@ -124,6 +125,12 @@ pub const RULE_SOURCES: &[RuleSource] = &[
     src("hoist.load.control", "hoist", "stop the cage from starting before 110 %", R),
     src("hoist.limit.alarm", "hoist", "a tripped limit switch", D),
     src("hoist.door.warning", "hoist", "cage door not locked: sitetwin's choice", D),
+    src(
+        "edge.removed.alarm",
+        "edge",
+        "edge or opening protection switch reads 0 (removed): the Jiangsu module asks a work-at-height protection warning (standards doc §1.4); the alarm level is sitetwin's choice",
+        D,
+    ),
     src("pit.cumulative.warning", "pit", "warning at 70 % of the alarm value (project practice)", S),
     src(
         "pit.cumulative.alarm",
@@ -171,6 +178,12 @@ pub const RULE_SOURCES: &[RuleSource] = &[
         S,
     ),
     src("dust.spray.warning", "dust", "spray at real-time PM10 ≥ 100 µg/m³ for 30 min (Nanjing site practice)", S),
+    src(
+        "dust.spray.not-running.warning",
+        "dust",
+        "spraying must be automatic (Jiangsu acceptance sheet, standards doc §1.4): a spray still off 5 min after the request: sitetwin's choice",
+        D,
+    ),
     src(
         "dust.pm10-hourly.alarm",
         "dust",
@@ -355,6 +368,20 @@ impl Default for HoistRules {
     }
 }
 
+/// Work-at-height edge and opening protection (guard rails, opening covers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EdgeRules {
+    /// Alarm when a protection switch reads 0 (removed) [default].
+    pub removed_alarm: bool,
+}
+
+impl Default for EdgeRules {
+    fn default() -> Self {
+        Self { removed_alarm: true }
+    }
+}
+
 /// Alarm values of one pit quantity (the designer sets them; these are seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -485,6 +512,9 @@ pub struct DustRules {
     /// A clock hour is closed by a tick this many seconds after it ends (readings may arrive
     /// late), or at once by the sensor's first reading of a later hour.
     pub hour_close_delay_s: f64,
+    /// A spray sensor still reading 0 this many minutes after a spray request of its dust
+    /// monitor (the one on its object, else any of the site's) is a warning [default].
+    pub spray_start_delay_min: f64,
 }
 
 impl Default for DustRules {
@@ -497,6 +527,7 @@ impl Default for DustRules {
             tsp_hourly_limit: None,
             min_hour_coverage: 0.75,
             hour_close_delay_s: 300.0,
+            spray_start_delay_min: 5.0,
         }
     }
 }
@@ -652,6 +683,8 @@ pub struct RuleSet {
     pub crane: CraneRules,
     /// Construction hoists.
     pub hoist: HoistRules,
+    /// Work-at-height edge and opening protection.
+    pub edge: EdgeRules,
     /// Foundation pits.
     pub pit: PitRules,
     /// High formwork.
@@ -713,6 +746,7 @@ impl RuleSet {
             "quality.range" => "outside the sensor's `range`".into(),
             "quality.flag.invalid" => "HJ 212 flag F, M, D or C".into(),
             "quality.flag.suspect" => "HJ 212 flag T or B".into(),
+            "quality.count" => "a people count < 0 or not a whole number".into(),
             "quality.order" => "timestamp ≤ the sensor's previous one".into(),
             "quality.future" => format!("timestamp > arrival + {} s", g.future_tolerance_s),
             "quality.stale" => format!(
@@ -745,6 +779,13 @@ impl RuleSet {
             "hoist.door.warning" => {
                 if h.door_open_warning {
                     "door interlock reads 0".into()
+                } else {
+                    "off".into()
+                }
+            }
+            "edge.removed.alarm" => {
+                if self.edge.removed_alarm {
+                    "protection switch reads 0 (removed)".into()
                 } else {
                     "off".into()
                 }
@@ -802,6 +843,10 @@ impl RuleSet {
             "dust.spray.warning" => {
                 format!("real-time PM10 ≥ {} µg/m³, spray {} min", d.spray_trigger_pm10, d.spray_minutes)
             }
+            "dust.spray.not-running.warning" => format!(
+                "spray state 0 more than {} min after a spray request, while the request runs",
+                d.spray_start_delay_min
+            ),
             "dust.pm10-hourly.alarm" => hourly(Some(d.pm10_hourly_limit), "PM10"),
             "dust.pm25-hourly.alarm" => hourly(d.pm25_hourly_limit, "PM2.5"),
             "dust.tsp-hourly.alarm" => hourly(d.tsp_hourly_limit, "TSP"),
@@ -875,6 +920,7 @@ impl RuleSet {
             general: d.optional("general"),
             crane: d.optional("crane"),
             hoist: d.optional("hoist"),
+            edge: d.optional("edge"),
             pit: d.optional("pit"),
             formwork: d.optional("formwork"),
             dust: d.optional("dust"),
@@ -946,6 +992,7 @@ impl RuleSet {
             ("general.first_report_grace_s", g.first_report_grace_s),
             ("general.future_tolerance_s", g.future_tolerance_s),
             ("dust.hour_close_delay_s", self.dust.hour_close_delay_s),
+            ("dust.spray_start_delay_min (minutes)", self.dust.spray_start_delay_min),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 out.push(format!("{name} must be a number of seconds ≥ 0"));

@@ -72,6 +72,9 @@ pub(super) struct SensorInfo {
     interval_s: Option<f64>,
     strut_design_kn: Option<f64>,
     power_box: Option<PowerBox>,
+    /// Spray state sensors: the engine's indices of the PM10 sensors whose spray requests it
+    /// must follow (those on its object, else all the site's); filled by [`Engine::new`].
+    spray_sources: Vec<usize>,
 }
 
 impl SensorInfo {
@@ -101,6 +104,7 @@ impl SensorInfo {
             interval_s: s.interval_s,
             strut_design_kn,
             power_box,
+            spray_sources: Vec::new(),
         }
     }
 }
@@ -180,6 +184,8 @@ struct Track {
     hour: Option<HourAcc>,
     /// Dust: the running spray ends then.
     spraying_until: Option<DateTime<Utc>>,
+    /// Dust: the running spray was requested then.
+    spray_requested_at: Option<DateTime<Utc>>,
     /// Noise: readings of the Leq window, dB(A).
     noise: VecDeque<(DateTime<Utc>, f64)>,
 }
@@ -245,6 +251,20 @@ impl Engine {
                 track: Track::default(),
             });
         }
+        // A spray follows the PM10 monitors on its own object, else every PM10 monitor of the site.
+        let pm10: Vec<(usize, &str)> = scene
+            .sensors
+            .iter()
+            .filter(|s| s.kind == SensorKind::Pm10)
+            .filter_map(|s| Some((*index.get(&s.id)?, s.anchor.object.as_str())))
+            .collect();
+        for s in scene.sensors.iter().filter(|s| s.kind == SensorKind::SprayState) {
+            let own: Vec<usize> = pm10.iter().filter(|(_, o)| *o == s.anchor.object).map(|(i, _)| *i).collect();
+            let sources = if own.is_empty() { pm10.iter().map(|(i, _)| *i).collect() } else { own };
+            if let Some(&i) = index.get(&s.id) {
+                sensors[i].info.spray_sources = sources;
+            }
+        }
         let zone = FixedOffset::east_opt(rules.general.local_offset_s).unwrap_or_else(|| Utc.fix());
         Engine { rules, zone, sensors, index, started_at: None }
     }
@@ -284,6 +304,17 @@ impl Engine {
         self.started_at.get_or_insert(arrived_at);
         let rules = Arc::clone(&self.rules);
         let zone = self.zone;
+        // A spray sensor: the earliest spray request still running at the reading's time.
+        let requested = self.sensors[i]
+            .info
+            .spray_sources
+            .iter()
+            .filter_map(|&k| {
+                let t = &self.sensors[k].track;
+                let (at, until) = (t.spray_requested_at?, t.spraying_until?);
+                (at <= r.time && r.time < until).then_some(at)
+            })
+            .min();
         let Entry { info, status, track } = &mut self.sensors[i];
         let g = &rules.general;
         let mut events = Vec::new();
@@ -337,6 +368,11 @@ impl Engine {
                         Quality::Invalid(format!("{} is outside the sensor's range {lo}…{hi} {}", r.value, info.unit)),
                         "quality.range",
                     ));
+                } else if info.kind.is_count() && (r.value < 0.0 || r.value.fract() != 0.0) {
+                    finding = Some((
+                        Quality::Invalid(format!("{} is not a count of people (a whole number ≥ 0)", r.value)),
+                        "quality.count",
+                    ));
                 }
             }
         }
@@ -366,8 +402,10 @@ impl Engine {
             };
             return Ok(Ingested { judgement, events });
         }
-        let (level, rule, message) =
-            evaluate(&rules, zone, &r.sensor, info, status.level, track, r.time, r.value, &mut events);
+        let (level, rule, message) = match info.kind {
+            SensorKind::SprayState => spray_state(&rules.dust, requested, r.time, r.value),
+            _ => evaluate(&rules, zone, &r.sensor, info, status.level, track, r.time, r.value, &mut events),
+        };
         if let Some(e) = transition(status, level, rule.as_deref(), r.time, &message) {
             events.push(e);
         }
@@ -705,7 +743,12 @@ pub(super) fn reading_limits(rules: &RuleSet, id: &str, info: &SensorInfo) -> Op
         | SlewAngle
         | TrolleyRadius
         | HookHeight
-        | LoadCurrent => return None,
+        | LoadCurrent
+        | PersonnelIn
+        | PersonnelOut
+        | PersonnelOnSite
+        | EdgeProtection
+        | SprayState => return None,
     })
 }
 
@@ -727,6 +770,9 @@ fn evaluate(
         HoistLimit if raw >= 0.5 => (Alarm, Some("hoist.limit.alarm".into()), "a limit switch is tripped".into()),
         HoistDoor if raw < 0.5 && rules.hoist.door_open_warning => {
             (Warning, Some("hoist.door.warning".into()), "the cage door is not locked".into())
+        }
+        EdgeProtection if raw < 0.5 && rules.edge.removed_alarm => {
+            (Alarm, Some("edge.removed.alarm".into()), "the edge or opening protection is removed".into())
         }
         PitHorizontalDisplacement | PitVerticalDisplacement | PitDeepDisplacement | GroundwaterLevel | StrutForce => {
             pit(rules, zone, id, info, current, track, t, raw)
@@ -872,6 +918,7 @@ fn dust(
     let level = spray.level(spray.judged(raw), current);
     if level == Level::Warning && track.spraying_until.is_none_or(|u| t >= u) {
         track.spraying_until = Some(t + duration_s(d.spray_minutes * 60.0));
+        track.spray_requested_at = Some(t);
         events.push(Event::SprayRequested { sensor: id.to_string(), time: t, minutes: d.spray_minutes });
     }
     if level == Level::Warning {
@@ -889,6 +936,29 @@ fn dust(
             None,
             format!("PM10 {ug:.1} µg/m³ below the spray trigger; hourly limit {} µg/m³", d.pm10_hourly_limit),
         )
+    }
+}
+
+/// The verdict on a spray state reading `raw` at `t` (1 = spraying), given the earliest spray
+/// request still running then: off for more than `spray_start_delay_min` after it is a warning.
+/// Spraying that nobody asked for is not judged.
+fn spray_state(d: &super::DustRules, requested: Option<DateTime<Utc>>, t: DateTime<Utc>, raw: f64) -> Verdict {
+    let delay_s = d.spray_start_delay_min * 60.0;
+    match requested {
+        Some(at) if raw < 0.5 && seconds(t - at) > delay_s => (
+            Level::Warning,
+            Some("dust.spray.not-running.warning".into()),
+            format!(
+                "spraying was requested at {} and is still off {} min later (allowed {} min)",
+                at.to_rfc3339(),
+                fmt(seconds(t - at) / 60.0),
+                fmt(d.spray_start_delay_min)
+            ),
+        ),
+        Some(_) if raw < 0.5 => (Level::Normal, None, "spraying requested; starting".into()),
+        Some(_) => (Level::Normal, None, "spraying as requested".into()),
+        None if raw >= 0.5 => (Level::Normal, None, "spraying (not requested by the dust rule)".into()),
+        None => (Level::Normal, None, "not spraying; no spray request".into()),
     }
 }
 

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchReport, BatchSummary, JudgedLine, RejectedLine, evaluate_batch};
 pub use config::{
-    Confidence, CraneRules, DustRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitLimit, PitRules,
-    PowerRules, RULE_SOURCES, RuleSet, RuleSource,
+    Confidence, CraneRules, DustRules, EdgeRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitLimit,
+    PitRules, PowerRules, RULE_SOURCES, RuleSet, RuleSource,
 };
 pub use engine::{Engine, EngineError, Ingested, SensorStatus};
 pub use levels::{Bound, Threshold, level_with_hysteresis};

@@ -568,6 +568,8 @@ pub enum FindingKind {
     DaytimeNoise,
     /// Monitoring that must continue has gone silent.
     DarkSensor,
+    /// More people on site than the duty crew (real-name on-site count).
+    CrewOnSite,
 }
 
 /// A finding with its evidence.
@@ -601,6 +603,8 @@ pub struct StoppedSiteRules {
     pub working_noise_db: f64,
     /// Wind above which a weathervaning jib should turn, m/s.
     pub weathervane_wind_m_s: f64,
+    /// People a stopped site keeps on duty (guards, patrols); more on site is activity [default].
+    pub duty_crew_people: f64,
 }
 
 impl Default for StoppedSiteRules {
@@ -612,6 +616,7 @@ impl Default for StoppedSiteRules {
             power_draw_a: 0.5,
             working_noise_db: 60.0,
             weathervane_wind_m_s: 5.0,
+            duty_crew_people: 6.0,
         }
     }
 }
@@ -793,7 +798,8 @@ fn is_dark(s: &crate::scene::Sensor, last: Option<DateTime<Utc>>, k: f64, at: Da
     }
 }
 
-/// Looks for a stopped site still working (lifting, power, daytime noise) and for monitoring that
+/// Looks for a stopped site still working (lifting, power, daytime noise, more people on site
+/// than its duty crew) and for monitoring that
 /// must continue but has gone dark, in the readings from `since` to `at`.
 pub fn detect_activity(
     scene: &SiteScene,
@@ -880,6 +886,23 @@ pub fn detect_activity(
                             "{} daytime readings above {} dB(A), first {v} dB(A)",
                             loud.len(),
                             rules.working_noise_db
+                        ),
+                    });
+                }
+            }
+            SensorKind::PersonnelOnSite => {
+                let crowd: Vec<&Sample> = series.iter().filter(|(_, n)| *n > rules.duty_crew_people).collect();
+                if let Some((t, _)) = crowd.first() {
+                    let most = crowd.iter().map(|(_, n)| *n).fold(0.0, f64::max);
+                    out.push(Finding {
+                        kind: FindingKind::CrewOnSite,
+                        sensor: s.id.clone(),
+                        object: s.anchor.object.clone(),
+                        time: *t,
+                        evidence: format!(
+                            "{} readings above the duty crew of {}, up to {most} people on site",
+                            crowd.len(),
+                            rules.duty_crew_people
                         ),
                     });
                 }

@@ -854,11 +854,21 @@ pub enum SensorKind {
     CabinetTemperature,
     /// Load current through a distribution box, A (power draw; a stopped site draws none).
     LoadCurrent,
+    /// People entering at a gate (real-name system), a count per report interval.
+    PersonnelIn,
+    /// People leaving at a gate, a count per report interval.
+    PersonnelOut,
+    /// People on site now (real-name system), a count.
+    PersonnelOnSite,
+    /// Edge or opening protection switch (a guard rail, an opening cover), 1 = in place.
+    EdgeProtection,
+    /// Dust-suppression spraying (fence spray, fog cannon, wheel-wash spray), 1 = spraying.
+    SprayState,
 }
 
 impl SensorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [SensorKind; 29] = [
+    pub const ALL: [SensorKind; 34] = [
         SensorKind::CraneLoad,
         SensorKind::CraneMoment,
         SensorKind::WindSpeed,
@@ -888,6 +898,11 @@ impl SensorKind {
         SensorKind::RcdTripTime,
         SensorKind::CabinetTemperature,
         SensorKind::LoadCurrent,
+        SensorKind::PersonnelIn,
+        SensorKind::PersonnelOut,
+        SensorKind::PersonnelOnSite,
+        SensorKind::EdgeProtection,
+        SensorKind::SprayState,
     ];
 
     /// Units a scene may give for this kind; the first is the canonical one.
@@ -898,7 +913,8 @@ impl SensorKind {
             WindSpeed => &["m/s"],
             WindDirection | SlewAngle | CraneTilt | FormworkTilt => &["deg"],
             TrolleyRadius | HookHeight | CraneClearance => &["m"],
-            HoistDoor | HoistLimit => &["state"],
+            HoistDoor | HoistLimit | EdgeProtection | SprayState => &["state"],
+            PersonnelIn | PersonnelOut | PersonnelOnSite => &["people"],
             PitHorizontalDisplacement
             | PitVerticalDisplacement
             | PitDeepDisplacement
@@ -914,6 +930,11 @@ impl SensorKind {
             CabinetTemperature => &["degC", "°C"],
             LoadCurrent => &["A"],
         }
+    }
+
+    /// A count of people (whole numbers, never negative).
+    pub fn is_count(self) -> bool {
+        matches!(self, SensorKind::PersonnelIn | SensorKind::PersonnelOut | SensorKind::PersonnelOnSite)
     }
 
     /// The monitoring group it belongs to (for colours, legends and filters).
@@ -932,8 +953,10 @@ impl SensorKind {
             FormworkSettlement | FormworkTilt | PostAxialForce | FormworkHorizontalDisplacement => {
                 SensorGroup::Formwork
             }
-            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => SensorGroup::Environment,
+            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise | SprayState => SensorGroup::Environment,
             LeakageCurrent | RcdTripTime | CabinetTemperature | LoadCurrent => SensorGroup::Electricity,
+            PersonnelIn | PersonnelOut | PersonnelOnSite => SensorGroup::Personnel,
+            EdgeProtection => SensorGroup::HeightWork,
         }
     }
 
@@ -955,7 +978,8 @@ impl SensorKind {
                 &[O::FormworkZone, O::FullHallSupport]
             }
             LeakageCurrent | RcdTripTime | CabinetTemperature | LoadCurrent => &[O::DistributionBox],
-            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise => &[],
+            PersonnelIn | PersonnelOut | PersonnelOnSite => &[O::Gate],
+            WindSpeed | WindDirection | Pm25 | Pm10 | Tsp | Noise | EdgeProtection | SprayState => &[],
         }
     }
 }
@@ -975,17 +999,23 @@ pub enum SensorGroup {
     Environment,
     /// Temporary electricity.
     Electricity,
+    /// Personnel at the gates (real-name system).
+    Personnel,
+    /// Work at height: edge and opening protection.
+    HeightWork,
 }
 
 impl SensorGroup {
     /// Every group, in legend order.
-    pub const ALL: [SensorGroup; 6] = [
+    pub const ALL: [SensorGroup; 8] = [
         SensorGroup::Crane,
         SensorGroup::Hoist,
         SensorGroup::Pit,
         SensorGroup::Formwork,
         SensorGroup::Environment,
         SensorGroup::Electricity,
+        SensorGroup::Personnel,
+        SensorGroup::HeightWork,
     ];
 }
 

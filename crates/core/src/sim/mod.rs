@@ -21,6 +21,7 @@ mod num;
 mod probes;
 mod scenario;
 mod signals;
+mod supervision;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -35,7 +36,9 @@ pub use self::scenario::{
     EventKind, Scenario, ScenarioErrors, ScenarioIssue, ScenarioStoppage, TimedEvent, builtin_names, scenario_file,
 };
 use self::signals::{Gust, World, height_factor};
+use self::supervision::{Crowd, SprayRequests, crew_key};
 use crate::rondoc::did_you_mean;
+use crate::rules;
 use crate::scene::{SensorKind, SiteScene};
 use crate::telemetry::{CHINA_STANDARD_TIME_S, Reading};
 
@@ -77,6 +80,12 @@ pub struct Simulator {
     /// Every probe's interval is a multiple of this, s.
     grid_s: i64,
     skipped: Vec<Skipped>,
+    /// The crews of `CrewOnStoppedSite` events.
+    crowds: Vec<Crowd>,
+    /// The key of the daily crew's size.
+    crew_key: u64,
+    /// The spray requests of each PM10 probe a spray follows, by probe index.
+    requests: BTreeMap<usize, SprayRequests>,
 }
 
 /// The event being fitted to the scene: which it is, and how many untargeted events of its kind
@@ -157,7 +166,31 @@ impl Simulator {
                     .collect(),
             })
             .collect();
-        let probes = scene.sensors.iter().map(|s| Probe::new(s, scene, seed)).collect::<Vec<_>>();
+        let mut probes = scene.sensors.iter().map(|s| Probe::new(s, scene, seed)).collect::<Vec<_>>();
+        // The gates share the people coming and going equally.
+        let mut gates: Vec<&str> = Vec::new();
+        for s in scene.sensors.iter().filter(|s| matches!(s.kind, SensorKind::PersonnelIn | SensorKind::PersonnelOut)) {
+            if !gates.contains(&s.anchor.object.as_str()) {
+                gates.push(&s.anchor.object);
+            }
+        }
+        // A spray follows the PM10 monitors on its object, else every PM10 monitor of the site.
+        let pm10: Vec<usize> = (0..probes.len()).filter(|&k| scene.sensors[k].kind == SensorKind::Pm10).collect();
+        let mut requests = BTreeMap::new();
+        for (k, s) in scene.sensors.iter().enumerate() {
+            match s.kind {
+                SensorKind::PersonnelIn | SensorKind::PersonnelOut => probes[k].share = 1.0 / gates.len() as f64,
+                SensorKind::SprayState => {
+                    let own: Vec<usize> =
+                        pm10.iter().copied().filter(|&d| scene.sensors[d].anchor.object == s.anchor.object).collect();
+                    probes[k].dust_from = if own.is_empty() { pm10.clone() } else { own };
+                    for &d in &probes[k].dust_from {
+                        requests.insert(d, SprayRequests { level: rules::Level::Normal, until: i64::MIN });
+                    }
+                }
+                _ => {}
+            }
+        }
         let grid_s = probes.iter().map(|p| p.every_s).reduce(gcd).unwrap_or(60);
         let jibs = cranes.iter().map(|c| c.jib(c.slew_deg)).collect();
         let mut sim = Simulator {
@@ -173,6 +206,9 @@ impl Simulator {
             clock_s: start_s,
             grid_s,
             skipped: Vec::new(),
+            crowds: Vec::new(),
+            crew_key: crew_key(seed),
+            requests,
         };
         let mut issues = Vec::new();
         let mut untargeted: BTreeMap<&str, usize> = BTreeMap::new();
@@ -267,6 +303,7 @@ impl Simulator {
         for h in &mut self.hoists {
             h.step(t, work, powered);
         }
+        self.step_sprays(t);
     }
 
     /// Resolves event `i` against the scene and records what it changes.
@@ -358,6 +395,20 @@ impl Simulator {
             EventKind::CabinetHeat { peak_c, duration_min } => {
                 let on = self.on_object(scene, ask, &[CabinetTemperature])?;
                 self.affect(on, effect(duration_min * 60.0, Change::Heat { peak_c }));
+            }
+            EventKind::EdgeRemoved { duration_min } => {
+                let on = self.on_object(scene, ask, &[EdgeProtection])?;
+                self.affect(on, effect(duration_min * 60.0, Change::EdgeRemoved));
+            }
+            EventKind::SprayFault { duration_min } => {
+                let on = self.on_object(scene, ask, &[SprayState])?;
+                self.affect(on, effect(duration_min * 60.0, Change::SprayFault));
+            }
+            EventKind::CrewOnStoppedSite { people, duration_h } => {
+                if !self.probes.iter().any(|p| p.kind.group() == crate::scene::SensorGroup::Personnel) {
+                    return Err(Misfit::Skip("the scene has no personnel sensor".into()));
+                }
+                self.crowds.push(Crowd::event(from, duration_h * 3600.0, people));
             }
             EventKind::SensorDark { until_h } => {
                 let p = self.sensor(ask, &[])?;

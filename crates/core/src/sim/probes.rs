@@ -31,6 +31,8 @@ pub(super) enum Change {
     Leak { peak_ma: f64 },
     Heat { peak_c: f64 },
     SlowTrip { trip_s: f64 },
+    EdgeRemoved,
+    SprayFault,
 }
 
 /// What a sensor is mounted on.
@@ -62,6 +64,10 @@ pub(super) struct Probe {
     pub effects: Vec<Effect>,
     /// When it sends nothing.
     pub dark: Vec<Window>,
+    /// Gate counts: this gate's share of the people coming and going.
+    pub share: f64,
+    /// Sprays: the probes of the PM10 monitors whose spray requests it follows.
+    pub dust_from: Vec<usize>,
 }
 
 /// What a switch box feeds.
@@ -112,7 +118,19 @@ impl Probe {
             design_kn,
             effects: Vec::new(),
             dark: Vec::new(),
+            share: 1.0,
+            dust_from: Vec::new(),
         }
+    }
+
+    /// An event whose change `is` is running at `t`.
+    pub fn during(&self, t: i64, is: impl Fn(Change) -> bool) -> bool {
+        self.effects(t).any(|(e, since)| (0.0..e.len_s).contains(&since) && is(e.change))
+    }
+
+    /// Its unit is `unit`.
+    pub fn unit_is(&self, unit: &str) -> bool {
+        self.unit == unit
     }
 
     fn noise(&self, t: i64, period_s: i64) -> f64 {
@@ -145,6 +163,7 @@ impl Probe {
             (Pm25 | Pm10 | Tsp, "mg/m3") | (GroundwaterLevel, "m") | (RcdTripTime, _) => 3,
             (TrolleyRadius | HookHeight | CraneClearance | CraneTilt | FormworkTilt, _) => 2,
             (WindDirection | HoistDoor | HoistLimit | Pm25 | Pm10 | Tsp, _) => 0,
+            (PersonnelIn | PersonnelOut | PersonnelOnSite | EdgeProtection | SprayState, _) => 0,
             _ => 1,
         }
     }
@@ -160,6 +179,8 @@ impl Simulator {
             SensorGroup::Formwork => formwork_value(p, t),
             SensorGroup::Environment => self.environment_value(p, t),
             SensorGroup::Electricity => self.power_value(p, t),
+            SensorGroup::Personnel => self.personnel_value(p, t),
+            SensorGroup::HeightWork => self.edge_value(p, t),
         };
         let v = match p.range {
             Some([lo, hi]) => v.clamp(lo, hi),
@@ -282,6 +303,7 @@ impl Simulator {
         match p.kind {
             WindSpeed => w.u10(t) * height_factor(p.height_m) * (1.0 + 0.15 * p.noise(t, 20)),
             WindDirection => wrap_deg(w.wind_from_deg(t) + 3.0 * p.noise(t, 60)),
+            SprayState => self.spray_value(p, t),
             Noise => {
                 // The one reading nearest the middle of an event is its peak.
                 let half = p.every_s as f64 / 2.0;

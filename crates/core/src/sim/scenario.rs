@@ -192,6 +192,26 @@ pub enum EventKind {
         /// How long, minutes.
         duration_min: f64,
     },
+    /// The target object's edge or opening protection (its EdgeProtection switches) is taken
+    /// away for a while: the switches read 0.
+    EdgeRemoved {
+        /// How long, minutes.
+        duration_min: f64,
+    },
+    /// The target object's sprays (its SprayState sensors) fail: they stay off whatever the dust
+    /// rule asks.
+    SprayFault {
+        /// How long, minutes.
+        duration_min: f64,
+    },
+    /// A crew of `people` comes in through the gates (on a stopped site: more than its duty
+    /// crew), stays and leaves; arriving and leaving take 15 min each.
+    CrewOnStoppedSite {
+        /// People, on top of those on site.
+        people: f64,
+        /// How long they stay, hours (from the first arrival to the last departure).
+        duration_h: f64,
+    },
     /// The target sensor sends nothing from `at_h`.
     SensorDark {
         /// Until when (hours after the start); absent: to the end.
@@ -222,12 +242,19 @@ impl EventKind {
             EventKind::RcdSlowTrip { .. } => "RcdSlowTrip",
             EventKind::CabinetHeat { .. } => "CabinetHeat",
             EventKind::SensorDark { .. } => "SensorDark",
+            EventKind::EdgeRemoved { .. } => "EdgeRemoved",
+            EventKind::SprayFault { .. } => "SprayFault",
+            EventKind::CrewOnStoppedSite { .. } => "CrewOnStoppedSite",
         }
     }
 
     /// How many target ids it takes.
     pub fn max_targets(&self) -> usize {
-        if matches!(self, EventKind::CloseApproach { .. }) { 2 } else { 1 }
+        match self {
+            EventKind::CloseApproach { .. } => 2,
+            EventKind::CrewOnStoppedSite { .. } => 0,
+            _ => 1,
+        }
     }
 
     /// Its numeric parameters with their field names and what each must be.
@@ -239,8 +266,13 @@ impl EventKind {
             Gust { peak_m_s, duration_min } => {
                 vec![("peak_m_s", *peak_m_s, Positive), ("duration_min", *duration_min, Positive)]
             }
-            CloseApproach { duration_min } | HoistDoorOpen { duration_min } | HoistLimitTrip { duration_min } => {
-                vec![("duration_min", *duration_min, Positive)]
+            CloseApproach { duration_min }
+            | HoistDoorOpen { duration_min }
+            | HoistLimitTrip { duration_min }
+            | EdgeRemoved { duration_min }
+            | SprayFault { duration_min } => vec![("duration_min", *duration_min, Positive)],
+            CrewOnStoppedSite { people, duration_h } => {
+                vec![("people", *people, Positive), ("duration_h", *duration_h, Positive)]
             }
             CraneTilt { peak_deg, duration_min } => {
                 vec![("peak_deg", *peak_deg, Finite), ("duration_min", *duration_min, Positive)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
 use crate::rules::alarm::{AlarmBook, AlarmStatus};
-use crate::rules::evaluate_batch;
+use crate::rules::{EdgeRules, evaluate_batch};
 use crate::scene::{Anchor, Sensor};
 use crate::telemetry::{self, CHINA_STANDARD_TIME_S, DataFlag, Format};
 use crate::testutil::{demo_scene, repo};
@@ -687,7 +687,7 @@ fn the_batch_report_on_the_demo_readings() {
     assert_eq!(report.end, Some(t(10.0)));
     assert!(stale_of(&report.events, "DB1-LEAK").len() == 1);
     // Sensors without a reading are listed, not reported stale.
-    assert_eq!(report.never_reported.len(), 37);
+    assert_eq!(report.never_reported.len(), 48);
     assert!(!report.events.iter().any(|e| matches!(e, Event::Stale { last: None, .. })));
     // The noise alarm of the breaker at 09:10–09:17 rises, is held, and falls back by 09:37.
     let noise: Vec<Level> =
@@ -757,4 +757,76 @@ fn streaming_the_demo_readings_one_by_one_gives_the_batch_levels() {
         stale_of(&events, "TC1-LOAD")[..],
         [Event::Stale { last: None, .. }, Event::Stale { last: Some(_), .. }]
     ));
+}
+
+#[test]
+fn a_removed_edge_or_opening_protection_is_an_alarm() {
+    let run = Run::new();
+    // 1 = in place, 0 = removed; the switch is judged on its state, below 0.5 is removed.
+    let got = run.levels("EP-PIT1-N", 9.0, 0.1, &[1.0, 0.0, 0.0, 1.0]);
+    assert_eq!(only_levels(&got), [Level::Normal, Level::Alarm, Level::Alarm, Level::Normal]);
+    assert_eq!(got[1].1.as_deref(), Some("edge.removed.alarm"));
+    assert_eq!(run.each("EP-S1-OPEN", 9.0, &[0.49, 0.5]), [Level::Alarm, Level::Normal]);
+    let off = Run::with_rules(RuleSet { edge: EdgeRules { removed_alarm: false }, ..RuleSet::default() });
+    assert_eq!(off.each("EP-S1-EDGE", 9.0, &[0.0]), [Level::Normal]);
+}
+
+/// Feeds spray-state readings `(minutes after 10:00, value)` after one PM10 reading `pm10` on
+/// DM1 at 10:00; the levels and rules of the spray sensor `spray`.
+fn spray_run(run: &Run, pm10: f64, spray: &str, at: &[(f64, f64)]) -> Vec<(Level, Option<String>)> {
+    let mut e = run.engine();
+    feed(&mut e, "DM1-PM10", hm(0, 10, 0), pm10);
+    at.iter()
+        .map(|(min, v)| {
+            let j = feed(&mut e, spray, hm(0, 10, 0) + min / 60.0, *v).judgement;
+            (j.level, j.rule)
+        })
+        .collect()
+}
+
+#[test]
+fn a_spray_still_off_more_than_five_minutes_after_the_request_is_a_warning() {
+    use Level::{Normal, Warning};
+    let run = Run::new();
+    let s = 1.0 / 60.0;
+    // Requested at 10:00 for 30 min: off at exactly 5 min is still starting, a second later not.
+    let got = spray_run(&run, 100.0, "DM1-SPRAY", &[(0.0, 0.0), (5.0, 0.0), (5.0 + s, 0.0), (6.0, 1.0)]);
+    assert_eq!(only_levels(&got), [Normal, Normal, Warning, Normal]);
+    assert_eq!(got[2].1.as_deref(), Some("dust.spray.not-running.warning"));
+    // Off again inside the request is a warning; once the 30 min have run, off is fine.
+    let got = spray_run(&run, 100.0, "DM1-SPRAY", &[(30.0 - s, 0.0), (30.0, 0.0)]);
+    assert_eq!(only_levels(&got), [Warning, Normal]);
+    // Below the trigger nothing is requested: off is fine, and so is spraying unasked.
+    let got = spray_run(&run, 99.0, "DM1-SPRAY", &[(10.0, 0.0), (11.0, 1.0)]);
+    assert_eq!(only_levels(&got), [Normal, Normal]);
+    // The wheel wash has no dust monitor of its own: it follows the site's (DM1).
+    let got = spray_run(&run, 150.0, "WW1-SPRAY", &[(5.0, 0.0), (5.0 + s, 0.0)]);
+    assert_eq!(only_levels(&got), [Normal, Warning]);
+    // The delay is configurable.
+    let mut rules = RuleSet::default();
+    rules.dust.spray_start_delay_min = 10.0;
+    let got = spray_run(&Run::with_rules(rules), 100.0, "DM1-SPRAY", &[(10.0, 0.0), (10.0 + s, 0.0)]);
+    assert_eq!(only_levels(&got), [Normal, Warning]);
+}
+
+#[test]
+fn a_people_count_below_zero_or_fractional_is_invalid() {
+    // Without a declared range (the demo's counts have one, which finds a negative count first).
+    let mut scene = demo_scene();
+    scene.sensors.iter_mut().filter(|s| s.id == "G1-ONSITE").for_each(|s| s.range = None);
+    let run = Run::with_scene(scene);
+    let mut e = run.engine();
+    let rule = |got: &Ingested| {
+        got.events.iter().find_map(|e| match e {
+            Event::DataQuality { rule, .. } => Some(rule.clone()),
+            _ => None,
+        })
+    };
+    for (i, (v, want)) in
+        [(0.0, None), (-1.0, Some("quality.count")), (2.5, Some("quality.count")), (15.0, None)].into_iter().enumerate()
+    {
+        let got = feed(&mut e, "G1-ONSITE", 8.0 + i as f64 / 12.0, v);
+        assert_eq!(rule(&got).as_deref(), want, "{v}");
+        assert_eq!(got.judgement.level, Level::Normal, "a count raises no alarm");
+    }
 }

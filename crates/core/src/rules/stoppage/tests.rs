@@ -282,3 +282,19 @@ fn the_risk_score_adds_up_and_rises_with_each_concern() {
     assert_eq!(s2.band, RiskBand::Orange);
     assert!(s1.score > s0.score && s2.score > s0.score);
 }
+
+#[test]
+fn more_people_on_a_stopped_site_than_its_duty_crew_is_activity() {
+    let scene = demo_scene();
+    let rules = StoppedSiteRules::default();
+    let found = |n: f64| detect_activity(&scene, &[r("G1-ONSITE", 9.0, n)], &rules, 3.0, cst(), at(10.0));
+    // The duty crew (6 by default) may stay; one more is a finding.
+    assert!(found(6.0).iter().all(|f| f.kind != FindingKind::CrewOnSite));
+    let crew: Vec<Finding> = found(7.0).into_iter().filter(|f| f.kind == FindingKind::CrewOnSite).collect();
+    assert_eq!(crew.len(), 1);
+    assert_eq!((crew[0].sensor.as_str(), crew[0].object.as_str(), crew[0].time), ("G1-ONSITE", "G1", at(9.0)));
+    assert!(crew[0].evidence.contains("duty crew of 6, up to 7 people"), "{}", crew[0].evidence);
+    let larger = StoppedSiteRules { duty_crew_people: 8.0, ..StoppedSiteRules::default() };
+    let found = detect_activity(&scene, &[r("G1-ONSITE", 9.0, 7.0)], &larger, 3.0, cst(), at(10.0));
+    assert!(found.iter().all(|f| f.kind != FindingKind::CrewOnSite));
+}
