@@ -25,6 +25,8 @@ pub fn group_color(g: SensorGroup) -> Color {
         SensorGroup::Formwork => Color::srgb(0.6, 0.3, 1.0),
         SensorGroup::Environment => Color::srgb(0.0, 0.85, 0.85),
         SensorGroup::Electricity => Color::srgb(1.0, 0.9, 0.1),
+        SensorGroup::Personnel => Color::srgb(0.55, 0.85, 0.25),
+        SensorGroup::HeightWork => Color::srgb(0.95, 0.95, 0.95),
     }
 }
 
