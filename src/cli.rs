@@ -209,9 +209,14 @@ enum Command {
         /// The device token for --to (or $SITETWIN_DEVICE_TOKEN).
         #[arg(long, env = "SITETWIN_DEVICE_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// With --to: data seconds per wall second (default: as fast as the gateway takes them).
+        /// With --to or --hj212: data seconds per wall second (default: as fast as the gateway
+        /// takes them).
         #[arg(long)]
         speed: Option<f64>,
+        /// Send the scene's HJ 212 stations' readings (the dust and noise monitor) as real-time
+        /// packets to a gateway's HJ 212 listener, e.g. 127.0.0.1:9212, each waiting for its reply.
+        #[arg(long)]
+        hj212: Option<String>,
     },
     /// The standards' rules in batch: evaluate readings, classify major-hazard works, score a
     /// JGJ 59 sheet, show every rule and its source.
@@ -283,7 +288,7 @@ pub fn run() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Some(Command::Simulate { scene, scenario, seed, duration, out, to, token, speed }) => {
+        Some(Command::Simulate { scene, scenario, seed, duration, out, to, token, speed, hj212 }) => {
             crate::simulate::run(crate::simulate::SimulateArgs {
                 scene,
                 scenario,
@@ -293,6 +298,7 @@ pub fn run() -> ExitCode {
                 to,
                 token,
                 speed,
+                hj212,
             })
         }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),

@@ -997,3 +997,34 @@ fn simulate_acts_as_the_sites_devices_against_a_gateway() {
     assert_eq!(code, 200);
     assert!(latest.to_string().contains("TC1-SLEW"), "{latest}");
 }
+
+#[test]
+fn simulate_acts_as_the_sites_hj212_station() {
+    let Setup { dir, data, cfg } = setup("gw-simulate-hj212", |_| demo_site(), "");
+    let (_, operator) = demo_tokens(&data);
+    let gw = Gateway::start(&data, &cfg);
+    let out = dir.join("sim.jsonl");
+    let run = sitetwin()
+        .args(["simulate", "scenes/demo.ron", "--duration", "1h", "--seed", "2", "--out"])
+        .arg(&out)
+        .args(["--hj212", &gw.hj212.to_string()])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // One packet a minute for the hour, each answered 9014 after commit.
+    assert!(stderr.contains("HJ 212: 60 packets"), "{stderr}");
+    // The station's last values are the gateway's latest.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let last = |sensor: &str| {
+        let line = text.lines().rev().find(|l| l.contains(&format!("\"{sensor}\""))).unwrap();
+        serde_json::from_str::<Value>(line).unwrap()["value"].as_f64().unwrap()
+    };
+    let (code, latest) = get(&client(), &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/latest")), &operator);
+    assert_eq!(code, 200);
+    for sensor in ["DM1-PM10", "DM1-NOISE", "DM1-WS"] {
+        let row = latest["sensors"].as_array().unwrap().iter().find(|s| s["sensor"] == sensor).unwrap();
+        assert_eq!(row["value"].as_f64(), Some(last(sensor)), "{sensor}: {row}");
+    }
+}
