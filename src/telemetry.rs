@@ -119,8 +119,8 @@ pub enum AlarmStep {
 }
 
 /// The site's alarms as the alarm list shows them. With a local source the twin keeps its own
-/// alarm book (the core's, as the gateway does); with a gateway the gateway's alarms and their
-/// lifecycle are shown instead (`remote`).
+/// alarm book (the core's, as the gateway does) and shows it as it is; with a gateway the
+/// gateway's alarms and their lifecycle are kept and shown instead (`remote`).
 #[derive(Resource, Debug, Clone)]
 pub struct SiteAlarms {
     book: AlarmBook,
@@ -159,23 +159,32 @@ impl SiteAlarms {
     }
 
     /// Every alarm, newest first.
-    pub fn newest_first(&self) -> impl Iterator<Item = &Alarm> {
-        self.shown.values().rev()
+    pub fn newest_first(&self) -> Box<dyn Iterator<Item = &Alarm> + '_> {
+        if self.remote { Box::new(self.shown.values().rev()) } else { Box::new(self.book.all().iter().rev()) }
     }
 
     /// One alarm.
     pub fn get(&self, id: u64) -> Option<&Alarm> {
-        self.shown.get(&id)
+        if self.remote { self.shown.get(&id) } else { self.book.get(id) }
     }
 
     /// Alarms not closed.
     pub fn open_count(&self) -> usize {
-        self.shown.values().filter(|a| a.status != AlarmStatus::Closed).count()
+        if self.remote {
+            self.shown.values().filter(|a| a.status != AlarmStatus::Closed).count()
+        } else {
+            self.book.open_count()
+        }
     }
 
     /// The open alarm of a sensor at the highest level, if any.
     pub fn open_for(&self, sensor: &str) -> Option<&Alarm> {
-        self.shown.values().filter(|a| a.sensor == sensor && a.status != AlarmStatus::Closed).max_by_key(|a| a.level)
+        let open = |a: &&Alarm| a.sensor == sensor && a.status != AlarmStatus::Closed;
+        if self.remote {
+            self.shown.values().filter(open).max_by_key(|a| a.level)
+        } else {
+            self.book.open().filter(open).max_by_key(|a| a.level)
+        }
     }
 
     /// An alarm as the gateway has it now (remote lists).
@@ -198,18 +207,8 @@ impl SiteAlarms {
             return;
         }
         for ev in events {
-            for id in self.book.on_event(ev) {
-                self.copy(id);
-            }
-        }
-    }
-
-    fn copy(&mut self, id: u64) {
-        if let Some(a) = self.book.get(id) {
-            if !self.shown.contains_key(&id) {
-                self.unseen += 1;
-            }
-            self.shown.insert(id, a.clone());
+            let known = self.book.all().last().map(|a| a.id);
+            self.unseen += self.book.on_event(ev).iter().filter(|id| known.is_none_or(|k| **id > k)).count();
         }
     }
 
@@ -219,9 +218,7 @@ impl SiteAlarms {
         if self.remote {
             return;
         }
-        for id in self.book.escalate_overdue(now) {
-            self.copy(id);
-        }
+        self.book.escalate_overdue(now);
     }
 
     /// Takes a lifecycle step in the local book.
@@ -232,7 +229,6 @@ impl SiteAlarms {
             AlarmStep::Close { note } => self.book.close(req.id, &req.who, note, at),
         };
         self.last_error = r.err().map(|e| e.to_string());
-        self.copy(req.id);
     }
 }
 
