@@ -382,8 +382,18 @@ fn alarm_details(ui: &mut egui::Ui, lang: Lang, live: &mut LiveView, a: &Alarm) 
                 AuditAction::Escalated { step } => format!("{} {step}", tr(lang, "ui.alarm.escalated")),
                 AuditAction::Closed => i18n::alarm_status_name(lang, AlarmStatus::Closed).to_string(),
             };
-            let note = e.note.as_deref().map(|n| format!(" · {n}")).unwrap_or_default();
-            ui.label(format!("{what}{note}"));
+            // The rules' own notes are English: in Chinese they show on hover, a person's inline.
+            match e.note.as_deref() {
+                Some(n) if e.who == "system" && lang == Lang::Zh => {
+                    ui.label(what).on_hover_text(n);
+                }
+                Some(n) => {
+                    ui.label(format!("{what} · {n}"));
+                }
+                None => {
+                    ui.label(what);
+                }
+            }
             ui.end_row();
         }
     });
