@@ -9,7 +9,6 @@
 
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
-use sitetwin_core::rules::Quality;
 use sitetwin_core::scene::{ObjectKind, SensorKind};
 
 use crate::TwinSet;
@@ -89,9 +88,9 @@ fn update_crane_poses(
         }
         let mut next = CranePose::default();
         for (s, live) in mine() {
-            let Some(l) = live.latest.as_ref().filter(|l| usable(&l.quality) && l.value.is_finite()) else {
-                continue;
-            };
+            // The newest usable reading (the history keeps only those): a bad reading or a
+            // repeated timestamp does not take a part of the pose away.
+            let Some(&(time, value)) = live.history.back() else { continue };
             let slot = match s.kind {
                 SensorKind::SlewAngle => &mut next.slew_deg,
                 SensorKind::TrolleyRadius => &mut next.trolley_radius_m,
@@ -99,17 +98,13 @@ fn update_crane_poses(
                 SensorKind::CraneLoad => &mut next.load_pct,
                 _ => continue,
             };
-            *slot = Some(l.value);
-            next.at = next.at.max(Some(l.time));
+            *slot = Some(value);
+            next.at = next.at.max(Some(time));
         }
         if next != *pose {
             *pose = next;
         }
     }
-}
-
-fn usable(q: &Quality) -> bool {
-    matches!(q, Quality::Valid | Quality::Suspect(_))
 }
 
 #[cfg(test)]

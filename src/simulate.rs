@@ -218,6 +218,14 @@ impl Poster {
     }
 }
 
+/// Sends one packet and reads the reply line (empty if the gateway closed the connection).
+fn exchange(w: &mut TcpStream, r: &mut BufReader<TcpStream>, packet: &str) -> std::io::Result<String> {
+    w.write_all(packet.as_bytes())?;
+    let mut reply = String::new();
+    r.read_line(&mut reply)?;
+    Ok(reply)
+}
+
 /// A station's password and its (pollutant code, value) pairs of one measuring time.
 type PacketValues = (String, Vec<(String, f64)>);
 
@@ -274,6 +282,17 @@ impl Stations {
         })
     }
 
+    /// The station's connection, opened if need be.
+    fn open(&mut self, mn: &str) -> anyhow::Result<&mut (TcpStream, BufReader<TcpStream>)> {
+        if !self.conns.contains_key(mn) {
+            let s = TcpStream::connect(&self.addr).with_context(|| format!("connecting to HJ 212 at {}", self.addr))?;
+            s.set_read_timeout(Some(StdDuration::from_secs(30)))?;
+            let reader = BufReader::new(s.try_clone()?);
+            self.conns.insert(mn.to_string(), (s, reader));
+        }
+        self.conns.get_mut(mn).context("the station's connection")
+    }
+
     /// A station sends no faster than the gateway lets one MN (its default: bursts of 60, then
     /// 5 packets/s): bursts of [`STATION_BURST`], then [`STATION_RATE_PER_S`].
     fn wait_for_budget(&mut self, mn: &str) {
@@ -326,19 +345,16 @@ impl Stations {
             };
             let text = packet.encode(&limits).map_err(|e| anyhow::anyhow!("encoding a packet of {mn}: {e}"))?;
             self.wait_for_budget(&mn);
-            let (w, r) = match self.conns.entry(mn.clone()) {
-                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    let s = TcpStream::connect(&self.addr)
-                        .with_context(|| format!("connecting to HJ 212 at {}", self.addr))?;
-                    s.set_read_timeout(Some(StdDuration::from_secs(30)))?;
-                    let reader = BufReader::new(s.try_clone()?);
-                    v.insert((s, reader))
-                }
-            };
-            w.write_all(text.as_bytes()).with_context(|| format!("sending a packet of {mn}"))?;
-            let mut reply = String::new();
-            r.read_line(&mut reply).with_context(|| format!("waiting for the gateway's reply to {mn}"))?;
+            let (w, r) = self.open(&mn)?;
+            let mut reply = exchange(w, r, &text);
+            if reply.as_ref().is_err() || reply.as_ref().is_ok_and(|r| r.is_empty()) {
+                // The gateway closed a connection left idle (between paced batches): a station
+                // reconnects and sends again.
+                self.conns.remove(&mn);
+                let (w, r) = self.open(&mn)?;
+                reply = exchange(w, r, &text);
+            }
+            let reply = reply.with_context(|| format!("station {mn}: sending a packet and waiting for its reply"))?;
             if !reply.contains("CN=9014") {
                 bail!("station {mn}: the gateway answered {:?} instead of 9014", reply.trim_end());
             }

@@ -61,7 +61,8 @@ fn judge_duties(
         }
         return;
     };
-    // Again once a second of wall time, when data time has moved, or at once after a jump.
+    // Again every EVERY_S of wall time when data time has moved, or at once after a jump of an
+    // hour or more.
     let waited = since_last.map_or(f32::INFINITY, |s| s + time.delta_secs());
     if duties.at == Some(now) || (waited < EVERY_S && duties.at.is_some_and(|t| (now - t).abs() < Duration::hours(1))) {
         *since_last = Some(waited);
@@ -74,7 +75,8 @@ fn judge_duties(
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
     let from = stopped_at.max(now - Duration::days(1));
-    // Only what the checks read: hooks, loads, slews, wind, power, noise and the pit points.
+    // Only what the checks read: hooks, loads, slews, wind, power, noise, people on site and
+    // the pit points.
     let read = |k: SensorKind| {
         matches!(
             k,
@@ -84,6 +86,7 @@ fn judge_duties(
                 | SensorKind::WindSpeed
                 | SensorKind::LoadCurrent
                 | SensorKind::Noise
+                | SensorKind::PersonnelOnSite
         ) || k.group() == SensorGroup::Pit
     };
     let readings: Vec<Reading> = sensors

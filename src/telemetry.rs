@@ -128,8 +128,8 @@ pub struct SiteAlarms {
     shown: BTreeMap<u64, Alarm>,
     /// The alarms come from a gateway: lifecycle steps go to it.
     pub remote: bool,
-    /// Alarms raised since the user last looked at the list.
-    pub unseen: usize,
+    /// The newest alarm id the user has seen in the list.
+    seen_through: u64,
     /// Why the last step asked for was refused.
     pub last_error: Option<String>,
 }
@@ -148,14 +148,29 @@ impl SiteAlarms {
             acknowledge_within,
             shown: BTreeMap::new(),
             remote: false,
-            unseen: 0,
+            seen_through: 0,
             last_error: None,
         }
     }
 
-    /// Forgets every alarm (the period starts again), keeping where alarms come from.
+    /// Forgets every alarm (the period starts again), keeping where alarms come from and which
+    /// the user has seen (a replayed period numbers its alarms as before).
     pub fn reset(&mut self) {
-        *self = SiteAlarms { remote: self.remote, ..SiteAlarms::new(self.acknowledge_within) };
+        *self = SiteAlarms {
+            remote: self.remote,
+            seen_through: self.seen_through,
+            ..SiteAlarms::new(self.acknowledge_within)
+        };
+    }
+
+    /// Alarms raised after the newest one the user has seen.
+    pub fn unseen(&self) -> usize {
+        self.newest_first().take_while(|a| a.id > self.seen_through).count()
+    }
+
+    /// The user looked at the list: every alarm so far is seen.
+    pub fn mark_seen(&mut self) {
+        self.seen_through = self.seen_through.max(self.newest_first().map(|a| a.id).max().unwrap_or(0));
     }
 
     /// Every alarm, newest first.
@@ -189,9 +204,6 @@ impl SiteAlarms {
 
     /// An alarm as the gateway has it now (remote lists).
     pub fn upsert(&mut self, alarm: Alarm) {
-        if !self.shown.contains_key(&alarm.id) && alarm.status == AlarmStatus::Raised {
-            self.unseen += 1;
-        }
         self.shown.insert(alarm.id, alarm);
     }
 
@@ -207,8 +219,7 @@ impl SiteAlarms {
             return;
         }
         for ev in events {
-            let known = self.book.all().last().map(|a| a.id);
-            self.unseen += self.book.on_event(ev).iter().filter(|id| known.is_none_or(|k| **id > k)).count();
+            self.book.on_event(ev);
         }
     }
 

@@ -167,7 +167,7 @@ pub(super) fn status_segment(ui: &mut egui::Ui, lang: Lang, live: &mut LiveView)
     }
     ui.separator();
     let open = live.alarms.open_count();
-    let unseen = live.alarms.unseen;
+    let unseen = live.alarms.unseen();
     let mut text = format!("{}: {open}", tr(lang, "ui.alarms"));
     if unseen > 0 {
         text.push_str(&format!(" (+{unseen})"));
@@ -289,7 +289,7 @@ pub(super) fn alarm_window(ctx: &egui::Context, lang: Lang, live: &mut LiveView)
         .show(ctx, |ui| {
             // Looked at: the new ones are seen.
             if ui.ui_contains_pointer() {
-                live.alarms.unseen = 0;
+                live.alarms.mark_seen();
             }
             let mut rows: Vec<&Alarm> = live.alarms.newest_first().collect();
             rows.sort_by_key(|a| (a.status == AlarmStatus::Closed, std::cmp::Reverse(a.raised_at)));

@@ -24,9 +24,12 @@ pub struct CraneRig {
     trolley: Entity,
     hook: Entity,
     rope: Option<Entity>,
-    /// Rest translation of the trolley (the radius is along its x) and of the hook.
+    /// Rest pose of the slewing node, translation of the trolley (the radius is along its x)
+    /// and of the hook, and the rope's rest scale.
+    slewing_rest: Quat,
     trolley_rest: Vec3,
     hook_rest: Vec3,
+    rope_rest: Vec3,
     /// The model's yaw in the site and its mast height (where the slewing node sits).
     yaw_deg: f64,
     pivot_m: f32,
@@ -79,13 +82,16 @@ fn rig_crane(
         return;
     };
     let rest = |e: Entity| nodes.get(e).map(|(_, t)| t.translation).unwrap_or_default();
+    let rope = find("rope");
     commands.entity(of.owner).insert(CraneRig {
         slewing,
         trolley,
         hook,
-        rope: find("rope"),
+        rope,
+        slewing_rest: nodes.get(slewing).map(|(_, t)| t.rotation).unwrap_or_default(),
         trolley_rest: rest(trolley),
         hook_rest: rest(hook),
+        rope_rest: rope.and_then(|r| nodes.get(r).ok()).map_or(Vec3::ONE, |(_, t)| t.scale),
         yaw_deg: inst.yaw_deg,
         pivot_m: crane.mast_height_m as f32 + rest(trolley).y,
         shown: None,
@@ -106,7 +112,14 @@ fn pose_cranes(
     let north = site.loaded.scene.site.north_deg;
     let k = 1.0 - (-EASE_PER_S * time.delta_secs()).exp();
     for (pose, mut rig) in &mut cranes {
-        let Some(slew) = pose.slew_deg else { continue };
+        let Some(slew) = pose.slew_deg else {
+            // No slew reading (yet, or any more after going back in time): the model at rest.
+            if rig.shown.take().is_some() {
+                rig.shown_at = None;
+                rest_pose(&rig, &mut transforms);
+            }
+            continue;
+        };
         let target = (
             grid_heading_deg(slew, north),
             pose.trolley_radius_m.map_or(rig.trolley_rest.x, |r| r as f32),
@@ -142,6 +155,24 @@ fn pose_cranes(
         {
             t.scale.y = drop;
         }
+    }
+}
+
+/// Puts a crane's moving nodes back as its model has them.
+fn rest_pose(rig: &CraneRig, transforms: &mut Query<&mut Transform>) {
+    if let Ok(mut t) = transforms.get_mut(rig.slewing) {
+        t.rotation = rig.slewing_rest;
+    }
+    if let Ok(mut t) = transforms.get_mut(rig.trolley) {
+        t.translation = rig.trolley_rest;
+    }
+    if let Ok(mut t) = transforms.get_mut(rig.hook) {
+        t.translation = rig.hook_rest;
+    }
+    if let Some(rope) = rig.rope
+        && let Ok(mut t) = transforms.get_mut(rope)
+    {
+        t.scale = rig.rope_rest;
     }
 }
 

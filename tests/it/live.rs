@@ -129,6 +129,21 @@ fn simulated_readings_raise_the_sensors_levels_and_move_the_cranes() {
         .map(|(_, p)| p.slew_deg)
         .unwrap();
     assert_ne!(before, after, "working cranes slew");
+    // An encoder glitch (a reading without a value) does not take the jib away.
+    let glitch = start + chrono::Duration::hours(11) + chrono::Duration::seconds(5);
+    let reading =
+        sitetwin_core::telemetry::Reading { sensor: "TC1-SLEW".into(), time: glitch, value: f64::NAN, flag: None };
+    app.world_mut().write_message(sitetwin::telemetry::ReadingArrived { reading, arrived_at: glitch, replayed: false });
+    app.update();
+    assert!(live(&mut app, "TC1-SLEW").latest.unwrap().value.is_nan(), "the glitch is the latest reading");
+    let world = app.world_mut();
+    let kept = world
+        .query::<(&SiteObject, &CranePose)>()
+        .iter(world)
+        .find(|(o, _)| o.id == "TC1")
+        .map(|(_, p)| p.slew_deg)
+        .unwrap();
+    assert_eq!(kept, after, "the pose keeps the last usable slew");
 }
 
 fn crane_poses(app: &mut App) -> Vec<(String, CranePose)> {
