@@ -248,7 +248,7 @@ pub(super) fn stoppage_banner(root: &mut egui::Ui, lang: Lang, live: &LiveView) 
             for c in &live.duties.checks {
                 let (mark, color, why) = match &c.status {
                     DutyStatus::Met(w) => ("✔", egui::Color32::from_rgb(140, 230, 150), w),
-                    DutyStatus::Unmet(w) => ("✘", egui::Color32::from_rgb(255, 170, 160), w),
+                    DutyStatus::Unmet(w) => ("×", egui::Color32::from_rgb(255, 170, 160), w),
                     DutyStatus::Unknown(w) => ("?", egui::Color32::LIGHT_GRAY, w),
                 };
                 let mut text = format!("{mark} {}", i18n::duty_name(lang, c.duty));
