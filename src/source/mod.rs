@@ -249,6 +249,7 @@ pub(super) fn start_source(
     }
     stoppage.0 = match &*source {
         DataSource::Simulator { scenario, .. } => Scenario::load(scenario).ok().map(|s| s.site_stoppage()),
+        DataSource::Replay { file } => read_status(file),
         _ => None,
     };
     let made = match *source {
@@ -364,16 +365,45 @@ fn deliver(
     }));
 }
 
-/// The flight recorder: every reading that arrived, as it arrived.
+/// Where a recording keeps the site's stoppage status: beside it, `FILE.status.json`.
+pub fn status_file(recording: &std::path::Path) -> PathBuf {
+    let mut name = recording.as_os_str().to_owned();
+    name.push(".status.json");
+    PathBuf::from(name)
+}
+
+/// The stoppage status recorded beside a recording, if any (a bad one is named and left out).
+fn read_status(recording: &std::path::Path) -> Option<SiteStoppage> {
+    let file = status_file(recording);
+    let text = std::fs::read_to_string(&file).ok()?;
+    serde_json::from_str(&text).map_err(|e| warn!("{}: not a stoppage status: {e}", file.display())).ok()
+}
+
+/// The flight recorder: every reading that arrived, as it arrived, and the site's stoppage status
+/// whenever it changes.
 fn record(
     mut arrived: MessageReader<ReadingArrived>,
     recorder: Option<ResMut<Recorder>>,
+    stoppage: Res<ReportedStoppage>,
     mut batch: Local<Vec<Reading>>,
 ) {
     let Some(mut recorder) = recorder else {
         arrived.clear();
         return;
     };
+    if stoppage.is_changed() || recorder.is_added() {
+        let file = status_file(&recorder.file);
+        let written = match &stoppage.0 {
+            Some(s) => {
+                serde_json::to_string_pretty(s).map_err(std::io::Error::other).and_then(|j| std::fs::write(&file, j))
+            }
+            None => std::fs::remove_file(&file)
+                .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }),
+        };
+        if let Err(e) = written {
+            error!("recording the stoppage status to {}: {e}", file.display());
+        }
+    }
     batch.clear();
     batch.extend(arrived.read().filter(|a| !a.replayed).map(|a| a.reading.clone()));
     if batch.is_empty() {

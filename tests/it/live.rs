@@ -237,6 +237,24 @@ fn the_stopped_site_scenario_finds_the_locked_slew_brake_and_the_dark_pit_point(
 }
 
 #[test]
+fn a_recording_of_a_stopped_site_replays_stopped_with_its_duties() {
+    let dir = scratch("replay-stopped");
+    let file = dir.join("stopped.jsonl");
+    let mut recorded = live_app(&demo(), sim("stopped-pollution", 1), 40.0 * 3600.0, Some(file.clone()));
+    recorded.update();
+    let duties = recorded.world().resource::<SiteDuties>().checks.clone();
+    let stoppage = recorded.world().resource::<sitetwin::source::ReportedStoppage>().0.clone();
+    drop(recorded);
+    assert!(sitetwin::source::status_file(&file).is_file(), "the status is recorded beside the readings");
+    let mut replayed = live_app(&demo(), DataSource::Replay { file }, 0.0, None);
+    let end = replayed.world().resource::<SourceHealth>().period.unwrap().1;
+    seek(&mut replayed, end);
+    replayed.update();
+    assert_eq!(replayed.world().resource::<sitetwin::source::ReportedStoppage>().0, stoppage);
+    assert_eq!(replayed.world().resource::<SiteDuties>().checks, duties, "the same duties, judged again");
+}
+
+#[test]
 fn a_recording_replays_to_the_same_alarm_events_twice() {
     let dir = scratch("replay");
     let file = dir.join("flight.jsonl");
