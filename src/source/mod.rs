@@ -231,6 +231,7 @@ pub(super) fn start_source(
     }
     let Some(site) = site else { return };
     *health = SourceHealth::default();
+    stoppage.0 = None;
     commands.remove_resource::<Playback>();
     commands.remove_resource::<Recorder>();
     if let Some(RecordTo(file)) = record.as_deref() {
@@ -247,11 +248,6 @@ pub(super) fn start_source(
             Err(e) => error!("cannot record to {}: {e}", file.display()),
         }
     }
-    stoppage.0 = match &*source {
-        DataSource::Simulator { scenario, .. } => Scenario::load(scenario).ok().map(|s| s.site_stoppage()),
-        DataSource::Replay { file } => read_status(file),
-        _ => None,
-    };
     let made = match *source {
         DataSource::Simulator { .. } => make_sim(&site, &source),
         DataSource::Replay { .. } => make_replay(&site, &source),
@@ -259,6 +255,11 @@ pub(super) fn start_source(
     };
     match made {
         Ok(player) => {
+            stoppage.0 = match (&player, &*source) {
+                (Player::Sim { scenario, .. }, _) => Some(scenario.site_stoppage()),
+                (Player::Replay { .. }, DataSource::Replay { file }) => read_status(file),
+                _ => None,
+            };
             let (start, end) = match &player {
                 Player::Sim { sim, .. } => (sim.start(), sim.end()),
                 Player::Replay { readings, .. } => (readings[0].time, readings[readings.len() - 1].time),

@@ -8,6 +8,7 @@ use std::f32::consts::FRAC_PI_2;
 use bevy::prelude::*;
 use bevy::world_serialization::WorldInstanceReady;
 use sitetwin_core::rules::stoppage::StoppedSiteRules;
+use sitetwin_core::rules::zones;
 use sitetwin_core::scene::ObjectKind;
 
 use crate::TwinSet;
@@ -201,7 +202,7 @@ fn draw_live_zones(
             && let Some(r) = pose.trolley_radius_m
         {
             let under = base + dir * r as f32 + Vec3::Y * 0.2;
-            let fall_m = fall_radius_m(pose.hook_height_m.unwrap_or(c.mast_height_m));
+            let fall_m = zones::fall_radius_m(pose.hook_height_m.unwrap_or(c.mast_height_m)) as f32;
             gizmos.circle(Isometry3d::new(under, Quat::from_rotation_x(FRAC_PI_2)), fall_m, ZONE_RED).resolution(48);
             gizmos.line(under, under + Vec3::Y * pose.hook_height_m.unwrap_or(0.0) as f32, ZONE_RED);
         }
@@ -218,19 +219,6 @@ fn draw_live_zones(
                 gizmos.sphere(Isometry3d::from_translation(q), 0.6, ZONE_AMBER);
             }
         }
-    }
-}
-
-/// The radius around the point under the hook that a load falling from `height_m` can reach: the
-/// "possible fall range" of GB/T 3608-2008 for work at height (3 m up to 5 m, 4 m up to 15 m,
-/// 5 m up to 30 m, 6 m above) [R: recalled, not checked against the text], drawn as a picture
-/// only (no alarm depends on it).
-fn fall_radius_m(height_m: f64) -> f32 {
-    match height_m {
-        h if h <= 5.0 => 3.0,
-        h if h <= 15.0 => 4.0,
-        h if h <= 30.0 => 5.0,
-        _ => 6.0,
     }
 }
 
@@ -292,13 +280,5 @@ mod tests {
             closest_points_flat(seg([-5.0, 40.0, 0.0], [5.0, 40.0, 0.0]), seg([0.0, 30.0, -5.0], [0.0, 30.0, 5.0]));
         assert!(p.xz().distance(Vec2::ZERO) < 1e-4 && q.xz().distance(Vec2::ZERO) < 1e-4);
         assert_eq!((p.y, q.y), (40.0, 30.0), "each keeps its height");
-    }
-
-    #[test]
-    fn a_fall_zone_grows_with_the_height() {
-        assert_eq!(fall_radius_m(5.0), 3.0);
-        assert_eq!(fall_radius_m(5.1), 4.0);
-        assert_eq!(fall_radius_m(30.0), 5.0);
-        assert_eq!(fall_radius_m(30.1), 6.0);
     }
 }

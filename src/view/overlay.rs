@@ -13,8 +13,9 @@ use crate::site::{ObjectBounds, SensorLive, Site, SiteIndex, SiteSensor};
 use crate::stoppage::SiteDuties;
 use crate::telemetry::TwinClock;
 use crate::view::models::ModelMissing;
-use sitetwin_core::rules::Level;
+use sitetwin_core::geom;
 use sitetwin_core::rules::stoppage::DutyStatus;
+use sitetwin_core::rules::{Level, zones};
 
 /// Display colour of a sensor group (also used by the legend).
 pub fn group_color(g: SensorGroup) -> Color {
@@ -153,11 +154,6 @@ fn draw_spray(clock: Res<TwinClock>, sensors: Query<(&GlobalTransform, &SensorLi
     }
 }
 
-/// Width of the band along a pit's top edge where no load may stand, metres: 1 m, recalled from
-/// pit-safety practice (no material within 1 m of the edge) [R: not checked against JGJ 180 or
-/// GB 50497's text]; a picture only.
-const PIT_EDGE_BAND_M: f64 = 1.0;
-
 /// The pit's edge band and the high-formwork zone's deck outline, in the worst level of their
 /// monitoring points (green while all normal), once telemetry has arrived.
 fn draw_zones(
@@ -181,7 +177,7 @@ fn draw_zones(
         let y = pit.top_elevation_m as f32 + 0.12;
         let c = colour(worst(&pit.id));
         let inner = &pit.outline_m;
-        let outer = offset_outline(inner, PIT_EDGE_BAND_M);
+        let outer = geom::offset_outward(inner, zones::PIT_EDGE_BAND_M);
         for ring in [inner, &outer] {
             gizmos.linestrip(ring.iter().chain(ring.first()).map(|p| Vec3::new(p.x as f32, y, p.y as f32)), c);
         }
@@ -191,51 +187,5 @@ fn draw_zones(
         let c = colour(worst(&f.id));
         gizmos
             .linestrip(f.outline_m.iter().chain(f.outline_m.first()).map(|p| Vec3::new(p.x as f32, y, p.y as f32)), c);
-    }
-}
-
-/// A simple polygon moved outwards by `d` (mitred corners).
-fn offset_outline(poly: &[bevy::math::DVec2], d: f64) -> Vec<bevy::math::DVec2> {
-    let n = poly.len();
-    if n < 3 {
-        return poly.to_vec();
-    }
-    // Counter-clockwise polygons (positive area) have their outside on the right of each edge.
-    let area: f64 = (0..n).map(|i| poly[i].perp_dot(poly[(i + 1) % n])).sum();
-    let side = if area > 0.0 { 1.0 } else { -1.0 };
-    let normal = |a: bevy::math::DVec2, b: bevy::math::DVec2| {
-        let e = (b - a).normalize_or_zero();
-        bevy::math::DVec2::new(e.y, -e.x) * side
-    };
-    (0..n)
-        .map(|i| {
-            let (prev, here, next) = (poly[(i + n - 1) % n], poly[i], poly[(i + 1) % n]);
-            let (n1, n2) = (normal(prev, here), normal(here, next));
-            let m = (n1 + n2).normalize_or_zero();
-            let cos = m.dot(n1).max(0.25);
-            here + m * (d / cos)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bevy::math::DVec2;
-
-    #[test]
-    fn an_outline_moves_outwards_by_the_band() {
-        for square in [
-            vec![DVec2::new(0.0, 0.0), DVec2::new(10.0, 0.0), DVec2::new(10.0, 10.0), DVec2::new(0.0, 10.0)],
-            vec![DVec2::new(0.0, 0.0), DVec2::new(0.0, 10.0), DVec2::new(10.0, 10.0), DVec2::new(10.0, 0.0)],
-        ] {
-            let out = offset_outline(&square, 1.0);
-            let (min, max) =
-                out.iter().fold((DVec2::splat(f64::MAX), DVec2::splat(f64::MIN)), |(a, b), p| (a.min(*p), b.max(*p)));
-            assert!(
-                (min - DVec2::splat(-1.0)).length() < 1e-9 && (max - DVec2::splat(11.0)).length() < 1e-9,
-                "{out:?}"
-            );
-        }
     }
 }

@@ -248,6 +248,30 @@ fn ear_clip(pts: &[P2], mut ring: Vec<usize>) -> Vec<[usize; 3]> {
     tris
 }
 
+/// A simple polygon moved outwards by `d` metres (mitred corners, the mitre capped at 4 × `d`),
+/// whichever way round it is written.
+pub fn offset_outward(poly: &[P2], d: f64) -> Vec<P2> {
+    let n = poly.len();
+    if n < 3 {
+        return poly.to_vec();
+    }
+    // Counter-clockwise polygons (positive area) have their outside on the right of each edge.
+    let area: f64 = (0..n).map(|i| poly[i].perp_dot(poly[(i + 1) % n])).sum();
+    let side = if area > 0.0 { 1.0 } else { -1.0 };
+    let normal = |a: P2, b: P2| {
+        let e = (b - a).normalize_or_zero();
+        DVec2::new(e.y, -e.x) * side
+    };
+    (0..n)
+        .map(|i| {
+            let (prev, here, next) = (poly[(i + n - 1) % n], poly[i], poly[(i + 1) % n]);
+            let (n1, n2) = (normal(prev, here), normal(here, next));
+            let m = (n1 + n2).normalize_or_zero();
+            here + m * (d / m.dot(n1).max(0.25))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +326,20 @@ mod tests {
         all.extend_from_slice(&hole);
         let expected = 400.0 - polygon_area(&hole).abs();
         assert!((tri_area(&all, &t) - expected).abs() < 1e-6, "{} vs {expected}", tri_area(&all, &t));
+    }
+
+    #[test]
+    fn an_outline_moves_outwards_whichever_way_round() {
+        let ccw = vec![DVec2::new(0.0, 0.0), DVec2::new(10.0, 0.0), DVec2::new(10.0, 10.0), DVec2::new(0.0, 10.0)];
+        let cw: Vec<DVec2> = ccw.iter().rev().copied().collect();
+        for square in [ccw, cw] {
+            let out = offset_outward(&square, 1.0);
+            let (min, max) =
+                out.iter().fold((DVec2::splat(f64::MAX), DVec2::splat(f64::MIN)), |(a, b), p| (a.min(*p), b.max(*p)));
+            assert!(
+                (min - DVec2::splat(-1.0)).length() < 1e-9 && (max - DVec2::splat(11.0)).length() < 1e-9,
+                "{out:?}"
+            );
+        }
     }
 }

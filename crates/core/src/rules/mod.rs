@@ -15,6 +15,8 @@ pub mod hazard;
 pub mod jgj59;
 mod levels;
 pub mod stoppage;
+/// The danger zones drawn around live work (fall radius, pit edge band).
+pub mod zones;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
