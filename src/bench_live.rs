@@ -105,25 +105,39 @@ pub fn run(sensors: usize, frames: usize) -> anyhow::Result<ExitCode> {
         );
     }
 
-    // The core's engine alone on the same readings: what the twin's path costs above it.
+    // The core's engine alone on the same readings: what the twin's path costs above it, with
+    // the words kept in parts (`judge`, the twin's) and written for every reading (`ingest`,
+    // the gateway's and the batch command's).
     let loaded = scene::load(&file, ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut engine = sitetwin_core::rules::Engine::new(&loaded.scene, std::sync::Arc::default());
-    let mut times = Vec::new();
-    for f in 0..frames.min(100) {
-        let time = t0 + Duration::seconds(f as i64 + 1);
-        let batch: Vec<Reading> =
-            ids.iter().map(|id| Reading { sensor: id.clone(), time, value: [5.0, 6.0][f % 2], flag: None }).collect();
-        let t = Instant::now();
-        for r in &batch {
-            let _ = engine.ingest(r, time);
+    for (name, words) in
+        [("judge, words kept in parts (the twin)", false), ("ingest, words written (the gateway)", true)]
+    {
+        let mut engine = sitetwin_core::rules::Engine::new(&loaded.scene, std::sync::Arc::default());
+        let mut events = Vec::new();
+        let mut times = Vec::new();
+        for f in 0..frames.min(100) {
+            let time = t0 + Duration::seconds(f as i64 + 1);
+            let batch: Vec<Reading> = ids
+                .iter()
+                .map(|id| Reading { sensor: id.clone(), time, value: [5.0, 6.0][f % 2], flag: None })
+                .collect();
+            let t = Instant::now();
+            for r in &batch {
+                if words {
+                    let _ = std::hint::black_box(engine.ingest(r, time));
+                } else {
+                    let _ = std::hint::black_box(engine.judge(r, time, &mut events));
+                    events.clear();
+                }
+            }
+            times.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        times.push(t.elapsed().as_secs_f64() * 1e3);
+        let engine_ms = percentile(times, 0.5);
+        say!(
+            "| the core's engine alone, {name}: {sensors} readings, values changing | {engine_ms:.2} ms per batch | {:.0} ns per reading |",
+            engine_ms * 1e6 / sensors as f64
+        );
     }
-    let engine_ms = percentile(times, 0.5);
-    say!(
-        "| the core's engine alone: {sensors} readings, values changing | {engine_ms:.2} ms per batch | {:.0} ns per reading |",
-        engine_ms * 1e6 / sensors as f64
-    );
 
     let demo = scene::load(Path::new(crate::app::DEMO_SCENE), ModelChecks::Skip).map_err(|e| anyhow::anyhow!("{e}"))?;
     let scenario = Scenario::load(&crate::app::resolve_scenario(crate::app::DEFAULT_SCENARIO)?)?;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 use sitetwin_core::rules::alarm::{Alarm, AlarmBook, AlarmStatus};
-use sitetwin_core::rules::{Engine, Event, Level, RuleSet};
+use sitetwin_core::rules::{Engine, Event, Judged, Level, RuleSet};
 use sitetwin_core::telemetry::Reading;
 
 use crate::site::{SensorLive, Site, SiteIndex};
@@ -36,6 +36,9 @@ pub struct SiteRules {
     /// The engine.
     pub engine: Engine,
     next_tick: Option<DateTime<Utc>>,
+    /// The sensor entity of each of the engine's sensors, in its order, found at its first
+    /// reading (the engine is built before the sensors are spawned).
+    entities: Vec<Option<Entity>>,
 }
 
 /// The moment the twin shows, in data time, and how fast it moves. Sources that play time (the
@@ -268,7 +271,9 @@ impl Plugin for TelemetryPlugin {
 impl SiteRules {
     /// A fresh engine for a site.
     pub fn new(site: &Site, rules: &SiteRuleSet) -> Self {
-        SiteRules { engine: Engine::new(&site.loaded.scene, rules.0.clone()), next_tick: None }
+        let engine = Engine::new(&site.loaded.scene, rules.0.clone());
+        let entities = vec![None; engine.statuses().count()];
+        SiteRules { engine, next_tick: None, entities }
     }
 
     /// Starts the engine's period at `t` (a played source's start): sensors that never report
@@ -307,7 +312,7 @@ fn judge_readings(
     mut arrived: MessageReader<ReadingArrived>,
     rules: Option<ResMut<SiteRules>>,
     clock: Res<TwinClock>,
-    index: Res<SiteIndex>,
+    site_index: Res<SiteIndex>,
     mut sensors: Query<&mut SensorLive>,
     mut alarms: ResMut<SiteAlarms>,
     mut noticed: MessageWriter<RulesNoticed>,
@@ -317,35 +322,48 @@ fn judge_readings(
         arrived.clear();
         return;
     };
-    let SiteRules { engine, next_tick } = &mut *rules;
+    let SiteRules { engine, next_tick, entities } = &mut *rules;
+    let mut events = Vec::new();
     for a in arrived.read() {
-        tick_until(engine, next_tick, a.reading.time, true, &mut alarms, &mut noticed);
-        let ingested = match engine.ingest(&a.reading, a.arrived_at) {
-            Ok(i) => i,
+        let r = &a.reading;
+        tick_until(engine, next_tick, r.time, true, &mut alarms, &mut noticed);
+        // The verdict's words are not written: the twin words an alarm (its event has them) and
+        // what the user points at, not every reading.
+        let Judged { index, verdict, status } = match engine.judge(r, a.arrived_at, &mut events) {
+            Ok(v) => v,
             Err(e) => {
                 warn!("reading refused: {e}");
                 continue;
             }
         };
-        let j = ingested.judgement;
-        if let Some(entity) = index.sensor(&j.sensor)
+        let entity = match entities.get_mut(index) {
+            Some(Some(e)) => Some(*e),
+            Some(slot) => {
+                *slot = site_index.sensor(&r.sensor);
+                *slot
+            }
+            None => None,
+        };
+        if let Some(entity) = entity
             && let Ok(mut live) = sensors.get_mut(entity)
         {
             let from = live.level;
-            live.record(j.time, j.value, j.quality);
+            live.record(r.time, r.value, verdict.quality);
             // The engine's state, not the verdict: a reading it could not judge leaves the
             // level and the rule in force as they were.
-            if let Some(status) = engine.status(&j.sensor) {
-                live.level = status.level;
-                live.rule = status.rule.clone();
-                live.stale = status.stale;
+            live.level = status.level;
+            if live.rule != status.rule {
+                live.rule.clone_from(&status.rule);
             }
+            live.stale = status.stale;
             if from != live.level {
                 changed.write(LevelChanged { sensor: entity, from, to: live.level });
             }
         }
-        alarms.on_events(&ingested.events);
-        noticed.write_batch(ingested.events.into_iter().map(RulesNoticed));
+        if !events.is_empty() {
+            alarms.on_events(&events);
+            noticed.write_batch(events.drain(..).map(RulesNoticed));
+        }
     }
     if let Some(now) = clock.now {
         tick_until(engine, next_tick, now, false, &mut alarms, &mut noticed);

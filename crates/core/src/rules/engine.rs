@@ -5,12 +5,14 @@
 //! site; the gateway holds it in a task, the twin in a resource, the batch command replays a file
 //! through it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Timelike, Utc};
 use serde::Serialize;
 
+pub use self::words::Words;
+use self::words::{Compared, Num, Then};
 use super::levels::{Threshold, level_with_hysteresis};
 use super::{Event, Judgement, Level, PitLimit, PitRules, Quality, RuleSet};
 use crate::scene::{BoxLevel, Sensor, SensorKind, SiteScene};
@@ -22,6 +24,18 @@ pub enum EngineError {
     /// The sensor is not in the scene.
     #[error("unknown sensor `{0}` (not in the scene)")]
     UnknownSensor(String),
+}
+
+/// A reading judged by [`Engine::judge`]: the sensor's position in scene order (as
+/// [`Engine::statuses`] gives them), the verdict, and the sensor's state after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged<'a> {
+    /// The sensor's position among [`Engine::statuses`].
+    pub index: usize,
+    /// The verdict, its words in parts.
+    pub verdict: Verdict,
+    /// The sensor's state now.
+    pub status: &'a SensorStatus,
 }
 
 /// What one reading gave: its verdict and the events it caused (level changes, a data-quality
@@ -68,6 +82,9 @@ pub(super) struct PowerBox {
 pub(super) struct SensorInfo {
     pub(super) kind: SensorKind,
     pub(super) unit: String,
+    /// The unit as the kind's list spells it (a validated scene's unit is one of them), for
+    /// messages kept in parts.
+    unit_word: &'static str,
     pub(super) range: Option<[f64; 2]>,
     interval_s: Option<f64>,
     strut_design_kn: Option<f64>,
@@ -100,6 +117,7 @@ impl SensorInfo {
         SensorInfo {
             kind: s.kind,
             unit: s.unit.clone(),
+            unit_word: s.kind.units().iter().copied().find(|u| *u == s.unit).unwrap_or(""),
             range: s.range,
             interval_s: s.interval_s,
             strut_design_kn,
@@ -166,9 +184,21 @@ struct HourAcc {
     start: DateTime<Utc>,
     sum_ug_m3: f64,
     readings: usize,
-    /// Indices of the expected-interval slots of the hour that hold a valid reading.
-    slots: BTreeSet<i64>,
+    /// How many of the hour's expected-interval slots hold a valid reading.
+    slots: usize,
+    /// The slot of the latest reading (readings come in time order: slots only rise).
+    last_slot: Option<i64>,
     slot_s: f64,
+}
+
+impl HourAcc {
+    /// A valid reading in slot `k`.
+    fn slot(&mut self, k: i64) {
+        if self.last_slot != Some(k) {
+            self.slots += 1;
+            self.last_slot = Some(k);
+        }
+    }
 }
 
 /// Per-sensor memory the rules need beyond the status.
@@ -190,9 +220,68 @@ struct Track {
     noise: VecDeque<(DateTime<Utc>, f64)>,
 }
 
+/// What the rules make of a sensor that does not change while the engine runs: worked out once,
+/// not for every reading.
+#[derive(Debug, Clone, Default)]
+struct Fixed {
+    /// The thresholds its readings are judged on: [`reading_limits`], a pit point's cumulative
+    /// ones, a PM10 monitor's spray trigger.
+    limits: Option<Limits>,
+    /// A pit point's alarm values.
+    pit: Option<PitLimit>,
+    /// A residual-current sensor's limit, in words.
+    basis: Option<Arc<str>>,
+    /// A noise monitor's limits.
+    noise: Option<NoiseLimits>,
+}
+
+impl Fixed {
+    fn of(rules: &RuleSet, id: &str, info: &SensorInfo) -> Fixed {
+        use SensorKind::*;
+        match info.kind {
+            PitHorizontalDisplacement
+            | PitVerticalDisplacement
+            | PitDeepDisplacement
+            | GroundwaterLevel
+            | StrutForce => {
+                let limits = pit_cumulative_limits(rules, id, info);
+                let pit = limits.is_some().then(|| pit_limit(&rules.pit, id, info.kind));
+                Fixed { limits, pit, ..Fixed::default() }
+            }
+            Pm10 | Tsp | Pm25 => Fixed { limits: spray_limits(rules, info), ..Fixed::default() },
+            Noise => Fixed { noise: Some(NoiseLimits::of(rules)), ..Fixed::default() },
+            LeakageCurrent => Fixed {
+                limits: reading_limits(rules, id, info),
+                basis: Some(leakage_limit(&rules.power, info.power_box).2.into()),
+                ..Fixed::default()
+            },
+            _ => Fixed { limits: reading_limits(rules, id, info), ..Fixed::default() },
+        }
+    }
+}
+
+/// The Leq limits of the day and the night, and the night maximum.
+#[derive(Debug, Clone)]
+struct NoiseLimits {
+    day: Limits,
+    night: Limits,
+    night_max: Limits,
+}
+
+impl NoiseLimits {
+    fn of(rules: &RuleSet) -> NoiseLimits {
+        NoiseLimits {
+            day: leq_limits(rules, false),
+            night: leq_limits(rules, true),
+            night_max: night_max_limits(rules),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     info: SensorInfo,
+    fixed: Fixed,
     status: SensorStatus,
     track: Track,
 }
@@ -206,12 +295,27 @@ pub struct Engine {
     zone: FixedOffset,
     /// Scene order: ticks and queries report in it.
     sensors: Vec<Entry>,
-    index: HashMap<String, usize>,
+    /// Sensor id → position in `sensors` (a fast hash: the keys are the scene's ids).
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
     started_at: Option<DateTime<Utc>>,
 }
 
-/// Result of one evaluation: level, rule id and message.
-type Verdict = (Level, Option<String>, String);
+/// Result of one evaluation: level, rule id and what was found.
+type Found = (Level, Option<String>, Words);
+
+/// The engine's verdict on one reading, with its message kept in parts ([`Words`]): what
+/// [`Engine::judge`] gives a caller that reads the words of few readings (the live twin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Level (the sensor's level, unchanged, for a reading that could not be judged).
+    pub level: Level,
+    /// Data quality.
+    pub quality: Quality,
+    /// The rule that set the level, if any.
+    pub rule: Option<String>,
+    /// What was found.
+    pub words: Words,
+}
 
 /// The slot length (s) a reading covers for coverage counts: its expected interval, or a minute.
 fn slot_s(info: &SensorInfo, span_s: f64) -> f64 {
@@ -231,14 +335,16 @@ impl Engine {
     /// arrival or the first tick, whichever comes first.
     pub fn new(scene: &SiteScene, rules: Arc<RuleSet>) -> Engine {
         let mut sensors = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = HashMap::with_hasher(foldhash::fast::RandomState::default());
         for s in &scene.sensors {
             if index.contains_key(&s.id) {
                 continue;
             }
             index.insert(s.id.clone(), sensors.len());
+            let info = SensorInfo::of(scene, s);
             sensors.push(Entry {
-                info: SensorInfo::of(scene, s),
+                fixed: Fixed::of(&rules, &s.id, &info),
+                info,
                 status: SensorStatus {
                     sensor: s.id.clone(),
                     level: Level::Normal,
@@ -299,6 +405,41 @@ impl Engine {
     /// one timed more than `general.future_tolerance_s` after its arrival is invalid too. An
     /// invalid reading leaves the sensor's level as it was.
     pub fn ingest(&mut self, reading: &Reading, arrived_at: DateTime<Utc>) -> Result<Ingested, EngineError> {
+        let mut events = Vec::new();
+        let (i, v) = self.judge_at(reading, arrived_at, &mut events)?;
+        let judgement = Judgement {
+            sensor: reading.sensor.clone(),
+            time: reading.time,
+            value: reading.value,
+            unit: self.sensors[i].info.unit.clone(),
+            level: v.level,
+            message: v.words.to_string(),
+            quality: v.quality,
+            rule: v.rule,
+        };
+        Ok(Ingested { judgement, events })
+    }
+
+    /// Judges one reading as [`Engine::ingest`] does, adding what it caused to `events`, and
+    /// gives the verdict with its words still in parts, and the sensor's state after it: for a
+    /// caller judging many readings and reading the words of few (the live twin).
+    pub fn judge(
+        &mut self,
+        reading: &Reading,
+        arrived_at: DateTime<Utc>,
+        events: &mut Vec<Event>,
+    ) -> Result<Judged<'_>, EngineError> {
+        let (index, verdict) = self.judge_at(reading, arrived_at, events)?;
+        Ok(Judged { index, verdict, status: &self.sensors[index].status })
+    }
+
+    /// [`Engine::judge`], with the sensor's index.
+    fn judge_at(
+        &mut self,
+        reading: &Reading,
+        arrived_at: DateTime<Utc>,
+        events: &mut Vec<Event>,
+    ) -> Result<(usize, Verdict), EngineError> {
         let r = reading;
         let i = *self.index.get(&r.sensor).ok_or_else(|| EngineError::UnknownSensor(r.sensor.clone()))?;
         self.started_at.get_or_insert(arrived_at);
@@ -315,9 +456,8 @@ impl Engine {
                 (at <= r.time && r.time < until).then_some(at)
             })
             .min();
-        let Entry { info, status, track } = &mut self.sensors[i];
+        let Entry { info, fixed, status, track } = &mut self.sensors[i];
         let g = &rules.general;
-        let mut events = Vec::new();
         let mut finding: Option<(Quality, &'static str)> = None;
         if let Some(why) = g.from_the_future(r.time, arrived_at) {
             finding = Some((Quality::Invalid(why), "quality.future"));
@@ -390,40 +530,25 @@ impl Engine {
             None => Quality::Valid,
         };
         if let Quality::Invalid(why) = &quality {
-            let judgement = Judgement {
-                sensor: r.sensor.clone(),
-                time: r.time,
-                value: r.value,
-                unit: info.unit.clone(),
-                level: status.level,
-                quality: quality.clone(),
-                rule: None,
-                message: format!("not judged: {why}; level stays {}", status.level.name()),
-            };
-            return Ok(Ingested { judgement, events });
+            let words = Words::Written(format!("not judged: {why}; level stays {}", status.level.name()));
+            return Ok((i, Verdict { level: status.level, quality, rule: None, words }));
         }
-        let (level, rule, message) = match info.kind {
+        let (level, rule, words) = match info.kind {
             SensorKind::SprayState => spray_state(&rules.dust, requested, r.time, r.value),
-            _ => evaluate(&rules, zone, &r.sensor, info, status.level, track, r.time, r.value, &mut events),
+            _ => evaluate(&rules, zone, &r.sensor, fixed, info, status.level, track, r.time, r.value, events),
         };
-        if let Some(e) = transition(status, level, rule.as_deref(), r.time, &message) {
+        if let Some(e) = transition(status, level, rule.as_deref(), r.time, &words) {
             events.push(e);
         }
         status.level = level;
-        status.rule = if level > Level::Normal { rule.clone() } else { None };
+        if level == Level::Normal {
+            status.rule = None;
+        } else if status.rule != rule {
+            status.rule.clone_from(&rule);
+        }
         status.value = Some(r.value);
         status.value_at = Some(r.time);
-        let judgement = Judgement {
-            sensor: r.sensor.clone(),
-            time: r.time,
-            value: r.value,
-            unit: info.unit.clone(),
-            level,
-            quality,
-            rule,
-            message,
-        };
-        Ok(Ingested { judgement, events })
+        Ok((i, Verdict { level, quality, rule, words }))
     }
 
     /// Time passing without readings, up to `now` (the wall clock of the readings' arrival):
@@ -437,7 +562,7 @@ impl Engine {
         let rules = Arc::clone(&self.rules);
         let g = &rules.general;
         let mut events = Vec::new();
-        for Entry { info, status, track } in &mut self.sensors {
+        for Entry { info, status, track, .. } in &mut self.sensors {
             if !track.silence_reported {
                 let (silent_s, limit_s) = match status.last_seen {
                     Some(last) => (seconds(now - last), info.interval_s.map(|iv| iv * g.stale_after_intervals)),
@@ -481,19 +606,29 @@ fn transition(
     level: Level,
     rule: Option<&str>,
     time: DateTime<Utc>,
-    message: &str,
+    words: &Words,
 ) -> Option<Event> {
-    let sensor = status.sensor.clone();
     match (status.level, level, rule) {
-        (Level::Normal, l, Some(rule)) if l > Level::Normal => {
-            Some(Event::AlarmRaised { sensor, rule: rule.into(), level: l, time, message: message.into() })
-        }
-        (p, Level::Normal, _) if p > Level::Normal => {
-            Some(Event::AlarmCleared { sensor, rule: status.rule.clone().unwrap_or_default(), time })
-        }
-        (p, l, Some(rule)) if p != l => {
-            Some(Event::AlarmLevelChanged { sensor, rule: rule.into(), from: p, to: l, time, message: message.into() })
-        }
+        (Level::Normal, l, Some(rule)) if l > Level::Normal => Some(Event::AlarmRaised {
+            sensor: status.sensor.clone(),
+            rule: rule.into(),
+            level: l,
+            time,
+            message: words.to_string(),
+        }),
+        (p, Level::Normal, _) if p > Level::Normal => Some(Event::AlarmCleared {
+            sensor: status.sensor.clone(),
+            rule: status.rule.clone().unwrap_or_default(),
+            time,
+        }),
+        (p, l, Some(rule)) if p != l => Some(Event::AlarmLevelChanged {
+            sensor: status.sensor.clone(),
+            rule: rule.into(),
+            from: p,
+            to: l,
+            time,
+            message: words.to_string(),
+        }),
         _ => None,
     }
 }
@@ -515,7 +650,7 @@ fn hourly_event(rules: &RuleSet, sensor: &str, info: &SensorInfo, hour: &HourAcc
     // An hourly value needs enough of the hour behind it (HJ 663-style validity): count the
     // interval slots holding a valid reading, so a sensor reporting faster than declared does
     // not count twice.
-    let covered_s = (hour.slots.len() as f64 * hour.slot_s).min(3600.0);
+    let covered_s = (hour.slots as f64 * hour.slot_s).min(3600.0);
     let complete = covered_s >= 3600.0 * d.min_hour_coverage;
     // An hourly mean is judged on its own: no hysteresis.
     let level =
@@ -757,37 +892,47 @@ fn evaluate(
     rules: &RuleSet,
     zone: FixedOffset,
     id: &str,
+    fixed: &Fixed,
     info: &SensorInfo,
     current: Level,
     track: &mut Track,
     t: DateTime<Utc>,
     raw: f64,
     events: &mut Vec<Event>,
-) -> Verdict {
+) -> Found {
     use Level::{Alarm, Warning};
     use SensorKind::*;
     match info.kind {
-        HoistLimit if raw >= 0.5 => (Alarm, Some("hoist.limit.alarm".into()), "a limit switch is tripped".into()),
+        HoistLimit if raw >= 0.5 => {
+            (Alarm, Some("hoist.limit.alarm".into()), Words::Fixed("a limit switch is tripped"))
+        }
         HoistDoor if raw < 0.5 && rules.hoist.door_open_warning => {
-            (Warning, Some("hoist.door.warning".into()), "the cage door is not locked".into())
+            (Warning, Some("hoist.door.warning".into()), Words::Fixed("the cage door is not locked"))
         }
         EdgeProtection if raw < 0.5 && rules.edge.removed_alarm => {
-            (Alarm, Some("edge.removed.alarm".into()), "the edge or opening protection is removed".into())
+            (Alarm, Some("edge.removed.alarm".into()), Words::Fixed("the edge or opening protection is removed"))
         }
         PitHorizontalDisplacement | PitVerticalDisplacement | PitDeepDisplacement | GroundwaterLevel | StrutForce => {
-            pit(rules, zone, id, info, current, track, t, raw)
+            pit(rules, zone, fixed, info, current, track, t, raw)
         }
-        Pm10 | Tsp | Pm25 => dust(rules, zone, id, info, current, track, t, raw, events),
-        Noise => noise(rules, zone, info, current, track, t, raw),
-        _ => match reading_limits(rules, id, info) {
-            Some(limits) => on_reading(rules, info, &limits, current, raw),
-            None => (Level::Normal, None, "recorded (no alarm rule for this quantity)".into()),
+        Pm10 | Tsp | Pm25 => dust(rules, zone, id, fixed, info, current, track, t, raw, events),
+        Noise => noise(rules, zone, fixed, info, current, track, t, raw),
+        _ => match &fixed.limits {
+            Some(limits) => on_reading(rules, info, limits, fixed.basis.as_ref(), current, raw),
+            None => (Level::Normal, None, Words::Fixed("recorded (no alarm rule for this quantity)")),
         },
     }
 }
 
 /// The verdict on a quantity judged on each reading alone, on its [`reading_limits`].
-fn on_reading(rules: &RuleSet, info: &SensorInfo, limits: &Limits, current: Level, raw: f64) -> Verdict {
+fn on_reading(
+    rules: &RuleSet,
+    info: &SensorInfo,
+    limits: &Limits,
+    basis: Option<&Arc<str>>,
+    current: Level,
+    raw: f64,
+) -> Found {
     use SensorKind::*;
     let w = &rules.power;
     let (what, unit) = match (info.kind, limits.group) {
@@ -802,27 +947,18 @@ fn on_reading(rules: &RuleSet, info: &SensorInfo, limits: &Limits, current: Leve
         (RcdTripTime, "power.trip-time-sub") => ("sub-box RCD trip time (declared break time)", "s"),
         (RcdTripTime, _) => ("switch-box RCD trip time", "s"),
         (CabinetTemperature, _) => ("cabinet temperature", "°C"),
-        _ => ("formwork monitoring value", info.unit.as_str()),
+        _ => ("formwork monitoring value", info.unit_word),
     };
     let v = limits.judged(raw);
-    let (level, rule, message) = verdict(limits.level(v, current), limits.group, &limits.thresholds, v, what, unit);
-    match (info.kind, info.power_box) {
-        (LeakageCurrent, power_box) => {
-            let (_, _, basis) = leakage_limit(w, power_box);
-            (level, rule, format!("{message}; {basis}"))
+    let (level, rule, mut said) = verdict(limits.level(v, current), limits.group, &limits.thresholds, v, what, unit);
+    said.then = match (info.kind, info.power_box, basis) {
+        (LeakageCurrent, _, Some(basis)) => Then::Basis(Arc::clone(basis)),
+        (RcdTripTime, Some(b), _) if b.level == BoxLevel::Main => {
+            Then::TripProduct { rated_ma: b.rcd_rated_ma, trip_s: raw, max_ma_s: w.main_rcd_max_ma_s }
         }
-        (RcdTripTime, Some(b)) if b.level == BoxLevel::Main => (
-            level,
-            rule,
-            format!(
-                "{message}: I_Δn {} mA × {} s against {} mA·s",
-                fmt(b.rcd_rated_ma),
-                fmt(raw),
-                fmt(w.main_rcd_max_ma_s)
-            ),
-        ),
-        _ => (level, rule, message),
-    }
+        _ => Then::Nothing,
+    };
+    (level, rule, Words::Compared(said))
 }
 
 /// The residual-current alarm (mA) for the box a sensor is on, its rule group and why.
@@ -843,16 +979,16 @@ fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'
                 "power.leakage-main",
                 format!(
                     "main box: declared I_Δn {} mA, at most {} mA·s ÷ {} s",
-                    fmt(b.rcd_rated_ma),
-                    fmt(w.main_rcd_max_ma_s),
-                    fmt(b.rcd_trip_time_s)
+                    Num(b.rcd_rated_ma),
+                    Num(w.main_rcd_max_ma_s),
+                    Num(b.rcd_trip_time_s)
                 ),
             )
         }
         Some(b) if b.level == BoxLevel::Sub => (
             declared(&b).unwrap_or(w.switch_rcd_max_ma),
             "power.leakage-sub",
-            format!("sub box: declared I_Δn {} mA", fmt(b.rcd_rated_ma)),
+            format!("sub box: declared I_Δn {} mA", Num(b.rcd_rated_ma)),
         ),
         Some(b) => {
             let standard = if b.damp { w.switch_rcd_damp_max_ma } else { w.switch_rcd_max_ma };
@@ -863,12 +999,12 @@ fn leakage_limit(w: &super::PowerRules, power_box: Option<PowerBox>) -> (f64, &'
                 format!(
                     "switch box{}: {} mA, declared I_Δn {} mA",
                     if b.damp { " in a damp place" } else { "" },
-                    fmt(standard),
-                    fmt(b.rcd_rated_ma)
+                    Num(standard),
+                    Num(b.rcd_rated_ma)
                 ),
             )
         }
-        None => (w.switch_rcd_max_ma, "power.leakage", format!("switch-box limit {} mA", fmt(w.switch_rcd_max_ma))),
+        None => (w.switch_rcd_max_ma, "power.leakage", format!("switch-box limit {} mA", Num(w.switch_rcd_max_ma))),
     }
 }
 
@@ -877,13 +1013,14 @@ fn dust(
     rules: &RuleSet,
     zone: FixedOffset,
     id: &str,
+    fixed: &Fixed,
     info: &SensorInfo,
     current: Level,
     track: &mut Track,
     t: DateTime<Utc>,
     raw: f64,
     events: &mut Vec<Event>,
-) -> Verdict {
+) -> Found {
     let d = &rules.dust;
     // The scene allows ug/m3, µg/m³ and mg/m3; limits are in µg/m³.
     let ug = dust_convert(info).apply(raw);
@@ -900,20 +1037,21 @@ fn dust(
         start: hour,
         sum_ug_m3: 0.0,
         readings: 0,
-        slots: BTreeSet::new(),
+        slots: 0,
+        last_slot: None,
         slot_s: slot_s(info, 3600.0),
     });
     acc.sum_ug_m3 += ug;
     acc.readings += 1;
-    acc.slots.insert((seconds(t - acc.start) / acc.slot_s).floor() as i64);
+    acc.slot((seconds(t - acc.start) / acc.slot_s).floor() as i64);
     let name = match info.kind {
         SensorKind::Pm10 => "PM10",
         SensorKind::Pm25 => "PM2.5",
         _ => "TSP",
     };
     // The spray trigger stays on real-time PM10.
-    let Some(spray) = spray_limits(rules, info) else {
-        return (Level::Normal, None, format!("{name} {ug:.1} µg/m³ recorded; judged on hourly means"));
+    let Some(spray) = &fixed.limits else {
+        return (Level::Normal, None, Words::DustRecorded { name, ug_m3: ug });
     };
     let level = spray.level(spray.judged(raw), current);
     if level == Level::Warning && track.spraying_until.is_none_or(|u| t >= u) {
@@ -921,44 +1059,37 @@ fn dust(
         track.spray_requested_at = Some(t);
         events.push(Event::SprayRequested { sensor: id.to_string(), time: t, minutes: d.spray_minutes });
     }
-    if level == Level::Warning {
-        (
-            Level::Warning,
-            Some("dust.spray.warning".into()),
-            format!(
-                "PM10 {ug:.1} µg/m³ reached the spray trigger {} µg/m³: spray for {} min",
-                d.spray_trigger_pm10, d.spray_minutes
-            ),
-        )
-    } else {
-        (
-            Level::Normal,
-            None,
-            format!("PM10 {ug:.1} µg/m³ below the spray trigger; hourly limit {} µg/m³", d.pm10_hourly_limit),
-        )
-    }
+    let reached = level == Level::Warning;
+    let words = Words::Spray {
+        ug_m3: ug,
+        trigger_ug_m3: d.spray_trigger_pm10,
+        minutes: d.spray_minutes,
+        hourly_limit_ug_m3: d.pm10_hourly_limit,
+        reached,
+    };
+    if reached { (Level::Warning, Some("dust.spray.warning".into()), words) } else { (Level::Normal, None, words) }
 }
 
 /// The verdict on a spray state reading `raw` at `t` (1 = spraying), given the earliest spray
 /// request still running then: off for more than `spray_start_delay_min` after it is a warning.
 /// Spraying that nobody asked for is not judged.
-fn spray_state(d: &super::DustRules, requested: Option<DateTime<Utc>>, t: DateTime<Utc>, raw: f64) -> Verdict {
+fn spray_state(d: &super::DustRules, requested: Option<DateTime<Utc>>, t: DateTime<Utc>, raw: f64) -> Found {
     let delay_s = d.spray_start_delay_min * 60.0;
     match requested {
         Some(at) if raw < 0.5 && seconds(t - at) > delay_s => (
             Level::Warning,
             Some("dust.spray.not-running.warning".into()),
-            format!(
+            Words::Written(format!(
                 "spraying was requested at {} and is still off {} min later (allowed {} min)",
                 at.to_rfc3339(),
-                fmt(seconds(t - at) / 60.0),
-                fmt(d.spray_start_delay_min)
-            ),
+                Num(seconds(t - at) / 60.0),
+                Num(d.spray_start_delay_min)
+            )),
         ),
-        Some(_) if raw < 0.5 => (Level::Normal, None, "spraying requested; starting".into()),
-        Some(_) => (Level::Normal, None, "spraying as requested".into()),
-        None if raw >= 0.5 => (Level::Normal, None, "spraying (not requested by the dust rule)".into()),
-        None => (Level::Normal, None, "not spraying; no spray request".into()),
+        Some(_) if raw < 0.5 => (Level::Normal, None, Words::Fixed("spraying requested; starting")),
+        Some(_) => (Level::Normal, None, Words::Fixed("spraying as requested")),
+        None if raw >= 0.5 => (Level::Normal, None, Words::Fixed("spraying (not requested by the dust rule)")),
+        None => (Level::Normal, None, Words::Fixed("not spraying; no spray request")),
     }
 }
 
@@ -988,15 +1119,17 @@ fn noise_period(n: &super::NoiseRules, zone: FixedOffset, t: DateTime<Utc>) -> (
 /// measurement period, the night maximum to each reading. The Leq is the energy mean
 /// 10·log10(mean(10^(L/10))) of the readings of the last `leq_window_min` within the current
 /// period, judged once they cover `min_window_coverage` of the window.
+#[allow(clippy::too_many_arguments)]
 fn noise(
     rules: &RuleSet,
     zone: FixedOffset,
+    fixed: &Fixed,
     info: &SensorInfo,
     current: Level,
     track: &mut Track,
     t: DateTime<Utc>,
     raw: f64,
-) -> Verdict {
+) -> Found {
     let n = &rules.noise;
     let window_s = n.leq_window_min * 60.0;
     let window = duration_s(window_s);
@@ -1006,48 +1139,61 @@ fn noise(
         track.noise.pop_front();
     }
     let slot = slot_s(info, window_s);
-    let in_period: Vec<(DateTime<Utc>, f64)> =
-        track.noise.iter().copied().filter(|(rt, _)| period_start.is_none_or(|s| *rt >= s)).collect();
-    let slots: BTreeSet<i64> = in_period.iter().map(|(rt, _)| (seconds(t - *rt) / slot).floor() as i64).collect();
-    let covered_s = (slots.len() as f64 * slot).min(window_s);
-    let limits = leq_limits(rules, night);
+    let in_period = || track.noise.iter().filter(|(rt, _)| period_start.is_none_or(|s| *rt >= s));
+    // The readings come in time order, so their slots (counted back from now) only fall: the
+    // distinct ones are the changes.
+    let mut slots = 0usize;
+    let mut last_slot = None;
+    for (rt, _) in in_period() {
+        let k = (seconds(t - *rt) / slot).floor() as i64;
+        if last_slot != Some(k) {
+            slots += 1;
+            last_slot = Some(k);
+        }
+    }
+    let covered_s = (slots as f64 * slot).min(window_s);
+    let of_rules;
+    let NoiseLimits { day, night: night_limits, night_max } = match &fixed.noise {
+        Some(limits) => limits,
+        None => {
+            of_rules = NoiseLimits::of(rules);
+            &of_rules
+        }
+    };
+    let limits = if night { night_limits } else { day };
     let what = if night { "night Leq" } else { "day Leq" };
     let leq_verdict = if covered_s >= window_s * n.min_window_coverage {
-        let energy = in_period.iter().map(|(_, l)| 10f64.powf(l / 10.0)).sum::<f64>() / in_period.len() as f64;
+        let (sum, count) = in_period().fold((0.0, 0usize), |(s, c), (_, l)| (s + 10f64.powf(l / 10.0), c + 1));
+        let energy = sum / count as f64;
         // To 0.1 dB, the resolution of the readings (HJ 212 `LA` is N3.1): a steady level
         // gives itself back, not itself ± rounding.
         let leq = (100.0 * energy.log10()).round() / 10.0;
         let th = &limits.thresholds;
         let level = limits.level(leq, current);
-        let (level, rule, message) =
-            verdict(level, limits.group, th, leq, &format!("{what} ({} min)", fmt(n.leq_window_min)), "dB(A)");
-        (level, rule, format!("{message}; this reading {} dB(A)", fmt(raw)))
+        let (level, rule, mut said) = verdict(level, limits.group, th, leq, what, "dB(A)");
+        said.over_min = Some(n.leq_window_min);
+        said.then = Then::ThisReading(raw);
+        (level, rule, Words::Compared(said))
     } else {
         (
             Level::Normal,
             None,
-            format!(
-                "{raw} dB(A) recorded; {what} over {} min not judged yet: readings cover {} of {} min",
-                fmt(n.leq_window_min),
-                fmt(covered_s / 60.0),
-                fmt(n.leq_window_min)
-            ),
+            Words::NoiseNotYet { db: raw, what, window_min: n.leq_window_min, covered_min: covered_s / 60.0 },
         )
     };
     if night {
-        let max_limits = night_max_limits(rules);
-        let max = max_limits.thresholds[0].value;
+        let max = night_max.thresholds[0].value;
         // Each reading is its own maximum: no hysteresis.
-        if max_limits.level(raw, Level::Normal) == Level::Alarm {
+        if night_max.level(raw, Level::Normal) == Level::Alarm {
             return (
                 Level::Alarm,
                 Some("noise.night-max.alarm".into()),
-                format!(
+                Words::Written(format!(
                     "night noise {} dB(A) > the night maximum {} dB(A) (limit + {})",
-                    fmt(raw),
-                    fmt(max),
-                    fmt(n.night_max_margin_db)
-                ),
+                    Num(raw),
+                    Num(max),
+                    Num(n.night_max_margin_db)
+                )),
             );
         }
     }
@@ -1088,22 +1234,22 @@ fn daily_streak(
 fn pit(
     rules: &RuleSet,
     zone: FixedOffset,
-    id: &str,
+    fixed: &Fixed,
     info: &SensorInfo,
     current: Level,
     track: &mut Track,
     t: DateTime<Utc>,
     raw: f64,
-) -> Verdict {
+) -> Found {
     let p = &rules.pit;
     let band = rules.general.hysteresis_fraction;
-    let limit = pit_limit(p, id, info.kind);
-    let Some(cum) = pit_cumulative_limits(rules, id, info) else {
+    let Some((limit, cum)) = fixed.pit.as_ref().zip(fixed.limits.as_ref()) else {
         return (
             Level::Normal,
             None,
-            "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)"
-                .into(),
+            Words::Fixed(
+                "not judged: strut force in kN needs the strut's design force (anchor the sensor to node strut_<id>)",
+            ),
         );
     };
     // Signed canonical value: mm for displacements and water, % of design for struts.
@@ -1112,7 +1258,8 @@ fn pit(
     let cumulative = cum.judged(raw);
     let unit = if info.kind == SensorKind::StrutForce { "% of design" } else { "mm" };
     let l_cum = cum.level(cumulative, current);
-    let mut best = verdict(l_cum, cum.group, &cum.thresholds, cumulative, "cumulative value", unit);
+    let (l, rule, said) = verdict(l_cum, cum.group, &cum.thresholds, cumulative, "cumulative value", unit);
+    let mut best = (l, rule, Words::Compared(said));
 
     let keep_days = i64::from(limit.rate_alarm_days.max(p.streak_days)) + 2;
     track.history.push_back((t, signed));
@@ -1141,28 +1288,29 @@ fn pit(
             Threshold::at_least(Level::Alarm, rate_alarm),
         ];
         let l_rate = level_with_hysteresis(rate, &th_r, current, band);
-        let mut v = verdict(l_rate, "pit.rate", &th_r, rate, "rate", "mm/d");
+        let (l, rule, said) = verdict(l_rate, "pit.rate", &th_r, rate, "rate", "mm/d");
+        let mut v = (l, rule, Words::Compared(said));
         let need = limit.rate_alarm_days;
         if l_rate == Level::Alarm && need > 1 {
             v = match daily_streak(&track.day_close, today, need, |c| c >= rate_alarm) {
                 Some(changes) => (
                     Level::Alarm,
                     Some("pit.rate.alarm".into()),
-                    format!(
+                    Words::Written(format!(
                         "rate {} mm/d ≥ {} mm/d, and the daily change reached it {need} days in a row: {} mm",
-                        fmt(rate),
-                        fmt(rate_alarm),
-                        changes.iter().map(|c| fmt(*c)).collect::<Vec<_>>().join(", ")
-                    ),
+                        Num(rate),
+                        Num(rate_alarm),
+                        changes.iter().map(|c| Num(*c).to_string()).collect::<Vec<_>>().join(", ")
+                    )),
                 ),
                 None => (
                     Level::Warning,
                     Some("pit.rate.warning".into()),
-                    format!(
+                    Words::Written(format!(
                         "rate {} mm/d ≥ {} mm/d, not yet for {need} days in a row (the alarm needs {need}): warning",
-                        fmt(rate),
-                        fmt(rate_alarm)
-                    ),
+                        Num(rate),
+                        Num(rate_alarm)
+                    )),
                 ),
             };
         }
@@ -1179,48 +1327,35 @@ fn pit(
         best = (
             Level::Alarm,
             Some("pit.rate-streak.alarm".into()),
-            format!(
+            Words::Written(format!(
                 "daily change above {} mm/d ({} % of the {} mm/d alarm rate) for {} days in a row: {} mm",
-                fmt(over),
-                fmt(p.streak_fraction * 100.0),
-                fmt(rate_alarm),
+                Num(over),
+                Num(p.streak_fraction * 100.0),
+                Num(rate_alarm),
                 p.streak_days,
-                changes.iter().map(|c| fmt(*c)).collect::<Vec<_>>().join(", ")
-            ),
+                changes.iter().map(|c| Num(*c).to_string()).collect::<Vec<_>>().join(", ")
+            )),
         );
     }
     best
 }
 
 /// The verdict for `level` reached on thresholds `th` by value `v`, with its rule id
-/// `<group>.<level>` and a message naming the comparison (or the hysteresis holding a level).
-fn verdict(level: Level, group: &str, th: &[Threshold], v: f64, what: &str, unit: &str) -> Verdict {
-    if level == Level::Normal {
-        return (Level::Normal, None, format!("{what} {} {unit} within limits", fmt(v)));
-    }
-    let rule = Some(format!("{group}.{}", level.suffix()));
-    let Some(t) = th.iter().find(|t| t.level == level) else {
-        return (level, rule, format!("{what} {} {unit} ({})", fmt(v), level.name()));
-    };
-    let message = if t.bound.reached(v, t.value) {
-        format!("{what} {} {unit} {} {} {unit} ({})", fmt(v), t.bound.symbol(), fmt(t.value), level.name())
-    } else {
-        format!(
-            "{what} {} {unit} is back past {} {unit} but not yet by the hysteresis band: {} held",
-            fmt(v),
-            fmt(t.value),
-            level.name()
-        )
-    };
-    (level, rule, message)
+/// `<group>.<level>` and the comparison it names (or the hysteresis holding a level).
+fn verdict(
+    level: Level,
+    group: &str,
+    th: &[Threshold],
+    v: f64,
+    what: &'static str,
+    unit: &'static str,
+) -> (Level, Option<String>, Compared) {
+    let rule = (level != Level::Normal).then(|| format!("{group}.{}", level.suffix()));
+    let threshold = th.iter().find(|t| t.level == level).copied();
+    (level, rule, Compared { what, over_min: None, value: v, unit, level, threshold, then: Then::Nothing })
 }
 
-/// A number for messages: up to three decimals, trailing zeros dropped.
-fn fmt(v: f64) -> String {
-    let s = format!("{v:.3}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
-    if s == "-0" { "0".into() } else { s.to_string() }
-}
+mod words;
 
 #[cfg(test)]
 mod tests;

@@ -26,7 +26,7 @@ pub use config::{
     Confidence, CraneRules, DustRules, EdgeRules, FormworkRules, GeneralRules, HoistRules, NoiseRules, PitLimit,
     PitRules, PowerRules, RULE_SOURCES, RuleSet, RuleSource,
 };
-pub use engine::{Engine, EngineError, Ingested, SensorStatus};
+pub use engine::{Engine, EngineError, Ingested, Judged, SensorStatus, Verdict, Words};
 pub use levels::{Bound, Threshold, level_with_hysteresis};
 
 /// How serious a judgement is. Ordered: `Normal < Warning < Alarm < Control`.
