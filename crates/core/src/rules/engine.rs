@@ -739,6 +739,7 @@ pub(super) fn reading_limits(rules: &RuleSet, id: &str, info: &SensorInfo) -> Op
         | Noise
         | HoistLimit
         | HoistDoor
+        | HoistHeight
         | WindDirection
         | SlewAngle
         | TrolleyRadius
