@@ -20,7 +20,7 @@ fn validate_accepts_the_demo_and_summarises_it() {
     assert!(o.status.success(), "{t}");
     assert!(t.contains("scenes/demo.ron: ok"), "{t}");
     assert!(t.contains("2 tower cranes, 1 hoists, 1 pits"), "{t}");
-    assert!(t.contains("sensors   61"), "{t}");
+    assert!(t.contains("sensors   62"), "{t}");
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn validate_reports_every_problem_with_line_and_column() {
     let line = bad.lines().position(|l| l.contains("jib_length_m: -5.0")).unwrap() + 1;
     assert!(t.contains(&format!("bad.ron:{line}:")), "{t}");
     assert!(t.contains("cranes[1].jib_length_m: expected a positive number, found -5"), "{t}");
-    assert!(t.contains("sensors[56].anchor.object: no object with id `DB9`"), "{t}");
+    assert!(t.contains("sensors[57].anchor.object: no object with id `DB9`"), "{t}");
     assert!(t.contains("hoists[0].speed: unknown field `speed`"), "{t}");
     assert!(t.contains("3 errors in the scene"), "{t}");
     // The twin refuses to open it the same way, without panicking.

@@ -224,7 +224,7 @@ fn http_readings_are_stored_judged_and_served_back() {
     // Latest state and alarms.
     let (s, latest) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/latest")), &op);
     assert_eq!(s, 200);
-    assert_eq!(latest["sensors"].as_array().unwrap().len(), 61);
+    assert_eq!(latest["sensors"].as_array().unwrap().len(), 62);
     let (s, alarms) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms")), &op);
     assert_eq!(s, 200);
     assert!(!alarms.as_array().unwrap().is_empty(), "the example raises alarms: {alarms}");

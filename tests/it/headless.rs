@@ -88,7 +88,7 @@ fn every_object_and_sensor_of_the_demo_becomes_an_entity_with_its_state() {
         assert_eq!(info.params, loaded.scene.params(o.id), "{}", o.id);
     }
     let sensors: Vec<SiteSensor> = world.query::<&SiteSensor>().iter(world).cloned().collect();
-    assert_eq!(sensors.len(), 61);
+    assert_eq!(sensors.len(), 62);
     let rad = sensors.iter().find(|s| s.id == "TC1-RAD").unwrap();
     assert_eq!((rad.kind, rad.unit.as_str()), (SensorKind::TrolleyRadius, "m"));
     assert_eq!(rad.node.as_deref(), Some("trolley"));
@@ -104,7 +104,7 @@ fn every_object_and_sensor_of_the_demo_becomes_an_entity_with_its_state() {
 fn lookups_go_through_one_index_and_objects_list_their_sensors() {
     let app = headless_app(&demo());
     let index = app.world().resource::<SiteIndex>().clone();
-    assert_eq!((index.objects(), index.sensors()), (24, 61));
+    assert_eq!((index.objects(), index.sensors()), (24, 62));
     let tc1 = index.object("TC1").unwrap();
     assert_eq!(app.world().get::<SiteObject>(tc1).unwrap().id, "TC1");
     let sensors = app.world().get::<ObjectSensors>(tc1).unwrap().0.clone();
@@ -118,7 +118,7 @@ fn lookups_go_through_one_index_and_objects_list_their_sensors() {
     let tree = app.world().resource::<ObjectTree>();
     assert!(tree.groups[0].items.iter().all(|i| i.kind == ObjectKind::TowerCrane));
     assert_eq!(tree.groups.iter().map(|g| g.items.len()).sum::<usize>(), 24);
-    assert_eq!(tree.groups.iter().flat_map(|g| &g.items).map(|i| i.sensors.len()).sum::<usize>(), 61);
+    assert_eq!(tree.groups.iter().flat_map(|g| &g.items).map(|i| i.sensors.len()).sum::<usize>(), 62);
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn sensors_are_children_of_their_objects_at_their_surveyed_positions() {
     let mut q = world.query::<(&SiteSensor, &ChildOf, &Transform)>();
     let rows: Vec<(SiteSensor, Entity, Vec3)> =
         q.iter(world).map(|(s, c, t)| (s.clone(), c.parent(), t.translation)).collect();
-    assert_eq!(rows.len(), 61);
+    assert_eq!(rows.len(), 62);
     for (s, parent, at) in rows {
         assert_eq!(parent, s.object, "{}", s.id);
         if s.id == "ZL1" {
@@ -169,7 +169,7 @@ fn the_site_announces_what_it_spawned_once() {
     for _ in 0..5 {
         app.update();
     }
-    assert_eq!(app.world().resource::<Spawns>().0, vec![(24, 61)]);
+    assert_eq!(app.world().resource::<Spawns>().0, vec![(24, 62)]);
     assert_eq!(app.world_mut().query::<&SiteObject>().iter(app.world()).count(), 24, "no double spawn");
 }
 

@@ -94,7 +94,7 @@ fn simulated_readings_raise_the_sensors_levels_and_move_the_cranes() {
     let mut app = live_app(&demo(), sim("default", 1), 8.0 * 3600.0, None);
     let start = app.world().resource::<SourceHealth>().period.unwrap().0;
     assert_eq!(now(&app), start + chrono::Duration::hours(8), "starts where it was asked, paused");
-    assert!(app.world().resource::<SourceHealth>().received > 10_000, "eight hours of 61 sensors arrived");
+    assert!(app.world().resource::<SourceHealth>().received > 10_000, "eight hours of 62 sensors arrived");
     let calm = live(&mut app, "TC1-LOAD");
     assert!(calm.latest.is_some() && calm.history.len() > 100);
     // The overload at 9 h: the crane's load reaches its alarm line within the hour.

@@ -53,7 +53,7 @@ fn evaluate_judges_every_reading_and_reports_events_and_bad_lines() {
         "SPRAY     DM1-PM10",
         "HOURLY    DM1-PM10  dust.pm10-hourly.alarm  mean 83.1 over 60 readings: alarm (unconfirmed [R])",
         "STALE     DB1-LEAK",
-        "48 sensors sent no reading",
+        "49 sensors sent no reading",
         "summary: 131 readings judged (1 invalid, 1 suspect)",
     ] {
         assert!(t.contains(needle), "missing `{needle}` in:\n{t}");

@@ -199,6 +199,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("sensor.HoistLoad", "升降机载重", "Cage load"),
     ("sensor.HoistDoor", "门联锁", "Door interlock"),
     ("sensor.HoistLimit", "限位开关", "Limit switches"),
+    ("sensor.HoistHeight", "升降机吊笼高度", "Hoist cage height"),
     ("sensor.PersonnelIn", "进场人数", "People entering"),
     ("sensor.PersonnelOut", "出场人数", "People leaving"),
     ("sensor.PersonnelOnSite", "在场人数", "People on site"),

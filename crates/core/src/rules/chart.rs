@@ -122,8 +122,8 @@ pub fn threshold_lines(rules: &RuleSet, scene: &SiteScene, sensor_id: &str) -> V
         | RcdTripTime
         | CabinetTemperature => reading_limits(rules, sensor_id, &info).map(|l| (l, None)).into_iter().collect(),
         // Judged by state (door, limit switch), or not judged.
-        HoistLimit | HoistDoor | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent | PersonnelIn
-        | PersonnelOut | PersonnelOnSite | EdgeProtection | SprayState => Vec::new(),
+        HoistLimit | HoistDoor | HoistHeight | WindDirection | SlewAngle | TrolleyRadius | HookHeight | LoadCurrent
+        | PersonnelIn | PersonnelOut | PersonnelOnSite | EdgeProtection | SprayState => Vec::new(),
     };
     let mut out = Vec::new();
     for (limits, note) in &sets {
@@ -299,6 +299,8 @@ mod tests {
             ("HS1-LOAD", vec!["hoist.load.warning ≥ 90", "hoist.load.alarm ≥ 100", "hoist.load.control ≥ 110"]),
             // A state, not a value axis.
             ("HS1-DOOR", none()),
+            // No alarm rule: the sensor's range covers bad values.
+            ("HS1-HEIGHT", none()),
             // Cumulative values on both sides of zero; no rate lines (per 24 h).
             ("ZQS1", WALL_TOP_H.to_vec()),
             ("ZQS2", WALL_TOP_H.to_vec()),

@@ -874,6 +874,7 @@ pub(super) fn reading_limits(rules: &RuleSet, id: &str, info: &SensorInfo) -> Op
         | Noise
         | HoistLimit
         | HoistDoor
+        | HoistHeight
         | WindDirection
         | SlewAngle
         | TrolleyRadius

@@ -820,6 +820,8 @@ pub enum SensorKind {
     HoistDoor,
     /// Hoist limit switches, 1 = a limit is tripped.
     HoistLimit,
+    /// Hoist cage height: the cage floor above the ground landing, metres.
+    HoistHeight,
     /// Pit wall horizontal displacement (cumulative), mm.
     PitHorizontalDisplacement,
     /// Pit wall or ground vertical displacement (cumulative), mm.
@@ -868,7 +870,7 @@ pub enum SensorKind {
 
 impl SensorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [SensorKind; 34] = [
+    pub const ALL: [SensorKind; 35] = [
         SensorKind::CraneLoad,
         SensorKind::CraneMoment,
         SensorKind::WindSpeed,
@@ -881,6 +883,7 @@ impl SensorKind {
         SensorKind::HoistLoad,
         SensorKind::HoistDoor,
         SensorKind::HoistLimit,
+        SensorKind::HoistHeight,
         SensorKind::PitHorizontalDisplacement,
         SensorKind::PitVerticalDisplacement,
         SensorKind::PitDeepDisplacement,
@@ -912,7 +915,7 @@ impl SensorKind {
             CraneLoad | CraneMoment | HoistLoad => &["%"],
             WindSpeed => &["m/s"],
             WindDirection | SlewAngle | CraneTilt | FormworkTilt => &["deg"],
-            TrolleyRadius | HookHeight | CraneClearance => &["m"],
+            TrolleyRadius | HookHeight | CraneClearance | HoistHeight => &["m"],
             HoistDoor | HoistLimit | EdgeProtection | SprayState => &["state"],
             PersonnelIn | PersonnelOut | PersonnelOnSite => &["people"],
             PitHorizontalDisplacement
@@ -944,7 +947,7 @@ impl SensorKind {
             CraneLoad | CraneMoment | SlewAngle | TrolleyRadius | HookHeight | CraneTilt | CraneClearance => {
                 SensorGroup::Crane
             }
-            HoistLoad | HoistDoor | HoistLimit => SensorGroup::Hoist,
+            HoistLoad | HoistDoor | HoistLimit | HoistHeight => SensorGroup::Hoist,
             PitHorizontalDisplacement
             | PitVerticalDisplacement
             | PitDeepDisplacement
@@ -968,7 +971,7 @@ impl SensorKind {
             CraneLoad | CraneMoment | SlewAngle | TrolleyRadius | HookHeight | CraneTilt | CraneClearance => {
                 &[O::TowerCrane]
             }
-            HoistLoad | HoistDoor | HoistLimit => &[O::Hoist],
+            HoistLoad | HoistDoor | HoistLimit | HoistHeight => &[O::Hoist],
             PitHorizontalDisplacement
             | PitVerticalDisplacement
             | PitDeepDisplacement

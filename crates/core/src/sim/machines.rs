@@ -32,6 +32,14 @@ const PARKED_BELOW_JIB_M: f64 = 2.5;
 const TRAVEL_BELOW_JIB_M: f64 = 4.0;
 /// The hook stops this far above the ground it picks from or sets on (the sling), m.
 const SLING_M: f64 = 2.0;
+/// A hoist's cage speed, up and down, m/s.
+const CAGE_M_S: f64 = 0.6;
+/// The top landing is this far below the top of a hoist's mast, m: the mast head and the
+/// over-run above the upper limit switch keep the cage's floor there.
+const TOP_LANDING_BELOW_MAST_M: f64 = 3.0;
+/// A hoist's cage waits this long at a landing when a phase begins (loading, or waiting for the
+/// trip down), s.
+const LANDING_WAIT_S: i64 = 30;
 
 /// A jib in plan: counter-jib tip to jib tip.
 pub type Jib = (P2, P2);
@@ -506,12 +514,17 @@ pub fn jib_distance_m(a: Jib, b: Jib) -> f64 {
 pub struct Hoist {
     /// Scene id.
     pub id: String,
+    /// The top landing's height above the ground landing, m.
+    top_m: f64,
+    /// Seconds from one landing to the other.
     travel_s: i64,
     rng: Rng,
     phase_from: i64,
     phase_until: i64,
     /// Load in the cage, % of rated.
     pub load_pct: f64,
+    /// The cage floor's height above the ground landing, m.
+    pub height_m: f64,
     /// Current the drive draws now, A.
     pub amps: f64,
     /// Pending overload trips: (from, % of rated), in time order.
@@ -521,27 +534,34 @@ pub struct Hoist {
 impl Hoist {
     /// A hoist waiting at the ground landing.
     pub fn new(h: &HoistSpec, key: u64) -> Hoist {
+        let top_m = (h.mast_height_m - TOP_LANDING_BELOW_MAST_M).max(0.0);
         Hoist {
             id: h.id.clone(),
-            // 0.6 m/s from the ground to the top landing.
-            travel_s: (h.mast_height_m / 0.6).round() as i64,
+            top_m,
+            // From the ground to the top landing at the cage's speed, the last second's part too.
+            travel_s: (top_m / CAGE_M_S).ceil() as i64,
             rng: Rng::new(key),
             phase_from: 0,
             phase_until: 0,
             load_pct: 0.0,
+            height_m: 0.0,
             amps: 0.0,
             overloads: Vec::new(),
         }
     }
 
     /// One second: a phase (a loaded trip up and unloading, or the empty trip down and waiting)
-    /// ends and the next begins; the cage moves from 30 s into a phase for the travel time.
+    /// ends and the next begins; the cage waits [`LANDING_WAIT_S`] at its landing, then travels
+    /// to the other at [`CAGE_M_S`] (a phase lasts at least that long). Out of working hours the
+    /// cage goes down to the ground landing and stays there.
     pub fn step(&mut self, t: i64, work: bool, powered: bool) {
+        // Long enough for the wait and the trip.
+        let trip_s = LANDING_WAIT_S + self.travel_s;
         if t >= self.phase_until {
             self.phase_from = t;
             if self.load_pct > 0.0 {
                 self.load_pct = 0.0;
-                self.phase_until = t + self.rng.range(90.0, 240.0) as i64;
+                self.phase_until = t + (self.rng.range(90.0, 240.0) as i64).max(trip_s);
             } else if work {
                 self.load_pct = match self.overloads.first().filter(|(from, _)| *from <= t) {
                     Some(&(_, pct)) => {
@@ -550,12 +570,24 @@ impl Hoist {
                     }
                     None => self.rng.range(20.0, 80.0),
                 };
-                self.phase_until = t + self.rng.range(90.0, 180.0) as i64;
+                self.phase_until = t + (self.rng.range(90.0, 180.0) as i64).max(trip_s);
             } else {
                 self.phase_until = t + 60;
             }
         }
-        let moving = work && (30..30 + self.travel_s).contains(&(t - self.phase_from));
+        let travelling = (LANDING_WAIT_S..trip_s).contains(&(t - self.phase_from));
+        let to_m = match (work, travelling) {
+            (false, _) => 0.0,
+            (true, true) if self.load_pct > 0.0 => self.top_m,
+            (true, true) => 0.0,
+            (true, false) => self.height_m,
+        };
+        // Without power the cage stays where it is.
+        let gap = to_m - self.height_m;
+        let moving = powered && gap != 0.0;
+        if moving {
+            self.height_m = if gap.abs() <= CAGE_M_S { to_m } else { self.height_m + CAGE_M_S.copysign(gap) };
+        }
         self.amps = match (powered, moving) {
             (false, _) => 0.0,
             (true, true) => 18.0 + 25.0 * self.load_pct / 100.0,

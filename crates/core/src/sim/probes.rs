@@ -161,7 +161,7 @@ impl Probe {
         use SensorKind::*;
         match (self.kind, self.unit.as_str()) {
             (Pm25 | Pm10 | Tsp, "mg/m3") | (GroundwaterLevel, "m") | (RcdTripTime, _) => 3,
-            (TrolleyRadius | HookHeight | CraneClearance | CraneTilt | FormworkTilt, _) => 2,
+            (TrolleyRadius | HookHeight | CraneClearance | HoistHeight | CraneTilt | FormworkTilt, _) => 2,
             (WindDirection | HoistDoor | HoistLimit | Pm25 | Pm10 | Tsp, _) => 0,
             (PersonnelIn | PersonnelOut | PersonnelOnSite | EdgeProtection | SprayState, _) => 0,
             _ => 1,
@@ -221,9 +221,14 @@ impl Simulator {
     fn hoist_value(&self, p: &Probe, t: i64) -> f64 {
         use SensorKind::*;
         let Mount::Hoist(h) = p.mount else { return 0.0 };
-        if p.kind == HoistLoad {
-            let pct = self.hoists[h].load_pct;
-            return if pct > 0.0 { pct + 0.3 * p.noise(t, 10) } else { 0.0 };
+        match p.kind {
+            HoistLoad => {
+                let pct = self.hoists[h].load_pct;
+                return if pct > 0.0 { pct + 0.3 * p.noise(t, 10) } else { 0.0 };
+            }
+            // A cage at rest reads one height: an encoder on the drive, no jitter.
+            HoistHeight => return self.hoists[h].height_m,
+            _ => {}
         }
         let event = p.effects(t).any(|(e, since)| {
             (0.0..e.len_s).contains(&since)

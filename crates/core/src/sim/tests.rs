@@ -1,6 +1,7 @@
 //! The simulator against the real scenes and scenario files: determinism, the batch format,
-//! realistic signals, every alarm family of the default scenario through the rule engine, the
-//! quiet scenario raising nothing, the stopped site's duties, and positioned errors.
+//! realistic signals, the hoist cage's trips, every alarm family of the default scenario through
+//! the rule engine, the quiet scenario raising nothing, the stopped site's duties, and positioned
+//! errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -107,8 +108,9 @@ fn the_batch_parses_back_in_time_order_with_the_values_written() {
     sc.duration_h = 12.0;
     let readings = run(&demo, &sc, 1);
     let text = String::from_utf8(jsonl(&readings)).unwrap();
+    // The first reading comes one interval after the start: the cage height's, every 5 s.
     assert!(
-        text.starts_with("{\"sensor\": \"TC1-LOAD\", \"time\": \"2026-12-01T00:00:10+08:00\", \"value\": "),
+        text.starts_with("{\"sensor\": \"HS1-HEIGHT\", \"time\": \"2026-12-01T00:00:05+08:00\", \"value\": 0.0}\n"),
         "{}",
         &text[..90]
     );
@@ -238,6 +240,56 @@ fn every_demo_sensor_reports_on_its_grid_within_range_and_the_cranes_add_up() {
     let trips = at("KB1-TRIP");
     assert_eq!(trips.len(), 3);
     assert!(trips.values().all(|s| (0.03..=0.06).contains(s)), "{trips:?}");
+}
+
+/// HS1-HEIGHT's readings: (Unix seconds, metres).
+fn cage_heights(scene: &SiteScene, sc: &Scenario, seed: u64) -> Vec<(i64, f64)> {
+    run(scene, sc, seed).iter().filter(|r| r.sensor == "HS1-HEIGHT").map(|r| (r.time.timestamp(), r.value)).collect()
+}
+
+#[test]
+fn the_hoist_cage_rides_to_its_top_landing_and_back_by_day_and_rests_at_the_ground_otherwise() {
+    let demo = scene("demo.ron");
+    let hs1 = demo.hoists.iter().find(|h| h.id == "HS1").unwrap();
+    let s = demo.sensors.iter().find(|s| s.id == "HS1-HEIGHT").unwrap();
+    assert_eq!((s.kind, s.unit.as_str(), s.interval_s), (SensorKind::HoistHeight, "m", Some(5.0)));
+    assert_eq!(s.range, Some([0.0, hs1.mast_height_m]));
+    // The top landing: 3 m below the top of the 30.2 m mast.
+    let top = hs1.mast_height_m - 3.0;
+    let mut sc = scenario("default");
+    sc.duration_h = 24.0;
+    let h = cage_heights(&demo, &sc, 7);
+    assert_eq!(h.len(), 24 * 3600 / 5, "every 5 s");
+    assert!(h.iter().all(|(_, m)| (0.0..=top).contains(m)), "within the landings");
+    // 0.6 m/s: at most 3 m between readings 5 s apart (each rounded to the centimetre).
+    let steps: Vec<f64> = h.windows(2).map(|w| (w[1].1 - w[0].1).abs()).collect();
+    assert!(steps.iter().all(|d| *d <= 3.0 + 0.011), "{}", steps.iter().fold(0.0, |a: f64, b| a.max(*b)));
+    assert!(steps.iter().any(|d| (d - 3.0).abs() < 0.011), "travelling at 0.6 m/s");
+    // Trips: from the ground landing up to the top landing and back down.
+    let (mut ups, mut downs, mut at) = (0, 0, 0.0);
+    for (_, m) in &h {
+        if *m == top && at == 0.0 {
+            ups += 1;
+            at = top;
+        } else if *m == 0.0 && at == top {
+            downs += 1;
+            at = 0.0;
+        }
+    }
+    assert!(ups > 60 && downs >= ups - 1, "{ups} trips up, {downs} down");
+    // Only in working hours (07:00–12:00, 13:00–18:00), back at the ground a minute after.
+    let local_min = |t: i64| (t + 8 * 3600).rem_euclid(86_400) / 60;
+    let working =
+        |t: i64| (7 * 60..12 * 60 + 1).contains(&local_min(t)) || (13 * 60..18 * 60 + 1).contains(&local_min(t));
+    let idle: Vec<&(i64, f64)> = h.iter().filter(|(t, m)| !working(*t) && *m != 0.0).collect();
+    assert!(idle.is_empty(), "at rest at the ground landing out of hours: {idle:?}");
+    assert!(h.iter().any(|(t, m)| local_min(*t) < 12 * 60 && *m > 0.0), "the morning shift rides");
+    assert!(h.iter().any(|(t, m)| local_min(*t) >= 13 * 60 && *m > 0.0), "the afternoon shift rides");
+
+    // A stopped site: the cage never leaves the ground landing.
+    let stopped = cage_heights(&demo, &scenario("stopped-pollution"), 5);
+    assert_eq!(stopped.len(), 72 * 3600 / 5);
+    assert!(stopped.iter().all(|(_, m)| *m == 0.0), "{:?}", stopped.iter().find(|(_, m)| *m != 0.0));
 }
 
 /// The rule family of a rule id: `crane.load.alarm` → `crane.load`.

@@ -232,7 +232,7 @@ fn follows_a_gateway_live_and_resumes_after_a_restart_without_gaps_or_repeats() 
         _ => None,
     });
     assert_eq!((site.id.as_str(), resumed), (DEMO_SITE, None));
-    assert_eq!(site.sensors.len(), 61);
+    assert_eq!(site.sensors.len(), 62);
     assert!(site.sensors.iter().any(|s| s.id == "TC1-LOAD" && s.unit == "%"));
     // The history comes next, in time order, and only the window asked for.
     let history = match client.recv_timeout(t) {
