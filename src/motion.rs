@@ -1,7 +1,7 @@
 //! Machines move with their telemetry: each tower crane's pose (slew, trolley radius, hook height,
-//! load) is kept on its object entity from its sensors' latest valid readings, so the view can
-//! pose the model's own nodes and draw the fall zone under a lifted load. Headless-safe: the pose
-//! is data; `view::motion` applies it to the model.
+//! load) and each hoist's cage heights are kept on their object entities from their sensors'
+//! latest valid readings, so the view can pose the model's own nodes and draw the fall zone under
+//! a lifted load. Headless-safe: the pose is data; `view::motion` applies it to the model.
 //!
 //! The slew angle is the jib's true bearing, degrees clockwise from north (the slewing encoder
 //! calibrated to north, as the black boxes report it, and as the simulator writes it); the scene's
@@ -36,6 +36,28 @@ impl CranePose {
     }
 }
 
+/// A construction hoist's cages as their height sensors last reported them: the model node of
+/// each cage (the node its sensor is anchored to, else the hoist's `cage_node`) and the height of
+/// its floor above the ground landing, metres.
+#[derive(Component, Debug, Clone, PartialEq, Default)]
+pub struct HoistPose {
+    /// (cage node, height m), in the order of the hoist's sensors.
+    pub cages: Vec<(String, f64)>,
+    /// The newest reading that went into the pose.
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl HoistPose {
+    /// The reported height of the cage drawn by node `node`.
+    pub fn height_of(&self, node: &str) -> Option<f64> {
+        self.cages.iter().find(|(n, _)| n == node).map(|(_, h)| *h)
+    }
+}
+
+/// The hoist's own cage node name, for a hoist object's pose.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct HoistCageNode(pub String);
+
 /// The jib's heading on the site grid, degrees clockwise from grid north, for a slew angle (a
 /// true bearing) on a site whose grid is turned `north_deg` from true north.
 pub fn grid_heading_deg(slew_deg: f64, north_deg: f64) -> f64 {
@@ -62,15 +84,58 @@ impl Plugin for MotionPlugin {
         crate::configure(app);
         app.add_systems(
             Update,
-            (add_poses, update_crane_poses).chain().after(crate::telemetry::TelemetrySet).in_set(TwinSet::Update),
+            (add_poses, (update_crane_poses, update_hoist_poses))
+                .chain()
+                .after(crate::telemetry::TelemetrySet)
+                .in_set(TwinSet::Update),
         );
     }
 }
 
-fn add_poses(mut commands: Commands, new: Query<(Entity, &SiteObject), Added<SiteObject>>) {
+fn add_poses(
+    mut commands: Commands,
+    site: Option<Res<crate::site::Site>>,
+    new: Query<(Entity, &SiteObject), Added<SiteObject>>,
+) {
     for (e, o) in &new {
-        if o.kind == ObjectKind::TowerCrane {
-            commands.entity(e).insert(CranePose::default());
+        match o.kind {
+            ObjectKind::TowerCrane => {
+                commands.entity(e).insert(CranePose::default());
+            }
+            ObjectKind::Hoist => {
+                let node = site
+                    .as_ref()
+                    .and_then(|s| s.loaded.scene.hoists.iter().find(|h| h.id == o.id))
+                    .map_or_else(|| "cage".to_string(), |h| h.cage_node.clone());
+                commands.entity(e).insert((HoistPose::default(), HoistCageNode(node)));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A hoist's cage heights from its height sensors, afresh whenever one of them changed.
+fn update_hoist_poses(
+    mut hoists: Query<(&mut HoistPose, &HoistCageNode, &ObjectSensors)>,
+    sensors: Query<(&SiteSensor, Ref<SensorLive>)>,
+) {
+    for (mut pose, own, mounted) in &mut hoists {
+        let heights =
+            || mounted.0.iter().filter_map(|e| sensors.get(*e).ok()).filter(|(s, _)| s.kind == SensorKind::HoistHeight);
+        if !heights().any(|(_, live)| live.is_changed()) {
+            continue;
+        }
+        let mut next = HoistPose::default();
+        for (s, live) in heights() {
+            let Some(&(time, value)) = live.history.back() else { continue };
+            let node = s.node.clone().unwrap_or_else(|| own.0.clone());
+            if next.height_of(&node).is_none() {
+                next.cages.push((node, value));
+                next.at = next.at.max(Some(time));
+            }
+        }
+        if next != *pose {
+            *pose = next;
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Poses the machines' models from their telemetry: each crane's `slewing` node turns to its slew
 //! angle, its `trolley` runs out to the trolley radius and its `hook` (with the rope) hangs at the
-//! hook height, easing towards each new reading so that a 10-second black box reads as motion.
-//! Draws the fall zone under a lifted load and the anti-collision gap between two cranes' jibs.
+//! hook height, easing towards each new reading so that a 10-second black box reads as motion; a
+//! hoist's cage nodes ride to their reported heights the same way (the sensors mounted on a cage
+//! ride with it). Draws the fall zone under a lifted load and the anti-collision gap between two cranes' jibs.
 
 use std::f32::consts::FRAC_PI_2;
 
@@ -13,7 +14,7 @@ use sitetwin_core::scene::ObjectKind;
 
 use crate::TwinSet;
 use crate::frame::site_point;
-use crate::motion::{CranePose, grid_heading_deg, jib_direction, slew_rotation};
+use crate::motion::{CranePose, HoistPose, grid_heading_deg, jib_direction, slew_rotation};
 use crate::site::{Site, SiteObject};
 use crate::telemetry::SiteRuleSet;
 use crate::view::models::ModelOf;
@@ -40,13 +41,30 @@ pub struct CraneRig {
     shown_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The cage nodes of a hoist's model: each one's name, entity, rest translation, and the height
+/// shown (eased towards the reported one).
+#[derive(Component, Debug, Clone)]
+pub struct HoistRig {
+    cages: Vec<CageNode>,
+    shown_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone)]
+struct CageNode {
+    name: String,
+    node: Entity,
+    rest: Vec3,
+    shown_m: Option<f32>,
+}
+
 /// Poses machines and draws their live zones.
 pub struct MotionViewPlugin;
 
 impl Plugin for MotionViewPlugin {
     fn build(&self, app: &mut App) {
         app.add_observer(rig_crane)
-            .add_systems(Update, pose_cranes.in_set(TwinSet::Camera))
+            .add_observer(rig_hoist)
+            .add_systems(Update, (pose_cranes, pose_hoists).in_set(TwinSet::Camera))
             .add_systems(Update, draw_live_zones.in_set(TwinSet::Overlay));
     }
 }
@@ -98,6 +116,64 @@ fn rig_crane(
         shown: None,
         shown_at: None,
     });
+}
+
+/// Finds a hoist model's cage nodes (`cage_node`, and `<cage_node>_2` for a second cage).
+fn rig_hoist(
+    ready: On<WorldInstanceReady>,
+    mut commands: Commands,
+    site: Option<Res<Site>>,
+    models: Query<&ModelOf>,
+    objects: Query<&SiteObject>,
+    children: Query<&Children>,
+    nodes: Query<(&Name, &Transform)>,
+) {
+    let Ok(of) = models.get(ready.entity) else { return };
+    let (Some(site), Ok(object)) = (site, objects.get(of.owner)) else { return };
+    if object.kind != ObjectKind::Hoist {
+        return;
+    }
+    let Some(hoist) = site.loaded.scene.hoists.iter().find(|h| h.id == object.id) else { return };
+    let cages: Vec<CageNode> = [hoist.cage_node.clone(), format!("{}_2", hoist.cage_node)]
+        .into_iter()
+        .filter_map(|name| {
+            let node = children
+                .iter_descendants(ready.entity)
+                .find(|e| nodes.get(*e).is_ok_and(|(n, _)| n.as_str() == name))?;
+            let rest = nodes.get(node).map(|(_, t)| t.translation).unwrap_or_default();
+            Some(CageNode { name, node, rest, shown_m: None })
+        })
+        .collect();
+    if cages.is_empty() {
+        warn!("hoist {}: its model has no {} node: its cage will not move", hoist.id, hoist.cage_node);
+        return;
+    }
+    commands.entity(of.owner).insert(HoistRig { cages, shown_at: None });
+}
+
+/// Each cage node at its reported height above its rest place (the ground landing), eased; a cage
+/// without a reading rests where the model has it.
+fn pose_hoists(time: Res<Time>, mut hoists: Query<(&HoistPose, &mut HoistRig)>, mut transforms: Query<&mut Transform>) {
+    let k = 1.0 - (-EASE_PER_S * time.delta_secs()).exp();
+    for (pose, mut rig) in &mut hoists {
+        // Time went back (the timeline): show the cages at once, no easing from the future.
+        let snap = pose.at < rig.shown_at;
+        rig.shown_at = pose.at;
+        for cage in &mut rig.cages {
+            let target = pose.height_of(&cage.name).map(|h| h as f32);
+            let shown = match (target, cage.shown_m) {
+                (Some(t), Some(y)) if !snap => Some(y + (t - y) * k),
+                (t, _) => t,
+            };
+            if shown == cage.shown_m {
+                continue;
+            }
+            cage.shown_m = shown;
+            if let Ok(mut t) = transforms.get_mut(cage.node) {
+                t.translation = cage.rest + Vec3::Y * shown.unwrap_or(0.0);
+            }
+        }
+    }
 }
 
 /// How quickly the shown pose catches up with the reported one, per second of wall time.

@@ -1,12 +1,12 @@
-//! The live twin, headless: the embedded simulator's readings reach the sensors' levels and the
-//! cranes' poses, a stopped site's broken duty is found, going back in time shows exactly what
+//! The live twin, headless: the embedded simulator's readings reach the sensors' levels, the
+//! cranes' poses and the hoist's cage, a stopped site's broken duty is found, going back in time shows exactly what
 //! was shown then, and a recording replays to the same alarm events.
 
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
-use sitetwin::motion::CranePose;
+use sitetwin::motion::{CranePose, HoistPose};
 use sitetwin::site::{SensorLive, SiteIndex, SiteObject, SiteRequest};
 use sitetwin::source::{DataSource, Health, PlayOptions, RecordTo, SeekRequested, SourceHealth};
 use sitetwin::stoppage::SiteDuties;
@@ -144,6 +144,35 @@ fn simulated_readings_raise_the_sensors_levels_and_move_the_cranes() {
         .map(|(_, p)| p.slew_deg)
         .unwrap();
     assert_eq!(kept, after, "the pose keeps the last usable slew");
+}
+
+fn hoist_pose(app: &mut App, id: &str) -> HoistPose {
+    let world = app.world_mut();
+    world.query::<(&SiteObject, &HoistPose)>().iter(world).find(|(o, _)| o.id == id).map(|(_, p)| p.clone()).unwrap()
+}
+
+#[test]
+fn the_hoist_cage_rides_with_its_height_readings() {
+    let mut app = live_app(&demo(), sim("default", 1), 3.0 * 3600.0, None);
+    let start = app.world().resource::<SourceHealth>().period.unwrap().0;
+    // At night the cage rests at the ground landing.
+    assert_eq!(hoist_pose(&mut app, "HS1").height_of("cage"), Some(0.0));
+    // Through a working morning it rides up and down: its pose is the sensor's latest reading.
+    let mut heights = Vec::new();
+    for m in 0..120 {
+        seek(&mut app, start + chrono::Duration::hours(9) + chrono::Duration::seconds(37 * m));
+        let pose = hoist_pose(&mut app, "HS1");
+        let reading = live(&mut app, "HS1-HEIGHT").history.back().copied().unwrap();
+        assert_eq!(pose.height_of("cage"), Some(reading.1), "the cage node follows HS1-HEIGHT");
+        assert_eq!(pose.at, Some(reading.0));
+        heights.push(reading.1);
+    }
+    let top = heights.iter().copied().fold(0.0, f64::max);
+    assert!(top > 20.0 && top <= 30.2 - 3.0 + 1e-9, "the cage reached the top landing: {top} m");
+    assert!(heights.iter().any(|h| *h > 0.5 && *h < top - 0.5), "and was seen between landings");
+    // The second cage has no height sensor: nothing is reported for it, so it stays where the
+    // model has it.
+    assert_eq!(hoist_pose(&mut app, "HS1").height_of("cage_2"), None);
 }
 
 fn crane_poses(app: &mut App) -> Vec<(String, CranePose)> {

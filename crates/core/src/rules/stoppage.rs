@@ -597,6 +597,9 @@ pub struct StoppedSiteRules {
     pub unloaded_pct: f64,
     /// Hook within this distance below the jib counts as raised (one procedure says ≤ 5 m [S]).
     pub hook_below_jib_m: f64,
+    /// A hoist cage at most this high above the ground landing counts as lowered, m [R]: sitetwin's
+    /// allowance for the sensor's zero and the landing sill, not from a standard.
+    pub cage_lowered_m: f64,
     /// Load current (A) above which a switch box powers a machine.
     pub power_draw_a: f64,
     /// Daytime noise (dB(A)) above which a stopped site is judged to be working.
@@ -613,6 +616,7 @@ impl Default for StoppedSiteRules {
             lift_load_pct: 10.0,
             unloaded_pct: 5.0,
             hook_below_jib_m: 5.0,
+            cage_lowered_m: 0.5,
             power_draw_a: 0.5,
             working_noise_db: 60.0,
             weathervane_wind_m_s: 5.0,
@@ -730,7 +734,23 @@ pub fn check_duties(
         });
     }
     for h in &scene.hoists {
-        out.push(unknown(Duty::HoistsLowered, Some(&h.id), "no cage-height sensor: check on the patrol"));
+        let heights = sensors_of(scene, &h.id, SensorKind::HoistHeight);
+        let cage = heights.iter().copied().find_map(last);
+        out.push(match cage {
+            Some((t, z)) => DutyCheck {
+                duty: Duty::HoistsLowered,
+                object: Some(h.id.clone()),
+                status: if z <= rules.cage_lowered_m {
+                    DutyStatus::Met(format!("cage at {z} m, at the ground landing ({t})"))
+                } else {
+                    DutyStatus::Unmet(format!("cage left at {z} m above the ground landing ({t})"))
+                },
+            },
+            None if heights.is_empty() => {
+                unknown(Duty::HoistsLowered, Some(&h.id), "no cage-height sensor: check on the patrol")
+            }
+            None => unknown(Duty::HoistsLowered, Some(&h.id), "no cage-height reading: check on the patrol"),
+        });
     }
     let currents: Vec<(String, Option<Sample>)> = scene
         .distribution_boxes

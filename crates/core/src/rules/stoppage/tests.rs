@@ -213,9 +213,32 @@ fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
     assert!(matches!(get(Duty::CraneWeathervaning, Some("TC1")), DutyStatus::Met(_)));
     assert!(matches!(get(Duty::CraneWeathervaning, Some("TC2")), DutyStatus::Unmet(m) if m.contains("slew brake")));
     assert!(matches!(get(Duty::BoxesLocked, None), DutyStatus::Unmet(m) if m.contains("KB2")));
-    assert!(matches!(get(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(_)));
+    // HS1 has a cage-height sensor but sent nothing while stopped.
+    assert!(
+        matches!(get(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(m) if m.contains("no cage-height reading"))
+    );
     // No pit readings at all during six hours: the pit monitoring duty is unmet.
     assert!(matches!(get(Duty::PitMonitoring, Some("PIT1")), DutyStatus::Unmet(m) if m.contains("14 of 14")));
+}
+
+#[test]
+fn a_hoist_is_lowered_when_its_cage_rests_at_the_ground_landing() {
+    let scene = demo_scene();
+    let rules = StoppedSiteRules::default();
+    let lowered = |z: f64| {
+        let duties = check_duties(&scene, &[r("HS1-HEIGHT", 1.0, 20.0), r("HS1-HEIGHT", 2.0, z)], &rules, 3.0, at(3.0));
+        duties.into_iter().find(|x| x.duty == Duty::HoistsLowered).unwrap().status
+    };
+    // The last reading counts; up to `cage_lowered_m` (0.5 m) is at the landing.
+    assert!(matches!(lowered(0.0), DutyStatus::Met(_)));
+    assert!(matches!(lowered(0.5), DutyStatus::Met(_)));
+    assert!(matches!(lowered(0.51), DutyStatus::Unmet(m) if m.contains("0.51 m")));
+    // A hoist without a cage-height sensor cannot be told.
+    let mut bare = scene.clone();
+    bare.sensors.retain(|s| s.id != "HS1-HEIGHT");
+    let duties = check_duties(&bare, &[], &rules, 3.0, at(3.0));
+    let d = duties.iter().find(|x| x.duty == Duty::HoistsLowered).unwrap();
+    assert!(matches!(&d.status, DutyStatus::Unknown(m) if m.contains("no cage-height sensor")));
 }
 
 #[test]
