@@ -2,7 +2,8 @@
 //! reqwest on a tokio runtime on its own thread, a bounded channel, reconnecting with backoff and
 //! `Last-Event-ID`) delivers the recent history, the live readings, the site's alarms and its
 //! stoppage status; the twin judges the readings with the same rules for its markers and shows the
-//! gateway's alarms, whose lifecycle steps go back to the gateway.
+//! gateway's alarms, whose lifecycle steps go back to the gateway. The readings go into the live
+//! feed ([`Playback::feed`]) the timeline plays: followed, they are shown as they come.
 
 use bevy::prelude::*;
 use chrono::Utc;
@@ -10,10 +11,10 @@ use sitetwin_core::rules::alarm::{Alarm, AuditEntry};
 use sitetwin_core::telemetry::Reading;
 use sitetwin_gateway::client::{AlarmState, ClientCommand, ClientConfig, ClientEvent, GatewayClient};
 
-use super::{DataSource, Health, ReportedStoppage, SourceHealth};
+use super::{DataSource, Health, Playback, ReportedStoppage, SourceHealth};
 use crate::TwinSet;
 use crate::site::{Site, SiteSpawned};
-use crate::telemetry::{AlarmActionRequested, AlarmStep, ReadingArrived, SiteAlarms, TwinClock};
+use crate::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
 
 /// A gateway to follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,10 @@ impl Plugin for GatewayPlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(
             Update,
-            (connect.after(super::start_source), (take_events, send_steps)).chain().in_set(TwinSet::Input),
+            (connect.after(super::start_source), (take_events, send_steps))
+                .chain()
+                .before(super::play)
+                .in_set(TwinSet::Input),
         );
     }
 }
@@ -62,7 +66,9 @@ fn connect(
     match GatewayClient::spawn(cfg) {
         Ok(client) => {
             commands.insert_resource(Link(client));
+            commands.insert_resource(Playback::feed(Utc::now()));
             health.state = Health::Connecting(None);
+            health.following = Some(true);
         }
         Err(e) => health.state = Health::Failed(e.to_string()),
     }
@@ -71,16 +77,13 @@ fn connect(
 /// Everything the client delivered, into the twin.
 fn take_events(
     link: Option<Res<Link>>,
-    mut clock: ResMut<TwinClock>,
+    feed: Option<ResMut<Playback>>,
     mut health: ResMut<SourceHealth>,
     mut alarms: ResMut<SiteAlarms>,
     mut stoppage: ResMut<ReportedStoppage>,
-    mut arrived: MessageWriter<ReadingArrived>,
 ) {
-    let Some(link) = link else { return };
+    let (Some(link), Some(mut feed)) = (link, feed) else { return };
     let now = Utc::now();
-    // A live twin shows now.
-    clock.now = Some(now);
     for ev in link.0.drain(EVENTS_PER_FRAME) {
         match ev {
             // What is open now is what the gateway says (alarms closed while away drop off).
@@ -89,14 +92,18 @@ fn take_events(
                 stoppage.0 = Some(*s);
                 alarms.replace_open(open_alarms);
             }
+            // The history arrived at the gateway when it was measured, as far as the twin knows.
             ClientEvent::History { readings } => {
-                deliver(&mut health, &mut arrived, readings.into_iter(), now);
+                for r in readings {
+                    let at = r.time.min(now);
+                    receive(&mut health, &mut feed, at, r);
+                }
             }
             ClientEvent::Reading(r) => {
                 health.state = Health::Live;
                 let reading =
                     Reading { sensor: r.sensor, time: r.time, value: r.value.unwrap_or(f64::NAN), flag: r.flag };
-                deliver(&mut health, &mut arrived, std::iter::once(reading), r.arrived);
+                receive(&mut health, &mut feed, r.arrived, reading);
             }
             ClientEvent::Alarm(u) => {
                 let alarm = merged(alarms.get(u.alarm.id), &u.alarm, u.entry);
@@ -124,17 +131,11 @@ fn take_events(
     }
 }
 
-fn deliver(
-    health: &mut SourceHealth,
-    arrived: &mut MessageWriter<ReadingArrived>,
-    readings: impl Iterator<Item = Reading>,
-    arrived_at: chrono::DateTime<Utc>,
-) {
-    for r in readings {
-        health.received += 1;
-        health.newest = health.newest.max(Some(r.time));
-        arrived.write(ReadingArrived { reading: r, arrived_at, replayed: false });
-    }
+/// A reading received, into the feed (the timeline delivers it).
+fn receive(health: &mut SourceHealth, feed: &mut Playback, at: chrono::DateTime<Utc>, r: Reading) {
+    health.received += 1;
+    health.newest = health.newest.max(Some(r.time));
+    feed.receive(at, r);
 }
 
 /// The gateway's new state of an alarm, with the audit the twin has seen of it.

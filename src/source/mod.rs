@@ -6,7 +6,9 @@
 //!
 //! A played source (simulator, replay) can be paused, sped up and scrubbed: going back rebuilds
 //! the site's state from the start of the period to the chosen moment, so the whole twin (levels,
-//! alarms, cranes) shows that moment exactly as it was.
+//! alarms, cranes) shows that moment exactly as it was. A gateway's feed is kept the same way, in
+//! the order and at the moment each reading arrived, so a live twin can be paused and sent back
+//! through what it received, and returned to live: it then shows exactly what it showed live.
 
 pub mod gateway;
 
@@ -72,8 +74,11 @@ pub struct SourceHealth {
     pub received: u64,
     /// Measuring time of the newest reading received.
     pub newest: Option<DateTime<Utc>>,
-    /// The period a played source covers.
+    /// The period a played source covers (a live feed's ends now).
     pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// A live feed: `Some(true)` while the twin follows it, `Some(false)` while the user looks
+    /// back (paused or scrubbed); `None` for a played source.
+    pub following: Option<bool>,
 }
 
 /// The states of a source.
@@ -115,13 +120,29 @@ pub struct RecordTo(pub PathBuf);
 
 /// A played source: its readings, from the start of its period.
 enum Player {
-    Sim { sim: Box<Simulator>, scenario: Box<Scenario>, seed: u64 },
-    Replay { readings: Vec<Reading>, next: usize },
+    Sim {
+        sim: Box<Simulator>,
+        scenario: Box<Scenario>,
+        seed: u64,
+    },
+    Replay {
+        readings: Vec<Reading>,
+        next: usize,
+    },
+    /// A live feed: what was received, each with the moment it arrived (never earlier than the
+    /// one before: the feed's own order), its history at the moments it was measured.
+    Feed {
+        received: Vec<(DateTime<Utc>, Reading)>,
+        next: usize,
+    },
 }
+
+/// How much of a live feed the twin keeps to go back through (the sensors' chart span).
+const FEED_KEPT_S: i64 = crate::site::HISTORY_SPAN_S;
 
 /// The played source of the current site.
 #[derive(Resource)]
-struct Playback {
+pub(super) struct Playback {
     player: Player,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -129,6 +150,11 @@ struct Playback {
     /// (the recorder has them already).
     played_until: Option<DateTime<Utc>>,
     buf: Vec<Reading>,
+    /// A live feed's arrival moments of `buf` (empty for played sources: a reading arrives when
+    /// it was measured).
+    arrivals: Vec<DateTime<Utc>>,
+    /// A live feed followed at its live edge (off while the user looks back).
+    live: bool,
 }
 
 impl Playback {
@@ -138,19 +164,66 @@ impl Playback {
             Player::Sim { sim, scenario, seed } => {
                 **sim = Simulator::new(&site.loaded.scene, scenario, *seed).map_err(|e| e.to_string())?;
             }
-            Player::Replay { next, .. } => *next = 0,
+            Player::Replay { next, .. } | Player::Feed { next, .. } => *next = 0,
         }
         Ok(())
+    }
+
+    /// A live feed, empty, opened at `now`.
+    pub(super) fn feed(now: DateTime<Utc>) -> Playback {
+        Playback {
+            player: Player::Feed { received: Vec::new(), next: 0 },
+            start: now,
+            end: now,
+            played_until: None,
+            buf: Vec::new(),
+            arrivals: Vec::new(),
+            live: true,
+        }
+    }
+
+    /// A reading a live feed delivered at `at` (history at its measuring time): kept in the
+    /// feed's order, and what is older than [`FEED_KEPT_S`] before it is let go.
+    pub(super) fn receive(&mut self, at: DateTime<Utc>, reading: Reading) {
+        let Player::Feed { received, next } = &mut self.player else { return };
+        let at = received.last().map_or(at, |(last, _)| at.max(*last));
+        if received.is_empty() {
+            self.start = at;
+        }
+        received.push((at, reading));
+        self.end = self.end.max(at);
+        // Let go of the oldest tenth at a time (not one by one: the front of a Vec).
+        let keep_from = at - Duration::seconds(FEED_KEPT_S);
+        let old = received.partition_point(|(t, _)| *t < keep_from);
+        if old > 0 && old * 10 >= received.len() && old <= *next {
+            received.drain(..old);
+            *next -= old;
+            self.start = received.first().map_or(at, |(t, _)| *t);
+        }
+    }
+
+    /// A live feed (its readings arrive when they did, and it has no end but now).
+    fn is_feed(&self) -> bool {
+        matches!(self.player, Player::Feed { .. })
     }
 
     /// Every reading up to `t`, in time order.
     fn advance(&mut self, t: DateTime<Utc>) -> &[Reading] {
         self.buf.clear();
+        self.arrivals.clear();
         match &mut self.player {
             Player::Sim { sim, .. } => sim.advance_to(t.min(self.end), &mut self.buf),
             Player::Replay { readings, next } => {
                 let n = readings[*next..].partition_point(|r| r.time <= t);
                 self.buf.extend_from_slice(&readings[*next..*next + n]);
+                *next += n;
+            }
+            Player::Feed { received, next } => {
+                let n = received[*next..].partition_point(|(at, _)| *at <= t);
+                for (at, r) in &received[*next..*next + n] {
+                    self.arrivals.push(*at);
+                    self.buf.push(r.clone());
+                }
                 *next += n;
             }
         }
@@ -263,6 +336,10 @@ pub(super) fn start_source(
             let (start, end) = match &player {
                 Player::Sim { sim, .. } => (sim.start(), sim.end()),
                 Player::Replay { readings, .. } => (readings[0].time, readings[readings.len() - 1].time),
+                Player::Feed { received, .. } => {
+                    let now = Utc::now();
+                    (received.first().map_or(now, |(t, _)| *t), received.last().map_or(now, |(t, _)| *t))
+                }
             };
             let at = (start + Duration::milliseconds((options.at_s * 1000.0) as i64)).min(end);
             // The rules start with the period (sensors that never report are noticed from here).
@@ -270,7 +347,15 @@ pub(super) fn start_source(
             if let Some(rules) = rules.as_deref_mut() {
                 rules.start_at(start);
             }
-            commands.insert_resource(Playback { player, start, end, played_until: None, buf: Vec::new() });
+            commands.insert_resource(Playback {
+                player,
+                start,
+                end,
+                played_until: None,
+                buf: Vec::new(),
+                arrivals: Vec::new(),
+                live: false,
+            });
             commands.write_message(SeekRequested(at));
             health.state = Health::Playing;
             health.period = Some((start, end));
@@ -299,7 +384,17 @@ fn seek(
 ) {
     let Some(SeekRequested(to)) = requests.read().last().copied() else { return };
     let (Some(mut playback), Some(site)) = (playback, site) else { return };
+    let feed = playback.is_feed();
+    if feed {
+        // A live feed's end is now; going there is going back to live.
+        playback.end = playback.end.max(Utc::now());
+    }
     let to = to.clamp(playback.start, playback.end);
+    if feed {
+        playback.live = to >= playback.end;
+        clock.paused = clock.paused && !playback.live;
+        health.following = Some(playback.live);
+    }
     if clock.now.is_some_and(|now| to < now) {
         if let Err(e) = playback.rewind(&site) {
             health.state = Health::Failed(e);
@@ -309,60 +404,96 @@ fn seek(
             *engine = SiteRules::new(&site, &rules);
             engine.start_at(playback.start);
         }
-        alarms.reset();
+        // A gateway's alarms are the gateway's: the list stays as it has them.
+        if !alarms.remote {
+            alarms.reset();
+        }
         sensors.iter_mut().for_each(|mut s| *s = SensorLive::default());
-        health.received = 0;
-        health.newest = None;
+        if !feed {
+            health.received = 0;
+            health.newest = None;
+        }
         clock.now = Some(playback.start);
     }
     let replay_until = playback.played_until;
-    let readings = playback.advance(to);
-    deliver(readings, replay_until, &mut health, &mut arrived);
+    playback.advance(to);
+    let Playback { buf, arrivals, .. } = &*playback;
+    deliver(buf, arrivals, replay_until, (!feed).then_some(&mut *health), &mut arrived);
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
-    health.state = if to >= playback.end { Health::Ended } else { Health::Playing };
+    if !feed {
+        health.state = if to >= playback.end { Health::Ended } else { Health::Playing };
+    }
 }
 
 /// Moves the clock by the frame's time at the chosen speed and delivers what was measured.
-fn play(
+pub(super) fn play(
     time: Res<Time>,
     playback: Option<ResMut<Playback>>,
     mut clock: ResMut<TwinClock>,
     mut health: ResMut<SourceHealth>,
     mut arrived: MessageWriter<ReadingArrived>,
 ) {
-    let (Some(mut playback), Some(now)) = (playback, clock.now) else { return };
-    if clock.paused || now >= playback.end {
-        return;
+    let Some(mut playback) = playback else { return };
+    let feed = playback.is_feed();
+    if feed {
+        // A live feed ends now: followed, the twin shows now and everything received; paused,
+        // the user looks back; played on, it catches up and follows again.
+        let wall = Utc::now();
+        playback.end = playback.end.max(wall);
+        if clock.paused {
+            playback.live = false;
+        }
+        if playback.live {
+            clock.now = Some(wall);
+        }
+        health.period = Some((playback.start, playback.end));
     }
-    let step = Duration::microseconds((time.delta_secs_f64() * clock.speed * 1e6) as i64);
-    let to = (now + step).min(playback.end);
+    let Some(now) = clock.now else { return };
+    let to = if feed && playback.live {
+        DateTime::<Utc>::MAX_UTC
+    } else {
+        if clock.paused || now >= playback.end {
+            health.following = feed.then_some(false);
+            return;
+        }
+        let step = Duration::microseconds((time.delta_secs_f64() * clock.speed * 1e6) as i64);
+        (now + step).min(playback.end)
+    };
     let replay_until = playback.played_until;
-    let readings = playback.advance(to);
-    deliver(readings, replay_until, &mut health, &mut arrived);
+    playback.advance(to);
+    let Playback { buf, arrivals, .. } = &*playback;
+    deliver(buf, arrivals, replay_until, (!feed).then_some(&mut *health), &mut arrived);
+    let to = to.min(playback.end);
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
-    if to >= playback.end {
+    if feed {
+        playback.live = playback.live || to >= playback.end;
+        health.following = Some(playback.live);
+    } else if to >= playback.end {
         health.state = Health::Ended;
     }
 }
 
-/// Readings of a played source arrive when they were measured (its clock is theirs); those up to
-/// `replay_until` were played before (the period started again).
+/// Readings of a played source arrive when they were measured (its clock is theirs), a live
+/// feed's when they did (`arrivals`); those up to `replay_until` were played before (the period
+/// started again). A played source counts them in its health (a feed counts what it receives).
 fn deliver(
     readings: &[Reading],
+    arrivals: &[DateTime<Utc>],
     replay_until: Option<DateTime<Utc>>,
-    health: &mut SourceHealth,
+    health: Option<&mut SourceHealth>,
     arrived: &mut MessageWriter<ReadingArrived>,
 ) {
-    health.received += readings.len() as u64;
-    if let Some(last) = readings.last() {
-        health.newest = health.newest.max(Some(last.time));
+    if let Some(health) = health {
+        health.received += readings.len() as u64;
+        if let Some(last) = readings.last() {
+            health.newest = health.newest.max(Some(last.time));
+        }
     }
-    arrived.write_batch(readings.iter().map(|r| ReadingArrived {
-        reading: r.clone(),
-        arrived_at: r.time,
-        replayed: replay_until.is_some_and(|u| r.time <= u),
+    arrived.write_batch(readings.iter().enumerate().map(|(i, r)| {
+        let at = arrivals.get(i).copied().unwrap_or(r.time);
+        ReadingArrived { reading: r.clone(), arrived_at: at, replayed: replay_until.is_some_and(|u| at <= u) }
     }));
 }
 

@@ -217,9 +217,28 @@ pub(super) fn time_bar(root: &mut egui::Ui, lang: Lang, live: &mut LiveView) {
                 live.seek.write(SeekRequested(start + Duration::seconds(at as i64)));
             }
             ui.label(local(end));
+            // A live feed: following it, or looking back with the way back to live.
+            match live.health.following {
+                Some(true) => {
+                    ui.label(egui::RichText::new(format!("● {}", tr(lang, "ui.time.live"))).color(LIVE_GREEN).strong());
+                }
+                Some(false) => {
+                    ui.label(
+                        egui::RichText::new(tr(lang, "ui.time.reviewing")).color(egui::Color32::from_rgb(255, 190, 90)),
+                    );
+                    if ui.button(format!("⏭ {}", tr(lang, "ui.time.go-live"))).clicked() {
+                        live.clock.paused = false;
+                        live.seek.write(SeekRequested(Utc::now()));
+                    }
+                }
+                None => {}
+            }
         });
     });
 }
+
+/// The live mark of a followed feed.
+const LIVE_GREEN: egui::Color32 = egui::Color32::from_rgb(110, 220, 120);
 
 /// The banner of a stopped site: why, since when, how long, the alert level; its duties as judged
 /// from telemetry, and what was found.

@@ -976,6 +976,77 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
 }
 
 #[test]
+fn a_live_twin_looks_back_through_what_it_received_and_returns_to_live() {
+    use bevy::prelude::*;
+    use sitetwin::site::{SensorLive, SiteIndex, SiteRequest};
+    use sitetwin::source::gateway::GatewaySource;
+    use sitetwin::source::{DataSource, SeekRequested, SourceHealth};
+    use sitetwin::telemetry::TwinClock;
+    use sitetwin_core::rules::Level;
+
+    let Setup { data, cfg, .. } = setup("gw-timeline", |_| demo_site(), "");
+    let (device, _) = demo_tokens(&data);
+    let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
+    let gw = Gateway::start(&data, &cfg);
+    let c = client();
+    let now = chrono::Utc::now();
+    let at = |ago_s: i64| (now - chrono::Duration::seconds(ago_s)).to_rfc3339();
+    // History: 20, 21, 22, 23, 24 % at 600, 540, 480, 420, 360 s ago.
+    let body: String = (0..5).map(|i| line("TC1-LOAD", &at(600 - i * 60), 20.0 + i as f64)).collect();
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), body).0, 200);
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(SiteRequest { path: repo().join("scenes/demo.ron"), generation: 1 })
+        .insert_resource(DataSource::Gateway(GatewaySource { url: gw.http.clone(), token: viewer }))
+        .add_plugins(sitetwin::SimulationPlugins);
+    let load = |app: &mut App| {
+        let e = app.world().resource::<SiteIndex>().sensor("TC1-LOAD");
+        e.and_then(|e| app.world().get::<SensorLive>(e)).cloned().unwrap_or_default()
+    };
+    let following = |app: &App| app.world().resource::<SourceHealth>().following;
+    frames_until(&mut app, 60, "history reaches the twin", |app| load(app).latest.is_some_and(|l| l.value == 24.0));
+    assert_eq!(following(&app), Some(true), "a gateway is followed live");
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), line("TC1-LOAD", &at(1), 104.0)).0, 200);
+    frames_until(&mut app, 30, "the live overload", |app| load(app).level == Level::Alarm);
+    let live_then = load(&mut app);
+
+    // Paused, and back to 450 s ago: the twin shows what it had then (20, 21, 22), the overload
+    // not yet.
+    app.world_mut().resource_mut::<TwinClock>().paused = true;
+    let back = now - chrono::Duration::seconds(450);
+    app.world_mut().write_message(SeekRequested(back));
+    app.update();
+    let then = load(&mut app);
+    assert_eq!(then.history.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [20.0, 21.0, 22.0]);
+    assert_eq!(then.level, Level::Normal);
+    assert_eq!(app.world().resource::<TwinClock>().now, Some(back));
+    assert_eq!(following(&app), Some(false), "looking back");
+
+    // A reading arrives meanwhile: it is received, not shown.
+    let received = app.world().resource::<SourceHealth>().received;
+    assert_eq!(post(&c, &gw.url("/api/v1/readings"), Some(&device), line("TC1-LOAD", &at(0), 50.0)).0, 200);
+    frames_until(&mut app, 30, "the new reading is received", |app| {
+        app.world().resource::<SourceHealth>().received > received
+    });
+    assert_eq!(load(&mut app), then, "the moment looked at stays as it was");
+    assert_eq!(app.world().resource::<TwinClock>().now, Some(back), "and the clock stands");
+
+    // Back to live: everything received, in the order it came, the new reading last.
+    app.world_mut().resource_mut::<TwinClock>().paused = false;
+    app.world_mut().write_message(SeekRequested(chrono::Utc::now()));
+    app.update();
+    assert_eq!(following(&app), Some(true));
+    let live_now = load(&mut app);
+    assert_eq!(
+        live_now.history.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+        [20.0, 21.0, 22.0, 23.0, 24.0, 104.0, 50.0]
+    );
+    assert!(live_now.history.iter().take(6).eq(live_then.history.iter()), "the live part is what was shown live");
+    assert_eq!(live_now.level, Level::Normal, "50 % is back below the load lines");
+}
+
+#[test]
 fn simulate_acts_as_the_sites_devices_against_a_gateway() {
     let Setup { dir, data, cfg } = setup("gw-simulate", |_| demo_site(), "");
     let (device, operator) = demo_tokens(&data);
