@@ -11,7 +11,7 @@ use sitetwin_core::rules::alarm::{Alarm, AuditEntry};
 use sitetwin_core::telemetry::Reading;
 use sitetwin_gateway::client::{AlarmState, ClientCommand, ClientConfig, ClientEvent, GatewayClient};
 
-use super::{DataSource, Health, Playback, ReportedStoppage, SourceHealth};
+use super::{DataSource, Health, Playback, RemoteAlarm, ReportedStoppage, SourceHealth};
 use crate::TwinSet;
 use crate::site::{Site, SiteSpawned};
 use crate::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
@@ -81,6 +81,7 @@ fn take_events(
     mut health: ResMut<SourceHealth>,
     mut alarms: ResMut<SiteAlarms>,
     mut stoppage: ResMut<ReportedStoppage>,
+    mut changed: MessageWriter<RemoteAlarm>,
 ) {
     let (Some(link), Some(mut feed)) = (link, feed) else { return };
     let now = Utc::now();
@@ -90,6 +91,7 @@ fn take_events(
             ClientEvent::Connected { stoppage: s, open_alarms, .. } => {
                 health.state = Health::Live;
                 stoppage.0 = Some(*s);
+                changed.write_batch(open_alarms.iter().map(|a| RemoteAlarm { at: now, alarm: a.clone() }));
                 alarms.replace_open(open_alarms);
             }
             // The history arrived at the gateway when it was measured, as far as the twin knows.
@@ -107,12 +109,14 @@ fn take_events(
             }
             ClientEvent::Alarm(u) => {
                 let alarm = merged(alarms.get(u.alarm.id), &u.alarm, u.entry);
+                changed.write(RemoteAlarm { at: now, alarm: alarm.clone() });
                 alarms.upsert(alarm);
             }
             ClientEvent::Status(u) => stoppage.0 = Some(u.state),
             ClientEvent::ActionResult { result, .. } => match result {
                 Ok(a) => {
                     alarms.last_error = None;
+                    changed.write(RemoteAlarm { at: now, alarm: a.clone() });
                     alarms.upsert(a);
                 }
                 Err(e) => alarms.last_error = Some(e),
@@ -141,7 +145,10 @@ fn receive(health: &mut SourceHealth, feed: &mut Playback, at: chrono::DateTime<
 /// The gateway's new state of an alarm, with the audit the twin has seen of it.
 fn merged(known: Option<&Alarm>, s: &AlarmState, entry: Option<AuditEntry>) -> Alarm {
     let mut audit = known.map(|a| a.audit.clone()).unwrap_or_default();
-    audit.extend(entry);
+    // The step may be known already (the answer to the twin's own step brought the whole alarm).
+    if let Some(e) = entry.filter(|e| !audit.contains(e)) {
+        audit.push(e);
+    }
     Alarm {
         id: s.id,
         sensor: s.sensor.clone(),

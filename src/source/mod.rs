@@ -2,7 +2,9 @@
 //! simulator is the default (the core's, deterministic for a seed, played at a chosen speed); a
 //! recording is replayed the same way; a gateway is followed live (`gateway`). Every source writes
 //! [`ReadingArrived`] before the rules judge it, and the flight recorder writes every reading the
-//! twin received to a file that `--replay` plays back.
+//! twin received to a file that `--replay` plays back, with the site's stoppage status beside it
+//! and, from a gateway, every state of its alarms as it came (`FILE.alarms.jsonl`): a replay shows
+//! the gateway's alarm list, acknowledgements and all, as it was at each moment.
 //!
 //! A played source (simulator, replay) can be paused, sped up and scrubbed: going back rebuilds
 //! the site's state from the start of the period to the chosen moment, so the whole twin (levels,
@@ -18,6 +20,8 @@ use std::path::PathBuf;
 
 use bevy::prelude::*;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sitetwin_core::rules::alarm::Alarm;
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::sim::{Scenario, Simulator, write_jsonl};
 use sitetwin_core::telemetry::{self, Format, Reading};
@@ -114,6 +118,15 @@ pub struct ReportedStoppage(pub Option<SiteStoppage>);
 #[derive(Message, Debug, Clone, Copy, PartialEq)]
 pub struct SeekRequested(pub DateTime<Utc>);
 
+/// A gateway's alarm as it was at moment `at` (when the twin received that state).
+#[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteAlarm {
+    /// When the twin received it.
+    pub at: DateTime<Utc>,
+    /// The alarm, as the gateway had it then.
+    pub alarm: Alarm,
+}
+
 /// Write every reading the twin receives to this file (JSON lines, the core's batch format).
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct RecordTo(pub PathBuf);
@@ -128,12 +141,16 @@ enum Player {
     Replay {
         readings: Vec<Reading>,
         next: usize,
+        alarms: Vec<RemoteAlarm>,
+        next_alarm: usize,
     },
     /// A live feed: what was received, each with the moment it arrived (never earlier than the
     /// one before: the feed's own order), its history at the moments it was measured.
     Feed {
         received: Vec<(DateTime<Utc>, Reading)>,
         next: usize,
+        /// How many of `received` have been delivered at least once.
+        furthest: usize,
     },
 }
 
@@ -155,6 +172,9 @@ pub(super) struct Playback {
     arrivals: Vec<DateTime<Utc>>,
     /// A live feed followed at its live edge (off while the user looks back).
     live: bool,
+    /// A live feed: how many of `buf`'s first readings were delivered before (going back plays
+    /// them again; the recorder has them).
+    replays: usize,
 }
 
 impl Playback {
@@ -164,7 +184,8 @@ impl Playback {
             Player::Sim { sim, scenario, seed } => {
                 **sim = Simulator::new(&site.loaded.scene, scenario, *seed).map_err(|e| e.to_string())?;
             }
-            Player::Replay { next, .. } | Player::Feed { next, .. } => *next = 0,
+            Player::Replay { next, next_alarm, .. } => (*next, *next_alarm) = (0, 0),
+            Player::Feed { next, .. } => *next = 0,
         }
         Ok(())
     }
@@ -172,20 +193,21 @@ impl Playback {
     /// A live feed, empty, opened at `now`.
     pub(super) fn feed(now: DateTime<Utc>) -> Playback {
         Playback {
-            player: Player::Feed { received: Vec::new(), next: 0 },
+            player: Player::Feed { received: Vec::new(), next: 0, furthest: 0 },
             start: now,
             end: now,
             played_until: None,
             buf: Vec::new(),
             arrivals: Vec::new(),
             live: true,
+            replays: 0,
         }
     }
 
     /// A reading a live feed delivered at `at` (history at its measuring time): kept in the
     /// feed's order, and what is older than [`FEED_KEPT_S`] before it is let go.
     pub(super) fn receive(&mut self, at: DateTime<Utc>, reading: Reading) {
-        let Player::Feed { received, next } = &mut self.player else { return };
+        let Player::Feed { received, next, furthest } = &mut self.player else { return };
         let at = received.last().map_or(at, |(last, _)| at.max(*last));
         if received.is_empty() {
             self.start = at;
@@ -198,8 +220,18 @@ impl Playback {
         if old > 0 && old * 10 >= received.len() && old <= *next {
             received.drain(..old);
             *next -= old;
+            *furthest -= old;
             self.start = received.first().map_or(at, |(t, _)| *t);
         }
+    }
+
+    /// The recorded states of a gateway's alarms up to `t` not shown yet (a replay of a
+    /// gateway's recording), in the order they came.
+    fn alarms_until(&mut self, t: DateTime<Utc>) -> &[RemoteAlarm] {
+        let Player::Replay { alarms, next_alarm, .. } = &mut self.player else { return &[] };
+        let from = *next_alarm;
+        *next_alarm += alarms[from..].partition_point(|a| a.at <= t);
+        &alarms[from..*next_alarm]
     }
 
     /// A live feed (its readings arrive when they did, and it has no end but now).
@@ -213,13 +245,15 @@ impl Playback {
         self.arrivals.clear();
         match &mut self.player {
             Player::Sim { sim, .. } => sim.advance_to(t.min(self.end), &mut self.buf),
-            Player::Replay { readings, next } => {
+            Player::Replay { readings, next, .. } => {
                 let n = readings[*next..].partition_point(|r| r.time <= t);
                 self.buf.extend_from_slice(&readings[*next..*next + n]);
                 *next += n;
             }
-            Player::Feed { received, next } => {
+            Player::Feed { received, next, furthest } => {
                 let n = received[*next..].partition_point(|(at, _)| *at <= t);
+                self.replays = furthest.saturating_sub(*next).min(n);
+                *furthest = (*furthest).max(*next + n);
                 for (at, r) in &received[*next..*next + n] {
                     self.arrivals.push(*at);
                     self.buf.push(r.clone());
@@ -236,6 +270,8 @@ impl Playback {
 struct Recorder {
     file: PathBuf,
     out: BufWriter<File>,
+    /// `FILE.alarms.jsonl`, opened at the first gateway alarm.
+    alarms: Option<BufWriter<File>>,
 }
 
 /// Runs the twin's telemetry source.
@@ -249,6 +285,7 @@ impl Plugin for SourcePlugin {
             .init_resource::<SourceHealth>()
             .init_resource::<ReportedStoppage>()
             .add_message::<SeekRequested>()
+            .add_message::<RemoteAlarm>()
             .add_systems(Update, start_source.in_set(TwinSet::Input))
             .add_systems(Update, (seek, play).chain().after(start_source).in_set(TwinSet::Input))
             .add_systems(Update, record.after(TelemetrySet).in_set(TwinSet::Update))
@@ -280,7 +317,7 @@ fn make_replay(_site: &Site, source: &DataSource) -> Result<Player, String> {
     if readings.is_empty() {
         return Err(format!("{}: no readings in the recording", file.display()));
     }
-    Ok(Player::Replay { readings, next: 0 })
+    Ok(Player::Replay { readings, next: 0, alarms: read_alarms(file), next_alarm: 0 })
 }
 
 /// Once a site is spawned, its played source starts at the chosen moment, and the recorder
@@ -297,6 +334,7 @@ pub(super) fn start_source(
     mut clock: ResMut<TwinClock>,
     mut health: ResMut<SourceHealth>,
     mut stoppage: ResMut<ReportedStoppage>,
+    mut alarms: ResMut<SiteAlarms>,
     mut opened: Local<u32>,
 ) {
     if spawned.read().last().is_none() {
@@ -316,7 +354,7 @@ pub(super) fn start_source(
         match File::create(&file) {
             Ok(f) => {
                 info!("recording the readings to {}", file.display());
-                commands.insert_resource(Recorder { file, out: BufWriter::new(f) });
+                commands.insert_resource(Recorder { file, out: BufWriter::new(f), alarms: None });
             }
             Err(e) => error!("cannot record to {}: {e}", file.display()),
         }
@@ -328,6 +366,8 @@ pub(super) fn start_source(
     };
     match made {
         Ok(player) => {
+            // A recording of a gateway shows the gateway's alarms as recorded.
+            alarms.remote = matches!(&player, Player::Replay { alarms, .. } if !alarms.is_empty());
             stoppage.0 = match (&player, &*source) {
                 (Player::Sim { scenario, .. }, _) => Some(scenario.site_stoppage()),
                 (Player::Replay { .. }, DataSource::Replay { file }) => read_status(file),
@@ -335,7 +375,11 @@ pub(super) fn start_source(
             };
             let (start, end) = match &player {
                 Player::Sim { sim, .. } => (sim.start(), sim.end()),
-                Player::Replay { readings, .. } => (readings[0].time, readings[readings.len() - 1].time),
+                // A gateway's last alarm state may come after its last reading.
+                Player::Replay { readings, alarms, .. } => {
+                    let last = readings[readings.len() - 1].time;
+                    (readings[0].time, alarms.last().map_or(last, |a| a.at.max(last)))
+                }
                 Player::Feed { received, .. } => {
                     let now = Utc::now();
                     (received.first().map_or(now, |(t, _)| *t), received.last().map_or(now, |(t, _)| *t))
@@ -355,6 +399,7 @@ pub(super) fn start_source(
                 buf: Vec::new(),
                 arrivals: Vec::new(),
                 live: false,
+                replays: 0,
             });
             commands.write_message(SeekRequested(at));
             health.state = Health::Playing;
@@ -404,8 +449,9 @@ fn seek(
             *engine = SiteRules::new(&site, &rules);
             engine.start_at(playback.start);
         }
-        // A gateway's alarms are the gateway's: the list stays as it has them.
-        if !alarms.remote {
+        // A gateway's alarms are the gateway's: the list stays as it has them (a recording of
+        // one shows its recorded states again, from the start).
+        if !feed {
             alarms.reset();
         }
         sensors.iter_mut().for_each(|mut s| *s = SensorLive::default());
@@ -417,8 +463,10 @@ fn seek(
     }
     let replay_until = playback.played_until;
     playback.advance(to);
-    let Playback { buf, arrivals, .. } = &*playback;
-    deliver(buf, arrivals, replay_until, (!feed).then_some(&mut *health), &mut arrived);
+    let Playback { buf, arrivals, replays, .. } = &*playback;
+    let replayed = if feed { Replayed::First(*replays) } else { Replayed::Until(replay_until) };
+    deliver(buf, arrivals, replayed, (!feed).then_some(&mut *health), &mut arrived);
+    playback.alarms_until(to).iter().for_each(|a| alarms.upsert(a.alarm.clone()));
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
     if !feed {
@@ -432,6 +480,7 @@ pub(super) fn play(
     playback: Option<ResMut<Playback>>,
     mut clock: ResMut<TwinClock>,
     mut health: ResMut<SourceHealth>,
+    mut alarms: ResMut<SiteAlarms>,
     mut arrived: MessageWriter<ReadingArrived>,
 ) {
     let Some(mut playback) = playback else { return };
@@ -462,9 +511,11 @@ pub(super) fn play(
     };
     let replay_until = playback.played_until;
     playback.advance(to);
-    let Playback { buf, arrivals, .. } = &*playback;
-    deliver(buf, arrivals, replay_until, (!feed).then_some(&mut *health), &mut arrived);
+    let Playback { buf, arrivals, replays, .. } = &*playback;
+    let replayed = if feed { Replayed::First(*replays) } else { Replayed::Until(replay_until) };
+    deliver(buf, arrivals, replayed, (!feed).then_some(&mut *health), &mut arrived);
     let to = to.min(playback.end);
+    playback.alarms_until(to).iter().for_each(|a| alarms.upsert(a.alarm.clone()));
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
     if feed {
@@ -476,12 +527,12 @@ pub(super) fn play(
 }
 
 /// Readings of a played source arrive when they were measured (its clock is theirs), a live
-/// feed's when they did (`arrivals`); those up to `replay_until` were played before (the period
+/// feed's when they did (`arrivals`); `replayed` says which were played before (the period
 /// started again). A played source counts them in its health (a feed counts what it receives).
 fn deliver(
     readings: &[Reading],
     arrivals: &[DateTime<Utc>],
-    replay_until: Option<DateTime<Utc>>,
+    replayed: Replayed,
     health: Option<&mut SourceHealth>,
     arrived: &mut MessageWriter<ReadingArrived>,
 ) {
@@ -493,8 +544,45 @@ fn deliver(
     }
     arrived.write_batch(readings.iter().enumerate().map(|(i, r)| {
         let at = arrivals.get(i).copied().unwrap_or(r.time);
-        ReadingArrived { reading: r.clone(), arrived_at: at, replayed: replay_until.is_some_and(|u| at <= u) }
+        let replayed = match replayed {
+            Replayed::Until(u) => u.is_some_and(|u| at <= u),
+            Replayed::First(n) => i < n,
+        };
+        ReadingArrived { reading: r.clone(), arrived_at: at, replayed }
     }));
+}
+
+/// Which of the readings delivered were delivered before.
+#[derive(Debug, Clone, Copy)]
+enum Replayed {
+    /// Those measured up to then (a played source's readings come once per moment).
+    Until(Option<DateTime<Utc>>),
+    /// The first so many (a live feed: several readings may share a moment).
+    First(usize),
+}
+
+/// Where a recording of a gateway keeps its alarms' states: beside it, `FILE.alarms.jsonl`.
+pub fn alarms_file(recording: &std::path::Path) -> PathBuf {
+    let mut name = recording.as_os_str().to_owned();
+    name.push(".alarms.jsonl");
+    PathBuf::from(name)
+}
+
+/// The gateway alarm states recorded beside a recording, in the order they came (none for a
+/// recording of a local source; a line that cannot be read is named and left out).
+fn read_alarms(recording: &std::path::Path) -> Vec<RemoteAlarm> {
+    let file = alarms_file(recording);
+    let Ok(text) = std::fs::read_to_string(&file) else { return Vec::new() };
+    let mut alarms: Vec<RemoteAlarm> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .filter_map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| warn!("{}:{}: not an alarm state: {e}", file.display(), i + 1)).ok()
+        })
+        .collect();
+    alarms.sort_by_key(|a| a.at);
+    alarms
 }
 
 /// Where a recording keeps the site's stoppage status: beside it, `FILE.status.json`.
@@ -515,14 +603,35 @@ fn read_status(recording: &std::path::Path) -> Option<SiteStoppage> {
 /// whenever it changes.
 fn record(
     mut arrived: MessageReader<ReadingArrived>,
+    mut remote: MessageReader<RemoteAlarm>,
     recorder: Option<ResMut<Recorder>>,
     stoppage: Res<ReportedStoppage>,
     mut batch: Local<Vec<Reading>>,
 ) {
     let Some(mut recorder) = recorder else {
         arrived.clear();
+        remote.clear();
         return;
     };
+    let mut states = remote.read().peekable();
+    if states.peek().is_some() {
+        let Recorder { file, alarms, .. } = &mut *recorder;
+        let path = alarms_file(file);
+        let opened = match alarms {
+            Some(out) => Ok(out),
+            None => File::create(&path).map(|f| alarms.insert(BufWriter::new(f))),
+        };
+        let written = opened.and_then(|out| {
+            for a in states {
+                serde_json::to_writer(&mut *out, a).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+        });
+        if let Err(e) = written {
+            error!("recording the gateway's alarms to {}: {e}", path.display());
+        }
+    }
     if stoppage.is_changed() || recorder.is_added() {
         let file = status_file(&recorder.file);
         let written = match &stoppage.0 {
@@ -541,7 +650,7 @@ fn record(
     if batch.is_empty() {
         return;
     }
-    let Recorder { file, out } = &mut *recorder;
+    let Recorder { file, out, .. } = &mut *recorder;
     if let Err(e) = write_jsonl(&batch, out).and_then(|_| out.flush()) {
         error!("recording to {}: {e}", file.display());
     }

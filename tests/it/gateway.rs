@@ -918,9 +918,10 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
     use sitetwin_core::rules::Level;
     use sitetwin_core::rules::alarm::AlarmStatus;
 
-    let Setup { data, cfg, .. } = setup("gw-twin", |_| demo_site(), "");
+    let Setup { dir, data, cfg } = setup("gw-twin", |_| demo_site(), "");
     let (device, _) = demo_tokens(&data);
     let viewer = token(&data, &["--site", DEMO_SITE, "--role", "operator"]);
+    let recording = dir.join("gw-twin.jsonl");
     let gw = Gateway::start(&data, &cfg);
     let c = client();
     let at = |ago_s: i64| (chrono::Utc::now() - chrono::Duration::seconds(ago_s)).to_rfc3339();
@@ -932,6 +933,7 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
     app.add_plugins(MinimalPlugins)
         .insert_resource(SiteRequest { path: repo().join("scenes/demo.ron"), generation: 1 })
         .insert_resource(DataSource::Gateway(GatewaySource { url: gw.http.clone(), token: viewer.clone() }))
+        .insert_resource(sitetwin::source::RecordTo(recording.clone()))
         .add_plugins(sitetwin::SimulationPlugins);
     let latest = |app: &mut App, sensor: &str| {
         let e = app.world().resource::<SiteIndex>().sensor(sensor);
@@ -973,6 +975,32 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
             && latest(app, "TC1-LOAD").is_some_and(|(v, _)| v == 30.0)
             && latest(app, "DM1-PM10").is_some_and(|(v, _)| v == 55.0)
     });
+    let shown = app.world().resource::<SiteAlarms>().get(id).cloned().unwrap();
+    assert!(shown.audit.windows(2).all(|w| w[0] != w[1]), "each step once in the trail: {:#?}", shown.audit);
+    drop(app);
+
+    // The flight recorder kept the gateway's alarms beside the readings: a replay lists the alarm
+    // as the gateway had it, acknowledged, with its trail; before it was raised, nothing.
+    let alarms_file = sitetwin::source::alarms_file(&recording);
+    assert!(std::fs::read_to_string(&alarms_file).unwrap().contains("Acknowledged"));
+    let mut replay = App::new();
+    replay
+        .add_plugins(MinimalPlugins)
+        .insert_resource(SiteRequest { path: repo().join("scenes/demo.ron"), generation: 1 })
+        .insert_resource(DataSource::Replay { file: recording.clone() })
+        .insert_resource(sitetwin::source::PlayOptions { at_s: 1e9, speed: 1.0, paused: true })
+        .add_plugins(sitetwin::SimulationPlugins);
+    frames_until(&mut replay, 60, "the replay lists the gateway's alarm", |app| {
+        app.world().resource::<SiteAlarms>().get(id).is_some()
+    });
+    let replayed = replay.world().resource::<SiteAlarms>();
+    assert!(replayed.remote, "a recording of a gateway shows the gateway's alarms");
+    assert_eq!(replayed.get(id), Some(&shown), "as the twin showed it live");
+    assert_eq!(latest(&mut replay, "TC1-LOAD").map(|(v, _)| v), Some(30.0));
+    let start = replay.world().resource::<SourceHealth>().period.unwrap().0;
+    replay.world_mut().write_message(sitetwin::source::SeekRequested(start));
+    replay.update();
+    assert!(replay.world().resource::<SiteAlarms>().get(id).is_none(), "not raised yet at the start");
 }
 
 #[test]
