@@ -210,7 +210,9 @@ pub(super) fn time_bar(root: &mut egui::Ui, lang: Lang, live: &mut LiveView) {
             ui.label(local(start));
             let total = (end - start).num_seconds().max(1) as f64;
             let mut at = (now - start).num_seconds() as f64;
-            let width = (ui.available_width() - 120.0).max(100.0);
+            // Room for the end time, and for a live feed's mark or its way back to live.
+            let reserve = if live.health.following.is_some() { 300.0 } else { 120.0 };
+            let width = (ui.available_width() - reserve).max(100.0);
             ui.spacing_mut().slider_width = width;
             let r = ui.add(egui::Slider::new(&mut at, 0.0..=total).show_value(false));
             if r.drag_stopped() || (r.changed() && !r.dragged()) {
