@@ -11,7 +11,7 @@ use sitetwin_core::rules::alarm::{Alarm, AuditEntry};
 use sitetwin_core::telemetry::Reading;
 use sitetwin_gateway::client::{AlarmState, ClientCommand, ClientConfig, ClientEvent, GatewayClient};
 
-use super::{DataSource, Health, Playback, RemoteAlarm, ReportedStoppage, SourceHealth};
+use super::{AlarmChange, DataSource, Health, Playback, RemoteAlarm, ReportedStoppage, SourceHealth};
 use crate::TwinSet;
 use crate::site::{Site, SiteSpawned};
 use crate::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
@@ -55,6 +55,7 @@ fn connect(
     source: Res<DataSource>,
     mut alarms: ResMut<SiteAlarms>,
     mut health: ResMut<SourceHealth>,
+    mut clock: ResMut<crate::telemetry::TwinClock>,
 ) {
     if spawned.read().last().is_none() {
         return;
@@ -67,6 +68,8 @@ fn connect(
         Ok(client) => {
             commands.insert_resource(Link(client));
             commands.insert_resource(Playback::feed(Utc::now()));
+            // A new site's feed is followed from now, whatever the last site's clock did.
+            *clock = crate::telemetry::TwinClock { now: Some(Utc::now()), ..default() };
             health.state = Health::Connecting(None);
             health.following = Some(true);
         }
@@ -91,8 +94,9 @@ fn take_events(
             ClientEvent::Connected { stoppage: s, open_alarms, .. } => {
                 health.state = Health::Live;
                 stoppage.0 = Some(*s);
-                changed.write_batch(open_alarms.iter().map(|a| RemoteAlarm { at: now, alarm: a.clone() }));
-                alarms.replace_open(open_alarms);
+                let change = AlarmChange::OpenNow(open_alarms);
+                alarms.apply(&change);
+                changed.write(RemoteAlarm { at: now, change });
             }
             // The history arrived at the gateway when it was measured, as far as the twin knows.
             ClientEvent::History { readings } => {
@@ -109,14 +113,14 @@ fn take_events(
             }
             ClientEvent::Alarm(u) => {
                 let alarm = merged(alarms.get(u.alarm.id), &u.alarm, u.entry);
-                changed.write(RemoteAlarm { at: now, alarm: alarm.clone() });
+                changed.write(RemoteAlarm { at: now, change: AlarmChange::State(alarm.clone()) });
                 alarms.upsert(alarm);
             }
             ClientEvent::Status(u) => stoppage.0 = Some(u.state),
             ClientEvent::ActionResult { result, .. } => match result {
                 Ok(a) => {
                     alarms.last_error = None;
-                    changed.write(RemoteAlarm { at: now, alarm: a.clone() });
+                    changed.write(RemoteAlarm { at: now, change: AlarmChange::State(a.clone()) });
                     alarms.upsert(a);
                 }
                 Err(e) => alarms.last_error = Some(e),

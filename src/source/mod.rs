@@ -118,13 +118,35 @@ pub struct ReportedStoppage(pub Option<SiteStoppage>);
 #[derive(Message, Debug, Clone, Copy, PartialEq)]
 pub struct SeekRequested(pub DateTime<Utc>);
 
-/// A gateway's alarm as it was at moment `at` (when the twin received that state).
+/// What a gateway said of its alarms at moment `at` (when the twin received it).
 #[derive(Message, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteAlarm {
     /// When the twin received it.
     pub at: DateTime<Utc>,
-    /// The alarm, as the gateway had it then.
-    pub alarm: Alarm,
+    /// What it said.
+    #[serde(flatten)]
+    pub change: AlarmChange,
+}
+
+/// A change to a gateway's alarm list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmChange {
+    /// One alarm as the gateway has it now.
+    State(Alarm),
+    /// The alarms open now, all of them (on connecting: the open ones it no longer lists were
+    /// closed meanwhile).
+    OpenNow(Vec<Alarm>),
+}
+
+impl SiteAlarms {
+    /// Takes a gateway's change into the list.
+    pub fn apply(&mut self, change: &AlarmChange) {
+        match change {
+            AlarmChange::State(a) => self.upsert(a.clone()),
+            AlarmChange::OpenNow(open) => self.replace_open(open.clone()),
+        }
+    }
 }
 
 /// Write every reading the twin receives to this file (JSON lines, the core's batch format).
@@ -151,6 +173,9 @@ enum Player {
         next: usize,
         /// How many of `received` have been delivered at least once.
         furthest: usize,
+        /// How many of `received` the flight recorder has written (it writes what is received,
+        /// shown yet or not).
+        recorded: usize,
     },
 }
 
@@ -193,7 +218,7 @@ impl Playback {
     /// A live feed, empty, opened at `now`.
     pub(super) fn feed(now: DateTime<Utc>) -> Playback {
         Playback {
-            player: Player::Feed { received: Vec::new(), next: 0, furthest: 0 },
+            player: Player::Feed { received: Vec::new(), next: 0, furthest: 0, recorded: 0 },
             start: now,
             end: now,
             played_until: None,
@@ -207,7 +232,7 @@ impl Playback {
     /// A reading a live feed delivered at `at` (history at its measuring time): kept in the
     /// feed's order, and what is older than [`FEED_KEPT_S`] before it is let go.
     pub(super) fn receive(&mut self, at: DateTime<Utc>, reading: Reading) {
-        let Player::Feed { received, next, furthest } = &mut self.player else { return };
+        let Player::Feed { received, next, furthest, recorded } = &mut self.player else { return };
         let at = received.last().map_or(at, |(last, _)| at.max(*last));
         if received.is_empty() {
             self.start = at;
@@ -217,10 +242,11 @@ impl Playback {
         // Let go of the oldest tenth at a time (not one by one: the front of a Vec).
         let keep_from = at - Duration::seconds(FEED_KEPT_S);
         let old = received.partition_point(|(t, _)| *t < keep_from);
-        if old > 0 && old * 10 >= received.len() && old <= *next {
+        if old > 0 && old * 10 >= received.len() && old <= *next && old <= *recorded {
             received.drain(..old);
             *next -= old;
             *furthest -= old;
+            *recorded -= old;
             self.start = received.first().map_or(at, |(t, _)| *t);
         }
     }
@@ -232,6 +258,14 @@ impl Playback {
         let from = *next_alarm;
         *next_alarm += alarms[from..].partition_point(|a| a.at <= t);
         &alarms[from..*next_alarm]
+    }
+
+    /// A live feed's readings received and not yet recorded (marked recorded now).
+    fn unrecorded(&mut self) -> &[(DateTime<Utc>, Reading)] {
+        let Player::Feed { received, recorded, .. } = &mut self.player else { return &[] };
+        let from = *recorded;
+        *recorded = received.len();
+        &received[from..]
     }
 
     /// A live feed (its readings arrive when they did, and it has no end but now).
@@ -250,7 +284,7 @@ impl Playback {
                 self.buf.extend_from_slice(&readings[*next..*next + n]);
                 *next += n;
             }
-            Player::Feed { received, next, furthest } => {
+            Player::Feed { received, next, furthest, .. } => {
                 let n = received[*next..].partition_point(|(at, _)| *at <= t);
                 self.replays = furthest.saturating_sub(*next).min(n);
                 *furthest = (*furthest).max(*next + n);
@@ -354,6 +388,8 @@ pub(super) fn start_source(
         match File::create(&file) {
             Ok(f) => {
                 info!("recording the readings to {}", file.display());
+                // A gateway's alarms of an earlier recording to the same name are not this one's.
+                let _ = std::fs::remove_file(alarms_file(&file));
                 commands.insert_resource(Recorder { file, out: BufWriter::new(f), alarms: None });
             }
             Err(e) => error!("cannot record to {}: {e}", file.display()),
@@ -434,9 +470,13 @@ fn seek(
         // A live feed's end is now; going there is going back to live.
         playback.end = playback.end.max(Utc::now());
     }
-    let to = to.clamp(playback.start, playback.end);
+    let mut to = to.clamp(playback.start, playback.end);
     if feed {
-        playback.live = to >= playback.end;
+        // The end of the bar (whole seconds) or any later moment is the live edge.
+        playback.live = to >= playback.end - Duration::seconds(1);
+        if playback.live {
+            to = playback.end;
+        }
         clock.paused = clock.paused && !playback.live;
         health.following = Some(playback.live);
     }
@@ -466,7 +506,7 @@ fn seek(
     let Playback { buf, arrivals, replays, .. } = &*playback;
     let replayed = if feed { Replayed::First(*replays) } else { Replayed::Until(replay_until) };
     deliver(buf, arrivals, replayed, (!feed).then_some(&mut *health), &mut arrived);
-    playback.alarms_until(to).iter().for_each(|a| alarms.upsert(a.alarm.clone()));
+    playback.alarms_until(to).iter().for_each(|a| alarms.apply(&a.change));
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
     if !feed {
@@ -515,7 +555,7 @@ pub(super) fn play(
     let replayed = if feed { Replayed::First(*replays) } else { Replayed::Until(replay_until) };
     deliver(buf, arrivals, replayed, (!feed).then_some(&mut *health), &mut arrived);
     let to = to.min(playback.end);
-    playback.alarms_until(to).iter().for_each(|a| alarms.upsert(a.alarm.clone()));
+    playback.alarms_until(to).iter().for_each(|a| alarms.apply(&a.change));
     playback.played_until = playback.played_until.max(Some(to));
     clock.now = Some(to);
     if feed {
@@ -605,6 +645,7 @@ fn record(
     mut arrived: MessageReader<ReadingArrived>,
     mut remote: MessageReader<RemoteAlarm>,
     recorder: Option<ResMut<Recorder>>,
+    playback: Option<ResMut<Playback>>,
     stoppage: Res<ReportedStoppage>,
     mut batch: Local<Vec<Reading>>,
 ) {
@@ -646,7 +687,15 @@ fn record(
         }
     }
     batch.clear();
-    batch.extend(arrived.read().filter(|a| !a.replayed).map(|a| a.reading.clone()));
+    match playback {
+        // A live feed is recorded as it is received (readings waiting while the user looks back
+        // are not lost if the twin closes before showing them).
+        Some(mut feed) if feed.is_feed() => {
+            arrived.clear();
+            batch.extend(feed.unrecorded().iter().map(|(_, r)| r.clone()));
+        }
+        _ => batch.extend(arrived.read().filter(|a| !a.replayed).map(|a| a.reading.clone())),
+    }
     if batch.is_empty() {
         return;
     }

@@ -228,9 +228,9 @@ pub(super) fn time_bar(root: &mut egui::Ui, lang: Lang, live: &mut LiveView) {
                     ui.label(
                         egui::RichText::new(tr(lang, "ui.time.reviewing")).color(egui::Color32::from_rgb(255, 190, 90)),
                     );
-                    if ui.button(format!("⏭ {}", tr(lang, "ui.time.go-live"))).clicked() {
+                    if ui.button(format!("⏭ {}", tr(lang, "ui.time.go_live"))).clicked() {
                         live.clock.paused = false;
-                        live.seek.write(SeekRequested(Utc::now()));
+                        live.seek.write(SeekRequested(DateTime::<Utc>::MAX_UTC));
                     }
                 }
                 None => {}

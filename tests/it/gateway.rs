@@ -1012,7 +1012,9 @@ fn a_live_twin_looks_back_through_what_it_received_and_returns_to_live() {
     use sitetwin::telemetry::TwinClock;
     use sitetwin_core::rules::Level;
 
-    let Setup { data, cfg, .. } = setup("gw-timeline", |_| demo_site(), "");
+    let Setup { dir, data, cfg } = setup("gw-timeline", |_| demo_site(), "");
+    let recording = dir.join("timeline.jsonl");
+    let recorded = || std::fs::read_to_string(&recording).unwrap_or_default().lines().count();
     let (device, _) = demo_tokens(&data);
     let viewer = token(&data, &["--site", DEMO_SITE, "--role", "viewer"]);
     let gw = Gateway::start(&data, &cfg);
@@ -1027,6 +1029,7 @@ fn a_live_twin_looks_back_through_what_it_received_and_returns_to_live() {
     app.add_plugins(MinimalPlugins)
         .insert_resource(SiteRequest { path: repo().join("scenes/demo.ron"), generation: 1 })
         .insert_resource(DataSource::Gateway(GatewaySource { url: gw.http.clone(), token: viewer }))
+        .insert_resource(sitetwin::source::RecordTo(recording.clone()))
         .add_plugins(sitetwin::SimulationPlugins);
     let load = |app: &mut App| {
         let e = app.world().resource::<SiteIndex>().sensor("TC1-LOAD");
@@ -1059,6 +1062,8 @@ fn a_live_twin_looks_back_through_what_it_received_and_returns_to_live() {
     });
     assert_eq!(load(&mut app), then, "the moment looked at stays as it was");
     assert_eq!(app.world().resource::<TwinClock>().now, Some(back), "and the clock stands");
+    app.update();
+    assert_eq!(recorded(), 7, "the recorder has what was received, shown yet or not");
 
     // Back to live: everything received, in the order it came, the new reading last.
     app.world_mut().resource_mut::<TwinClock>().paused = false;
@@ -1072,6 +1077,8 @@ fn a_live_twin_looks_back_through_what_it_received_and_returns_to_live() {
     );
     assert!(live_now.history.iter().take(6).eq(live_then.history.iter()), "the live part is what was shown live");
     assert_eq!(live_now.level, Level::Normal, "50 % is back below the load lines");
+    app.update();
+    assert_eq!(recorded(), 7, "and each reading once");
 }
 
 #[test]

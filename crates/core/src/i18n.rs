@@ -158,7 +158,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.time.pause", "暂停", "Pause"),
     ("ui.time.play", "播放", "Play"),
     ("ui.time.live", "实时", "Live"),
-    ("ui.time.go-live", "回到实时", "Back to live"),
+    ("ui.time.go_live", "回到实时", "Back to live"),
     ("ui.time.reviewing", "回看中", "Looking back"),
     ("ui.time.speed", "倍速", "Speed"),
     ("ui.chart", "历史曲线", "History"),

@@ -643,6 +643,32 @@ fn by_sensor(readings: &[Reading]) -> HashMap<&str, Vec<Sample>> {
     m
 }
 
+/// Whether every cage of hoist `h` rests at the ground landing: each cage's height sensor's last
+/// reading at most `cage_lowered_m` up. A cage left up is unmet whatever the others; a cage
+/// without a sensor or a reading cannot be told.
+fn hoist_lowered(
+    scene: &SiteScene,
+    h: &crate::scene::Hoist,
+    last: &dyn Fn(&str) -> Option<Sample>,
+    rules: &StoppedSiteRules,
+) -> DutyStatus {
+    let cages = usize::from(h.cages.max(1));
+    let sensors = sensors_of(scene, &h.id, SensorKind::HoistHeight);
+    let read: Vec<(&str, Sample)> = sensors.iter().filter_map(|id| Some((*id, last(id)?))).collect();
+    if let Some((id, (t, z))) = read.iter().find(|(_, (_, z))| *z > rules.cage_lowered_m) {
+        return DutyStatus::Unmet(format!("cage left at {z} m above the ground landing ({id}, {t})"));
+    }
+    let down = read.iter().map(|(id, (t, z))| format!("{id} {z} m ({t})")).collect::<Vec<_>>().join(", ");
+    match (sensors.len(), read.len()) {
+        (0, _) => DutyStatus::Unknown("no cage-height sensor: check on the patrol".into()),
+        (_, 0) => DutyStatus::Unknown("no cage-height reading: check on the patrol".into()),
+        (_, n) if n >= cages => DutyStatus::Met(format!("at the ground landing: {down}")),
+        (_, n) => DutyStatus::Unknown(format!(
+            "{n} of {cages} cages reported at the ground landing ({down}); check the other on the patrol"
+        )),
+    }
+}
+
 fn sensors_of<'a>(scene: &'a SiteScene, object: &str, kind: SensorKind) -> Vec<&'a str> {
     scene.sensors.iter().filter(|s| s.anchor.object == object && s.kind == kind).map(|s| s.id.as_str()).collect()
 }
@@ -734,22 +760,10 @@ pub fn check_duties(
         });
     }
     for h in &scene.hoists {
-        let heights = sensors_of(scene, &h.id, SensorKind::HoistHeight);
-        let cage = heights.iter().copied().find_map(last);
-        out.push(match cage {
-            Some((t, z)) => DutyCheck {
-                duty: Duty::HoistsLowered,
-                object: Some(h.id.clone()),
-                status: if z <= rules.cage_lowered_m {
-                    DutyStatus::Met(format!("cage at {z} m, at the ground landing ({t})"))
-                } else {
-                    DutyStatus::Unmet(format!("cage left at {z} m above the ground landing ({t})"))
-                },
-            },
-            None if heights.is_empty() => {
-                unknown(Duty::HoistsLowered, Some(&h.id), "no cage-height sensor: check on the patrol")
-            }
-            None => unknown(Duty::HoistsLowered, Some(&h.id), "no cage-height reading: check on the patrol"),
+        out.push(DutyCheck {
+            duty: Duty::HoistsLowered,
+            object: Some(h.id.clone()),
+            status: hoist_lowered(scene, h, &last, rules),
         });
     }
     let currents: Vec<(String, Option<Sample>)> = scene

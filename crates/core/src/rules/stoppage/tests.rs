@@ -222,19 +222,25 @@ fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
 }
 
 #[test]
-fn a_hoist_is_lowered_when_its_cage_rests_at_the_ground_landing() {
-    let scene = demo_scene();
+fn a_hoist_is_lowered_when_every_cage_rests_at_the_ground_landing() {
     let rules = StoppedSiteRules::default();
-    let lowered = |z: f64| {
-        let duties = check_duties(&scene, &[r("HS1-HEIGHT", 1.0, 20.0), r("HS1-HEIGHT", 2.0, z)], &rules, 3.0, at(3.0));
+    let lowered = |scene: &SiteScene, z: f64| {
+        let duties = check_duties(scene, &[r("HS1-HEIGHT", 1.0, 20.0), r("HS1-HEIGHT", 2.0, z)], &rules, 3.0, at(3.0));
         duties.into_iter().find(|x| x.duty == Duty::HoistsLowered).unwrap().status
     };
-    // The last reading counts; up to `cage_lowered_m` (0.5 m) is at the landing.
-    assert!(matches!(lowered(0.0), DutyStatus::Met(_)));
-    assert!(matches!(lowered(0.5), DutyStatus::Met(_)));
-    assert!(matches!(lowered(0.51), DutyStatus::Unmet(m) if m.contains("0.51 m")));
+    // A one-cage hoist: the last reading counts; up to `cage_lowered_m` (0.5 m) is at the landing.
+    let mut one = demo_scene();
+    one.hoists[0].cages = 1;
+    assert!(matches!(lowered(&one, 0.0), DutyStatus::Met(_)));
+    assert!(matches!(lowered(&one, 0.5), DutyStatus::Met(_)));
+    assert!(matches!(lowered(&one, 0.51), DutyStatus::Unmet(m) if m.contains("0.51 m")));
+    // The demo's twin-cage hoist has one height sensor: a cage left up is unmet, both down cannot
+    // be told.
+    let demo = demo_scene();
+    assert!(matches!(lowered(&demo, 12.0), DutyStatus::Unmet(_)));
+    assert!(matches!(lowered(&demo, 0.0), DutyStatus::Unknown(m) if m.contains("1 of 2 cages")));
     // A hoist without a cage-height sensor cannot be told.
-    let mut bare = scene.clone();
+    let mut bare = demo_scene();
     bare.sensors.retain(|s| s.id != "HS1-HEIGHT");
     let duties = check_duties(&bare, &[], &rules, 3.0, at(3.0));
     let d = duties.iter().find(|x| x.duty == Duty::HoistsLowered).unwrap();
