@@ -601,11 +601,16 @@ enum Replayed {
     First(usize),
 }
 
+/// A file kept beside a recording: its name with `suffix` added.
+fn beside(recording: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = recording.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// Where a recording of a gateway keeps its alarms' states: beside it, `FILE.alarms.jsonl`.
 pub fn alarms_file(recording: &std::path::Path) -> PathBuf {
-    let mut name = recording.as_os_str().to_owned();
-    name.push(".alarms.jsonl");
-    PathBuf::from(name)
+    beside(recording, ".alarms.jsonl")
 }
 
 /// The gateway alarm states recorded beside a recording, in the order they came (none for a
@@ -627,9 +632,7 @@ fn read_alarms(recording: &std::path::Path) -> Vec<RemoteAlarm> {
 
 /// Where a recording keeps the site's stoppage status: beside it, `FILE.status.json`.
 pub fn status_file(recording: &std::path::Path) -> PathBuf {
-    let mut name = recording.as_os_str().to_owned();
-    name.push(".status.json");
-    PathBuf::from(name)
+    beside(recording, ".status.json")
 }
 
 /// The stoppage status recorded beside a recording, if any (a bad one is named and left out).

@@ -62,15 +62,15 @@ pub struct MotionViewPlugin;
 
 impl Plugin for MotionViewPlugin {
     fn build(&self, app: &mut App) {
-        app.add_observer(rig_crane)
-            .add_observer(rig_hoist)
+        app.add_observer(rig_machine)
             .add_systems(Update, (pose_cranes, pose_hoists).in_set(TwinSet::Camera))
             .add_systems(Update, draw_live_zones.in_set(TwinSet::Overlay));
     }
 }
 
-/// Finds a crane model's moving nodes once its instance is in the world.
-fn rig_crane(
+/// Finds a machine model's moving nodes once its instance is in the world: a crane's slewing
+/// part, trolley, hook and rope, a hoist's cages.
+fn rig_machine(
     ready: On<WorldInstanceReady>,
     mut commands: Commands,
     site: Option<Res<Site>>,
@@ -81,16 +81,37 @@ fn rig_crane(
 ) {
     let Ok(of) = models.get(ready.entity) else { return };
     let (Some(site), Ok(object)) = (site, objects.get(of.owner)) else { return };
-    if object.kind != ObjectKind::TowerCrane {
-        return;
-    }
     let scene = &site.loaded.scene;
-    let (Some(crane), Some(inst)) = (scene.cranes.iter().find(|c| c.id == object.id), scene.model(&of.model)) else {
-        return;
-    };
     let find = |name: &str| {
         children.iter_descendants(ready.entity).find(|e| nodes.get(*e).is_ok_and(|(n, _)| n.as_str() == name))
     };
+    match object.kind {
+        ObjectKind::TowerCrane => {
+            let (Some(crane), Some(inst)) = (scene.cranes.iter().find(|c| c.id == object.id), scene.model(&of.model))
+            else {
+                return;
+            };
+            if let Some(rig) = crane_rig(crane, inst.yaw_deg, &find, &nodes) {
+                commands.entity(of.owner).insert(rig);
+            }
+        }
+        ObjectKind::Hoist => {
+            let Some(hoist) = scene.hoists.iter().find(|h| h.id == object.id) else { return };
+            if let Some(rig) = hoist_rig(hoist, &find, &nodes) {
+                commands.entity(of.owner).insert(rig);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A crane's rig, from its model's nodes.
+fn crane_rig(
+    crane: &sitetwin_core::scene::TowerCrane,
+    yaw_deg: f64,
+    find: &dyn Fn(&str) -> Option<Entity>,
+    nodes: &Query<(&Name, &Transform)>,
+) -> Option<CraneRig> {
     let (Some(slewing), Some(trolley), Some(hook)) =
         (find(&crane.nodes.slewing), find(&crane.nodes.trolley), find(&crane.nodes.hook))
     else {
@@ -98,11 +119,11 @@ fn rig_crane(
             "crane {}: its model has no {}/{}/{} nodes: it will not move",
             crane.id, crane.nodes.slewing, crane.nodes.trolley, crane.nodes.hook
         );
-        return;
+        return None;
     };
     let rest = |e: Entity| nodes.get(e).map(|(_, t)| t.translation).unwrap_or_default();
     let rope = find("rope");
-    commands.entity(of.owner).insert(CraneRig {
+    Some(CraneRig {
         slewing,
         trolley,
         hook,
@@ -111,44 +132,32 @@ fn rig_crane(
         trolley_rest: rest(trolley),
         hook_rest: rest(hook),
         rope_rest: rope.and_then(|r| nodes.get(r).ok()).map_or(Vec3::ONE, |(_, t)| t.scale),
-        yaw_deg: inst.yaw_deg,
+        yaw_deg,
         pivot_m: crane.mast_height_m as f32 + rest(trolley).y,
         shown: None,
         shown_at: None,
-    });
+    })
 }
 
-/// Finds a hoist model's cage nodes (`cage_node`, and `<cage_node>_2` for a second cage).
-fn rig_hoist(
-    ready: On<WorldInstanceReady>,
-    mut commands: Commands,
-    site: Option<Res<Site>>,
-    models: Query<&ModelOf>,
-    objects: Query<&SiteObject>,
-    children: Query<&Children>,
-    nodes: Query<(&Name, &Transform)>,
-) {
-    let Ok(of) = models.get(ready.entity) else { return };
-    let (Some(site), Ok(object)) = (site, objects.get(of.owner)) else { return };
-    if object.kind != ObjectKind::Hoist {
-        return;
-    }
-    let Some(hoist) = site.loaded.scene.hoists.iter().find(|h| h.id == object.id) else { return };
+/// A hoist's rig: its model's cage nodes (`cage_node`, and `<cage_node>_2` for a second cage).
+fn hoist_rig(
+    hoist: &sitetwin_core::scene::Hoist,
+    find: &dyn Fn(&str) -> Option<Entity>,
+    nodes: &Query<(&Name, &Transform)>,
+) -> Option<HoistRig> {
     let cages: Vec<CageNode> = [hoist.cage_node.clone(), format!("{}_2", hoist.cage_node)]
         .into_iter()
         .filter_map(|name| {
-            let node = children
-                .iter_descendants(ready.entity)
-                .find(|e| nodes.get(*e).is_ok_and(|(n, _)| n.as_str() == name))?;
+            let node = find(&name)?;
             let rest = nodes.get(node).map(|(_, t)| t.translation).unwrap_or_default();
             Some(CageNode { name, node, rest, shown_m: None })
         })
         .collect();
     if cages.is_empty() {
         warn!("hoist {}: its model has no {} node: its cage will not move", hoist.id, hoist.cage_node);
-        return;
+        return None;
     }
-    commands.entity(of.owner).insert(HoistRig { cages, shown_at: None });
+    Some(HoistRig { cages, shown_at: None })
 }
 
 /// Each cage node at its reported height above its rest place (the ground landing), eased; a cage
