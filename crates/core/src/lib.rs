@@ -10,6 +10,7 @@
 //! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
 //! - [`geom`]: plan geometry
 //! - [`i18n`]: zh-CN / English labels
+//! - [`route`]: the inspection patrols' route planner: TSPLIB reader and TSP solver
 //! - [`rondoc`]: RON parsing that keeps positions (docs/rondoc.md)
 //! - [`serde_glam`]: serde adapters that keep the scene's `(x, y, z)` tuples for glam types
 //!
@@ -22,6 +23,7 @@ pub mod i18n;
 pub mod model;
 pub mod modelgen;
 pub mod rondoc;
+pub mod route;
 pub mod rules;
 pub mod scene;
 pub mod serde_glam;
