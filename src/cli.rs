@@ -224,6 +224,11 @@ enum Command {
         #[command(subcommand)]
         cmd: crate::rules_cli::RulesCommand,
     },
+    /// Inspection routes: solve a TSPLIB instance with the patrol planner's solver.
+    Route {
+        #[command(subcommand)]
+        cmd: crate::route_cli::RouteCommand,
+    },
     /// The telemetry gateway: serve sites (HJ 212, HTTP and MQTT in; store, rules and a live API
     /// out), and make device and user tokens. See docs/gateway.md.
     Gateway {
@@ -302,6 +307,7 @@ pub fn run() -> ExitCode {
             })
         }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
+        Some(Command::Route { cmd }) => crate::route_cli::run(cmd),
         Some(Command::Gateway { cmd }) => {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }

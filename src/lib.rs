@@ -20,6 +20,7 @@ pub mod bench_live;
 pub mod cli;
 pub mod frame;
 pub mod motion;
+pub mod route_cli;
 pub mod rules_cli;
 pub mod selection;
 pub mod simulate;

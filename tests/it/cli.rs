@@ -94,3 +94,32 @@ fn validate_explains_why_a_model_cannot_be_imported() {
     assert!(!o.status.success() && text(&o).contains("cannot read"));
     assert!(Path::new(env!("CARGO_BIN_EXE_sitetwin")).exists());
 }
+
+#[test]
+fn route_tsp_solves_a_tsplib_instance_and_names_the_line_of_a_bad_one() {
+    // berlin52 from the shared corpus: its optimum is 7542.
+    let file = corpora().join("tsplib/berlin52.tsp");
+    let o = sitetwin(&["route", "tsp", file.to_str().unwrap(), "--time-limit-ms", "300", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let length = v["length"].as_i64().unwrap();
+    assert!((7542..=7542 * 1005 / 1000).contains(&length), "within 0.5 % of the optimum: {length}");
+    let mut tour: Vec<u64> = v["tour"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    tour.sort_unstable();
+    assert_eq!(tour, (1..=52).collect::<Vec<_>>(), "each node once, 1-based");
+    assert!(v["elapsed_ms"].as_f64().unwrap() >= 0.0);
+    // Plain output: the length, then the tour.
+    let o = sitetwin(&["route", "tsp", file.to_str().unwrap(), "--time-limit-ms", "50"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("berlin52: 52 nodes, tour length "), "{}", text(&o));
+    // A coordinate line without its y.
+    let dir = scratch("route-bad");
+    let bad = dir.join("bad.tsp");
+    std::fs::write(
+        &bad,
+        "NAME: bad\nTYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 3\n3 4 4\nEOF\n",
+    )
+    .unwrap();
+    let o = sitetwin(&["route", "tsp", bad.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(!o.status.success() && t.contains("bad.tsp: line 7"), "{t}");
+}
