@@ -12,7 +12,7 @@ const NEIGHBOURS: usize = 10;
 /// The longest segment Or-opt moves.
 const OR_OPT_MAX_LEN: usize = 3;
 /// The longest segment a kick moves: kicks stay local, so the repair is cheap.
-const KICK_MAX_LEN: usize = 50;
+const KICK_MAX_LEN: usize = 75;
 
 /// A closed tour: the nodes in visiting order (0-based), and its length.
 #[derive(Debug, Clone, PartialEq, Eq)]
