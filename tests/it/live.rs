@@ -113,21 +113,13 @@ fn simulated_readings_raise_the_sensors_levels_and_move_the_cranes() {
     // The crane's pose is its sensors' latest readings.
     let slew = live(&mut app, "TC1-SLEW").latest.unwrap().value;
     let radius = live(&mut app, "TC1-RAD").latest.unwrap().value;
-    let world = app.world_mut();
-    let pose =
-        world.query::<(&SiteObject, &CranePose)>().iter(world).find(|(o, _)| o.id == "TC1").map(|(_, p)| *p).unwrap();
+    let pose = crane_pose(&mut app, "TC1");
     assert_eq!(pose.slew_deg, Some(slew));
     assert_eq!(pose.trolley_radius_m, Some(radius));
     // A later moment turns the jib.
     let before = pose.slew_deg;
     seek(&mut app, start + chrono::Duration::hours(11));
-    let world = app.world_mut();
-    let after = world
-        .query::<(&SiteObject, &CranePose)>()
-        .iter(world)
-        .find(|(o, _)| o.id == "TC1")
-        .map(|(_, p)| p.slew_deg)
-        .unwrap();
+    let after = crane_pose(&mut app, "TC1").slew_deg;
     assert_ne!(before, after, "working cranes slew");
     // An encoder glitch (a reading without a value) does not take the jib away.
     let glitch = start + chrono::Duration::hours(11) + chrono::Duration::seconds(5);
@@ -136,14 +128,13 @@ fn simulated_readings_raise_the_sensors_levels_and_move_the_cranes() {
     app.world_mut().write_message(sitetwin::telemetry::ReadingArrived { reading, arrived_at: glitch, replayed: false });
     app.update();
     assert!(live(&mut app, "TC1-SLEW").latest.unwrap().value.is_nan(), "the glitch is the latest reading");
-    let world = app.world_mut();
-    let kept = world
-        .query::<(&SiteObject, &CranePose)>()
-        .iter(world)
-        .find(|(o, _)| o.id == "TC1")
-        .map(|(_, p)| p.slew_deg)
-        .unwrap();
+    let kept = crane_pose(&mut app, "TC1").slew_deg;
     assert_eq!(kept, after, "the pose keeps the last usable slew");
+}
+
+fn crane_pose(app: &mut App, id: &str) -> CranePose {
+    let world = app.world_mut();
+    world.query::<(&SiteObject, &CranePose)>().iter(world).find(|(o, _)| o.id == id).map(|(_, p)| *p).unwrap()
 }
 
 fn hoist_pose(app: &mut App, id: &str) -> HoistPose {

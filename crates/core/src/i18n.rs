@@ -545,11 +545,10 @@ pub fn line_note(lang: Lang, note: &LineNote) -> String {
     }
 }
 
-/// A number for texts: up to three decimals, trailing zeros dropped.
+/// A number for texts: up to three decimals, trailing zeros dropped (as the rules' messages
+/// write them).
 fn num(v: f64) -> String {
-    let s = format!("{v:.3}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
-    if s == "-0" { "0".into() } else { s.to_string() }
+    crate::rules::Num(v).to_string()
 }
 
 /// A value with its unit, the ASCII spellings of the scene shown as symbols (ug/m3 → µg/m³).

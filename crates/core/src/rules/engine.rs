@@ -11,8 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Timelike, Utc};
 use serde::Serialize;
 
+pub(crate) use self::words::Num;
 pub use self::words::Words;
-use self::words::{Compared, Num, Then};
+use self::words::{Compared, Then};
 use super::levels::{Threshold, level_with_hysteresis};
 use super::{Event, Judgement, Level, PitLimit, PitRules, Quality, RuleSet};
 use crate::scene::{BoxLevel, Sensor, SensorKind, SiteScene};

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod compliance;
 mod config;
 mod engine;
+pub(crate) use engine::Num;
 pub mod hazard;
 pub mod jgj59;
 mod levels;
