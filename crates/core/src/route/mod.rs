@@ -1,6 +1,7 @@
 //! The route planner's core for inspection patrols (issue 9): a TSPLIB reader ([`tsplib`]) and a
 //! symmetric TSP solver ([`solve`]) over a full integer distance matrix.
 
+mod candidates;
 pub mod solve;
 pub mod tsplib;
 

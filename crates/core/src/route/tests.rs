@@ -289,3 +289,77 @@ fn corpus_table() {
         println!("mean gap {:.3} % over {}", gaps.iter().sum::<f64>() / gaps.len() as f64, gaps.len());
     }
 }
+
+/// A random order of `0..n`.
+fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+    let mut s = seed;
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, (lcg(&mut s) % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+#[test]
+fn every_move_keeps_a_tour_and_gains_what_it_says() {
+    use super::solve::{LocalSearch, SplitMix64};
+    fn step(ls: &mut LocalSearch<'_>, name: &str, v: usize) -> Option<i64> {
+        match name {
+            "2-opt" => ls.improve_2opt(v),
+            "Or-opt" => ls.improve_or_opt(v),
+            "or-3opt" => ls.improve_or3(v),
+            _ => ls.improve_lk(v),
+        }
+    }
+    for (n, euclidean) in [(8, true), (13, false), (40, true), (90, true), (60, false)] {
+        let d = random_matrix(n, 100 + n as u64, euclidean);
+        for name in ["2-opt", "Or-opt", "or-3opt", "LK"] {
+            let mut ls = LocalSearch::new(&d, shuffled(n, n as u64));
+            let mut rng = SplitMix64(3);
+            let mut found = 0;
+            for round in 0..4 * n {
+                let v = round % n;
+                let before = ls.order.clone();
+                let len = tour_length(&d, &before);
+                let gain = step(&mut ls, name, v);
+                let after = tour_length(&d, &ls.order);
+                let mut sorted = ls.order.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "{name}: not a permutation");
+                match gain {
+                    Some(g) => {
+                        found += 1;
+                        assert!(g > 0, "{name}: gain {g}");
+                        assert_eq!(len - after, g, "{name} n {n}: gain {g} but the tour changed by {}", len - after);
+                    }
+                    None => assert_eq!(ls.order, before, "{name}: no move, yet the tour changed"),
+                }
+                // Now and then a kick, so that the moves keep finding work.
+                if round % n == n - 1 {
+                    let len = tour_length(&d, &ls.order);
+                    let g = ls.kick(&mut rng);
+                    assert_eq!(len - tour_length(&d, &ls.order), g, "kick");
+                }
+            }
+            assert!(found > 0, "{name} found nothing from a random tour of {n}");
+        }
+    }
+}
+
+#[test]
+fn candidates_are_distinct_other_nodes_nearest_first() {
+    for (n, euclidean) in [(9, true), (50, true), (40, false)] {
+        let d = random_matrix(n, 40 + n as u64, euclidean);
+        let k = 8.min(n - 1);
+        let lists = super::candidates::alpha_nearest(&d, k, tour_length(&d, &(0..n).collect::<Vec<_>>()));
+        assert_eq!(lists.len(), n * k);
+        for (i, list) in lists.chunks(k).enumerate() {
+            let mut seen = list.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), k, "node {i}: {list:?}");
+            assert!(!list.contains(&i));
+            assert!(list.windows(2).all(|w| d.get(i, w[0]) <= d.get(i, w[1])), "node {i}: {list:?}");
+        }
+    }
+}
