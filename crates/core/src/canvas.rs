@@ -151,7 +151,8 @@ impl Stroke {
 pub enum Fill {
     /// One colour (its alpha makes it see-through).
     Solid(Rgba),
-    /// Parallel stripes, the rest of the area left as it was.
+    /// Parallel stripes, the rest of the area left as it was. A spacing under 1 px, or any
+    /// non-finite number, paints nothing.
     Hatch {
         /// Stripe colour.
         rgba: Rgba,
