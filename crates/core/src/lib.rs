@@ -9,6 +9,7 @@
 //! - [`sim`]: the deterministic telemetry simulator: scenarios, signals and events (docs/simulator.md)
 //! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
 //! - [`geom`]: plan geometry
+//! - [`canvas`]: headless PNG drawing: site plans (north-up, legend, scale bar) and chart surfaces
 //! - [`i18n`]: zh-CN / English labels
 //! - [`route`]: the inspection patrols' route planner: TSPLIB reader and TSP solver
 //! - [`rondoc`]: RON parsing that keeps positions (docs/rondoc.md)
@@ -17,6 +18,7 @@
 //! Site math is glam's `f64` types (`DVec3`, `DVec2` for plan points, `DAffine3`, `DMat4`):
 //! the glam Bevy uses, so the twin takes them as they are.
 
+pub mod canvas;
 pub mod geom;
 pub mod hj212;
 pub mod i18n;
