@@ -24,6 +24,7 @@ pub mod hj212;
 pub mod i18n;
 pub mod model;
 pub mod modelgen;
+pub mod patrol;
 pub mod rondoc;
 pub mod route;
 pub mod rules;

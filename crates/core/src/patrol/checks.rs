@@ -162,8 +162,14 @@ pub fn items(table: SubTable) -> &'static [ItemSpec] {
     match table {
         SafetyManagement => SAFETY_MANAGEMENT,
         CivilisedConstruction => CIVILISED,
-        FastenerScaffold | PortalScaffold | BowlBuckleScaffold | DiscLockScaffold | FullHallScaffold
-        | CantileveredScaffold | AttachedLiftingScaffold | Gondola => SCAFFOLD,
+        FastenerScaffold
+        | PortalScaffold
+        | BowlBuckleScaffold
+        | DiscLockScaffold
+        | FullHallScaffold
+        | CantileveredScaffold
+        | AttachedLiftingScaffold
+        | Gondola => SCAFFOLD,
         FoundationPit => FOUNDATION_PIT,
         FormworkSupport => FORMWORK,
         WorkAtHeight => WORK_AT_HEIGHT,

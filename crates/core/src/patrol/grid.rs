@@ -61,12 +61,21 @@ impl WalkGrid {
     /// Builds the grid over the site's plan bounds: a cell is walkable when it lies inside the
     /// boundary (if the scene has one), has a floor, and a standing `body` fits on it.
     pub fn build(world: &SiteWorld, scene: &SiteScene, body: &Body, cell_m: f64) -> WalkGrid {
-        let [x0, z0, x1, z1] = scene.plan_bounds_m();
+        let boundary: Option<&[P2]> = scene.boundary.as_ref().map(|b| b.polygon_m.as_slice()).filter(|p| p.len() >= 3);
+        WalkGrid::build_in(world, scene.plan_bounds_m(), boundary, body, cell_m)
+    }
+
+    /// [`WalkGrid::build`] over the plan box `[x0, z0, x1, z1]` (m), inside `boundary` if given.
+    pub fn build_in(
+        world: &SiteWorld,
+        bounds_m: [f64; 4],
+        boundary: Option<&[P2]>,
+        body: &Body,
+        cell_m: f64,
+    ) -> WalkGrid {
+        let [x0, z0, x1, z1] = bounds_m;
         let cols = (((x1 - x0) / cell_m).ceil() as usize).max(1);
         let rows = (((z1 - z0) / cell_m).ceil() as usize).max(1);
-        let boundary: Option<&[P2]> =
-            scene.boundary.as_ref().map(|b| b.polygon_m.as_slice()).filter(|p| p.len() >= 3);
-        let ground = scene.boundary.as_ref().map(|_| 0.0).unwrap_or(0.0);
         let mut floor_m = vec![f32::NAN; cols * rows];
         for r in 0..rows {
             for c in 0..cols {
@@ -74,7 +83,8 @@ impl WalkGrid {
                 if boundary.is_some_and(|b| !geom::point_in_polygon(p, b)) {
                     continue;
                 }
-                let top = ground + FLOOR_SEARCH_ABOVE_M;
+                // The site frame's ground is y = 0.
+                let top = FLOOR_SEARCH_ABOVE_M;
                 let Some(y) = world.floor_below(p, top, FLOOR_SEARCH_ABOVE_M + FLOOR_SEARCH_DEPTH_M) else {
                     continue;
                 };
@@ -116,11 +126,11 @@ impl WalkGrid {
             self.component[s] = next;
             stack.push(s);
             while let Some(c) = stack.pop() {
-                for (m, _) in self.neighbours(c) {
-                    if self.component[m] == u32::MAX {
-                        self.component[m] = next;
-                        stack.push(m);
-                    }
+                let fresh: Vec<Cell> =
+                    self.neighbours(c).map(|(m, _)| m).filter(|&m| self.component[m] == u32::MAX).collect();
+                for m in fresh {
+                    self.component[m] = next;
+                    stack.push(m);
                 }
             }
             next += 1;
@@ -199,10 +209,57 @@ impl WalkGrid {
         y.is_finite() && here.is_finite() && (y - here).abs() <= self.step_m
     }
 
+    /// The component with the most cells (ties: the lowest label), the site's main ground.
+    pub fn largest_component(&self) -> Option<u32> {
+        let mut counts: Vec<usize> = Vec::new();
+        for l in self.component.iter().filter(|&&l| l != u32::MAX) {
+            let l = *l as usize;
+            if counts.len() <= l {
+                counts.resize(l + 1, 0);
+            }
+            counts[l] += 1;
+        }
+        let best = counts.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+        Some(best.0 as u32)
+    }
+
+    /// The range of cells (columns, rows) covering the plan box `[x0, z0]`–`[x1, z1]`, clamped
+    /// to the grid; empty when the box misses it.
+    pub fn cells_in_box(&self, lo: DVec2, hi: DVec2) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let to = |v: f64, n: usize| -> usize { (v.floor().max(0.0) as usize).min(n) };
+        let a = (lo - self.origin_m) / self.cell_m;
+        let b = (hi - self.origin_m) / self.cell_m;
+        if !(a.is_finite() && b.is_finite()) {
+            return (0..0, 0..0);
+        }
+        (to(a.x, self.cols)..to(b.x + 1.0, self.cols), to(a.y, self.rows)..to(b.y + 1.0, self.rows))
+    }
+
+    /// The walkable cells of `component` whose centres lie within `within_m` of `p`, with their
+    /// plan distances, in index order.
+    pub fn cells_within(&self, p: DVec2, within_m: f64, component: u32) -> Vec<(f64, Cell)> {
+        let r = DVec2::splat(within_m);
+        let (cols, rows) = self.cells_in_box(p - r, p + r);
+        let mut out = Vec::new();
+        for row in rows {
+            for col in cols.clone() {
+                let c = row * self.cols + col;
+                if self.component(c) != Some(component) {
+                    continue;
+                }
+                let d = self.centre(c).distance(p);
+                if d <= within_m {
+                    out.push((d, c));
+                }
+            }
+        }
+        out
+    }
+
     /// The walkable cell of component `component` (any, when `None`) nearest to `p` in plan,
     /// within `within_m`; ties go to the lower index.
     pub fn nearest_walkable(&self, p: DVec2, within_m: f64, component: Option<u32>) -> Option<Cell> {
-        let reach = (within_m / self.cell_m).ceil() as i64 + 1;
+        let reach = (within_m / self.cell_m).ceil().min(self.cols.max(self.rows) as f64) as i64 + 1;
         let q = ((p - self.origin_m) / self.cell_m).floor();
         if !q.is_finite() {
             return None;

@@ -121,7 +121,7 @@ impl std::fmt::Debug for LiveSim<'_> {
 }
 
 /// The site's time zone (China Standard Time).
-const CST: FixedOffset = match FixedOffset::east_opt(CHINA_STANDARD_TIME_S) {
+pub(crate) const CST: FixedOffset = match FixedOffset::east_opt(CHINA_STANDARD_TIME_S) {
     Some(z) => z,
     None => panic!("China Standard Time is a valid offset"),
 };
@@ -149,6 +149,11 @@ impl<'a> LiveSim<'a> {
             buf: Vec::new(),
             events: Vec::new(),
         })
+    }
+
+    /// The rules it judges by.
+    pub fn rules(&self) -> &RuleSet {
+        self.engine.rules()
     }
 
     /// The data clock.

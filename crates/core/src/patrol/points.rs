@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::checks::{self, ItemSpec};
 use super::live::LiveSite;
+use crate::rules::Level;
 use crate::rules::hazard::{self, HazardClass};
 use crate::rules::jgj59::SubTable;
 use crate::rules::stoppage::{Duty, DutyStatus};
-use crate::rules::Level;
 use crate::scene::{FacilityKind, ObjectKind, ScaffoldKind, SensorGroup, SensorKind, SiteScene};
 
 /// The patrol types the standard's inspection module knows.
@@ -229,16 +229,20 @@ fn items_at(kind: ObjectKind, table: SubTable) -> Vec<&'static ItemSpec> {
         ObjectKind::Facility(FacilityKind::WheelWash) => only(&["施工场地", "综合治理", "社区服务"]),
         ObjectKind::Facility(FacilityKind::MaterialYard) => only(&["材料管理", "现场防火"]),
         ObjectKind::Platform => only(&["移动式操作平台", "悬挑式物料钢平台", "临边防护"]),
-        ObjectKind::Structure => only(&["安全帽", "安全网", "安全带", "临边防护", "洞口防护", "通道口防护", "攀登作业", "悬空作业"]),
+        ObjectKind::Structure => {
+            only(&["安全帽", "安全网", "安全带", "临边防护", "洞口防护", "通道口防护", "攀登作业", "悬空作业"])
+        }
         _ => checks::items(table).iter().collect(),
     }
 }
 
 /// The sheet items an alarm on a sensor of this kind calls for.
-fn alarm_items(kind: SensorKind) -> (&'static [&'static str], Option<SubTable>) {
+pub(crate) fn alarm_items(kind: SensorKind) -> (&'static [&'static str], Option<SubTable>) {
     use SensorKind::*;
     match kind {
-        WindSpeed | WindDirection => (&["保护装置", "安拆、验收与使用", "附着", "结构设施"], Some(SubTable::TowerCrane)),
+        WindSpeed | WindDirection => {
+            (&["保护装置", "安拆、验收与使用", "附着", "结构设施"], Some(SubTable::TowerCrane))
+        }
         CraneLoad | CraneMoment => (&["载荷限制装置", "吊钩、滑轮、卷筒与钢丝绳"], Some(SubTable::TowerCrane)),
         SlewAngle | TrolleyRadius | HookHeight | CraneClearance => {
             (&["行程限位装置", "多塔作业"], Some(SubTable::TowerCrane))
@@ -253,8 +257,12 @@ fn alarm_items(kind: SensorKind) -> (&'static [&'static str], Option<SubTable>) 
         EdgeProtection => (&["临边防护", "洞口防护"], Some(SubTable::WorkAtHeight)),
         PersonnelIn | PersonnelOut | PersonnelOnSite => (&["封闭管理"], Some(SubTable::CivilisedConstruction)),
         Pm25 | Pm10 | Tsp | Noise | SprayState => (&["施工场地", "综合治理"], Some(SubTable::CivilisedConstruction)),
-        k if k.group() == SensorGroup::Pit => (&["基坑支护", "降排水", "坑边荷载", "基坑监测"], Some(SubTable::FoundationPit)),
-        _ if kind.group() == SensorGroup::Power => (&["配电箱与开关箱", "接地与接零保护系统"], Some(SubTable::TemporaryElectricity)),
+        k if k.group() == SensorGroup::Pit => {
+            (&["基坑支护", "降排水", "坑边荷载", "基坑监测"], Some(SubTable::FoundationPit))
+        }
+        _ if kind.group() == SensorGroup::Electricity => {
+            (&["配电箱与开关箱", "接地与接零保护系统"], Some(SubTable::TemporaryElectricity))
+        }
         _ => (&[], None),
     }
 }
@@ -334,11 +342,11 @@ pub fn checkpoints(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: 
         }
         let mut checks_here: Vec<Check> = Vec::new();
         let mut tables = Vec::new();
-        if kind != PatrolKind::Stopped {
-            if let Some(t) = table {
-                checks_here.extend(items_at(o.kind, t).into_iter().map(|i| Check::item(t, i)));
-                tables.push(t);
-            }
+        if kind != PatrolKind::Stopped
+            && let Some(t) = table
+        {
+            checks_here.extend(items_at(o.kind, t).into_iter().map(|i| Check::item(t, i)));
+            tables.push(t);
         }
         points.push(Checkpoint {
             object: o.id.to_string(),
@@ -360,7 +368,7 @@ pub fn checkpoints(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: 
 /// when the patrol did not include it), silent sensors, and a stopped site's duties.
 fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &PointRules, points: &mut Vec<Checkpoint>) {
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    let mut point_for = |points: &mut Vec<Checkpoint>, object: &str| -> Option<usize> {
+    let point_for = |points: &mut Vec<Checkpoint>, object: &str| -> Option<usize> {
         if let Some(i) = points.iter().position(|p| p.object == object) {
             return Some(i);
         }
@@ -388,10 +396,10 @@ fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &Point
         let (names, table) = alarm_items(a.kind);
         if let Some(t) = table {
             for zh in names {
-                if let Some(spec) = checks::item(t, zh) {
-                    if !p.checks.iter().any(|c| c.table == Some(t) && c.zh == spec.zh) {
-                        p.checks.push(Check { because: Some(why.clone()), ..Check::item(t, spec) });
-                    }
+                if let Some(spec) = checks::item(t, zh)
+                    && !p.checks.iter().any(|c| c.table == Some(t) && c.zh == spec.zh)
+                {
+                    p.checks.push(Check { because: Some(why.clone()), ..Check::item(t, spec) });
                 }
             }
             if !p.tables.contains(&t) {

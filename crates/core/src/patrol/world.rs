@@ -125,9 +125,11 @@ impl SiteWorld {
             let mut indices = Vec::new();
             for mesh in &imported.meshes {
                 let base = vertices.len() as u32;
-                vertices.extend(mesh.positions_m.iter().map(|p| {
-                    v3(site_from_model.transform_point3(DVec3::from_array(p.map(f64::from))))
-                }));
+                vertices.extend(
+                    mesh.positions_m
+                        .iter()
+                        .map(|p| v3(site_from_model.transform_point3(DVec3::from_array(p.map(f64::from))))),
+                );
                 indices.extend(mesh.indices.chunks_exact(3).map(|t| [base + t[0], base + t[1], base + t[2]]));
             }
             world.add_mesh(Owner { model: m.id.clone(), object }, vertices, indices);
@@ -146,6 +148,16 @@ impl SiteWorld {
             skipped: Vec::new(),
             triangles: 0,
         }
+    }
+
+    /// Colliders in the world.
+    pub fn len(&self) -> usize {
+        self.colliders.len()
+    }
+
+    /// True for a world with no collider.
+    pub fn is_empty(&self) -> bool {
+        self.colliders.is_empty()
     }
 
     /// Adds one fixed triangle mesh (site frame, metres) owned by `owner`. Degenerate meshes (no
@@ -184,7 +196,12 @@ impl SiteWorld {
     }
 
     fn queries(&self) -> QueryPipeline<'_> {
-        self.broad.as_query_pipeline(self.narrow.query_dispatcher(), &self.bodies, &self.colliders, QueryFilter::default())
+        self.broad.as_query_pipeline(
+            self.narrow.query_dispatcher(),
+            &self.bodies,
+            &self.colliders,
+            QueryFilter::default(),
+        )
     }
 
     fn owner_of(&self, c: &Collider) -> Option<&Owner> {

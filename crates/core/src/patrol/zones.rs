@@ -87,13 +87,46 @@ fn arr(p: &[DVec2]) -> Vec<[f64; 2]> {
 impl ZoneShape {
     /// Whether plan point `p` is inside.
     pub fn contains(&self, p: DVec2) -> bool {
+        self.contains_with(p, &self.ring())
+    }
+
+    /// The outline as plan points (empty for a circle).
+    fn ring(&self) -> Vec<DVec2> {
+        match self {
+            ZoneShape::Circle { .. } => Vec::new(),
+            ZoneShape::Band { outline_m, .. } | ZoneShape::Area { outline_m } => pts(outline_m),
+        }
+    }
+
+    /// [`ZoneShape::contains`] with the outline already converted.
+    fn contains_with(&self, p: DVec2, ring: &[DVec2]) -> bool {
         match self {
             ZoneShape::Circle { centre_m: [x, z], radius_m } => p.distance(DVec2::new(*x, *z)) <= *radius_m,
-            ZoneShape::Band { outline_m, width_m } => {
-                let ring = pts(outline_m);
-                !geom::point_in_polygon(p, &ring) && geom::distance_to_ring(p, &ring) <= *width_m
+            ZoneShape::Band { width_m, .. } => {
+                !geom::point_in_polygon(p, ring) && geom::distance_to_ring(p, ring) <= *width_m
             }
-            ZoneShape::Area { outline_m } => geom::point_in_polygon(p, &pts(outline_m)),
+            ZoneShape::Area { .. } => geom::point_in_polygon(p, ring),
+        }
+    }
+
+    /// The plan bounding box, lower and upper corners.
+    pub fn bounds(&self) -> (DVec2, DVec2) {
+        let grow = |ring: &[[f64; 2]], by: f64| {
+            let mut lo = DVec2::splat(f64::INFINITY);
+            let mut hi = DVec2::splat(f64::NEG_INFINITY);
+            for &[x, z] in ring {
+                lo = lo.min(DVec2::new(x, z));
+                hi = hi.max(DVec2::new(x, z));
+            }
+            (lo - DVec2::splat(by), hi + DVec2::splat(by))
+        };
+        match self {
+            ZoneShape::Circle { centre_m: [x, z], radius_m } => {
+                let c = DVec2::new(*x, *z);
+                (c - DVec2::splat(*radius_m), c + DVec2::splat(*radius_m))
+            }
+            ZoneShape::Band { outline_m, width_m } => grow(outline_m, *width_m),
+            ZoneShape::Area { outline_m } => grow(outline_m, 0.0),
         }
     }
 }
@@ -187,26 +220,36 @@ pub fn zones(scene: &SiteScene, live: &LiveSite, rules: &ZoneRules) -> Vec<Hazar
 }
 
 /// The walking cost of every cell of `grid` under `zones`: closed zones shut their cells, costly
-/// ones multiply (the dearest wins where they overlap).
+/// ones multiply (the dearest wins where they overlap). Each zone visits only the cells of its
+/// bounding box, so a site's few zones cost a few thousand point tests, not the whole grid's.
 pub fn cost_field(grid: &WalkGrid, zones: &[HazardZone]) -> CostField {
     let mut f = CostField::plain(grid);
     for c in 0..grid.len() {
         if !grid.walkable(c) {
             f.0[c] = f32::INFINITY;
-            continue;
         }
-        let p = grid.centre(c);
-        for z in zones.iter().filter(|z| z.shape.contains(p)) {
-            f.0[c] = match z.rule {
-                ZoneRule::Closed => f32::INFINITY,
-                ZoneRule::Costly(k) => f.0[c].max(k),
-            };
+    }
+    for z in zones {
+        let (lo, hi) = z.shape.bounds();
+        let (cols, rows) = grid.cells_in_box(lo, hi);
+        let ring = z.shape.ring();
+        for r in rows {
+            for col in cols.clone() {
+                let c = r * grid.cols + col;
+                if !f.0[c].is_finite() || !z.shape.contains_with(grid.centre(c), &ring) {
+                    continue;
+                }
+                f.0[c] = match z.rule {
+                    ZoneRule::Closed => f32::INFINITY,
+                    ZoneRule::Costly(k) => f.0[c].max(k),
+                };
+            }
         }
     }
     f
 }
 
 /// The zones whose inside the plan point is in.
-pub fn zones_at<'z>(zones: &'z [HazardZone], p: DVec2) -> impl Iterator<Item = &'z HazardZone> {
+pub fn zones_at(zones: &[HazardZone], p: DVec2) -> impl Iterator<Item = &HazardZone> {
     zones.iter().filter(move |z| z.shape.contains(p))
 }

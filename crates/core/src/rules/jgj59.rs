@@ -192,6 +192,40 @@ pub struct Sheet {
     pub tables: Vec<FilledTable>,
 }
 
+impl Sheet {
+    /// The sheet as `rules jgj59` reads it (RON, one item per line), so a generated sheet can be
+    /// scored, edited and scored again: [`parse_sheet`] gives back the same sheet.
+    pub fn to_ron(&self) -> String {
+        let q = |s: &str| format!("{s:?}");
+        let num = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") };
+        let mut out = String::from("Jgj59Sheet(\n");
+        out += &format!(
+            "    site: {},\n    date: {},\n    inspector: {},\n    tables: [\n",
+            q(&self.site),
+            q(&self.date),
+            q(&self.inspector)
+        );
+        for t in &self.tables {
+            out += &format!("        (table: {:?}, ", t.table);
+            if let Some(l) = &t.label {
+                out += &format!("label: {}, ", q(l));
+            }
+            out += "items: [\n";
+            for i in &t.items {
+                out += &format!("            (name: {}, kind: {:?}, full: {}, ", q(&i.name), i.kind, num(i.full));
+                out += &if i.checked {
+                    format!("deduction: {}),\n", num(i.deduction))
+                } else {
+                    "checked: false),\n".into()
+                };
+            }
+            out += "        ]),\n";
+        }
+        out += "    ],\n)\n";
+        out
+    }
+}
+
 /// An exact score: a reduced fraction `num / den` with `den > 0`.
 ///
 /// JGJ 59 gives no rounding rule for sub-table scores, means, `A = B × C / 100` or the

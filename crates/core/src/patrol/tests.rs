@@ -1,0 +1,430 @@
+//! Tests of the patrol core: the planner against brute force, zones, the walker and the reports.
+
+use std::sync::{Arc, OnceLock};
+
+use glam::{DVec2, DVec3};
+
+use super::report::{self, PatrolRequest};
+use super::*;
+use crate::rules::RuleSet;
+use crate::sim::{Scenario, scenario_file};
+use crate::testutil::{demo_scene, repo};
+use grid::CostField;
+
+fn demo_site() -> &'static (crate::scene::SiteScene, PatrolSite) {
+    static SITE: OnceLock<(crate::scene::SiteScene, PatrolSite)> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let scene = demo_scene();
+        let site = PatrolSite::build(&scene, &repo().join("scenes"), Body::default()).unwrap();
+        (scene, site)
+    })
+}
+
+fn scenario(name: &str) -> Scenario {
+    Scenario::load(&scenario_file(&repo().join("scenes"), name)).unwrap()
+}
+
+fn request<'a>(
+    scene: &'a crate::scene::SiteScene,
+    sc: &'a Scenario,
+    kind: PatrolKind,
+    walk: bool,
+) -> PatrolRequest<'a> {
+    PatrolRequest {
+        scene,
+        scenario: sc,
+        seed: 7,
+        kind,
+        at_h: 33.0,
+        rules: Arc::new(RuleSet::default()),
+        plan: PlanOptions::default(),
+        walk: walk.then(WalkOptions::default),
+        zones: ZoneRules::default(),
+        points: PointRules::default(),
+        deductions: report::DeductionRules::default(),
+    }
+}
+
+fn font() -> crate::canvas::Font {
+    crate::canvas::Font::from_bytes(std::fs::read(repo().join("assets/fonts/NotoSansSC-sitetwin.otf")).unwrap())
+        .unwrap()
+}
+
+fn owner(name: &str) -> world::Owner {
+    world::Owner { model: name.into(), object: Some(name.into()) }
+}
+
+/// A 30 m x 20 m yard with a wall 0.3 m thick across x = 15, a 1.2 m door in it at z 9.4..10.6,
+/// and a 0.5 m post at (25, 5).
+fn yard() -> SiteWorld {
+    let mut w = SiteWorld::empty();
+    w.add_box(owner("ground"), DVec3::new(15.0, -0.1, 10.0), DVec3::new(15.0, 0.1, 10.0));
+    w.add_box(owner("wall-n"), DVec3::new(15.0, 1.5, 4.7), DVec3::new(0.15, 1.5, 4.7));
+    w.add_box(owner("wall-s"), DVec3::new(15.0, 1.5, 15.3), DVec3::new(0.15, 1.5, 4.7));
+    w.add_box(owner("post"), DVec3::new(25.0, 1.0, 5.0), DVec3::new(0.25, 1.0, 0.25));
+    w
+}
+
+fn yard_grid(w: &SiteWorld) -> WalkGrid {
+    WalkGrid::build_in(w, [0.0, 0.0, 30.0, 20.0], None, &Body::default(), CELL_M)
+}
+
+/// Whether a capsule of radius `r` standing at `p` overlaps a wall half (more than 2 cm): the
+/// plan distance from its axis to each wall rectangle.
+fn inside_wall(p: DVec3, r: f64) -> bool {
+    let rect = |lo: DVec2, hi: DVec2| {
+        let q = DVec2::new(p.x, p.z);
+        (q - q.clamp(lo, hi)).length()
+    };
+    let n = rect(DVec2::new(14.85, 0.0), DVec2::new(15.15, 9.4));
+    let s = rect(DVec2::new(14.85, 10.6), DVec2::new(15.15, 20.0));
+    n.min(s) < r - 0.02
+}
+
+#[test]
+fn the_grid_finds_the_floor_keeps_people_out_of_walls_and_links_through_the_door() {
+    let w = yard();
+    let g = yard_grid(&w);
+    let at = |x: f64, z: f64| g.cell_of(DVec2::new(x, z)).unwrap();
+    assert!(g.walkable(at(5.0, 5.0)));
+    assert!((g.floor(at(5.0, 5.0)) - 0.0).abs() < 1e-4, "floor at the ground's top");
+    assert!(!g.walkable(at(15.1, 3.0)), "the wall is not walkable");
+    // The post's top is a floor no one can step up to.
+    assert_ne!(g.component(at(25.0, 5.0)), g.component(at(5.0, 5.0)), "nor the post");
+    assert!(g.walkable(at(15.0, 10.0)), "the door is");
+    assert_eq!(g.component(at(5.0, 5.0)), g.component(at(25.0, 15.0)), "both sides connect through the door");
+    let p = grid::path(&g, &CostField::plain(&g), at(5.0, 3.0), at(25.0, 3.0)).unwrap();
+    assert!(p.cells.iter().all(|&c| g.walkable(c)));
+    assert!(p.cells.iter().any(|&c| (g.centre(c) - DVec2::new(15.0, 10.0)).length() < 0.8), "through the door");
+    // Straight it would be 20 m; through the door it is longer but far shorter than any detour.
+    assert!(p.length_m > 20.0 && p.length_m < 27.0, "{}", p.length_m);
+}
+
+#[test]
+fn the_walker_slides_along_walls_and_never_passes_through_them() {
+    let w = yard();
+    let body = Body::default();
+    let walker = w.walker(&body);
+    // Pushed straight at the wall for 20 s.
+    let mut feet = DVec3::new(12.0, 0.0, 3.0);
+    for _ in 0..100 {
+        feet = walker.step(&w, feet, DVec3::new(0.24, -0.05, 0.0), 0.2).feet_m;
+        assert!(!inside_wall(feet, body.radius_m), "inside the wall at {feet}");
+    }
+    assert!(feet.x < 15.0 - 0.15 - body.radius_m + 0.05, "held at the wall: {feet}");
+    assert!((feet.y).abs() < 0.05, "on the ground: {feet}");
+    // Following the grid's corners it gets through the door to the far side.
+    let g = yard_grid(&w);
+    let cost = CostField::plain(&g);
+    let from = g.cell_of(DVec2::new(5.0, 3.0)).unwrap();
+    let to = g.cell_of(DVec2::new(25.0, 3.0)).unwrap();
+    let corners = grid::waypoints(&g, &cost, &grid::path(&g, &cost, from, to).unwrap());
+    let mut feet = DVec3::new(g.centre(from).x, 0.0, g.centre(from).y);
+    for c in corners.iter().skip(1) {
+        for _ in 0..400 {
+            let d = *c - DVec2::new(feet.x, feet.z);
+            if d.length() < 0.3 {
+                break;
+            }
+            let mv = d / d.length() * (1.2f64 * 0.2).min(d.length());
+            feet = walker.step(&w, feet, DVec3::new(mv.x, -0.05, mv.y), 0.2).feet_m;
+            assert!(!inside_wall(feet, body.radius_m), "inside the wall at {feet}");
+        }
+    }
+    assert!(DVec2::new(feet.x, feet.z).distance(g.centre(to)) < 0.3, "arrived: {feet}");
+}
+
+#[test]
+fn a_sight_line_is_blocked_by_a_wall_and_clear_through_the_door_or_to_the_target_itself() {
+    let w = yard();
+    let eye = DVec3::new(10.0, 1.6, 3.0);
+    match w.sight(eye, DVec3::new(20.0, 1.0, 3.0), "nothing", 0.5) {
+        world::Sight::Blocked { by, at_m } => {
+            assert_eq!(by, "wall-n");
+            assert!((at_m - 4.85).abs() < 0.1, "{at_m}");
+        }
+        s => panic!("expected blocked, got {s:?}"),
+    }
+    assert_eq!(w.sight(DVec3::new(10.0, 1.6, 10.0), DVec3::new(20.0, 1.6, 10.0), "x", 0.5), world::Sight::Clear);
+    // The post hides nothing when it is what is looked at.
+    assert_eq!(w.sight(DVec3::new(20.0, 1.6, 5.0), DVec3::new(25.0, 1.0, 5.0), "post", 0.5), world::Sight::Clear);
+    assert!(matches!(
+        w.sight(DVec3::new(20.0, 1.6, 5.0), DVec3::new(28.0, 1.0, 5.0), "x", 0.5),
+        world::Sight::Blocked { .. }
+    ));
+}
+
+/// Every order of the stops that keeps the tiers (start, then class 1, 2, 3): the cheapest cost.
+fn brute_force(d: &crate::route::DistanceMatrix, classes: &[usize]) -> i64 {
+    fn go(
+        d: &crate::route::DistanceMatrix,
+        classes: &[usize],
+        at: usize,
+        used: &mut [bool],
+        tier: usize,
+        cost: i64,
+        best: &mut i64,
+    ) {
+        if used.iter().all(|&u| u) {
+            *best = (*best).min(cost + d.get(at, 0));
+            return;
+        }
+        for i in 0..classes.len() {
+            if !used[i]
+                && classes[i] >= tier
+                && !classes.iter().enumerate().any(|(j, &c)| !used[j] && j != i && c < classes[i])
+            {
+                used[i] = true;
+                go(d, classes, i + 1, used, classes[i], cost + d.get(at, i + 1), best);
+                used[i] = false;
+            }
+        }
+    }
+    let mut best = i64::MAX;
+    go(d, classes, 0, &mut vec![false; classes.len()], 0, 0, &mut best);
+    best
+}
+
+#[test]
+fn the_order_is_the_cheapest_that_keeps_the_tiers_against_brute_force_up_to_nine_stops() {
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for case in 0..60 {
+        let n = 1 + case % 9;
+        let pts: Vec<(f64, f64)> = (0..=n).map(|_| ((next() % 1000) as f64, (next() % 1000) as f64)).collect();
+        let classes: Vec<usize> = (0..n).map(|_| 1 + (next() % 3) as usize).collect();
+        let d = crate::route::DistanceMatrix::from_fn(n + 1, |i, j| {
+            let (a, b) = (pts[i], pts[j]);
+            ((a.0 - b.0).hypot(a.1 - b.1) * 100.0).round() as i64
+        });
+        let seq = plan::order(&d, &classes, &PlanOptions::default());
+        let mut sorted = seq.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "case {case}: every stop once");
+        let tiers: Vec<usize> = seq.iter().map(|&i| classes[i]).collect();
+        assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "case {case}: tiers in order {tiers:?}");
+        let mut at = 0;
+        let mut cost = 0;
+        for &i in &seq {
+            cost += d.get(at, i + 1);
+            at = i + 1;
+        }
+        cost += d.get(at, 0);
+        assert_eq!(cost, brute_force(&d, &classes), "case {case}: n {n} classes {classes:?}");
+    }
+}
+
+fn zone_id_object(scene: &crate::scene::SiteScene) -> String {
+    scene.cranes[0].id.clone()
+}
+
+fn zone_costly_template(object: &str) -> zones::HazardZone {
+    zones::HazardZone {
+        id: "costly:test".into(),
+        kind: zones::ZoneKind::PitEdge,
+        object: object.into(),
+        shape: zones::ZoneShape::Circle { centre_m: [0.0, 0.0], radius_m: 1.0 },
+        rule: zones::ZoneRule::Costly(4.0),
+        reason: "test".into(),
+    }
+}
+
+#[test]
+fn paths_go_round_a_closed_zone_and_pay_for_a_costly_one() {
+    let (scene, site) = demo_site();
+    let g = &site.grid;
+    let a = g.nearest_walkable(DVec2::new(-20.0, 20.0), 5.0, Some(site.ground)).unwrap();
+    let b = g.nearest_walkable(DVec2::new(20.0, 20.0), 5.0, Some(site.ground)).unwrap();
+    let open = grid::path(g, &zones::cost_field(g, &[]), a, b).unwrap();
+    // A lifting zone right across the straight walk.
+    let zone = zones::HazardZone {
+        id: "lift:test".into(),
+        kind: zones::ZoneKind::LiftingZone,
+        object: scene.cranes[0].id.clone(),
+        shape: zones::ZoneShape::Circle { centre_m: [0.0, 20.0], radius_m: 8.0 },
+        rule: zones::ZoneRule::Closed,
+        reason: "test".into(),
+    };
+    let cost = zones::cost_field(g, std::slice::from_ref(&zone));
+    let round = grid::path(g, &cost, a, b).unwrap();
+    assert!(round.cells.iter().all(|&c| !zone.shape.contains(g.centre(c))), "no cell of the path in the zone");
+    let corners = grid::waypoints(g, &cost, &round);
+    for w in corners.windows(2) {
+        for i in 0..=100 {
+            let p = w[0].lerp(w[1], f64::from(i) / 100.0);
+            assert!(p.distance(DVec2::new(0.0, 20.0)) > 8.0 - CELL_M * 0.75, "corner line cuts the zone at {p}");
+        }
+    }
+    assert!(round.length_m > open.length_m + 1.0, "{} vs {}", round.length_m, open.length_m);
+    // The same disc, costly: crossing it costs more than its length.
+    let costly = zones::HazardZone { rule: zones::ZoneRule::Costly(4.0), ..zone.clone() };
+    let c2 = zones::cost_field(g, &[costly]);
+    let p2 = grid::path(g, &c2, a, b).unwrap();
+    assert!(p2.cost >= open.cost - 1e-9 && p2.cost <= round.cost + 1e-9, "{} {} {}", open.cost, p2.cost, round.cost);
+    // Where the costly zone cannot be avoided, its cells are paid four times.
+    let everywhere = zones::HazardZone {
+        shape: zones::ZoneShape::Circle { centre_m: [0.0, 20.0], radius_m: 500.0 },
+        ..zone_costly_template(&zone_id_object(scene))
+    };
+    let c3 = zones::cost_field(g, &[everywhere]);
+    let p3 = grid::path(g, &c3, a, b).unwrap();
+    assert!((p3.cost - 4.0 * p3.length_m).abs() < 1e-6, "{} {}", p3.cost, p3.length_m);
+}
+
+#[test]
+fn a_lifted_load_closes_the_fall_zone_under_the_hook_and_a_light_one_does_not() {
+    let (scene, _) = demo_site();
+    let c = &scene.cranes[0];
+    let mut live = LiveSite::default();
+    live.cranes.push(live::CraneNow {
+        id: c.id.clone(),
+        hook_m: Some([1.0, 2.0]),
+        hook_height_m: Some(30.0),
+        load_pct: Some(5.1),
+    });
+    let z = zones::zones(scene, &live, &ZoneRules::default());
+    let lift = z.iter().find(|z| z.kind == zones::ZoneKind::LiftingZone).expect("a lifting zone above 5 %");
+    assert_eq!(lift.rule, zones::ZoneRule::Closed);
+    assert_eq!(
+        lift.shape,
+        zones::ZoneShape::Circle { centre_m: [1.0, 2.0], radius_m: crate::rules::zones::fall_radius_m(30.0) }
+    );
+    live.cranes[0].load_pct = Some(5.0);
+    let z = zones::zones(scene, &live, &ZoneRules::default());
+    assert!(z.iter().all(|z| z.kind != zones::ZoneKind::LiftingZone), "5 % is not a lifted load");
+    assert!(z.iter().any(|z| z.kind == zones::ZoneKind::PitEdge), "the pit edge band is always there");
+}
+
+#[test]
+fn a_simulated_daily_patrol_is_bit_identical_keeps_out_of_closed_zones_and_finds_the_alarms() {
+    let (scene, site) = demo_site();
+    let sc = scenario("default");
+    let req = request(scene, &sc, PatrolKind::Daily, true);
+    let a = report::run(site, &req).unwrap();
+    let b = report::run(site, &req).unwrap();
+    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    let w = a.walk.as_ref().unwrap();
+    assert!(w.finished, "back at the start");
+    assert_eq!(w.closed_zone_steps, 0, "never walked into a closed zone");
+    assert_eq!(
+        w.visits.len() + w.events.iter().filter(|e| matches!(e, walk::WalkEvent::Skipped { .. })).count(),
+        a.plan.stops.len()
+    );
+    // Urgent points first, then required, then routine.
+    let tiers: Vec<Priority> = a.plan.stops.iter().map(|s| s.point.priority).collect();
+    assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
+    // Every stand point is on the patrol's ground.
+    for s in &a.plan.stops {
+        assert_eq!(site.grid.component(s.cell), Some(site.ground), "{}", s.point.object);
+    }
+    // The walk keeps to the plan's length within the controller's corner cutting.
+    assert!((w.walked_m - a.plan.walk_m).abs() < 0.1 * a.plan.walk_m, "{} vs {}", w.walked_m, a.plan.walk_m);
+    // The alarms open at 33 h are found at their objects.
+    let open: Vec<&str> = w.visits.iter().flat_map(|v| &v.findings).map(|f| f.object.as_str()).collect();
+    assert!(open.contains(&"PIT1"), "{open:?}");
+    assert!(a.score.is_some());
+    // The map draws.
+    let map = report::draw_map(scene, site, &a, Some(font())).unwrap();
+    map.save_png(&std::env::temp_dir().join("sitetwin-patrol-daily.png")).unwrap();
+}
+
+#[test]
+fn the_stopped_sites_patrol_checks_its_duties_and_finds_the_broken_one() {
+    let (scene, site) = demo_site();
+    let sc = scenario("stopped-pollution");
+    let mut req = request(scene, &sc, PatrolKind::Stopped, true);
+    req.at_h = 30.0;
+    let r = report::run(site, &req).unwrap();
+    let duty_checks: Vec<&str> = r
+        .plan
+        .stops
+        .iter()
+        .flat_map(|s| &s.point.checks)
+        .filter(|c| c.zh.starts_with("停工职责"))
+        .map(|c| c.en.as_str())
+        .collect();
+    assert!(!duty_checks.is_empty(), "duty checks on the route");
+    let broken: Vec<&walk::PatrolFinding> = r
+        .findings
+        .iter()
+        .filter(|f| matches!(f.source, walk::FindingSource::Duty | walk::FindingSource::StoppedButActive { .. }))
+        .collect();
+    assert!(!broken.is_empty(), "the scenario's broken duty is found: {:?}", r.findings);
+}
+
+#[test]
+fn a_tight_budget_drops_routine_points_first_and_says_by_how_much_the_rest_overruns() {
+    let (scene, site) = demo_site();
+    let sc = scenario("default");
+    let mut req = request(scene, &sc, PatrolKind::Daily, false);
+    let full = report::run(site, &req).unwrap();
+    let routine = full.plan.stops.iter().filter(|s| s.point.priority == Priority::Routine).count();
+    assert!(routine > 0);
+    req.plan.budget_s = Some(600.0);
+    let tight = report::run(site, &req).unwrap();
+    assert!(tight.plan.stops.iter().all(|s| s.point.priority != Priority::Routine), "routine points dropped");
+    let dropped = tight.plan.omitted.iter().filter(|o| o.why == plan::Omission::OverBudget).count();
+    assert_eq!(dropped, routine);
+    assert!(tight.plan.over_budget_s > 0.0 && (tight.plan.total_s - 600.0 - tight.plan.over_budget_s).abs() < 30.0);
+    // A budget that fits everything keeps everything.
+    req.plan.budget_s = Some(full.plan.total_s + 60.0);
+    assert_eq!(report::run(site, &req).unwrap().plan.stops.len(), full.plan.stops.len());
+}
+
+#[test]
+fn every_patrol_type_plans_on_the_demo_site() {
+    let (scene, site) = demo_site();
+    let sc = scenario("default");
+    for kind in PatrolKind::ALL {
+        let r = report::run(site, &request(scene, &sc, kind, false)).unwrap();
+        assert!(!r.plan.stops.is_empty(), "{kind:?}");
+        assert!(r.plan.stops.iter().all(|s| s.leg.length_m.is_finite()));
+        if kind == PatrolKind::Bureau {
+            let tables: std::collections::BTreeSet<_> =
+                r.plan.stops.iter().flat_map(|s| s.point.tables.clone()).collect();
+            assert!(tables.contains(&crate::rules::jgj59::SubTable::SafetyManagement), "the office's documents");
+            assert!(tables.contains(&crate::rules::jgj59::SubTable::TowerCrane));
+        }
+    }
+}
+
+#[test]
+fn bad_requests_are_refused_with_what_is_wrong() {
+    let (scene, site) = demo_site();
+    let sc = scenario("default");
+    let mut req = request(scene, &sc, PatrolKind::Daily, false);
+    req.at_h = 100.0;
+    let e = report::run(site, &req).unwrap_err().to_string();
+    assert!(e.contains("--at 100 h") && e.contains("72"), "{e}");
+    req.at_h = 1.0;
+    req.plan.pace_m_s = 0.0;
+    assert!(report::run(site, &req).unwrap_err().to_string().contains("pace"));
+    req.plan.pace_m_s = 1.2;
+    req.plan.budget_s = Some(f64::NAN);
+    assert!(report::run(site, &req).unwrap_err().to_string().contains("budget"));
+    // Nothing to stand on.
+    let e = PatrolSite::from_world(scene, SiteWorld::empty(), Body::default()).unwrap_err();
+    assert!(matches!(e, PlanError::NoGround(_)), "{e}");
+}
+
+#[test]
+fn the_filled_sheet_reads_back_through_the_scorer_unchanged() {
+    let (scene, site) = demo_site();
+    let sc = scenario("default");
+    let req = request(scene, &sc, PatrolKind::Bureau, true);
+    let r = report::run(site, &req).unwrap();
+    let sheet = report::sheet_of(&req, &r).unwrap();
+    let text = sheet.to_ron();
+    let back = crate::rules::jgj59::parse_sheet(&text).unwrap();
+    assert_eq!(back, sheet);
+    let score = crate::rules::jgj59::score(&back).unwrap();
+    assert_eq!(Some(score.total), r.score.as_ref().map(|s| s.total));
+    // A found alarm is deducted from its item.
+    let deducted: f64 = sheet.tables.iter().flat_map(|t| &t.items).map(|i| i.deduction).sum();
+    assert!(r.findings.iter().any(|f| f.item.is_some()) == (deducted > 0.0), "{deducted} {:?}", r.findings);
+}
