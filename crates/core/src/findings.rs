@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::rules::jgj59::SubTable;
 
+#[cfg(test)]
+mod tests;
+
 /// The version of the register file this module reads and writes.
 pub const FILE_VERSION: u32 = 1;
 
