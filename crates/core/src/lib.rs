@@ -5,6 +5,7 @@
 //! - [`model`]: the guarded glTF importer every model goes through
 //! - [`modelgen`]: the deterministic generator of the demo site's glTF models
 //! - [`rules`]: the standards' rules: alarms, major-hazard classes, JGJ 59 scoring, stoppage
+//! - [`findings`]: the findings loop: rectification items raised, assigned, rectified, verified, escalated
 //! - [`telemetry`]: readings and their batch formats
 //! - [`sim`]: the deterministic telemetry simulator: scenarios, signals and events (docs/simulator.md)
 //! - [`hj212`]: the HJ 212 protocol of dust and noise monitors: framing, CRC, fields, replies, readings
@@ -19,6 +20,7 @@
 //! the glam Bevy uses, so the twin takes them as they are.
 
 pub mod canvas;
+pub mod findings;
 pub mod geom;
 pub mod hj212;
 pub mod i18n;
