@@ -60,7 +60,7 @@ struct SourceArgs {
     speed: f64,
     /// Where in the scenario or recording to start, e.g. 8h, 36h, 90m (default: 8h into the
     /// simulator's period, the start of a recording).
-    #[arg(long, value_parser = parse_duration_s)]
+    #[arg(long, value_parser = parse_span_s)]
     at: Option<f64>,
     /// Follow a telemetry gateway instead of the simulator, e.g. http://127.0.0.1:8080.
     #[arg(long, conflicts_with_all = ["replay", "no_telemetry"])]
@@ -111,7 +111,7 @@ impl SourceArgs {
 }
 
 /// A span written with its units: `36h`, `90m`, `16h30m`, `45s`, `3d` (a bare number is seconds).
-fn parse_duration_s(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_span_s(s: &str) -> Result<f64, String> {
     let bad = || format!("`{s}` is not a span like 36h, 16h30m, 90m or 45s");
     let t = s.trim();
     if let Ok(n) = t.parse::<f64>() {
@@ -198,7 +198,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// How much of the scenario, e.g. 72h (default: all of it).
-        #[arg(long, value_parser = parse_duration_s)]
+        #[arg(long, value_parser = parse_span_s)]
         duration: Option<f64>,
         /// Write the readings here as JSON lines (`-` for standard output).
         #[arg(long)]
@@ -229,6 +229,18 @@ enum Command {
         #[command(subcommand)]
         cmd: crate::route_cli::RouteCommand,
     },
+    /// Inspection patrols by the standard: plan one (points, stand points, order, paths, time) or
+    /// walk it with the physics inspector, its findings filling the JGJ 59 sheet.
+    Patrol {
+        #[command(subcommand)]
+        cmd: crate::patrol_cli::PatrolCommand,
+    },
+    /// The site's rectification register: findings from patrols and alarms, assigned, rectified
+    /// with evidence, verified or reopened; listed and exported as CSV.
+    Findings {
+        #[command(subcommand)]
+        cmd: crate::findings_cli::FindingsCommand,
+    },
     /// The telemetry gateway: serve sites (HJ 212, HTTP and MQTT in; store, rules and a live API
     /// out), and make device and user tokens. See docs/gateway.md.
     Gateway {
@@ -257,6 +269,10 @@ enum Command {
         /// Frames for `--live`.
         #[arg(long, default_value_t = 300)]
         frames: usize,
+        /// Measure the patrol simulator instead: preparing the demo site, planning and walking
+        /// each patrol type (simulated time per wall second).
+        #[arg(long)]
+        patrol: bool,
     },
 }
 
@@ -308,9 +324,12 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Rules { cmd }) => crate::rules_cli::run(cmd),
         Some(Command::Route { cmd }) => crate::route_cli::run(cmd),
+        Some(Command::Patrol { cmd }) => crate::patrol_cli::run(cmd),
+        Some(Command::Findings { cmd }) => crate::findings_cli::run(cmd),
         Some(Command::Gateway { cmd }) => {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }
+        Some(Command::Bench { patrol: true, runs, .. }) => crate::bench_patrol::run(runs.max(1)),
         Some(Command::Bench { live: true, sensors, frames, .. }) => {
             crate::bench_live::run(sensors.max(1), frames.max(2))
         }
@@ -492,13 +511,13 @@ mod tests {
 
     #[test]
     fn spans_parse_with_their_units() {
-        assert_eq!(parse_duration_s("36h"), Ok(129_600.0));
-        assert_eq!(parse_duration_s("90m"), Ok(5_400.0));
-        assert_eq!(parse_duration_s("3d"), Ok(259_200.0));
-        assert_eq!(parse_duration_s("45"), Ok(45.0));
-        assert_eq!(parse_duration_s("16h30m"), Ok(59_400.0));
-        assert!(parse_duration_s("-1h").is_err());
-        assert!(parse_duration_s("3w").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration_s("h").is_err());
+        assert_eq!(parse_span_s("36h"), Ok(129_600.0));
+        assert_eq!(parse_span_s("90m"), Ok(5_400.0));
+        assert_eq!(parse_span_s("3d"), Ok(259_200.0));
+        assert_eq!(parse_span_s("45"), Ok(45.0));
+        assert_eq!(parse_span_s("16h30m"), Ok(59_400.0));
+        assert!(parse_span_s("-1h").is_err());
+        assert!(parse_span_s("3w").unwrap_err().contains("unknown unit"));
+        assert!(parse_span_s("h").is_err());
     }
 }

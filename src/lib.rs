@@ -17,9 +17,12 @@ macro_rules! say {
 pub mod app;
 pub mod bench;
 pub mod bench_live;
+pub mod bench_patrol;
 pub mod cli;
+pub mod findings_cli;
 pub mod frame;
 pub mod motion;
+pub mod patrol_cli;
 pub mod route_cli;
 pub mod rules_cli;
 pub mod selection;

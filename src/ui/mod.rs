@@ -27,7 +27,7 @@ pub(crate) const ALARM_RED: egui::Color32 = egui::Color32::from_rgb(235, 80, 70)
 pub(crate) const WARN_AMBER: egui::Color32 = egui::Color32::from_rgb(240, 170, 40);
 
 /// Noto Sans CJK SC cut to ASCII, Latin-1, punctuation and GB 2312 (see tools/font/subset.py).
-const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-sitetwin.otf");
+pub(crate) const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-sitetwin.otf");
 
 /// How the UI starts (from the command line).
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ mod cli;
 mod gateway;
 mod headless;
 mod live;
+mod patrol;
 mod picking;
 mod rules;
 mod snapshot;
