@@ -40,6 +40,8 @@ pub struct TwinOptions {
     pub play: PlayOptions,
     /// Record every reading received to this file.
     pub record: Option<PathBuf>,
+    /// Play an inspection patrol.
+    pub patrol: Option<crate::patrol::PatrolRequest>,
 }
 
 impl TwinOptions {
@@ -54,6 +56,7 @@ impl TwinOptions {
             source: DataSource::StaticScene,
             play: PlayOptions::default(),
             record: None,
+            patrol: None,
         }
     }
 }
@@ -147,6 +150,9 @@ pub fn twin_app(options: TwinOptions) -> App {
         .insert_resource(SiteRequest { path: options.scene.clone(), generation: 1 })
         .insert_resource(options.source)
         .insert_resource(options.play);
+    if let Some(p) = options.patrol {
+        app.insert_resource(p);
+    }
     if let Some(file) = options.record {
         app.insert_resource(RecordTo(file));
     }

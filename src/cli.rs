@@ -77,6 +77,18 @@ struct SourceArgs {
     /// No telemetry: the scene as designed.
     #[arg(long = "static")]
     no_telemetry: bool,
+    /// Play an inspection patrol from the start moment: daily, special, bureau, stopped or
+    /// resumption (planned and walked by the core, then followed at the twin's clock).
+    #[arg(long, value_parser = parse_patrol_kind)]
+    patrol: Option<sitetwin_core::patrol::PatrolKind>,
+    /// With --patrol: once planned, move the clock this far into the patrol, e.g. 40m.
+    #[arg(long, value_parser = parse_span_s, requires = "patrol")]
+    patrol_at: Option<f64>,
+}
+
+fn parse_patrol_kind(s: &str) -> Result<sitetwin_core::patrol::PatrolKind, String> {
+    sitetwin_core::patrol::PatrolKind::parse(s)
+        .ok_or_else(|| format!("unknown patrol type `{s}`; use daily, special, bureau, stopped or resumption"))
 }
 
 impl SourceArgs {
@@ -102,11 +114,12 @@ impl SourceArgs {
         }
         options.play = PlayOptions { at_s: self.at.unwrap_or(default_at), speed: self.speed, paused: default_static };
         options.record = self.record.clone();
+        options.patrol = self.patrol.map(|kind| crate::patrol::PatrolRequest { kind, seek_s: self.patrol_at });
         Ok(())
     }
 
     fn scenario_given(&self) -> bool {
-        self.scenario != crate::app::DEFAULT_SCENARIO || self.at.is_some()
+        self.scenario != crate::app::DEFAULT_SCENARIO || self.at.is_some() || self.patrol.is_some()
     }
 }
 

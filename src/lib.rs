@@ -22,6 +22,7 @@ pub mod cli;
 pub mod findings_cli;
 pub mod frame;
 pub mod motion;
+pub mod patrol;
 pub mod patrol_cli;
 pub mod route_cli;
 pub mod rules_cli;
@@ -97,6 +98,7 @@ impl PluginGroup for SimulationPlugins {
             .add(motion::MotionPlugin)
             .add(source::SourcePlugin)
             .add(stoppage::StoppagePlugin)
+            .add(patrol::PatrolPlugin)
     }
 }
 
@@ -105,7 +107,7 @@ pub struct ViewPlugins;
 
 impl PluginGroup for ViewPlugins {
     fn build(self) -> PluginGroupBuilder {
-        PluginGroupBuilder::start::<Self>().add(view::ViewPlugin).add(ui::UiPlugin)
+        PluginGroupBuilder::start::<Self>().add(view::ViewPlugin).add(patrol::view::PatrolViewPlugin).add(ui::UiPlugin)
     }
 }
 

@@ -156,6 +156,7 @@ struct Screens<'w> {
     index: Res<'w, SiteIndex>,
     presets: Res<'w, ViewPresets>,
     ui: Option<ResMut<'w, UiState>>,
+    patrol: Option<Res<'w, crate::patrol::PatrolState>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -187,7 +188,8 @@ fn drive(
         Screen::Error if twin => return fail("the scene opened, so there is no error screen to capture".into()),
         Screen::Error => phase == Some(LoadPhase::Failed),
         Screen::Loading => phase == Some(LoadPhase::Assets) && screens.readiness.ready(),
-        _ => twin,
+        // A patrol asked for is planned (or has failed, which the window shows) before the shot.
+        _ => twin && !matches!(screens.patrol.as_deref(), Some(crate::patrol::PatrolState::Planning(_))),
     };
     if !ready {
         if time.elapsed_secs_f64() > req.ready_within_s {

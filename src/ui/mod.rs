@@ -109,6 +109,7 @@ fn draw_ui(
     mut shell: screens::Shell,
     mut twin: panels::TwinView,
     mut live: live::LiveView,
+    patrol: (Res<crate::patrol::PatrolState>, Res<crate::patrol::PatrolProgress>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
@@ -130,6 +131,9 @@ fn draw_ui(
         }
         live::stoppage_banner(&mut root, lang, &live);
         panels::draw_twin(&mut root, &ctx, &mut shell, &mut twin, &mut live);
+        if shell.state.panels {
+            crate::patrol::panel::window(&ctx, lang, &patrol.0, &patrol.1);
+        }
         if shell.state.panels
             && let Some(sensor) = live::alarm_window(&ctx, lang, &mut live)
         {

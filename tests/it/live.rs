@@ -297,3 +297,54 @@ fn a_recording_replays_to_the_same_alarm_events_twice() {
     // its last readings are; the replay ends there too).
     assert_eq!(first, original, "the replay noticed exactly what the recorded run did");
 }
+
+#[test]
+fn a_patrol_is_planned_when_the_site_opens_and_the_inspector_walks_it_with_the_clock() {
+    use sitetwin::patrol::{Inspector, PatrolProgress, PatrolRequest, PatrolState};
+    use sitetwin_core::patrol::PatrolKind;
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(SiteRequest { path: demo(), generation: 1 })
+        .insert_resource(sim("default", 1))
+        .insert_resource(PlayOptions { at_s: 33.0 * 3600.0, speed: 60.0, paused: true })
+        .insert_resource(PatrolRequest { kind: PatrolKind::Daily, seek_s: None })
+        .add_plugins(SimulationPlugins);
+    let mut ready = None;
+    for _ in 0..20_000 {
+        app.update();
+        match app.world().resource::<PatrolState>() {
+            PatrolState::Ready(p) => {
+                ready = Some(p.clone());
+                break;
+            }
+            PatrolState::Failed(e) => panic!("the patrol failed: {e}"),
+            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    }
+    let p = ready.expect("the patrol was planned");
+    let walk = p.report.walk.as_ref().unwrap();
+    assert!(walk.visits.len() >= 5);
+    // The clock stands at the patrol's start: the inspector is at the office.
+    app.update();
+    let feet = |app: &mut App| {
+        let mut q = app.world_mut().query_filtered::<&Transform, With<Inspector>>();
+        q.single(app.world()).unwrap().translation
+    };
+    let start = Vec3::from_array(p.report.plan.start_m.map(|v| v as f32));
+    assert!(feet(&mut app).distance(start) < 0.5, "{} vs {start}", feet(&mut app));
+    // Half way through the third visit, the inspector stands at its point and two are checked.
+    let v = &walk.visits[2];
+    let mid = (v.arrive_s + v.leave_s) / 2.0;
+    seek(&mut app, p.start + chrono::Duration::milliseconds((mid * 1000.0) as i64));
+    app.update();
+    let at = feet(&mut app);
+    let stood = Vec3::from_array(v.stood_m.map(|x| x as f32));
+    assert!(at.distance(stood) < 0.05, "{at} vs {stood}");
+    let progress = app.world().resource::<PatrolProgress>().clone();
+    assert_eq!(progress.checked, 2);
+    assert_eq!(progress.at.as_deref(), Some(v.object.as_str()));
+    // After the end, every point is checked.
+    seek(&mut app, p.start + chrono::Duration::seconds(walk.duration_s as i64 + 60));
+    app.update();
+    assert_eq!(app.world().resource::<PatrolProgress>().checked, walk.visits.len());
+}
