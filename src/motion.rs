@@ -66,8 +66,8 @@ pub fn grid_heading_deg(slew_deg: f64, north_deg: f64) -> f64 {
 
 /// The jib's horizontal direction in the site frame (x east, z south) for a grid heading.
 pub fn jib_direction(grid_heading_deg: f64) -> Vec3 {
-    let h = grid_heading_deg.to_radians();
-    Vec3::new(h.sin() as f32, 0.0, -(h.cos() as f32))
+    let d = sitetwin_core::geom::heading_dir(grid_heading_deg);
+    Vec3::new(d.x as f32, 0.0, d.y as f32)
 }
 
 /// The rotation about the mast that turns a model whose jib rests along its own +x, placed with

@@ -6,7 +6,6 @@
 use bevy::prelude::*;
 use chrono::{Duration, FixedOffset, Offset, TimeZone, Utc};
 use sitetwin_core::rules::stoppage::{self, DutyCheck, Finding, Status, StoppedSiteRules};
-use sitetwin_core::scene::{SensorGroup, SensorKind};
 use sitetwin_core::telemetry::{CHINA_STANDARD_TIME_S, Reading};
 
 use crate::TwinSet;
@@ -75,20 +74,7 @@ fn judge_duties(
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
     let from = stopped_at.max(now - Duration::days(1));
-    // Only what the checks read: hooks, loads, slews, wind, power, noise, people on site and
-    // the pit points.
-    let read = |k: SensorKind| {
-        matches!(
-            k,
-            SensorKind::HookHeight
-                | SensorKind::CraneLoad
-                | SensorKind::SlewAngle
-                | SensorKind::WindSpeed
-                | SensorKind::LoadCurrent
-                | SensorKind::Noise
-                | SensorKind::PersonnelOnSite
-        ) || k.group() == SensorGroup::Pit
-    };
+    let read = stoppage::duty_input;
     let readings: Vec<Reading> = sensors
         .iter()
         .filter(|(s, _)| read(s.kind))

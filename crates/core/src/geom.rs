@@ -10,6 +10,13 @@ use glam::{DVec2, DVec3};
 /// A point in plan, `(x, z)` metres, as `DVec2 { x, y: z }`.
 pub type P2 = DVec2;
 
+/// The horizontal unit vector (plan `x` east, `y` = site `z` south) of a heading in degrees
+/// clockwise from grid north (−z): a crane's jib for its slew on the site grid.
+pub fn heading_dir(grid_heading_deg: f64) -> P2 {
+    let h = grid_heading_deg.to_radians();
+    P2::new(h.sin(), -h.cos())
+}
+
 /// The plan point under a site point (drops the height).
 pub fn plan(p: DVec3) -> P2 {
     DVec2::new(p.x, p.z)

@@ -7,12 +7,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use glam::DVec2;
 use serde::Serialize;
 
 use crate::rules::stoppage::{self, DutyCheck, Finding, StoppedSiteRules};
 use crate::rules::{Engine, Event, Level, RuleSet};
-use crate::scene::{SensorGroup, SensorKind, SiteScene};
+use crate::scene::{SensorKind, SiteScene};
 use crate::sim::{EventKind, Scenario, SimError, Simulator};
 use crate::telemetry::{CHINA_STANDARD_TIME_S, Reading};
 
@@ -81,20 +80,6 @@ impl LiveSite {
     pub fn crane(&self, id: &str) -> Option<&CraneNow> {
         self.cranes.iter().find(|c| c.id == id)
     }
-}
-
-/// The sensors a stopped site's checks read (as the twin's duty checklist does).
-fn duty_input(k: SensorKind) -> bool {
-    matches!(
-        k,
-        SensorKind::HookHeight
-            | SensorKind::CraneLoad
-            | SensorKind::SlewAngle
-            | SensorKind::WindSpeed
-            | SensorKind::LoadCurrent
-            | SensorKind::Noise
-            | SensorKind::PersonnelOnSite
-    ) || k.group() == SensorGroup::Pit
 }
 
 /// The simulator and the rules engine run forward together.
@@ -194,7 +179,7 @@ impl<'a> LiveSim<'a> {
             if r.value.is_finite() {
                 self.last.insert(r.sensor.clone(), (r.time, r.value));
             }
-            if self.stopped_at.is_some() && kinds.get(r.sensor.as_str()).is_some_and(|k| duty_input(*k)) {
+            if self.stopped_at.is_some() && kinds.get(r.sensor.as_str()).is_some_and(|k| stoppage::duty_input(*k)) {
                 self.recent.push_back(r.clone());
             }
         }
@@ -226,8 +211,7 @@ impl<'a> LiveSim<'a> {
                 let slew = self.value(&c.id, SensorKind::SlewAngle);
                 let trolley = self.value(&c.id, SensorKind::TrolleyRadius);
                 let hook_m = slew.zip(trolley).map(|(s, r)| {
-                    let h = (s - north).to_radians();
-                    let p = DVec2::new(c.position_m.x, c.position_m.z) + DVec2::new(h.sin(), -h.cos()) * r;
+                    let p = crate::geom::plan(c.position_m) + crate::geom::heading_dir(s - north) * r;
                     [p.x, p.y]
                 });
                 CraneNow {

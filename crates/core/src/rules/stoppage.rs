@@ -673,6 +673,22 @@ fn sensors_of<'a>(scene: &'a SiteScene, object: &str, kind: SensorKind) -> Vec<&
     scene.sensors.iter().filter(|s| s.anchor.object == object && s.kind == kind).map(|s| s.id.as_str()).collect()
 }
 
+/// Whether [`check_duties`] and [`detect_activity`] read sensors of this kind: hooks, loads,
+/// slews, wind, power, noise, people on site and the pit points (the last day of these is all a
+/// stopped site's checks need).
+pub fn duty_input(k: SensorKind) -> bool {
+    matches!(
+        k,
+        SensorKind::HookHeight
+            | SensorKind::CraneLoad
+            | SensorKind::SlewAngle
+            | SensorKind::WindSpeed
+            | SensorKind::LoadCurrent
+            | SensorKind::Noise
+            | SensorKind::PersonnelOnSite
+    ) || k.group() == SensorGroup::Pit
+}
+
 /// Checks the duties of a stopped site at `at` from the readings since the stop.
 pub fn check_duties(
     scene: &SiteScene,
