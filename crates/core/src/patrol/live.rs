@@ -199,8 +199,9 @@ impl<'a> LiveSim<'a> {
             .map(|(_, v)| *v)
     }
 
-    /// The site now.
-    pub fn now(&self) -> LiveSite {
+    /// The machines now: the cranes' hooks and loads and the pours under way, all the hazard
+    /// zones need (cheap enough for every zone refresh of a walk).
+    pub fn machines(&self) -> LiveSite {
         let at = self.sim.clock();
         let north = self.scene.site.north_deg;
         let cranes = self
@@ -240,6 +241,14 @@ impl<'a> LiveSim<'a> {
                 }
             }
         }
+        LiveSite { at: Some(at), cranes, pours, ..LiveSite::default() }
+    }
+
+    /// The site now: the machines, the open alarms, the silent sensors and a stopped site's
+    /// duties and findings.
+    pub fn now(&self) -> LiveSite {
+        let LiveSite { at, cranes, pours, .. } = self.machines();
+        let at = at.unwrap_or_else(|| self.sim.clock());
         let mut alarms = Vec::new();
         let mut dark = Vec::new();
         for s in &self.scene.sensors {

@@ -393,7 +393,7 @@ impl Walk<'_, '_> {
         }
         let t = self.live.clock() + Duration::milliseconds((self.opts.zone_refresh_s * 1000.0).round() as i64);
         self.live.advance_to(t);
-        self.zones = zones::zones(self.scene, &self.live.now(), &self.zone_rules);
+        self.zones = zones::zones(self.scene, &self.live.machines(), &self.zone_rules);
         self.cost = zones::cost_field(&self.site.grid, &self.zones);
         true
     }
