@@ -79,16 +79,11 @@ struct SourceArgs {
     no_telemetry: bool,
     /// Play an inspection patrol from the start moment: daily, special, bureau, stopped or
     /// resumption (planned and walked by the core, then followed at the twin's clock).
-    #[arg(long, value_parser = parse_patrol_kind)]
+    #[arg(long, value_parser = crate::patrol_cli::parse_kind)]
     patrol: Option<sitetwin_core::patrol::PatrolKind>,
     /// With --patrol: once planned, move the clock this far into the patrol, e.g. 40m.
     #[arg(long, value_parser = parse_span_s, requires = "patrol")]
     patrol_at: Option<f64>,
-}
-
-fn parse_patrol_kind(s: &str) -> Result<sitetwin_core::patrol::PatrolKind, String> {
-    sitetwin_core::patrol::PatrolKind::parse(s)
-        .ok_or_else(|| format!("unknown patrol type `{s}`; use daily, special, bureau, stopped or resumption"))
 }
 
 impl SourceArgs {

@@ -65,7 +65,7 @@ pub struct PatrolArgs {
     pub json: bool,
 }
 
-fn parse_kind(s: &str) -> Result<PatrolKind, String> {
+pub(crate) fn parse_kind(s: &str) -> Result<PatrolKind, String> {
     PatrolKind::parse(s).ok_or_else(|| {
         let names: Vec<&str> = PatrolKind::ALL.iter().map(|k| k.name()).collect();
         format!("unknown patrol type `{s}`; use one of {}", names.join(", "))
@@ -123,7 +123,7 @@ pub fn run(cmd: PatrolCommand) -> anyhow::Result<ExitCode> {
     write(&args.out.join("report.json"), json.as_bytes())?;
     let map = report::draw_map(scene, &site, &r, Some(map_font()?))?;
     map.save_png(&args.out.join("map.png")).context("writing map.png")?;
-    if let Some(sheet) = report::sheet_of(&req, &r) {
+    if let Some(sheet) = &r.sheet {
         write(&args.out.join("jgj59-sheet.ron"), sheet.to_ron().as_bytes())?;
     }
     if let Some(path) = &args.findings {

@@ -21,7 +21,7 @@ use sitetwin_core::sim::Scenario;
 use crate::TwinSet;
 use crate::site::{Site, SiteScoped, SiteSpawned};
 use crate::source::{DataSource, PlayOptions, SeekRequested};
-use crate::telemetry::TwinClock;
+use crate::telemetry::{SiteRuleSet, TwinClock};
 
 /// The patrol the twin plays (from `--patrol`).
 #[derive(Resource, Debug, Clone, Copy, PartialEq)]
@@ -116,6 +116,7 @@ fn start_planning(
     site: Option<Res<Site>>,
     source: Option<Res<DataSource>>,
     play: Option<Res<PlayOptions>>,
+    rules: Option<Res<SiteRuleSet>>,
     mut spawned: MessageReader<SiteSpawned>,
     mut progress: ResMut<PatrolProgress>,
 ) {
@@ -136,6 +137,8 @@ fn start_planning(
     let at_s = play.map_or(0.0, |p| p.at_s);
     let loaded = site.loaded.clone();
     let kind = request.kind;
+    // The site's own rules (its configuration's thresholds), as the twin judges its readings.
+    let rules = rules.map_or_else(|| Arc::new(RuleSet::default()), |r| r.0.clone());
     let (tx, rx) = channel();
     std::thread::Builder::new()
         .name("patrol planner".into())
@@ -149,7 +152,7 @@ fn start_planning(
                     seed,
                     kind,
                     at_h: at_s / 3600.0,
-                    rules: Arc::new(RuleSet::default()),
+                    rules,
                     plan: PlanOptions::default(),
                     walk: Some(WalkOptions::default()),
                     zones: ZoneRules::default(),

@@ -142,6 +142,9 @@ pub struct PatrolReport {
     pub findings: Vec<PatrolFinding>,
     /// The findings the sheet has no item for.
     pub unscored_findings: Vec<PatrolFinding>,
+    /// The filled JGJ 59 sheet (`patrol simulate` only), written beside the report as RON.
+    #[serde(skip)]
+    pub sheet: Option<Sheet>,
     /// The sheet's score (`patrol simulate` only; a plan finds nothing yet).
     pub score: Option<SheetScore>,
     /// What the numbers rest on.
@@ -491,16 +494,17 @@ pub fn run(site: &PatrolSite, req: &PatrolRequest<'_>) -> Result<PatrolReport, s
     let at = live.clock();
     let local = at.with_timezone(&super::live::CST);
     let walk = req.walk.map(|w| super::walk::walk(site, req.scene, &plan, &mut live, &req.zones, &w));
-    let (findings, unscored_findings, score) = match &walk {
+    let (findings, unscored_findings, sheet, score) = match &walk {
         Some(w) => {
             let findings: Vec<PatrolFinding> = w.visits.iter().flat_map(|v| v.findings.iter().cloned()).collect();
             let inspector = format!("sitetwin 模拟巡查（{}）", req.kind.zh());
             let (sheet, unscored) =
                 fill_sheet(req.scene, &w.visits, &local.format("%Y-%m-%d").to_string(), &inspector, &req.deductions);
-            let score = if sheet.tables.is_empty() { None } else { jgj59::score(&sheet).ok() };
-            (findings, unscored, score)
+            let sheet = (!sheet.tables.is_empty()).then_some(sheet);
+            let score = sheet.as_ref().and_then(|s| jgj59::score(s).ok());
+            (findings, unscored, sheet, score)
         }
-        None => (Vec::new(), Vec::new(), None),
+        None => (Vec::new(), Vec::new(), None, None),
     };
     Ok(PatrolReport {
         site: req.scene.site.name.clone(),
@@ -514,16 +518,8 @@ pub fn run(site: &PatrolSite, req: &PatrolRequest<'_>) -> Result<PatrolReport, s
         walk,
         findings,
         unscored_findings,
+        sheet,
         score,
         notes: standard_notes(),
     })
-}
-
-/// The sheet of a simulated patrol, for `rules jgj59`.
-pub fn sheet_of(req: &PatrolRequest<'_>, report: &PatrolReport) -> Option<Sheet> {
-    let w = report.walk.as_ref()?;
-    let inspector = format!("sitetwin 模拟巡查（{}）", req.kind.zh());
-    let date = report.at.get(..10).unwrap_or("");
-    let (sheet, _) = fill_sheet(req.scene, &w.visits, date, &inspector, &req.deductions);
-    (!sheet.tables.is_empty()).then_some(sheet)
 }

@@ -418,7 +418,7 @@ fn the_filled_sheet_reads_back_through_the_scorer_unchanged() {
     let sc = scenario("default");
     let req = request(scene, &sc, PatrolKind::Bureau, true);
     let r = report::run(site, &req).unwrap();
-    let sheet = report::sheet_of(&req, &r).unwrap();
+    let sheet = r.sheet.clone().unwrap();
     let text = sheet.to_ron();
     let back = crate::rules::jgj59::parse_sheet(&text).unwrap();
     assert_eq!(back, sheet);
