@@ -4,6 +4,7 @@
 //! - [`scene`]: the site scene file (schema, loading, validation with positioned errors)
 //! - [`model`]: the guarded glTF importer every model goes through
 //! - [`modelgen`]: the deterministic generator of the demo site's glTF models
+//! - [`city`]: the bureau's city: site registry, status and risk of non-operating sites, reviews, reports
 //! - [`rules`]: the standards' rules: alarms, major-hazard classes, JGJ 59 scoring, stoppage
 //! - [`findings`]: the findings loop: rectification items raised, assigned, rectified, verified, escalated
 //! - [`telemetry`]: readings and their batch formats
@@ -20,6 +21,7 @@
 //! the glam Bevy uses, so the twin takes them as they are.
 
 pub mod canvas;
+pub mod city;
 pub mod findings;
 pub mod geom;
 pub mod hj212;
