@@ -674,7 +674,7 @@ fn sensors_of<'a>(scene: &'a SiteScene, object: &str, kind: SensorKind) -> Vec<&
 }
 
 /// Whether [`check_duties`] and [`detect_activity`] read sensors of this kind: hooks, loads,
-/// slews, wind, power, noise, people on site and the pit points (the last day of these is all a
+/// slews, wind, hoist cages, power, noise, people on site and the pit points (the last day of these is all a
 /// stopped site's checks need).
 pub fn duty_input(k: SensorKind) -> bool {
     matches!(
@@ -683,6 +683,7 @@ pub fn duty_input(k: SensorKind) -> bool {
             | SensorKind::CraneLoad
             | SensorKind::SlewAngle
             | SensorKind::WindSpeed
+            | SensorKind::HoistHeight
             | SensorKind::LoadCurrent
             | SensorKind::Noise
             | SensorKind::PersonnelOnSite

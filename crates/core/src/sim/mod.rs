@@ -17,7 +17,7 @@
 //! `+ − × ÷ √` (`num`), so a seed gives the same values on every platform.
 
 mod machines;
-mod num;
+pub(crate) mod num;
 mod probes;
 mod scenario;
 mod signals;

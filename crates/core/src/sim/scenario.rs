@@ -499,6 +499,29 @@ impl Scenario {
         }
     }
 
+    /// A scenario made in code rather than read from a file (a city's generated day for one
+    /// site): `origin` names it in messages. The simulator checks its events against the scene
+    /// as it does a file's; the parameter checks of [`Scenario::parse`] are the caller's.
+    pub fn built(
+        name: &str,
+        start: DateTime<Utc>,
+        duration_h: f64,
+        stoppage: Option<ScenarioStoppage>,
+        events: Vec<TimedEvent>,
+        origin: &Path,
+    ) -> Scenario {
+        Scenario {
+            name: name.into(),
+            description: String::new(),
+            start,
+            duration_h: duration_h.clamp(0.0, MAX_DURATION_H),
+            stoppage,
+            events,
+            file: origin.to_path_buf(),
+            index: PathIndex::default(),
+        }
+    }
+
     /// The site's stoppage state: operating, or stopped as the scenario says.
     pub fn site_stoppage(&self) -> SiteStoppage {
         let mut s = SiteStoppage::default();
