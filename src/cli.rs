@@ -249,6 +249,12 @@ enum Command {
         #[command(subcommand)]
         cmd: crate::findings_cli::FindingsCommand,
     },
+    /// The housing bureau's city: the non-operating sites ranked by risk, the monthly
+    /// housing–environment consultation report, city-wide pollution alerts and site reviews.
+    Bureau {
+        #[command(subcommand)]
+        cmd: crate::bureau_cli::BureauCommand,
+    },
     /// The telemetry gateway: serve sites (HJ 212, HTTP and MQTT in; store, rules and a live API
     /// out), and make device and user tokens. See docs/gateway.md.
     Gateway {
@@ -334,6 +340,7 @@ pub fn run() -> ExitCode {
         Some(Command::Route { cmd }) => crate::route_cli::run(cmd),
         Some(Command::Patrol { cmd }) => crate::patrol_cli::run(cmd),
         Some(Command::Findings { cmd }) => crate::findings_cli::run(cmd),
+        Some(Command::Bureau { cmd }) => crate::bureau_cli::run(cmd),
         Some(Command::Gateway { cmd }) => {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }

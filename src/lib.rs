@@ -18,6 +18,7 @@ pub mod app;
 pub mod bench;
 pub mod bench_live;
 pub mod bench_patrol;
+pub mod bureau_cli;
 pub mod cli;
 pub mod findings_cli;
 pub mod frame;

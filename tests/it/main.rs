@@ -2,6 +2,7 @@
 //! headless App tests, command-line tests, and snapshots rendered with Mesa lavapipe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bureau;
 mod cli;
 mod gateway;
 mod headless;

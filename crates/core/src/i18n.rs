@@ -6,7 +6,7 @@
 
 use crate::rules::alarm::AlarmStatus;
 use crate::rules::chart::LineNote;
-use crate::rules::stoppage::{AlertLevel, Duty, DutyStatus, FindingKind, Status, StopReason};
+use crate::rules::stoppage::{Activity, AlertLevel, Duty, DutyStatus, Exemption, FindingKind, Status, StopReason};
 use crate::rules::{self, Level, Quality, RuleSet};
 use crate::scene::{KINDS, ObjectKind, SensorKind};
 
@@ -750,6 +750,40 @@ pub fn finding_name(lang: Lang, kind: &FindingKind) -> &'static str {
         FindingKind::CrewOnSite => {
             ("停工期间在场人数超过值守人员", "More people on site than the duty crew while stopped")
         }
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+/// A site activity a pollution alert may ban.
+pub fn activity_name(lang: Lang, a: Activity) -> &'static str {
+    let (zh, en) = match a {
+        Activity::Earthworks => ("土方开挖", "earthworks"),
+        Activity::Demolition => ("拆除作业", "demolition"),
+        Activity::OpenMixing => ("露天搅拌", "open mixing"),
+        Activity::Spraying => ("喷涂作业", "spraying"),
+        Activity::Haulage => ("渣土运输", "haulage"),
+        Activity::Blasting => ("爆破作业", "blasting"),
+        Activity::Cutting => ("切割作业", "cutting"),
+        Activity::RoadMilling => ("道路开挖铣刨", "road milling"),
+        Activity::RubbishClearing => ("楼层垃圾清理", "rubbish clearing"),
+        Activity::Piling => ("桩基施工", "piling"),
+        Activity::FacadeWork => ("外立面施工", "facade work"),
+        Activity::AsphaltPaving => ("沥青摊铺", "asphalt paving"),
+        Activity::Anticorrosion => ("防腐作业", "anticorrosion"),
+        Activity::OpenAirWork => ("露天施工", "open-air work"),
+        Activity::ContinuousPour => ("连续浇筑", "continuous pour"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+/// An exemption from pollution bans.
+pub fn exemption_name(lang: Lang, e: Exemption) -> &'static str {
+    let (zh, en) = match e {
+        Exemption::Canopy => ("天幕工地", "canopy-enclosed site"),
+        Exemption::DifferentiatedControl => ("差异化管控工地", "differentiated-control site"),
+        Exemption::ExemptionList => ("豁免清单企业", "on the exemption list"),
+        Exemption::EmergencyWorks => ("抢险工程", "emergency works"),
+        Exemption::CleanHaulage => ("新能源密闭运输", "clean haulage"),
     };
     if lang == Lang::Zh { zh } else { en }
 }
