@@ -121,6 +121,17 @@ pub enum BureauCommand {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+    /// Write a site's twin to a folder: a light site's scene with its generated models (a full
+    /// site's scene file is named instead), to open with `sitetwin` or `sitetwin snapshot`.
+    Twin {
+        /// The site id.
+        site: String,
+        #[command(flatten)]
+        city: CityArgs,
+        /// The folder for a light site's twin.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write a city file: the demo city, or `--sites N` generated sites for scale.
     Generate {
         /// The file to write.
@@ -272,6 +283,13 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
             say!("recorded the review of {site} ({}) in {}", decision.name(), path.display());
             Ok(ExitCode::SUCCESS)
         }
+        BureauCommand::Twin { site, city, out } => {
+            let c = city.load()?;
+            let s = c.site(&site).with_context(|| format!("no site {site} in the city"))?;
+            let scene = twin_scene(&c, s, &out)?;
+            say!("{}", scene.display());
+            Ok(ExitCode::SUCCESS)
+        }
         BureauCommand::Generate { out, sites, seed } => {
             let mut c = match sites {
                 Some(n) => demo::generate(n, seed, demo::demo_today()),
@@ -291,6 +309,15 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The scene file of a site's twin: its own scene, or a light site's twin written into `dir`.
+pub fn twin_scene(city: &City, site: &sitetwin_core::city::CitySite, dir: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(p) = city.scene_path(site) {
+        return Ok(p);
+    }
+    let light = site.light.with_context(|| format!("site {} has neither a scene nor a light description", site.id))?;
+    light.write_twin(site, &city.name, dir).map_err(anyhow::Error::msg)
 }
 
 /// `target` as seen from `dir` (absolute when they share nothing but the root).

@@ -56,19 +56,68 @@ impl LightSite {
         Ok(())
     }
 
-    /// The scene of `site` drawn from this description.
+    /// The scene of `site` drawn from this description (no models: for the rules).
     pub fn scene(&self, site: &CitySite, city: &str) -> Result<SiteScene, String> {
-        let text = self.scene_text(site, city);
+        let text = self.scene_text(site, city, false);
         let file = format!("<light scene of {}>", site.id);
         scene::load_str(&text, Path::new(&file), Path::new("."), ModelChecks::Skip)
             .map(|l| l.scene)
             .map_err(|e| format!("light scene of {}: {e}", site.id))
     }
 
-    /// The scene-file text.
-    fn scene_text(&self, site: &CitySite, city: &str) -> String {
+    /// Writes the site's twin into `dir`: `site.ron` and its generated glTF models under
+    /// `models/`, so the twin opens a light site as it opens a full one. Returns the scene file.
+    pub fn write_twin(&self, site: &CitySite, city: &str, dir: &Path) -> Result<std::path::PathBuf, String> {
+        let text = self.scene_text(site, city, true);
+        let file = dir.join("site.ron");
+        let scene = scene::load_str(&text, &file, dir, ModelChecks::Skip)
+            .map_err(|e| format!("light scene of {}: {e}", site.id))?
+            .scene;
+        let models = crate::modelgen::generate(&scene, dir).map_err(|e| format!("light twin of {}: {e}", site.id))?;
+        let io = |e: std::io::Error, p: &Path| format!("cannot write {}: {e}", p.display());
+        std::fs::create_dir_all(dir.join("models")).map_err(|e| io(e, dir))?;
+        for m in models {
+            std::fs::write(&m.path, &m.bytes).map_err(|e| io(e, &m.path))?;
+        }
+        std::fs::write(&file, text).map_err(|e| io(e, &file))?;
+        Ok(file)
+    }
+
+    /// The `models` list of the twin: one generated file per object, placed where the object is.
+    fn model_list(&self, w: f64, d: f64) -> String {
+        let mut t = String::from("models: [(id: \"ground\", file: \"models/ground.glb\", generated: true), ");
+        let mut add = |id: &str, at: Option<(f64, f64, f64)>, yaw_deg: f64| {
+            let pos = at.map(|(x, y, z)| format!(", position_m: ({x}, {y}, {z})")).unwrap_or_default();
+            let yaw = if yaw_deg != 0.0 { format!(", yaw_deg: {yaw_deg}") } else { String::new() };
+            let id = id.to_lowercase();
+            let _ = write!(t, "(id: \"{id}\", file: \"models/{id}.glb\"{pos}{yaw}, generated: true), ");
+        };
+        add("B1", None, 0.0);
+        for i in 1..=self.cranes {
+            add(&format!("TC{i}"), Some((w * f64::from(i) / (f64::from(self.cranes) + 1.0), 0.0, 0.5 * d)), 0.0);
+            add(&format!("KB{i}"), Some((w * f64::from(i) / (f64::from(self.cranes) + 1.0) + 2.5, 0.0, 0.5 * d + 2.5)), 0.0);
+        }
+        for i in 1..=self.hoists {
+            add(&format!("HS{i}"), Some((0.15 * w + 6.0 + 10.0 * f64::from(i - 1), 0.0, 0.45 * d + 2.0)), 0.0);
+        }
+        if self.pit_depth_m > 0.0 {
+            add("PIT1", None, 0.0);
+        }
+        add("DB0", Some((4.0, 0.0, d - 4.0)), 0.0);
+        add("DB1", Some((0.5 * w, 0.0, 0.5 * d + 4.0)), 0.0);
+        add("G1", Some((0.5 * w, 0.0, d)), 180.0);
+        add("DM1", Some((0.5 * w + 8.0, 0.0, d - 3.0)), 0.0);
+        add("OFFICE", Some((14.0, 0.0, d - 8.0)), 0.0);
+        t.push_str("],\n");
+        t
+    }
+
+    /// The scene-file text; with `models`, every object has a generated model under `models/`.
+    fn scene_text(&self, site: &CitySite, city: &str, models: bool) -> String {
         let [w, d] = self.plot_m;
         let q = |s: &str| format!("{s:?}");
+        // `model: "x"` for an object when the twin draws it.
+        let m = |id: &str| if models { format!("model: \"{}\", ", id.to_lowercase()) } else { String::new() };
         let mut t = String::new();
         let _ = writeln!(
             t,
@@ -83,17 +132,22 @@ impl LightSite {
             site.location.lon_deg,
             q(&site.contractor),
         );
+        if models {
+            t.push_str(&self.model_list(w, d));
+        }
         let _ = writeln!(
             t,
-            "boundary: (polygon_m: [(0.0, 0.0), ({w}, 0.0), ({w}, {d}), (0.0, {d})], hoarding_height_m: 2.5),"
+            "boundary: (polygon_m: [(0.0, 0.0), ({w}, 0.0), ({w}, {d}), (0.0, {d})], hoarding_height_m: 2.5{}),",
+            if models { ", model: \"ground\"" } else { "" }
         );
         // The main building in the north-west, the pit (if any) in the south-east.
         let (bx0, bx1, bz0, bz1) = (0.15 * w, 0.55 * w, 0.15 * d, 0.45 * d);
         let built = (self.storeys / 2).max(1).min(self.storeys);
         let _ = writeln!(
             t,
-            "structures: [(id: \"B1\", name: \"1#楼\", footprint_m: [({bx0}, {bz0}), ({bx1}, {bz0}), ({bx1}, {bz1}), ({bx0}, {bz1})], \
+            "structures: [(id: \"B1\", name: \"1#楼\", {}footprint_m: [({bx0}, {bz0}), ({bx1}, {bz0}), ({bx1}, {bz1}), ({bx0}, {bz1})], \
              floors_total: {}, floors_built: {built}, floor_height_m: 3.0)],",
+            m("B1"),
             self.storeys
         );
         let mast_m = (f64::from(self.storeys) * 3.0 + 15.0).max(30.0);
@@ -102,8 +156,9 @@ impl LightSite {
             let x = w * f64::from(i) / (f64::from(self.cranes) + 1.0);
             let _ = write!(
                 t,
-                "(id: \"TC{i}\", name: \"{i}#塔吊\", position_m: ({x}, 0.0, {z}), mast_height_m: {mast_m}, jib_length_m: 50.0, \
+                "(id: \"TC{i}\", name: \"{i}#塔吊\", {}position_m: ({x}, 0.0, {z}), mast_height_m: {mast_m}, jib_length_m: 50.0, \
                  counter_jib_length_m: 12.0, rating: MaxLoadMoment(max_load_t: 6.0, rated_moment_kn_m: 800.0)),",
+                m(&format!("TC{i}")),
                 z = 0.5 * d
             );
         }
@@ -112,7 +167,8 @@ impl LightSite {
             let x = bx0 + 6.0 + 10.0 * f64::from(i - 1);
             let _ = write!(
                 t,
-                "(id: \"HS{i}\", name: \"{i}#施工升降机\", position_m: ({x}, 0.0, {z}), mast_height_m: {h}, rated_load_kg: 2000.0, cages: 1),",
+                "(id: \"HS{i}\", name: \"{i}#施工升降机\", {}position_m: ({x}, 0.0, {z}), mast_height_m: {h}, rated_load_kg: 2000.0, cages: 1),",
+                m(&format!("HS{i}")),
                 z = bz1 + 2.0,
                 h = f64::from(self.storeys) * 3.0 + 6.0
             );
@@ -134,17 +190,20 @@ impl LightSite {
             };
             let _ = writeln!(
                 t,
-                "pits: [(id: \"PIT1\", name: \"基坑\", outline_m: [({px0}, {pz0}), ({px1}, {pz0}), ({px1}, {pz1}), ({px0}, {pz1})], \
+                "pits: [(id: \"PIT1\", name: \"基坑\", {}outline_m: [({px0}, {pz0}), ({px1}, {pz0}), ({px1}, {pz1}), ({px0}, {pz1})], \
                  depth_m: {}, support: {support}, safety_grade: {grade})],",
+                m("PIT1"),
                 self.pit_depth_m
             );
         }
         // Power: the main box at the gate, a sub box in the middle, a switch box per crane.
         let _ = write!(
             t,
-            "distribution_boxes: [(id: \"DB0\", name: \"总配电箱\", position_m: (4.0, 0.0, {}), level: Main, rcd_rated_ma: 100.0, rcd_trip_time_s: 0.2), \
-             (id: \"DB1\", name: \"1#分配电箱\", position_m: ({}, 0.0, {}), level: Sub, feeds_from: \"DB0\", rcd_rated_ma: 75.0, rcd_trip_time_s: 0.15),",
+            "distribution_boxes: [(id: \"DB0\", name: \"总配电箱\", {}position_m: (4.0, 0.0, {}), level: Main, rcd_rated_ma: 100.0, rcd_trip_time_s: 0.2), \
+             (id: \"DB1\", name: \"1#分配电箱\", {}position_m: ({}, 0.0, {}), level: Sub, feeds_from: \"DB0\", rcd_rated_ma: 75.0, rcd_trip_time_s: 0.15),",
+            m("DB0"),
             d - 4.0,
+            m("DB1"),
             0.5 * w,
             0.5 * d + 4.0
         );
@@ -152,23 +211,27 @@ impl LightSite {
             let x = w * f64::from(i) / (f64::from(self.cranes) + 1.0) + 2.5;
             let _ = write!(
                 t,
-                "(id: \"KB{i}\", name: \"{i}#塔吊开关箱\", position_m: ({x}, 0.0, {z}), level: Switch, feeds_from: \"DB1\", serves: \"TC{i}\", \
+                "(id: \"KB{i}\", name: \"{i}#塔吊开关箱\", {}position_m: ({x}, 0.0, {z}), level: Switch, feeds_from: \"DB1\", serves: \"TC{i}\", \
                  rcd_rated_ma: 30.0, rcd_trip_time_s: 0.1),",
+                m(&format!("KB{i}")),
                 z = 0.5 * d + 2.5
             );
         }
         t.push_str("],\n");
         let _ = writeln!(
             t,
-            "gates: [(id: \"G1\", name: \"1#大门\", position_m: ({}, 0.0, {d}), width_m: 8.0, yaw_deg: 180.0)],",
+            "gates: [(id: \"G1\", name: \"1#大门\", {}position_m: ({}, 0.0, {d}), width_m: 8.0, yaw_deg: 180.0)],",
+            m("G1"),
             0.5 * w
         );
         let _ = writeln!(
             t,
-            "facilities: [(id: \"DM1\", name: \"扬尘噪声监测站\", kind: DustMonitorMast, position_m: ({}, 0.0, {}), size_m: (1.0, 1.0), height_m: 5.0), \
-             (id: \"OFFICE\", name: \"项目部办公室\", kind: SiteOffice, position_m: (14.0, 0.0, {}), size_m: (20.0, 6.0), height_m: 6.0)],",
+            "facilities: [(id: \"DM1\", name: \"扬尘噪声监测站\", kind: DustMonitorMast, {}position_m: ({}, 0.0, {}), size_m: (1.0, 1.0), height_m: 5.0), \
+             (id: \"OFFICE\", name: \"项目部办公室\", kind: SiteOffice, {}position_m: (14.0, 0.0, {}), size_m: (20.0, 6.0), height_m: 6.0)],",
+            m("DM1"),
             0.5 * w + 8.0,
             d - 3.0,
+            m("OFFICE"),
             d - 8.0
         );
         t.push_str("sensors: [\n");

@@ -319,3 +319,21 @@ fn dump_demo_city() {
         );
     }
 }
+
+#[test]
+fn a_light_site_writes_a_twin_whose_models_import_through_the_guard() {
+    let c = demo();
+    let site = c.sites.iter().find(|s| s.light.is_some_and(|l| l.pit_depth_m > 0.0 && l.hoists == 0)).unwrap();
+    let dir = std::env::temp_dir().join(format!("sitetwin-light-twin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = site.light.unwrap().write_twin(site, &c.name, &dir).unwrap();
+    let loaded = crate::scene::load(&file, crate::scene::ModelChecks::Import).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.scene.site.id, site.id);
+    assert!(loaded.models.len() >= 8, "{:?}", loaded.models.keys().collect::<Vec<_>>());
+    assert!(loaded.model_problems.is_empty());
+    // Written twice, the same bytes (the generator is deterministic).
+    let first = std::fs::read(dir.join("models/tc1.glb")).unwrap();
+    site.light.unwrap().write_twin(site, &c.name, &dir).unwrap();
+    assert_eq!(std::fs::read(dir.join("models/tc1.glb")).unwrap(), first);
+    let _ = std::fs::remove_dir_all(&dir);
+}
