@@ -42,6 +42,8 @@ pub struct TwinOptions {
     pub record: Option<PathBuf>,
     /// Play an inspection patrol.
     pub patrol: Option<crate::patrol::PatrolRequest>,
+    /// Open in bureau mode, on this city (the scene is then opened only when a site is).
+    pub bureau: Option<crate::bureau::BureauOptions>,
 }
 
 impl TwinOptions {
@@ -57,6 +59,7 @@ impl TwinOptions {
             play: PlayOptions::default(),
             record: None,
             patrol: None,
+            bureau: None,
         }
     }
 }
@@ -147,9 +150,11 @@ pub fn twin_app(options: TwinOptions) -> App {
     let recent = options.remember_sites.then(config_dir).flatten().map(|d| d.join("recent-sites.json"));
     app.insert_resource(options.ui)
         .insert_resource(SiteCatalog::new(scene_folders(), recent))
-        .insert_resource(SiteRequest { path: options.scene.clone(), generation: 1 })
         .insert_resource(options.source)
         .insert_resource(options.play);
+    if options.bureau.is_none() {
+        app.insert_resource(SiteRequest { path: options.scene.clone(), generation: 1 });
+    }
     if let Some(p) = options.patrol {
         app.insert_resource(p);
     }
@@ -160,6 +165,10 @@ pub fn twin_app(options: TwinOptions) -> App {
         app.insert_resource(PendingSelection(id));
     }
     app.add_plugins((SimulationPlugins, ViewPlugins));
+    if let Some(b) = options.bureau {
+        app.insert_resource(crate::bureau::CityView::new(b)).add_plugins(crate::bureau::BureauPlugin);
+        app.insert_state(crate::AppMode::Bureau);
+    }
     if let Some(req) = options.snapshot {
         app.insert_resource(req).insert_resource(SnapshotOutcome::default()).add_plugins(SnapshotPlugin);
     }

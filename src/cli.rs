@@ -251,9 +251,12 @@ enum Command {
     },
     /// The housing bureau's city: the non-operating sites ranked by risk, the monthly
     /// housing–environment consultation report, city-wide pollution alerts and site reviews.
+    #[command(args_conflicts_with_subcommands = true)]
     Bureau {
         #[command(subcommand)]
-        cmd: crate::bureau_cli::BureauCommand,
+        cmd: Option<crate::bureau_cli::BureauCommand>,
+        #[command(flatten)]
+        view: BureauViewArgs,
     },
     /// The telemetry gateway: serve sites (HJ 212, HTTP and MQTT in; store, rules and a live API
     /// out), and make device and user tokens. See docs/gateway.md.
@@ -288,6 +291,45 @@ enum Command {
         #[arg(long)]
         patrol: bool,
     },
+}
+
+/// `sitetwin bureau` with no subcommand: the city in bureau mode.
+#[derive(clap::Args, Debug, Clone)]
+struct BureauViewArgs {
+    #[command(flatten)]
+    city: crate::bureau_cli::CityArgs,
+    /// Render the city view offscreen to this PNG once its sites are judged, and exit.
+    #[arg(long)]
+    snapshot: Option<PathBuf>,
+    /// Size of `--snapshot`, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+    size: UVec2,
+}
+
+/// Opens the city in bureau mode (in a window, or offscreen to a PNG).
+fn bureau(args: BureauViewArgs) -> anyhow::Result<ExitCode> {
+    let city = args.city.load()?;
+    let twins_dir = crate::app::config_dir().unwrap_or_else(std::env::temp_dir).join("city-twins");
+    let mut options = TwinOptions::new(PathBuf::from(DEMO_SCENE));
+    options.ui = UiConfig { lang: args.city.lang, panels: true };
+    options.remember_sites = args.snapshot.is_none();
+    options.bureau =
+        Some(crate::bureau::BureauOptions { city, file: args.city.city.clone(), seed: args.city.seed, twins_dir });
+    match args.snapshot {
+        Some(out) => {
+            let req = SnapshotRequest {
+                out,
+                size: args.size,
+                view: "overview".into(),
+                screen: Screen::Bureau,
+                max_captures: 300,
+                ready_within_s: 300.0,
+                window: false,
+            };
+            snapshot(options, req, None)
+        }
+        None => Ok(exit_code(twin_app(options).run())),
+    }
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -340,7 +382,8 @@ pub fn run() -> ExitCode {
         Some(Command::Route { cmd }) => crate::route_cli::run(cmd),
         Some(Command::Patrol { cmd }) => crate::patrol_cli::run(cmd),
         Some(Command::Findings { cmd }) => crate::findings_cli::run(cmd),
-        Some(Command::Bureau { cmd }) => crate::bureau_cli::run(cmd),
+        Some(Command::Bureau { cmd: Some(cmd), .. }) => crate::bureau_cli::run(cmd),
+        Some(Command::Bureau { cmd: None, view }) => bureau(view),
         Some(Command::Gateway { cmd }) => {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }

@@ -18,6 +18,7 @@ pub mod app;
 pub mod bench;
 pub mod bench_live;
 pub mod bench_patrol;
+pub mod bureau;
 pub mod bureau_cli;
 pub mod cli;
 pub mod findings_cli;
@@ -68,6 +69,9 @@ pub enum AppMode {
     Loading,
     /// The site's twin, ready to use.
     Twin,
+    /// The housing bureau's city: its non-operating sites on a map and in a table; a site's twin
+    /// opens from it (`Loading`, then `Twin`) and returns to it.
+    Bureau,
 }
 
 /// The phases of opening a site, in order; each advances when its work is done, never on a timer.

@@ -35,6 +35,8 @@ pub enum Screen {
     Problems,
     /// File → Open over the twin.
     Files,
+    /// Bureau mode's city, once its sites are judged.
+    Bureau,
 }
 
 /// What to render.
@@ -157,6 +159,7 @@ struct Screens<'w> {
     presets: Res<'w, ViewPresets>,
     ui: Option<ResMut<'w, UiState>>,
     patrol: Option<Res<'w, crate::patrol::PatrolState>>,
+    bureau: Option<Res<'w, crate::bureau::CityView>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -188,6 +191,7 @@ fn drive(
         Screen::Error if twin => return fail("the scene opened, so there is no error screen to capture".into()),
         Screen::Error => phase == Some(LoadPhase::Failed),
         Screen::Loading => phase == Some(LoadPhase::Assets) && screens.readiness.ready(),
+        Screen::Bureau => *screens.mode.get() == AppMode::Bureau && screens.bureau.as_ref().is_some_and(|b| b.ready()),
         // A patrol asked for is planned (or has failed, which the window shows) before the shot.
         _ => twin && !matches!(screens.patrol.as_deref(), Some(crate::patrol::PatrolState::Planning(_))),
     };

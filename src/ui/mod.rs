@@ -89,6 +89,8 @@ impl Plugin for UiPlugin {
             dismiss_failure: false,
         })
         .init_resource::<LiveUi>()
+        // The interface offers the way back to a city whenever bureau mode is on.
+        .add_message::<crate::bureau::BureauAction>()
         .add_systems(Startup, spawn_ui_camera)
         .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<UiCamera>>| {
             // Nothing else draws while loading: the screens clear the frame themselves.
@@ -110,6 +112,7 @@ fn draw_ui(
     mut twin: panels::TwinView,
     mut live: live::LiveView,
     patrol: (Res<crate::patrol::PatrolState>, Res<crate::patrol::PatrolProgress>),
+    mut bureau: (Option<ResMut<crate::bureau::CityView>>, MessageWriter<crate::bureau::BureauAction>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
@@ -117,6 +120,14 @@ fn draw_ui(
         "twin_root".into(),
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
+    let mut actions = Vec::new();
+    if *shell.mode.get() == AppMode::Bureau {
+        if let Some(view) = bureau.0.as_mut() {
+            crate::bureau::panel::draw(&mut root, &ctx, &mut shell.state.lang, view, &mut actions);
+        }
+        bureau.1.write_batch(actions);
+        return Ok(());
+    }
     let loading = *shell.mode.get() == AppMode::Loading;
     let lang = shell.state.lang;
     if shell.state.panels || loading {
@@ -141,6 +152,10 @@ fn draw_ui(
         }
     }
     screens::windows(&ctx, &mut shell);
+    if bureau.0.is_some() && !loading {
+        crate::bureau::panel::back_button(&ctx, lang, &mut actions);
+    }
+    bureau.1.write_batch(actions);
     Ok(())
 }
 

@@ -106,6 +106,7 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell, live: &mut supe
                 AppMode::Loading if shell.failed() => tr(lang, "ui.mode.failed"),
                 AppMode::Loading => tr(lang, "ui.mode.loading"),
                 AppMode::Twin => tr(lang, "ui.mode.twin"),
+                AppMode::Bureau => tr(lang, "ui.mode.bureau"),
             };
             ui.label(mode);
             ui.separator();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bureau;
+mod bureau_mode;
 mod cli;
 mod gateway;
 mod headless;

@@ -95,7 +95,11 @@ impl LightSite {
         add("B1", None, 0.0);
         for i in 1..=self.cranes {
             add(&format!("TC{i}"), Some((w * f64::from(i) / (f64::from(self.cranes) + 1.0), 0.0, 0.5 * d)), 0.0);
-            add(&format!("KB{i}"), Some((w * f64::from(i) / (f64::from(self.cranes) + 1.0) + 2.5, 0.0, 0.5 * d + 2.5)), 0.0);
+            add(
+                &format!("KB{i}"),
+                Some((w * f64::from(i) / (f64::from(self.cranes) + 1.0) + 2.5, 0.0, 0.5 * d + 2.5)),
+                0.0,
+            );
         }
         for i in 1..=self.hoists {
             add(&format!("HS{i}"), Some((0.15 * w + 6.0 + 10.0 * f64::from(i - 1), 0.0, 0.45 * d + 2.0)), 0.0);

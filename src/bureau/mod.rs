@@ -1,0 +1,339 @@
+//! Bureau mode: the housing bureau's city in the twin. The city's sites on a plain map coloured
+//! by status and risk, the non-operating sites in a table (sort, filter, search), a site's
+//! reasons, duties, findings and reviews, a review form, a city-wide pollution alert that moves
+//! sites by the rules, and a click into any site's twin and back. The city is judged by the core
+//! on a worker thread (a stopped site's day is simulated), so frames keep coming.
+
+pub mod panel;
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::tasks::futures_lite::future;
+use bevy::tasks::{AsyncComputeTaskPool, Task, poll_once};
+use sitetwin_core::city::alert::Change;
+use sitetwin_core::city::status::{self, Category, Judging, SiteRow};
+use sitetwin_core::city::{City, Decision};
+use sitetwin_core::i18n::Lang;
+use sitetwin_core::rules::stoppage::AlertLevel;
+
+use crate::AppMode;
+use crate::site::SiteOpenRequested;
+
+/// The city bureau mode opens with.
+#[derive(Debug, Clone)]
+pub struct BureauOptions {
+    /// The city.
+    pub city: City,
+    /// Its file (reviews and alerts are saved to it); `None` for the embedded demo city.
+    pub file: Option<PathBuf>,
+    /// Seed of the simulated telemetry.
+    pub seed: u64,
+    /// Where light sites' twins are written when opened.
+    pub twins_dir: PathBuf,
+}
+
+/// A column of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Risk score.
+    Risk,
+    /// Project name.
+    Name,
+    /// District.
+    District,
+    /// Category.
+    Category,
+    /// Days stopped.
+    Days,
+    /// Major-hazard works.
+    Hazards,
+    /// Unmet duties.
+    Unmet,
+    /// Dark sensors.
+    Dark,
+    /// Stopped-but-active findings.
+    Active,
+}
+
+/// What the table shows.
+#[derive(Debug, Clone, Default)]
+pub struct TableFilter {
+    /// Only this district.
+    pub district: Option<String>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Id or name contains this.
+    pub search: String,
+    /// Operating sites too.
+    pub all_sites: bool,
+}
+
+/// The review being written.
+#[derive(Debug, Clone)]
+pub struct ReviewForm {
+    /// Reviewer.
+    pub reviewer: String,
+    /// Decision.
+    pub decision: Decision,
+    /// Findings, one per line.
+    pub findings: String,
+    /// Notes.
+    pub note: String,
+}
+
+impl Default for ReviewForm {
+    fn default() -> Self {
+        ReviewForm {
+            reviewer: String::new(),
+            decision: Decision::KeepStopped,
+            findings: String::new(),
+            note: String::new(),
+        }
+    }
+}
+
+/// The city and everything the bureau view shows of it.
+#[derive(Resource)]
+pub struct CityView {
+    /// The registry.
+    pub city: City,
+    /// Its file, if it has one.
+    pub file: Option<PathBuf>,
+    /// Each site judged, in registry order (empty until the first judging is done).
+    pub rows: Vec<SiteRow>,
+    /// A judging is running.
+    pub judging: bool,
+    task: Option<Task<Vec<SiteRow>>>,
+    /// Seed of the simulated telemetry.
+    pub seed: u64,
+    /// The selected site.
+    pub selected: Option<String>,
+    /// The table's filter.
+    pub filter: TableFilter,
+    /// Sort column and direction (descending when true).
+    pub sort: (Column, bool),
+    /// The last alert's changes, while their window is open.
+    pub changes: Option<(Option<AlertLevel>, Vec<Change>)>,
+    /// The review form.
+    pub review: ReviewForm,
+    /// The last thing done or refused, for the status line.
+    pub message: Option<(bool, String)>,
+    /// Map zoom (1 = the whole city) and centre offset in map units.
+    pub map_zoom: f32,
+    /// Pan of the map, in fractions of its size.
+    pub map_pan: Vec2,
+    /// Where light twins are written.
+    pub twins_dir: PathBuf,
+    /// The language the rows were judged in.
+    judged_lang: Option<Lang>,
+}
+
+impl CityView {
+    /// A view of `opts.city`, not judged yet.
+    pub fn new(opts: BureauOptions) -> Self {
+        CityView {
+            city: opts.city,
+            file: opts.file,
+            rows: Vec::new(),
+            judging: false,
+            task: None,
+            seed: opts.seed,
+            selected: None,
+            filter: TableFilter::default(),
+            sort: (Column::Risk, true),
+            changes: None,
+            review: ReviewForm::default(),
+            message: None,
+            map_zoom: 1.0,
+            map_pan: Vec2::ZERO,
+            twins_dir: opts.twins_dir,
+            judged_lang: None,
+        }
+    }
+
+    /// The row of a site.
+    pub fn row(&self, id: &str) -> Option<&SiteRow> {
+        self.rows.iter().find(|r| r.site == id)
+    }
+
+    /// Judges the whole city again on a worker thread (after an alert, or a language change).
+    pub fn rejudge(&mut self, lang: Lang) {
+        let city = self.city.clone();
+        let judging = Judging { lang, seed: self.seed, ..Judging::default() };
+        self.task = Some(AsyncComputeTaskPool::get().spawn(async move { status::judge_city(&city, &judging) }));
+        self.judging = true;
+        self.judged_lang = Some(lang);
+    }
+
+    /// Whether the rows are judged and current.
+    pub fn ready(&self) -> bool {
+        !self.judging && !self.rows.is_empty()
+    }
+
+    /// Saves the city to its file, if it has one; what happened, for the status line.
+    fn save(&mut self, what: String) {
+        match &self.file {
+            Some(p) => match self.city.save(p) {
+                Ok(()) => self.message = Some((true, format!("{what} → {}", p.display()))),
+                Err(e) => self.message = Some((false, format!("{what}; cannot write {}: {e}", p.display()))),
+            },
+            None => self.message = Some((true, what)),
+        }
+    }
+
+    /// The rows the table shows, sorted.
+    pub fn table(&self) -> Vec<&SiteRow> {
+        let f = &self.filter;
+        let search = f.search.trim();
+        let mut v: Vec<&SiteRow> = self
+            .rows
+            .iter()
+            .filter(|r| f.all_sites || r.status != sitetwin_core::rules::stoppage::Status::Operating)
+            .filter(|r| f.district.as_ref().is_none_or(|d| &r.district == d))
+            .filter(|r| f.category.is_none_or(|c| r.category == Some(c)))
+            .filter(|r| search.is_empty() || r.site.contains(search) || r.name.contains(search))
+            .collect();
+        let (col, desc) = self.sort;
+        v.sort_by(|a, b| {
+            let o = match col {
+                Column::Risk => a.risk_score.total_cmp(&b.risk_score),
+                Column::Name => a.name.cmp(&b.name),
+                Column::District => a.district.cmp(&b.district),
+                Column::Category => a.category.cmp(&b.category),
+                Column::Days => a.days_stopped.cmp(&b.days_stopped),
+                Column::Hazards => a.hazards.len().cmp(&b.hazards.len()),
+                Column::Unmet => a.unmet_duties().cmp(&b.unmet_duties()),
+                Column::Dark => a.dark_sensors.len().cmp(&b.dark_sensors.len()),
+                Column::Active => a.activity_findings().cmp(&b.activity_findings()),
+            };
+            let o = if desc { o.reverse() } else { o };
+            o.then_with(|| b.risk_score.total_cmp(&a.risk_score)).then_with(|| a.site.cmp(&b.site))
+        });
+        v
+    }
+}
+
+/// Something the bureau view asked for, applied outside the drawing.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub enum BureauAction {
+    /// Open this site's twin.
+    OpenTwin(String),
+    /// Back to the city from a twin.
+    BackToCity,
+}
+
+/// Adds bureau mode (only when the app is given a city).
+pub struct BureauPlugin;
+
+impl Plugin for BureauPlugin {
+    fn build(&self, app: &mut App) {
+        crate::configure(app);
+        app.add_message::<BureauAction>()
+            .add_message::<SiteOpenRequested>()
+            .add_systems(Startup, start_judging)
+            .add_systems(Update, (poll_judging, apply_actions, rejudge_on_language).in_set(crate::TwinSet::Update))
+            .add_systems(OnEnter(AppMode::Bureau), show_city_only);
+    }
+}
+
+/// The city covers the window: the site's 3D view stops rendering behind it and egui clears.
+fn show_city_only(
+    mut orbit: Query<&mut Camera, (With<crate::view::camera::OrbitCamera>, Without<crate::ui::UiCamera>)>,
+    mut ui_cams: Query<&mut Camera, With<crate::ui::UiCamera>>,
+) {
+    orbit.iter_mut().for_each(|mut c| c.is_active = false);
+    ui_cams.iter_mut().for_each(|mut c| c.clear_color = ClearColorConfig::Default);
+}
+
+fn start_judging(view: Option<ResMut<CityView>>, ui: Option<Res<crate::ui::UiState>>) {
+    if let Some(mut v) = view {
+        let lang = ui.map(|u| u.lang).unwrap_or_default();
+        v.rejudge(lang);
+    }
+}
+
+fn poll_judging(view: Option<ResMut<CityView>>) {
+    let Some(mut v) = view else { return };
+    let Some(task) = v.task.as_mut() else { return };
+    if let Some(rows) = future::block_on(poll_once(task)) {
+        v.rows = rows;
+        v.task = None;
+        v.judging = false;
+        if v.selected.is_none() {
+            v.selected = status::non_operating(&v.rows).first().map(|r| r.site.clone());
+        }
+    }
+}
+
+fn rejudge_on_language(view: Option<ResMut<CityView>>, ui: Option<Res<crate::ui::UiState>>) {
+    let (Some(mut v), Some(ui)) = (view, ui) else { return };
+    if !v.judging && v.judged_lang.is_some_and(|l| l != ui.lang) {
+        v.rejudge(ui.lang);
+    }
+}
+
+fn apply_actions(
+    mut actions: MessageReader<BureauAction>,
+    view: Option<ResMut<CityView>>,
+    mut open: MessageWriter<SiteOpenRequested>,
+    mut mode: ResMut<NextState<AppMode>>,
+) {
+    let Some(mut v) = view else { return };
+    for a in actions.read() {
+        match a {
+            BureauAction::OpenTwin(id) => {
+                let Some(site) = v.city.site(id).cloned() else {
+                    v.message = Some((false, format!("no site {id} in the city")));
+                    continue;
+                };
+                let dir = v.twins_dir.join(&site.id);
+                match crate::bureau_cli::twin_scene(&v.city, &site, &dir) {
+                    Ok(path) => {
+                        v.selected = Some(site.id.clone());
+                        open.write(SiteOpenRequested { path });
+                    }
+                    Err(e) => v.message = Some((false, format!("{e:#}"))),
+                }
+            }
+            BureauAction::BackToCity => mode.set(AppMode::Bureau),
+        }
+    }
+}
+
+/// Issues (or lifts) the city's alert today, then judges the city again.
+pub fn issue_alert(v: &mut CityView, level: Option<AlertLevel>, lang: Lang) {
+    let today = v.city.today;
+    let rules = sitetwin_core::rules::stoppage::PollutionRules::default();
+    match sitetwin_core::city::alert::issue(&mut v.city, level, today, "南通市住房和城乡建设局", &rules) {
+        Ok(changes) => {
+            let n = changes.len();
+            v.changes = Some((level, changes));
+            v.save(format!("{n} sites changed"));
+            v.rejudge(lang);
+        }
+        Err(e) => v.message = Some((false, e.to_string())),
+    }
+}
+
+/// Records the form's review of the selected site.
+pub fn record_review(v: &mut CityView) {
+    let Some(site) = v.selected.clone() else { return };
+    let f = v.review.clone();
+    let review = sitetwin_core::city::Review {
+        site: site.clone(),
+        reviewer: f.reviewer.trim().to_string(),
+        date: v.city.today,
+        findings: f.findings.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        decision: f.decision,
+        note: f.note.trim().to_string(),
+    };
+    match v.city.add_review(review) {
+        Ok(()) => {
+            v.review.findings.clear();
+            v.review.note.clear();
+            v.save(format!("review of {site} recorded"));
+        }
+        Err(e) => v.message = Some((false, e)),
+    }
+}
