@@ -290,6 +290,13 @@ enum Command {
         /// each patrol type (simulated time per wall second).
         #[arg(long)]
         patrol: bool,
+        /// Measure bureau mode instead: a generated city of `--sites` sites read, judged, and
+        /// one frame of the bureau screen (`--frames` of them).
+        #[arg(long)]
+        bureau: bool,
+        /// Sites for `--bureau`.
+        #[arg(long, default_value_t = 5_000)]
+        sites: usize,
     },
 }
 
@@ -388,6 +395,9 @@ pub fn run() -> ExitCode {
             sitetwin_gateway::cli::run(sitetwin_gateway::cli::GatewayArgs { command: cmd }).map(|()| ExitCode::SUCCESS)
         }
         Some(Command::Bench { patrol: true, runs, .. }) => crate::bench_patrol::run(runs.max(1)),
+        Some(Command::Bench { bureau: true, sites, frames, .. }) => {
+            crate::bench_bureau::run(sites.max(1), frames.max(2))
+        }
         Some(Command::Bench { live: true, sensors, frames, .. }) => {
             crate::bench_live::run(sensors.max(1), frames.max(2))
         }

@@ -16,6 +16,7 @@ macro_rules! say {
 
 pub mod app;
 pub mod bench;
+pub mod bench_bureau;
 pub mod bench_live;
 pub mod bench_patrol;
 pub mod bureau;

@@ -184,18 +184,24 @@ impl CityView {
 
     /// The rows the table shows, sorted.
     pub fn table(&self) -> Vec<&SiteRow> {
+        self.table_order().into_iter().map(|i| &self.rows[i]).collect()
+    }
+
+    /// Indices into `rows` of what the table shows, sorted.
+    pub fn table_order(&self) -> Vec<usize> {
         let f = &self.filter;
         let search = f.search.trim();
-        let mut v: Vec<&SiteRow> = self
+        let mut v: Vec<(usize, &SiteRow)> = self
             .rows
             .iter()
-            .filter(|r| f.all_sites || r.status != sitetwin_core::rules::stoppage::Status::Operating)
-            .filter(|r| f.district.as_ref().is_none_or(|d| &r.district == d))
-            .filter(|r| f.category.is_none_or(|c| r.category == Some(c)))
-            .filter(|r| search.is_empty() || r.site.contains(search) || r.name.contains(search))
+            .enumerate()
+            .filter(|(_, r)| f.all_sites || r.status != sitetwin_core::rules::stoppage::Status::Operating)
+            .filter(|(_, r)| f.district.as_ref().is_none_or(|d| &r.district == d))
+            .filter(|(_, r)| f.category.is_none_or(|c| r.category == Some(c)))
+            .filter(|(_, r)| search.is_empty() || r.site.contains(search) || r.name.contains(search))
             .collect();
         let (col, desc) = self.sort;
-        v.sort_by(|a, b| {
+        v.sort_by(|(_, a), (_, b)| {
             let o = match col {
                 Column::Risk => a.risk_score.total_cmp(&b.risk_score),
                 Column::Name => a.name.cmp(&b.name),
@@ -210,7 +216,7 @@ impl CityView {
             let o = if desc { o.reverse() } else { o };
             o.then_with(|| b.risk_score.total_cmp(&a.risk_score)).then_with(|| a.site.cmp(&b.site))
         });
-        v
+        v.into_iter().map(|(i, _)| i).collect()
     }
 }
 

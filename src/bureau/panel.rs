@@ -352,8 +352,8 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
         });
         ui.checkbox(&mut v.filter.all_sites, tr(lang, "ui.bureau.all_sites"));
     });
-    let rows: Vec<SiteRow> = v.table().into_iter().cloned().collect();
-    ui.label(format!("{} {}", rows.len(), tr(lang, "ui.bureau.listed")));
+    let order = v.table_order();
+    ui.label(format!("{} {}", order.len(), tr(lang, "ui.bureau.listed")));
     ui.horizontal(|ui| {
         for (col, key, w) in COLUMNS {
             let arrow = if v.sort.0 == col { if v.sort.1 { " ▼" } else { " ▲" } } else { "" };
@@ -371,13 +371,15 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
         }
     });
     let row_h = 22.0;
+    let mut clicked = None;
+    let (rows, current) = (&v.rows, v.selected.as_deref());
     egui::ScrollArea::vertical().id_salt("bureau_rows").max_height(ui.available_height() * 0.45).show_rows(
         ui,
         row_h,
-        rows.len(),
+        order.len(),
         |ui, range| {
-            for r in &rows[range] {
-                let selected = v.selected.as_deref() == Some(r.site.as_str());
+            for r in order[range].iter().map(|i| &rows[*i]) {
+                let selected = current == Some(r.site.as_str());
                 ui.horizontal(|ui| {
                     let cells: [String; 9] = [
                         if r.status == Status::Operating { "-".into() } else { format!("{:.1}", r.risk_score) },
@@ -399,7 +401,7 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
                         }
                         let resp = ui.add_sized([*w, row_h - 2.0], egui::Button::selectable(selected, t).truncate());
                         if resp.clicked() {
-                            v.selected = Some(r.site.clone());
+                            clicked = Some(r.site.clone());
                         }
                         if resp.double_clicked() {
                             actions.push(BureauAction::OpenTwin(r.site.clone()));
@@ -409,6 +411,9 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
             }
         },
     );
+    if clicked.is_some() {
+        v.selected = clicked;
+    }
 }
 
 fn card(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<BureauAction>) {

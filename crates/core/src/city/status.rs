@@ -6,6 +6,7 @@
 //! Telemetry: a stopped site's last day is simulated from its scene (full or light) under its
 //! stoppage, with the lapses the registry gives it ([`super::Lapse`]) and the city's weather of
 //! that day (a gust front in the small hours, so a crane whose slew brake is locked shows it).
+//! The last 12 hours before 10:00 on the registry's day are played.
 //! A city served by the gateway judges the gateway's readings instead.
 
 use std::path::Path;
@@ -173,7 +174,8 @@ pub struct Judging {
     pub weights: RiskWeights,
     /// Seed of the simulated telemetry.
     pub seed: u64,
-    /// Hours of telemetry judged (a day of duty checks plus two hours for sensors to report).
+    /// Hours of telemetry judged before 10:00 on the registry's day: the night's wind and the
+    /// morning's work (at least 12, which the events of the day assume).
     pub hours: f64,
     /// The display language of the words in a row.
     pub lang: Lang,
@@ -185,7 +187,7 @@ impl Default for Judging {
             rules: Arc::new(RuleSet::default()),
             weights: RiskWeights::default(),
             seed: 1,
-            hours: 26.0,
+            hours: 12.0,
             lang: Lang::Zh,
         }
     }
@@ -215,9 +217,11 @@ pub fn site_scene(city: &City, site: &CitySite) -> Result<SiteScene, String> {
 fn scenario(site: &CitySite, scene: &SiteScene, at: DateTime<Utc>, hours: f64) -> Option<Scenario> {
     let current = site.stoppage.current.as_ref()?;
     let start = at - Duration::milliseconds((hours * 3.6e6) as i64);
+    // Events are placed back from the judged moment (10:00): a monitoring point goes dark at
+    // 23:00, the gust front passes at 02:00, a crew or noisy work comes in at 08:00.
+    let back = |h: f64| (hours - h).max(0.0);
     let ev = |at_h: f64, event: EventKind, targets: Vec<String>| TimedEvent { at_h, event, targets };
-    // Yesterday's 08:00 is hour 0 with the default 26 h.
-    let mut events = vec![ev(hours - 8.0, EventKind::Gust { peak_m_s: 11.0, duration_min: 120.0 }, vec![])];
+    let mut events = vec![ev(back(8.0), EventKind::Gust { peak_m_s: 11.0, duration_min: 120.0 }, vec![])];
     for lapse in &site.lapses {
         match lapse {
             Lapse::SlewBrakeLocked => {
@@ -227,16 +231,16 @@ fn scenario(site: &CitySite, scene: &SiteScene, at: DateTime<Utc>, hours: f64) -
             }
             Lapse::PitPointDark => {
                 if let Some(s) = scene.sensors.iter().find(|s| s.kind.group() == SensorGroup::Pit) {
-                    events.push(ev(1.0, EventKind::SensorDark { until_h: None }, vec![s.id.clone()]));
+                    events.push(ev(back(11.0), EventKind::SensorDark { until_h: None }, vec![s.id.clone()]));
                 }
             }
             Lapse::CrewOnSite => {
-                events.push(ev(1.0, EventKind::CrewOnStoppedSite { people: 12.0, duration_h: 3.0 }, vec![]))
+                events.push(ev(back(2.0), EventKind::CrewOnStoppedSite { people: 12.0, duration_h: 3.0 }, vec![]));
             }
             Lapse::NoisyWork => {
                 if scene.sensors.iter().any(|s| s.kind == crate::scene::SensorKind::Noise) {
                     events.push(ev(
-                        3.0,
+                        back(2.0),
                         EventKind::NoisyWork { leq_db: 75.0, duration_min: 90.0, peak_db: None },
                         vec![],
                     ));

@@ -187,7 +187,7 @@ fn the_demo_site_stopped_for_pollution_shows_its_lapses_from_simulated_telemetry
     assert_eq!(row.category, Some(Category::Pollution));
     assert_eq!(row.since, Some(d(2026, 11, 30)));
     assert_eq!(row.days_stopped, 2);
-    assert_eq!(row.telemetry, Telemetry::Simulated { hours: 26.0 });
+    assert_eq!(row.telemetry, Telemetry::Simulated { hours: 12.0 });
     let weathervane =
         row.duties.iter().find(|x| x.duty == Duty::CraneWeathervaning && x.object.as_deref() == Some("TC1")).unwrap();
     assert!(matches!(weathervane.status, DutyStatus::Unmet(_)), "{weathervane:?}");
