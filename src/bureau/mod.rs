@@ -7,12 +7,13 @@
 pub mod panel;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
-use bevy::tasks::futures_lite::future;
-use bevy::tasks::{AsyncComputeTaskPool, Task, poll_once};
+use bevy::tasks::AsyncComputeTaskPool;
 use sitetwin_core::city::alert::Change;
-use sitetwin_core::city::status::{self, Category, Judging, SiteRow};
+use sitetwin_core::city::status::{self, Category, Judging, SiteRow, Telemetry};
 use sitetwin_core::city::{City, Decision};
 use sitetwin_core::i18n::Lang;
 use sitetwin_core::rules::stoppage::AlertLevel;
@@ -104,11 +105,15 @@ pub struct CityView {
     pub rows: Vec<SiteRow>,
     /// A judging is running.
     pub judging: bool,
-    task: Option<Task<Vec<SiteRow>>>,
+    /// Stopped sites whose telemetry is judged, of how many (while judging).
+    pub progress: (usize, usize),
+    job: Option<Arc<Judgement>>,
     /// Seed of the simulated telemetry.
     pub seed: u64,
     /// The selected site.
     pub selected: Option<String>,
+    /// The site selected for the user (the riskiest), while they have not picked another.
+    auto_pick: Option<String>,
     /// The table's filter.
     pub filter: TableFilter,
     /// Sort column and direction (descending when true).
@@ -137,9 +142,11 @@ impl CityView {
             file: opts.file,
             rows: Vec::new(),
             judging: false,
-            task: None,
+            progress: (0, 0),
+            job: None,
             seed: opts.seed,
             selected: None,
+            auto_pick: None,
             filter: TableFilter::default(),
             sort: (Column::Risk, true),
             changes: None,
@@ -157,11 +164,19 @@ impl CityView {
         self.rows.iter().find(|r| r.site == id)
     }
 
-    /// Judges the whole city again on a worker thread (after an alert, or a language change).
+    /// Judges the whole city again on a worker thread (at start, after an alert, on a language
+    /// change): first every site without its telemetry, at once, then each stopped site's
+    /// simulated day, the riskiest first, each row replacing its first look as it comes.
     pub fn rejudge(&mut self, lang: Lang) {
+        if let Some(old) = self.job.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        let job = Arc::new(Judgement::default());
         let city = self.city.clone();
         let judging = Judging { lang, seed: self.seed, ..Judging::default() };
-        self.task = Some(AsyncComputeTaskPool::get().spawn(async move { status::judge_city(&city, &judging) }));
+        let j = job.clone();
+        AsyncComputeTaskPool::get().spawn(async move { judge_progressively(&city, &judging, &j) }).detach();
+        self.job = Some(job);
         self.judging = true;
         self.judged_lang = Some(lang);
     }
@@ -261,14 +276,83 @@ fn start_judging(view: Option<ResMut<CityView>>, ui: Option<Res<crate::ui::UiSta
 
 fn poll_judging(view: Option<ResMut<CityView>>) {
     let Some(mut v) = view else { return };
-    let Some(task) = v.task.as_mut() else { return };
-    if let Some(rows) = future::block_on(poll_once(task)) {
-        v.rows = rows;
-        v.task = None;
-        v.judging = false;
-        if v.selected.is_none() {
-            v.selected = status::non_operating(&v.rows).first().map(|r| r.site.clone());
+    let Some(job) = v.job.clone() else { return };
+    let (updates, done, progress) = {
+        let Ok(mut q) = job.queue.lock() else { return };
+        (std::mem::take(&mut q.updates), q.done, (q.judged, q.stopped))
+    };
+    for u in updates {
+        match u {
+            Update::All(rows) => v.rows = rows,
+            Update::One(i, row) => {
+                if let Some(slot) = v.rows.get_mut(i) {
+                    *slot = *row;
+                }
+            }
         }
+    }
+    v.progress = progress;
+    if done {
+        v.job = None;
+        v.judging = false;
+    }
+    // The riskiest site is picked for the user until they pick one themselves.
+    if (v.selected.is_none() || v.selected == v.auto_pick) && !v.rows.is_empty() {
+        v.selected = status::non_operating(&v.rows).first().map(|r| r.site.clone());
+        v.auto_pick = v.selected.clone();
+    }
+}
+
+/// What a judging has sent and not yet been taken.
+#[derive(Default)]
+struct Queue {
+    updates: Vec<Update>,
+    judged: usize,
+    stopped: usize,
+    done: bool,
+}
+
+enum Update {
+    All(Vec<SiteRow>),
+    One(usize, Box<SiteRow>),
+}
+
+/// A judging in progress, shared with its worker.
+#[derive(Default)]
+pub struct Judgement {
+    queue: Mutex<Queue>,
+    cancel: AtomicBool,
+}
+
+fn judge_progressively(city: &City, j: &Judging, job: &Judgement) {
+    let push = |u: Update, judged: usize| {
+        if let Ok(mut q) = job.queue.lock() {
+            q.updates.push(u);
+            q.judged += judged;
+        }
+    };
+    let first: Vec<SiteRow> = city.sites.iter().map(|s| status::judge_with(city, s, j, false)).collect();
+    let mut order: Vec<usize> = (0..first.len()).filter(|i| first[*i].telemetry == Telemetry::Pending).collect();
+    order.sort_by(|a, b| first[*b].risk_score.total_cmp(&first[*a].risk_score));
+    if let Ok(mut q) = job.queue.lock() {
+        q.stopped = order.len();
+    }
+    push(Update::All(first), 0);
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1).clamp(1, 16);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while !job.cancel.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    push(Update::One(i, Box::new(status::judge(city, &city.sites[i], j))), 1);
+                }
+            });
+        }
+    });
+    if let Ok(mut q) = job.queue.lock() {
+        q.done = true;
     }
 }
 

@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, Pos2, Rect, Stroke, StrokeKind, pos2, vec2};
 use sitetwin_core::city::Decision;
 use sitetwin_core::city::alert::Effect;
-use sitetwin_core::city::status::{Category, SiteRow};
+use sitetwin_core::city::status::{Category, SiteRow, Telemetry};
 use sitetwin_core::i18n::{self, Lang, tr};
 use sitetwin_core::rules::stoppage::{AlertLevel, DutyStatus, RiskBand, Status};
 
@@ -80,7 +80,7 @@ fn top_bar(root: &mut egui::Ui, lang_mut: &mut Lang, v: &mut CityView) {
             if v.judging {
                 ui.separator();
                 ui.spinner();
-                ui.label(tr(lang, "ui.bureau.judging"));
+                ui.label(format!("{} {}/{}", tr(lang, "ui.bureau.judging"), v.progress.0, v.progress.1));
             }
             ui.separator();
             let alert = v.city.alert.map(|l| i18n::alert_level_name(lang, l)).unwrap_or(tr(lang, "ui.bureau.no_alert"));
@@ -382,7 +382,13 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
                 let selected = current == Some(r.site.as_str());
                 ui.horizontal(|ui| {
                     let cells: [String; 9] = [
-                        if r.status == Status::Operating { "-".into() } else { format!("{:.1}", r.risk_score) },
+                        if r.status == Status::Operating {
+                            "-".into()
+                        } else if r.telemetry == Telemetry::Pending {
+                            format!("{:.1}…", r.risk_score)
+                        } else {
+                            format!("{:.1}", r.risk_score)
+                        },
                         r.name.clone(),
                         r.district.clone(),
                         r.category

@@ -88,6 +88,8 @@ impl Category {
 pub enum Telemetry {
     /// The site works: its duties are not judged.
     NotJudged,
+    /// Not judged yet: the score so far has only the site's works, days and reports.
+    Pending,
     /// The simulator played its last `hours`.
     Simulated {
         /// Hours simulated.
@@ -279,6 +281,12 @@ fn simulate(site: &CitySite, scene: &SiteScene, at: DateTime<Utc>, j: &Judging) 
 
 /// Judges one site at the registry's day.
 pub fn judge(city: &City, site: &CitySite, j: &Judging) -> SiteRow {
+    judge_with(city, site, j, true)
+}
+
+/// Judges one site at the registry's day; with `telemetry` false a stopped site's day is not
+/// simulated (its row says [`Telemetry::Pending`]), for a first look at a large city.
+pub fn judge_with(city: &City, site: &CitySite, j: &Judging, telemetry: bool) -> SiteRow {
     let today = city.today;
     let st = &site.stoppage;
     let scene = site_scene(city, site);
@@ -288,6 +296,7 @@ pub fn judge(city: &City, site: &CitySite, j: &Judging) -> SiteRow {
         .unwrap_or_default();
     let (verdicts, telemetry) = match (&scene, site.non_operating()) {
         (_, false) => (Verdicts::default(), Telemetry::NotJudged),
+        (Ok(_), true) if !telemetry => (Verdicts::default(), Telemetry::Pending),
         (Err(e), true) => (Verdicts::default(), Telemetry::Failed(e.clone())),
         (Ok(scene), true) => match simulate(site, scene, judged_at(today), j) {
             Ok(v) => (v, Telemetry::Simulated { hours: j.hours }),

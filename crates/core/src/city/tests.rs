@@ -337,3 +337,19 @@ fn a_light_site_writes_a_twin_whose_models_import_through_the_guard() {
     assert_eq!(std::fs::read(dir.join("models/tc1.glb")).unwrap(), first);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_first_look_without_telemetry_scores_only_works_days_and_reports() {
+    let (c, rows) = judged();
+    for (site, full) in c.sites.iter().zip(rows) {
+        let quick = status::judge_with(c, site, &Judging::default(), false);
+        if site.non_operating() {
+            assert_eq!(quick.telemetry, Telemetry::Pending);
+            assert!(quick.duties.is_empty() && quick.findings.is_empty());
+            assert!(quick.risk_score <= full.risk_score, "{}: {} > {}", site.id, quick.risk_score, full.risk_score);
+            assert_eq!((quick.days_stopped, quick.report_overdue), (full.days_stopped, full.report_overdue));
+        } else {
+            assert_eq!(&quick, full);
+        }
+    }
+}
