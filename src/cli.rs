@@ -361,6 +361,9 @@ pub fn run() -> ExitCode {
         None => view(&cli.view),
         Some(Command::View(v)) => view(&v),
         Some(Command::Validate { path, json }) => validate(&path, json),
+        Some(Command::Snapshot { screen: Screen::Bureau, .. }) => Err(anyhow::anyhow!(
+            "the bureau's city is pictured with `sitetwin bureau --snapshot FILE.png [--city FILE]`"
+        )),
         Some(Command::Snapshot { scene, view, out, size, ui, lang, select, screen, report, source }) => {
             let req =
                 SnapshotRequest { out, size, view, screen, max_captures: 300, ready_within_s: 300.0, window: false };
