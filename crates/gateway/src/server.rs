@@ -18,7 +18,7 @@ use crate::http::{ApiState, router};
 use crate::limits::LogOnce;
 use crate::pipeline::{Command, Hub, Writer};
 use crate::site::{SiteDef, SiteRuntime};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 
 /// A running gateway.
 pub struct Running {
@@ -43,11 +43,12 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
         }
         sites.push(Arc::new(def));
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir)?);
     let (runtimes, store) = {
         let sites = sites.clone();
         let replay_h = config.replay_h;
+        let (data, db) = (config.data_dir.clone(), config.db.clone());
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let store: Arc<dyn Store> = crate::store::open(&data, db.as_deref())?;
             let now = Utc::now();
             let mut runtimes = Vec::new();
             for def in &sites {

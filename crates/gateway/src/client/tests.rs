@@ -1,5 +1,6 @@
 //! The client against a real gateway started in-process on loopback (the demo site, a temporary
-//! data folder), and the parts that need no gateway.
+//! data folder, or a fresh PostgreSQL database when `SITETWIN_TEST_PG` names a server: the same
+//! tests on either store), and the parts that need no gateway.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use sitetwin_core::rules::stoppage::Status;
 use super::*;
 use crate::config::{GatewayConfig, SiteConfig};
 use crate::server::Running;
-use crate::store::{Role, SqliteStore, Store, TokenGrant};
+use crate::store::{PostgresStore, Role, Store, TokenGrant};
 
 const DEMO_SITE: &str = "3206022026051701";
 
@@ -22,6 +23,8 @@ struct Gateway {
     rt: tokio::runtime::Runtime,
     running: Option<Running>,
     data: PathBuf,
+    /// The PostgreSQL database, when the tests run on one.
+    db: Option<String>,
     addr: SocketAddr,
 }
 
@@ -36,9 +39,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn start(rt: &tokio::runtime::Runtime, data: &Path, addr: SocketAddr) -> Running {
+fn start(rt: &tokio::runtime::Runtime, data: &Path, db: Option<&str>, addr: SocketAddr) -> Running {
     let cfg = GatewayConfig {
         data_dir: data.to_path_buf(),
+        db: db.map(String::from),
         http: Some(addr),
         sites: vec![SiteConfig::scene(repo().join("scenes/demo.ron"))],
         tick_s: 1.0,
@@ -51,20 +55,29 @@ impl Gateway {
     fn new(name: &str) -> Gateway {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let data = scratch(name).join("data");
-        let running = start(&rt, &data, "127.0.0.1:0".parse().unwrap());
+        let db = PostgresStore::test_database(&format!("client_{name}")).unwrap();
+        let running = start(&rt, &data, db.as_deref(), "127.0.0.1:0".parse().unwrap());
         let addr = running.http_addr.unwrap();
-        Gateway { rt, running: Some(running), data, addr }
+        Gateway { rt, running: Some(running), data, db, addr }
     }
 
     fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// The gateway's store, opened beside it (as `gateway token` does).
+    fn store(&self) -> std::sync::Arc<dyn Store> {
+        crate::store::open(&self.data, self.db.as_deref()).unwrap()
+    }
+
     fn token(&self, role: Role) -> String {
-        let store = SqliteStore::open(&self.data).unwrap();
+        let store = self.store();
         let site = (role != Role::Bureau).then(|| DEMO_SITE.to_string());
-        crate::auth::issue(&store, &TokenGrant { role, site, sensors: vec![], label: format!("test {}", role.name()) })
-            .unwrap()
+        crate::auth::issue(
+            store.as_ref(),
+            &TokenGrant { role, site, sensors: vec![], label: format!("test {}", role.name()) },
+        )
+        .unwrap()
     }
 
     fn stop(&mut self) {
@@ -76,7 +89,7 @@ impl Gateway {
     /// Starts again on the same data folder, at `addr`.
     fn restart_at(&mut self, addr: SocketAddr) -> SocketAddr {
         assert!(self.running.is_none());
-        let r = start(&self.rt, &self.data, addr);
+        let r = start(&self.rt, &self.data, self.db.as_deref(), addr);
         let bound = r.http_addr.unwrap();
         self.running = Some(r);
         bound
@@ -402,7 +415,7 @@ fn revocation_ends_the_stream() {
     wait_for(&client, &mut seen, Duration::from_secs(20), "Connected", |e| {
         matches!(e, ClientEvent::Connected { .. }).then_some(())
     });
-    let store = SqliteStore::open(&gw.data).unwrap();
+    let store = gw.store();
     assert!(store.revoke_token(&crate::auth::hash(&viewer)).unwrap());
     // The gateway looks at a stream's token every 10 s.
     wait_for(&client, &mut seen, Duration::from_secs(25), "Revoked", |e| {

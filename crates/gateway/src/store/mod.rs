@@ -1,21 +1,32 @@
 //! The gateway's storage, behind one trait: readings (raw, then minute and hour aggregates),
 //! the feed of events the live stream replays, alarms with their audit trails, each site's
-//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default; a server
-//! database implements the same trait.
+//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default;
+//! [`PostgresStore`] implements the same trait on a server that several gateways share.
 //!
 //! Every row the live stream shows has an id from one sequence (readings and events alike), so a
 //! client resuming with `Last-Event-ID` gets exactly what it missed, in commit order.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sitetwin_core::rules::Level;
-use sitetwin_core::rules::alarm::Alarm;
+use sitetwin_core::rules::alarm::{Alarm, AlarmStatus};
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::telemetry::{DataFlag, Reading};
 
+pub use postgres::{PostgresStore, redact};
 pub use sqlite::SqliteStore;
+
+/// Opens the store a gateway is told to use: the PostgreSQL database at `db` when given,
+/// otherwise the SQLite file in the data folder `data`.
+pub fn open(data: &std::path::Path, db: Option<&str>) -> StoreResult<std::sync::Arc<dyn Store>> {
+    Ok(match db {
+        Some(url) => std::sync::Arc::new(PostgresStore::open(url)?),
+        None => std::sync::Arc::new(SqliteStore::open(data)?),
+    })
+}
 
 /// Where a reading came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,4 +342,46 @@ pub trait Store: Send + Sync + 'static {
     /// Removes what retention no longer keeps, at most `max_rows` of each table per call; the
     /// caller repeats while something was removed.
     fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned>;
+}
+
+// Stored codes, shared by the stores.
+
+fn flag_name(f: DataFlag) -> &'static str {
+    match f {
+        DataFlag::N => "N",
+        DataFlag::F => "F",
+        DataFlag::M => "M",
+        DataFlag::S => "S",
+        DataFlag::D => "D",
+        DataFlag::C => "C",
+        DataFlag::T => "T",
+        DataFlag::B => "B",
+    }
+}
+
+fn level_code(l: Level) -> i64 {
+    match l {
+        Level::Normal => 0,
+        Level::Warning => 1,
+        Level::Alarm => 2,
+        Level::Control => 3,
+    }
+}
+
+fn level_from(code: i64) -> Level {
+    match code {
+        1 => Level::Warning,
+        2 => Level::Alarm,
+        3 => Level::Control,
+        _ => Level::Normal,
+    }
+}
+
+fn status_name(s: AlarmStatus) -> &'static str {
+    match s {
+        AlarmStatus::Raised => "raised",
+        AlarmStatus::Acknowledged => "acknowledged",
+        AlarmStatus::Dispatched => "dispatched",
+        AlarmStatus::Closed => "closed",
+    }
 }

@@ -8,14 +8,13 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use sitetwin_core::rules::Level;
-use sitetwin_core::rules::alarm::{Alarm, AlarmStatus};
+use sitetwin_core::rules::alarm::Alarm;
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::telemetry::DataFlag;
 
 use super::{
     Aggregate, Batch, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError, StoreResult,
-    StoredEvent, StoredReading, TokenGrant,
+    StoredEvent, StoredReading, TokenGrant, flag_name, level_code, level_from, status_name,
 };
 
 /// The schema; `meta.schema` says which version a file holds.
@@ -118,46 +117,6 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
-}
-
-fn flag_name(f: DataFlag) -> &'static str {
-    match f {
-        DataFlag::N => "N",
-        DataFlag::F => "F",
-        DataFlag::M => "M",
-        DataFlag::S => "S",
-        DataFlag::D => "D",
-        DataFlag::C => "C",
-        DataFlag::T => "T",
-        DataFlag::B => "B",
-    }
-}
-
-fn level_code(l: Level) -> i64 {
-    match l {
-        Level::Normal => 0,
-        Level::Warning => 1,
-        Level::Alarm => 2,
-        Level::Control => 3,
-    }
-}
-
-fn level_from(code: i64) -> Level {
-    match code {
-        1 => Level::Warning,
-        2 => Level::Alarm,
-        3 => Level::Control,
-        _ => Level::Normal,
-    }
-}
-
-fn status_name(s: AlarmStatus) -> &'static str {
-    match s {
-        AlarmStatus::Raised => "raised",
-        AlarmStatus::Acknowledged => "acknowledged",
-        AlarmStatus::Dispatched => "dispatched",
-        AlarmStatus::Closed => "closed",
-    }
 }
 
 fn json_err(e: serde_json::Error) -> StoreError {
@@ -580,6 +539,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::PruneBefore;
+    use sitetwin_core::rules::Level;
 
     fn store(name: &str) -> SqliteStore {
         let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-{name}", std::process::id()));
