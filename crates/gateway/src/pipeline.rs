@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::GatewayConfig;
 use crate::site::{SiteDef, SiteRuntime};
-use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading};
+use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading, StoredReview};
 
 /// A reading line refused, with the field at fault.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -207,6 +207,15 @@ pub enum Command {
         /// Answer: the state as it now is.
         reply: oneshot::Sender<Result<SiteStoppage, PipelineError>>,
     },
+    /// A review record of the bureau (already validated).
+    Review {
+        /// Site index.
+        site: usize,
+        /// The record.
+        review: sitetwin_core::city::Review,
+        /// Answer: the record as stored.
+        reply: oneshot::Sender<Result<StoredReview, PipelineError>>,
+    },
     /// Time has passed: staleness and escalation.
     Tick,
     /// A retention sweep.
@@ -285,6 +294,17 @@ impl Hub {
         rx.await.map_err(|_| PipelineError::Closed)?
     }
 
+    /// Records a review and waits until it is committed.
+    pub async fn review(
+        &self,
+        site: usize,
+        review: sitetwin_core::city::Review,
+    ) -> Result<StoredReview, PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Review { site, review, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
     /// Queues a command without waiting for it.
     pub async fn send(&self, cmd: Command) -> Result<(), PipelineError> {
         self.tx.send(cmd).await.map_err(|_| PipelineError::Closed)
@@ -296,6 +316,7 @@ enum Pending {
     Ingest(oneshot::Sender<Result<IngestReport, PipelineError>>, IngestReport),
     Alarm(oneshot::Sender<Result<Alarm, PipelineError>>, Alarm),
     Status(oneshot::Sender<Result<SiteStoppage, PipelineError>>, SiteStoppage),
+    Review(oneshot::Sender<Result<StoredReview, PipelineError>>, StoredReview),
 }
 
 /// The writer's state (lives on its own thread).
@@ -557,6 +578,15 @@ impl Writer {
                     }
                 }
             }
+            Command::Review { site, review, reply } => {
+                // Its id is its feed event's: unique in the store, and the live stream's too.
+                let id = self.next_id;
+                let stored = StoredReview { id, recorded: now, review };
+                let body = serde_json::to_value(&stored).unwrap_or_default();
+                self.push_event(g, site, now, "review", body);
+                g.batch.reviews.push(stored.clone());
+                g.pending.push(Pending::Review(reply, stored));
+            }
             Command::Tick => {
                 for site in 0..self.runtimes.len() {
                     let events = self.runtimes[site].engine.tick(now);
@@ -732,6 +762,7 @@ impl Writer {
                         Pending::Ingest(tx, r) => drop(tx.send(Ok(r))),
                         Pending::Alarm(tx, a) => drop(tx.send(Ok(a))),
                         Pending::Status(tx, s) => drop(tx.send(Ok(s))),
+                        Pending::Review(tx, r) => drop(tx.send(Ok(r))),
                     }
                 }
                 let mut per_site: Vec<Vec<FeedItem>> = vec![Vec::new(); self.runtimes.len()];
@@ -763,6 +794,7 @@ impl Writer {
                         Pending::Ingest(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Alarm(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Status(tx, _) => drop(tx.send(Err(err()))),
+                        Pending::Review(tx, _) => drop(tx.send(Err(err()))),
                     }
                 }
                 // The rules saw what was not stored: bring every touched site back to the store.

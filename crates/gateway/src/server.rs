@@ -53,7 +53,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
             let mut runtimes = Vec::new();
             for def in &sites {
                 let sensors: Vec<String> = def.sensors.keys().cloned().collect();
-                store.register_site(&def.id, &def.name, &sensors)?;
+                store.register_site(&def.id, &def.name, &def.district, &sensors)?;
                 runtimes.push(SiteRuntime::restore(def, store.as_ref(), now, replay_h)?);
             }
             Ok((runtimes, store))

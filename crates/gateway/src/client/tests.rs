@@ -14,7 +14,7 @@ use sitetwin_core::rules::stoppage::Status;
 use super::*;
 use crate::config::{GatewayConfig, SiteConfig};
 use crate::server::Running;
-use crate::store::{PostgresStore, Role, Store, TokenGrant};
+use crate::store::{FeedItem, PostgresStore, Role, Store, TokenGrant};
 
 const DEMO_SITE: &str = "3206022026051701";
 
@@ -680,4 +680,68 @@ fn a_silent_stream_is_taken_for_dead_and_resumed_after_the_last_id() {
         _ => None,
     });
     client.shutdown().unwrap();
+}
+
+/// One request with a bearer token; the status and the JSON answer.
+fn request(
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    })
+}
+
+#[test]
+fn the_bureau_records_reviews_the_feed_carries_them_and_the_city_summary_shows_each_site() {
+    let gw = Gateway::new("reviews");
+    let (bureau, op, viewer) = (gw.token(Role::Bureau), gw.token(Role::Operator), gw.token(Role::Viewer));
+    let reviews = format!("{}/api/v1/sites/{DEMO_SITE}/reviews", gw.url());
+    let review = serde_json::json!({"site": DEMO_SITE, "reviewer": "王工", "date": "2026-12-02",
+        "findings": ["塔吊回转制动未松开"], "decision": "keep_stopped"});
+    let (s, _) = request(reqwest::Method::POST, reviews.clone(), &op, Some(review.clone()));
+    assert_eq!(s, 403, "only the bureau records reviews");
+    let (s, stored) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(review.clone()));
+    assert_eq!(s, 200, "{stored}");
+    let id = stored["id"].as_i64().unwrap();
+    assert_eq!(stored["review"]["reviewer"], "王工");
+    let mut anonymous = review.clone();
+    anonymous["reviewer"] = " ".into();
+    let (s, e) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(anonymous));
+    assert_eq!((s, e["field"].as_str()), (422, Some("reviewer")), "{e}");
+    let mut elsewhere = review.clone();
+    elsewhere["site"] = "OTHER".into();
+    let (s, e) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(elsewhere));
+    assert_eq!((s, e["field"].as_str()), (422, Some("site")), "{e}");
+    let (s, list) = request(reqwest::Method::GET, reviews.clone(), &viewer, None);
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().map(|l| l.iter().map(|r| r["id"].as_i64()).collect::<Vec<_>>()), Some(vec![Some(id)]));
+    // The live feed has it, as a `review` event with the record's id.
+    let feed = gw.store().feed_after(DEMO_SITE, 0, 1000).unwrap();
+    assert!(feed.iter().any(|f| matches!(f, FeedItem::Event(e) if e.kind == "review" && e.id == id)), "{feed:?}");
+
+    let city = format!("{}/api/v1/city", gw.url());
+    assert_eq!(request(reqwest::Method::GET, city.clone(), &op, None).0, 403);
+    post_status(
+        &gw.url(),
+        &op,
+        r#"{"action": "stop", "reason": {"Abnormal": {"cause": "欠薪"}}, "by": "项目部", "at": "2026-11-20"}"#,
+    );
+    post(&gw.url(), &gw.token(Role::Device), &[line("TC1-WIND", Utc::now(), 3.0)]);
+    let (s, rows) = request(reqwest::Method::GET, city, &bureau, None);
+    assert_eq!(s, 200, "{rows}");
+    let row = rows.as_array().and_then(|r| r.iter().find(|r| r["site"] == DEMO_SITE)).cloned().unwrap();
+    assert_eq!(row["status"], "Stopped", "{row}");
+    assert_eq!(row["stop_category"], "Abnormal", "{row}");
+    assert_eq!(row["stopped_since"], "2026-11-20", "{row}");
+    assert!(row["last_arrival"].is_string() && !row["district"].as_str().unwrap().is_empty(), "{row}");
 }

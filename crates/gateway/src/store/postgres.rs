@@ -25,8 +25,8 @@ use sitetwin_core::telemetry::DataFlag;
 use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
-    Aggregate, Batch, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError, StoreResult,
-    StoredEvent, StoredReading, TokenGrant, level_code, level_from, status_name,
+    Aggregate, Batch, CityRow, CitySite, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError,
+    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, level_code, level_from, status_name,
 };
 
 /// Reader connections open at most; a reader beyond them waits for one to come back.
@@ -39,10 +39,11 @@ const LOCK_PARTITIONS: i32 = 2;
 
 /// The migrations, in order: (version, what it does, SQL). A database records the versions it
 /// has in `schema_version`; opening applies the missing ones in one transaction.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "sites and sensor series, readings partitioned by day, aggregates, events, alarms, status, tokens",
-    "
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "sites and sensor series, readings partitioned by day, aggregates, events, alarms, status, tokens",
+        "
 CREATE TABLE meta (key text PRIMARY KEY, value bigint NOT NULL);
 CREATE TABLE sites (
     key integer GENERATED ALWAYS AS IDENTITY UNIQUE,
@@ -112,7 +113,26 @@ CREATE TABLE tokens (
     revoked timestamptz
 );
 ",
-)];
+    ),
+    (
+        2,
+        "districts, review records, each site's latest arrival, an index of open alarms",
+        "
+ALTER TABLE sites ADD COLUMN district text NOT NULL DEFAULT '';
+CREATE TABLE reviews (
+    id bigint PRIMARY KEY,
+    site text NOT NULL,
+    date date NOT NULL,
+    recorded timestamptz NOT NULL,
+    body jsonb NOT NULL
+);
+CREATE INDEX reviews_by_site ON reviews (site, date, id);
+CREATE TABLE site_activity (site_key integer PRIMARY KEY, last_arrived timestamptz NOT NULL);
+INSERT INTO site_activity (site_key, last_arrived) SELECT site_key, max(arrived) FROM readings GROUP BY site_key;
+CREATE INDEX alarms_open ON alarms (site) WHERE status <> 'closed';
+",
+    ),
+];
 
 /// The newest schema this gateway knows.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -661,7 +681,11 @@ impl Store for PostgresStore {
                             $5::smallint[], $6::double precision[], $7::timestamptz[], $8::text[], $9::text[],
                             $10::text[], $11::text[])
                         ON CONFLICT (series, t) DO NOTHING
-                        RETURNING series, t, value, quality)
+                        RETURNING series, site_key, t, value, quality, arrived),
+                     activity AS (
+                        INSERT INTO site_activity AS sa (site_key, last_arrived)
+                        SELECT site_key, max(arrived) FROM ins GROUP BY site_key
+                        ON CONFLICT (site_key) DO UPDATE SET last_arrived = greatest(sa.last_arrived, excluded.last_arrived))
                      INSERT INTO aggregates AS a (series, res_s, t, n, sum, min, max)
                      SELECT series, res.s, date_bin(make_interval(secs => res.s), t, timestamptz '1970-01-01 00:00+00'),
                             count(*), sum(value), min(value), max(value)
@@ -697,6 +721,14 @@ impl Store for PostgresStore {
                     "INSERT INTO site_status (site, body) VALUES ($1, $2)
                      ON CONFLICT (site) DO UPDATE SET body = excluded.body",
                     &[site, body],
+                )
+                .await?;
+            }
+            for r in &batch.reviews {
+                let body = serde_json::to_value(&r.review).map_err(json_err)?;
+                tx.execute(
+                    "INSERT INTO reviews (id, site, date, recorded, body) VALUES ($1, $2, $3, $4, $5)",
+                    &[&r.id, &r.review.site, &r.review.date, &r.recorded, &body],
                 )
                 .await?;
             }
@@ -887,14 +919,15 @@ impl Store for PostgresStore {
         })
     }
 
-    fn register_site(&self, site: &str, name: &str, sensors: &[String]) -> StoreResult<()> {
+    fn register_site(&self, site: &str, name: &str, district: &str, sensors: &[String]) -> StoreResult<()> {
         let list = serde_json::to_value(sensors).map_err(json_err)?;
         self.write(async |w| {
             w.client
                 .execute(
-                    "INSERT INTO sites (site, name, sensors) VALUES ($1, $2, $3)
-                     ON CONFLICT (site) DO UPDATE SET name = excluded.name, sensors = excluded.sensors",
-                    &[&site, &name, &list],
+                    "INSERT INTO sites (site, name, district, sensors) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (site) DO UPDATE SET name = excluded.name, district = excluded.district,
+                       sensors = excluded.sensors",
+                    &[&site, &name, &district, &list],
                 )
                 .await?;
             w.site_keys(std::iter::once(site)).await?;
@@ -955,6 +988,57 @@ impl Store for PostgresStore {
                 .execute("UPDATE tokens SET revoked = now() WHERE hash = $1 AND revoked IS NULL", &[&hash])
                 .await?;
             Ok(n > 0)
+        })
+    }
+
+    fn reviews(&self, site: &str) -> StoreResult<Vec<StoredReview>> {
+        self.read(async |c| {
+            let rows =
+                c.query("SELECT id, recorded, body FROM reviews WHERE site = $1 ORDER BY date, id", &[&site]).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredReview {
+                        id: r.try_get(0)?,
+                        recorded: r.try_get(1)?,
+                        review: serde_json::from_value(r.try_get(2)?).map_err(json_err)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn city_summary(&self) -> StoreResult<Vec<CitySite>> {
+        self.read(async |c| {
+            let rows = c
+                .query(
+                    "SELECT s.site, s.name, s.district, st.body->>'status', st.body->'current'->'reason',
+                            st.body->'current'->>'since', a.levels, act.last_arrived
+                     FROM sites s
+                     LEFT JOIN site_status st ON st.site = s.site
+                     LEFT JOIN (SELECT site, jsonb_object_agg(level, n) AS levels
+                                FROM (SELECT site, body->>'level' AS level, count(*) AS n
+                                      FROM alarms WHERE status <> 'closed' GROUP BY 1, 2) x
+                                GROUP BY site) a ON a.site = s.site
+                     LEFT JOIN site_activity act ON act.site_key = s.key
+                     WHERE s.sensors IS NOT NULL
+                     ORDER BY s.site",
+                    &[],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(CitySite::from(CityRow {
+                        site: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        district: r.try_get(2)?,
+                        status: r.try_get(3)?,
+                        reason: r.try_get(4)?,
+                        since: r.try_get(5)?,
+                        levels: r.try_get(6)?,
+                        last_arrival: r.try_get(7)?,
+                    }))
+                })
+                .collect()
         })
     }
 
@@ -1132,6 +1216,12 @@ mod tests {
     }
 
     #[test]
+    fn reviews_and_the_city_summary() {
+        let Some((s, _)) = store("city") else { return };
+        crate::store::check_reviews_and_city_summary(&s);
+    }
+
+    #[test]
     fn tokens_by_hash_migrations_idempotent_and_a_newer_schema_is_refused() {
         let Some((s, url)) = store("tokens") else { return };
         let g = TokenGrant { role: Role::Device, site: Some("S".into()), sensors: vec!["A".into()], label: "d".into() };
@@ -1140,7 +1230,7 @@ mod tests {
         assert!(s.revoke_token("h1").unwrap());
         assert_eq!(s.token("h1").unwrap(), None);
         assert!(!s.revoke_token("h1").unwrap());
-        s.register_site("S", "Site", &["A".into(), "B".into()]).unwrap();
+        s.register_site("S", "Site", "崇川区", &["A".into(), "B".into()]).unwrap();
         assert_eq!(s.site_sensors("S").unwrap(), Some(vec!["A".to_string(), "B".to_string()]));
         assert_eq!(s.site_sensors("T").unwrap(), None);
         // Opening again applies nothing and loses nothing.
