@@ -53,9 +53,13 @@ fn start(rt: &tokio::runtime::Runtime, data: &Path, db: Option<&str>, addr: Sock
 
 impl Gateway {
     fn new(name: &str) -> Gateway {
+        Gateway::on(name, PostgresStore::test_database(&format!("client_{name}")).unwrap())
+    }
+
+    /// A gateway on this PostgreSQL database (another gateway may share it), or on a data folder.
+    fn on(name: &str, db: Option<String>) -> Gateway {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let data = scratch(name).join("data");
-        let db = PostgresStore::test_database(&format!("client_{name}")).unwrap();
         let running = start(&rt, &data, db.as_deref(), "127.0.0.1:0".parse().unwrap());
         let addr = running.http_addr.unwrap();
         Gateway { rt, running: Some(running), data, db, addr }
@@ -744,4 +748,63 @@ fn the_bureau_records_reviews_the_feed_carries_them_and_the_city_summary_shows_e
     assert_eq!(row["stop_category"], "Abnormal", "{row}");
     assert_eq!(row["stopped_since"], "2026-11-20", "{row}");
     assert!(row["last_arrival"].is_string() && !row["district"].as_str().unwrap().is_empty(), "{row}");
+}
+
+#[test]
+fn two_gateways_on_one_database_serve_one_site_and_an_acknowledgement_through_either_holds() {
+    // PostgreSQL only: two gateways cannot share a SQLite folder.
+    let Some(db) = PostgresStore::test_database("client_two_gateways").unwrap() else { return };
+    let a = Gateway::on("two-a", Some(db.clone()));
+    // B starts second: A has claimed the site, so B forwards its changes to A.
+    let b = Gateway::on("two-b", Some(db));
+    let (dev, op) = (a.token(Role::Device), b.token(Role::Operator));
+    let now = Utc::now();
+    post(&a.url(), &dev, &[line("TC1-LOAD", now - chrono::Duration::seconds(3), 104.0)]);
+    let alarm_url = |gw: &Gateway, id: i64| format!("{}/api/v1/sites/{DEMO_SITE}/alarms/{id}", gw.url());
+    let (s, list) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/alarms", b.url()), &op, None);
+    assert_eq!(s, 200);
+    let id =
+        list.as_array().and_then(|l| l.iter().find(|x| x["sensor"] == "TC1-LOAD")).map(|x| x["id"].as_i64().unwrap());
+    let id = id.unwrap_or_else(|| panic!("B reads the alarm A raised: {list}"));
+
+    // B refuses readings of the site A writes, saying so.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let refused = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/readings", b.url()))
+            .bearer_auth(&dev)
+            .body(line("TC1-WIND", now, 2.0))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert_eq!(refused.0, 409, "{}", refused.1);
+    assert!(refused.1.contains("another gateway"), "{}", refused.1);
+
+    // Acknowledged through B: carried out by A, the site's writer.
+    let ack = serde_json::json!({"action": "acknowledge", "who": "B 值班员"});
+    let (s, acked) = request(reqwest::Method::POST, alarm_url(&b, id), &op, Some(ack.clone()));
+    assert_eq!((s, acked["status"].as_str()), (200, Some("Acknowledged")), "{acked}");
+    for gw in [&a, &b] {
+        let (_, x) = request(reqwest::Method::GET, alarm_url(gw, id), &op, None);
+        assert_eq!(x["status"], "Acknowledged", "{x}");
+    }
+    // A's own later write of the alarm (its condition clears) keeps the acknowledgement.
+    post(&a.url(), &dev, &[line("TC1-LOAD", now - chrono::Duration::seconds(1), 10.0)]);
+    let (_, x) = request(reqwest::Method::GET, alarm_url(&b, id), &op, None);
+    assert_eq!((x["status"].as_str(), x["condition_active"].as_bool()), (Some("Acknowledged"), Some(false)), "{x}");
+    assert!(x["audit"].as_array().unwrap().iter().any(|e| e["who"] == "B 值班员"), "{x}");
+    // A step the alarm's state refuses is refused through B with A's answer.
+    let (s, e) = request(reqwest::Method::POST, alarm_url(&b, id), &op, Some(ack));
+    assert_eq!(s, 409, "{e}");
+    // A status change through B is A's state, read back through either.
+    post_status(&b.url(), &op, r#"{"action": "stop", "reason": {"Abnormal": {"cause": "欠薪"}}, "by": "项目部"}"#);
+    for gw in [&a, &b] {
+        let (_, st) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/status", gw.url()), &op, None);
+        assert_eq!(st["state"]["status"], "Stopped", "{st}");
+    }
+    // Both gateways' feed ids come from one reservation: no collision in the shared feed.
+    let ids: Vec<i64> = a.store().feed_after(DEMO_SITE, 0, 10_000).unwrap().iter().map(FeedItem::id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }

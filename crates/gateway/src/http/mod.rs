@@ -113,11 +113,7 @@ impl IntoResponse for ApiError {
 
 impl From<PipelineError> for ApiError {
     fn from(e: PipelineError) -> Self {
-        let status = match &e {
-            PipelineError::Alarm(sitetwin_core::rules::alarm::AlarmError::NotFound(_)) => StatusCode::NOT_FOUND,
-            PipelineError::Alarm(_) | PipelineError::Status(_) => StatusCode::CONFLICT,
-            PipelineError::Store(_) | PipelineError::Closed => StatusCode::SERVICE_UNAVAILABLE,
-        };
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         ApiError::new(status, e.to_string())
     }
 }
@@ -600,7 +596,14 @@ async fn get_status(
 ) -> ApiResult<Json<StatusReport>> {
     let i = readable(&state, &headers, &site).await?;
     let today = Utc::now().with_timezone(&state.hub.sites[i].zone()).date_naive();
-    let st = state.hub.view(i).status.clone();
+    let st = if state.hub.owned[i] {
+        state.hub.view(i).status.clone()
+    } else {
+        // Another gateway writes it: the store has its state.
+        let store = Arc::clone(&state.hub.store);
+        let id = state.hub.sites[i].id.clone();
+        blocking(move || store.status(&id)).await?.unwrap_or_default()
+    };
     Ok(Json(StatusReport {
         days_stopped: st.days_stopped(today),
         stopped_a_year: st.stopped_a_year(today),

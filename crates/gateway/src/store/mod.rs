@@ -425,6 +425,45 @@ pub trait Store: Send + Sync + 'static {
     /// One row per site the store has served (every gateway's, on a shared store), by site id:
     /// its status, open alarms by level and latest arrival, in one query.
     fn city_summary(&self) -> StoreResult<Vec<CitySite>>;
+    /// Whether several gateways may share this store (then each site has one writing gateway, and
+    /// the others forward its changes through the store: [`Store::forward`]).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Reserves `n` consecutive feed ids for this gateway alone and returns the first, on a
+    /// shared store; `None` when this gateway is the store's only writer (its ids follow
+    /// [`Store::last_feed_id`]). Each reservation starts after every id reserved before it.
+    fn reserve_feed_ids(&self, n: i64) -> StoreResult<Option<i64>> {
+        let _ = n;
+        Ok(None)
+    }
+    /// Claims the writing of `site` for this gateway while it runs: `false` when another gateway
+    /// holds it. A store with one writer always says yes.
+    fn claim_site(&self, site: &str) -> StoreResult<bool> {
+        let _ = site;
+        Ok(true)
+    }
+    /// Hands a request for `site` to the gateway that writes it and waits up to `timeout` for its
+    /// answer (a shared store only).
+    fn forward(
+        &self,
+        site: &str,
+        request: &serde_json::Value,
+        timeout: std::time::Duration,
+    ) -> StoreResult<serde_json::Value> {
+        let _ = (site, request, timeout);
+        Err(StoreError("this store has one gateway: nothing to forward to".into()))
+    }
+    /// Requests forwarded to this gateway's sites and not yet taken: (id, site, request).
+    fn take_requests(&self, sites: &[String]) -> StoreResult<Vec<(i64, String, serde_json::Value)>> {
+        let _ = sites;
+        Ok(Vec::new())
+    }
+    /// Answers a forwarded request.
+    fn answer_request(&self, id: i64, answer: &serde_json::Value) -> StoreResult<()> {
+        let _ = (id, answer);
+        Ok(())
+    }
     /// Removes what retention no longer keeps, at most `max_rows` of each table per call; the
     /// caller repeats while something was removed.
     fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned>;

@@ -36,6 +36,8 @@ const MAX_READERS: usize = 16;
 const LOCK_SPACE: i32 = 0x5354;
 const LOCK_MIGRATIONS: i32 = 1;
 const LOCK_PARTITIONS: i32 = 2;
+/// The key space of site claims (the second key is the site's key).
+const LOCK_SITES: i32 = 0x5355;
 
 /// The migrations, in order: (version, what it does, SQL). A database records the versions it
 /// has in `schema_version`; opening applies the missing ones in one transaction.
@@ -130,6 +132,25 @@ CREATE INDEX reviews_by_site ON reviews (site, date, id);
 CREATE TABLE site_activity (site_key integer PRIMARY KEY, last_arrived timestamptz NOT NULL);
 INSERT INTO site_activity (site_key, last_arrived) SELECT site_key, max(arrived) FROM readings GROUP BY site_key;
 CREATE INDEX alarms_open ON alarms (site) WHERE status <> 'closed';
+",
+    ),
+    (
+        3,
+        "feed ids reserved in blocks, requests forwarded between gateways",
+        "
+INSERT INTO meta (key, value)
+SELECT 'feed_reserved', greatest(coalesce((SELECT value FROM meta WHERE key = 'last_feed_id'), 0),
+                                 coalesce((SELECT max(id) FROM events), 0))
+ON CONFLICT (key) DO NOTHING;
+CREATE TABLE requests (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site text NOT NULL,
+    body jsonb NOT NULL,
+    asked timestamptz NOT NULL DEFAULT now(),
+    taken timestamptz,
+    answer jsonb
+);
+CREATE INDEX requests_open ON requests (site, id) WHERE taken IS NULL;
 ",
     ),
 ];
@@ -236,6 +257,8 @@ struct WriterState {
     series: HashMap<(i32, String), i32>,
     /// Days that have a readings partition.
     partitions: HashSet<NaiveDate>,
+    /// Keys of the sites this gateway writes (held as advisory locks of this connection).
+    claims: Vec<i32>,
 }
 
 struct Pool {
@@ -339,8 +362,13 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError(format!("cannot start the PostgreSQL client runtime: {e}")))?;
         let client = Self::connect_with(&rt, &config, &shown)?;
-        let mut state =
-            WriterState { client, sites: HashMap::new(), series: HashMap::new(), partitions: HashSet::new() };
+        let mut state = WriterState {
+            client,
+            sites: HashMap::new(),
+            series: HashMap::new(),
+            partitions: HashSet::new(),
+            claims: Vec::new(),
+        };
         block_on(Self::migrate(&mut state.client, &shown))?;
         let store = PostgresStore {
             rt: Some(rt),
@@ -446,6 +474,18 @@ impl PostgresStore {
         let mut w: MutexGuard<'_, WriterState> = self.writer.lock().map_err(poisoned)?;
         if w.client.is_closed() {
             w.client = self.connect()?;
+            // The claims went with the old connection: take them again, or write nothing.
+            for key in w.claims.clone() {
+                let held: bool =
+                    block_on(w.client.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_SITES, &key]))?
+                        .try_get(0)?;
+                if !held {
+                    return Err(StoreError(format!(
+                        "the connection to {} was lost and another gateway now writes site key {key}",
+                        self.url
+                    )));
+                }
+            }
         }
         block_on(f(&mut w))
     }
@@ -1039,6 +1079,104 @@ impl Store for PostgresStore {
                     }))
                 })
                 .collect()
+        })
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn reserve_feed_ids(&self, n: i64) -> StoreResult<Option<i64>> {
+        self.write(async |w| {
+            let first: i64 = w
+                .client
+                .query_one(
+                    "UPDATE meta SET value = value + $1 WHERE key = 'feed_reserved' RETURNING value - $1 + 1",
+                    &[&n],
+                )
+                .await?
+                .try_get(0)?;
+            Ok(Some(first))
+        })
+    }
+
+    fn claim_site(&self, site: &str) -> StoreResult<bool> {
+        self.write(async |w| {
+            w.site_keys(std::iter::once(site)).await?;
+            let key = w.site_key(site)?;
+            if w.claims.contains(&key) {
+                return Ok(true);
+            }
+            let held: bool =
+                w.client.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_SITES, &key]).await?.try_get(0)?;
+            if held {
+                w.claims.push(key);
+            }
+            Ok(held)
+        })
+    }
+
+    fn forward(
+        &self,
+        site: &str,
+        request: &serde_json::Value,
+        timeout: std::time::Duration,
+    ) -> StoreResult<serde_json::Value> {
+        let id: i64 = self.read(async |c| {
+            Ok(c.query_one("INSERT INTO requests (site, body) VALUES ($1, $2) RETURNING id", &[&site, request])
+                .await?
+                .try_get(0)?)
+        })?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let answer: Option<serde_json::Value> = self.read(async |c| {
+                let row = c
+                    .query_opt("DELETE FROM requests WHERE id = $1 AND answer IS NOT NULL RETURNING answer", &[&id])
+                    .await?;
+                Ok(row.map(|r| r.try_get(0)).transpose()?)
+            })?;
+            if let Some(a) = answer {
+                return Ok(a);
+            }
+            if std::time::Instant::now() >= deadline {
+                // Withdrawn, unless it was taken meanwhile (then its answer is lost: said so).
+                let _ = self.read(async |c| Ok(c.execute("DELETE FROM requests WHERE id = $1", &[&id]).await?));
+                return Err(StoreError(format!(
+                    "the gateway that writes site {site} did not answer within {:.0} s",
+                    timeout.as_secs_f64()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn take_requests(&self, sites: &[String]) -> StoreResult<Vec<(i64, String, serde_json::Value)>> {
+        if sites.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(async |c| {
+            let rows = c
+                .query(
+                    "UPDATE requests SET taken = now() WHERE id IN (
+                       SELECT id FROM requests WHERE taken IS NULL AND site = ANY($1) ORDER BY id
+                       FOR UPDATE SKIP LOCKED)
+                     RETURNING id, site, body",
+                    &[&sites],
+                )
+                .await?;
+            let mut out: Vec<(i64, String, serde_json::Value)> = Vec::new();
+            for r in rows {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
+            out.sort_by_key(|r| r.0);
+            Ok(out)
+        })
+    }
+
+    fn answer_request(&self, id: i64, answer: &serde_json::Value) -> StoreResult<()> {
+        self.read(async |c| {
+            c.execute("UPDATE requests SET answer = $2 WHERE id = $1", &[&id, answer]).await?;
+            Ok(())
         })
     }
 
