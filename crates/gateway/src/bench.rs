@@ -53,18 +53,18 @@ pub struct BenchArgs {
 }
 
 /// A minimal HTTP/1.1 keep-alive client (the benchmark measures the server, not a client library).
-struct Http {
+pub(crate) struct Http {
     r: BufReader<TcpStream>,
 }
 
 impl Http {
-    fn connect(addr: SocketAddr) -> std::io::Result<Http> {
+    pub(crate) fn connect(addr: SocketAddr) -> std::io::Result<Http> {
         let s = TcpStream::connect(addr)?;
         s.set_nodelay(true)?;
         Ok(Http { r: BufReader::new(s) })
     }
 
-    fn post(&mut self, path: &str, token: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+    pub(crate) fn post(&mut self, path: &str, token: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -156,7 +156,7 @@ impl HttpPush {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -36,6 +36,9 @@ pub enum GatewayCommand {
     /// Measure durable ingest (HTTP, HJ 212), live-stream fan-out and Mosquitto beside it; prints
     /// a Markdown table for docs/benchmarks.md. Build with `--release`.
     Bench(crate::bench::BenchArgs),
+    /// Measure the gateway at a city's scale: the bureau's city summary over thousands of sites,
+    /// and the city's load through one gateway (`--db` for PostgreSQL). Build with `--release`.
+    BenchCity(crate::bench_city::CityBenchArgs),
 }
 
 /// Log line format.
@@ -161,6 +164,7 @@ pub fn run(args: GatewayArgs) -> anyhow::Result<()> {
         GatewayCommand::Serve(a) => serve(a),
         GatewayCommand::Token(a) => token(a),
         GatewayCommand::Bench(a) => crate::bench::run(a),
+        GatewayCommand::BenchCity(a) => crate::bench_city::run(a),
         GatewayCommand::Revoke(a) => {
             let store = a.store.open()?;
             anyhow::ensure!(store.revoke_token(&crate::auth::hash(&a.token))?, "no such token (or already revoked)");
