@@ -3,8 +3,10 @@
 # tests need (Mesa's lavapipe Vulkan driver for offscreen rendering, Xvfb for the real-window test,
 # Node.js for the Khronos glTF validator, Debian's assimp-testmodels for the importer's tests on
 # glTF 1.0 and other formats, Mosquitto and its clients for the gateway's MQTT tests, each test
-# starting its own broker on a free loopback port), then formatting, clippy, the core-purity check, the generated-model checks and all
-# tests. CI (.ci/run) runs exactly this.
+# starting its own broker on a free loopback port, PostgreSQL for the gateway's server store), then
+# formatting, clippy, the core-purity check, the generated-model checks and all tests; then the
+# gateway's tests once more on PostgreSQL (scripts/with-postgres.sh: a throwaway cluster on
+# loopback, stopped when they end). CI (.ci/run) runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,13 +21,14 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 dpkg -s assimp-testmodels >/dev/null 2>&1 || need+=(assimp-testmodels)
 dpkg -s mosquitto >/dev/null 2>&1 || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-echo "ok: mesa-vulkan-drivers, xvfb, assimp-testmodels, mosquitto, node $(node --version), npm $(npm --version)"
+echo "ok: mesa-vulkan-drivers, xvfb, assimp-testmodels, mosquitto, postgresql, node $(node --version), npm $(npm --version)"
 
 step "Khronos glTF validator (npm, pinned by tools/gltf-validator/package-lock.json)"
 npm ci --prefix tools/gltf-validator --no-audit --no-fund --loglevel=error
@@ -53,5 +56,12 @@ node tools/gltf-validator/validate.mjs assets/models
 
 step "tests (core unit tests, then the integration binary with headless renders)"
 cargo test --workspace --locked
+
+# The same gateway tests (in-process client tests, the store's, the `it` binary's gateway module)
+# against a real PostgreSQL; SITETWIN_REQUIRE_PG=1 (set by the script) makes a missing server a
+# failure, not a skip. fsync off: these tests kill gateways, never the database server.
+step "the gateway's tests again, on PostgreSQL"
+SITETWIN_PG_FSYNC=off scripts/with-postgres.sh \
+    cargo test --workspace --locked -- client::tests:: store::postgres:: gateway::
 
 step "all checks passed"

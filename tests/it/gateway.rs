@@ -1,5 +1,7 @@
 //! The telemetry gateway run for real: `sitetwin gateway serve` on loopback, fed over HTTP, HJ 212
-//! TCP and MQTT (a real Mosquitto), killed with SIGKILL and restarted on the same data folder.
+//! TCP and MQTT (a real Mosquitto), killed with SIGKILL and restarted on the same data folder. On
+//! a PostgreSQL database instead of the data folder when `SITETWIN_TEST_PG` names a server (see
+//! `store_args`): the same tests on either store.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -27,6 +29,25 @@ impl Drop for Gateway {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The store flags for a test's data folder: `--data DIR`, or, when the tests run on PostgreSQL
+/// (`SITETWIN_TEST_PG`), `--db URL` of a database made for that folder the first time it is asked.
+fn store_args(data: &Path) -> Vec<std::ffi::OsString> {
+    static DBS: std::sync::Mutex<std::collections::BTreeMap<PathBuf, Option<String>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut dbs = DBS.lock().unwrap_or_else(|p| p.into_inner());
+    let n = dbs.len();
+    let db = dbs.entry(data.to_path_buf()).or_insert_with(|| {
+        let prefix = format!("sitetwin-it-{}-", std::process::id());
+        let dir = data.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let name = dir.as_deref().map(|d| d.trim_start_matches(&prefix).to_string()).unwrap_or_default();
+        sitetwin_gateway::store::PostgresStore::test_database(&format!("it{n}_{name}")).unwrap()
+    });
+    match db {
+        Some(url) => vec!["--db".into(), url.clone().into()],
+        None => vec!["--data".into(), data.into()],
     }
 }
 
@@ -75,8 +96,7 @@ impl Gateway {
         let mut child = sitetwin()
             .args(["gateway", "serve", "--config"])
             .arg(config)
-            .arg("--data")
-            .arg(data)
+            .args(store_args(data))
             .args(if extra.contains(&"--http") {
                 &["--hj212", "127.0.0.1:0"][..]
             } else {
@@ -136,7 +156,7 @@ impl Gateway {
 
 /// `sitetwin gateway token ...`: the token, alone on stdout.
 fn token(data: &Path, args: &[&str]) -> String {
-    let out = sitetwin().args(["gateway", "token", "--data"]).arg(data).args(args).output().unwrap();
+    let out = sitetwin().args(["gateway", "token"]).args(store_args(data)).args(args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let s = String::from_utf8(out.stdout).unwrap();
     assert_eq!(s.lines().count(), 1, "the token alone on stdout: {s:?}");
@@ -368,7 +388,7 @@ fn a_token_reaches_only_its_site_and_sensors() {
     };
     std::thread::sleep(Duration::from_millis(300));
     for t in [&dev_a, &viewer] {
-        let out = sitetwin().args(["gateway", "revoke", "--data"]).arg(&data).arg(t).output().unwrap();
+        let out = sitetwin().args(["gateway", "revoke"]).args(store_args(&data)).arg(t).output().unwrap();
         assert!(out.status.success());
     }
     assert!(stream.join().unwrap().contains("event: revoked"), "the stream ends with `revoked`");
@@ -378,8 +398,8 @@ fn a_token_reaches_only_its_site_and_sensors() {
     assert_eq!(s, 401);
     // A token for a sensor the site lacks is not made.
     let out = sitetwin()
-        .args(["gateway", "token", "--data"])
-        .arg(&data)
+        .args(["gateway", "token"])
+        .args(store_args(&data))
         .args(["--site", DEMO_SITE, "--sensor", "NOPE"])
         .output()
         .unwrap();

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 
 use crate::config::{GatewayConfig, SiteConfig};
-use crate::store::{Role, SqliteStore, TokenGrant};
+use crate::store::{Role, TokenGrant};
 
 /// What to measure.
 #[derive(Debug, Clone, clap::Args)]
@@ -46,21 +46,25 @@ pub struct BenchArgs {
     /// MQTT messages Mosquitto relays.
     #[arg(long, default_value_t = 100_000)]
     pub mqtt_messages: usize,
+    /// Store in this PostgreSQL database (an empty one: the readings stay in it) instead of a
+    /// temporary SQLite folder.
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// A minimal HTTP/1.1 keep-alive client (the benchmark measures the server, not a client library).
-struct Http {
+pub(crate) struct Http {
     r: BufReader<TcpStream>,
 }
 
 impl Http {
-    fn connect(addr: SocketAddr) -> std::io::Result<Http> {
+    pub(crate) fn connect(addr: SocketAddr) -> std::io::Result<Http> {
         let s = TcpStream::connect(addr)?;
         s.set_nodelay(true)?;
         Ok(Http { r: BufReader::new(s) })
     }
 
-    fn post(&mut self, path: &str, token: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+    pub(crate) fn post(&mut self, path: &str, token: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -152,7 +156,7 @@ impl HttpPush {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -171,6 +175,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     let mut cfg = GatewayConfig {
         data_dir: dir.join("data"),
+        db: a.db.clone(),
         http: Some("127.0.0.1:0".parse()?),
         hj212: Some("127.0.0.1:0".parse()?),
         sites: vec![SiteConfig::scene(&a.scene)],
@@ -187,10 +192,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let http = running.http_addr.ok_or_else(|| anyhow::anyhow!("no http address"))?;
     let hj212 = running.hj212_addr.ok_or_else(|| anyhow::anyhow!("no hj212 address"))?;
     let site = running.hub().sites[0].clone();
-    let store = SqliteStore::open(&cfg.data_dir)?;
+    let store = crate::store::open(&cfg.data_dir, cfg.db.as_deref())?;
     let grant = |role| TokenGrant { role, site: Some(site.id.clone()), sensors: vec![], label: "bench".into() };
-    let dev = crate::auth::issue(&store, &grant(Role::Device))?;
-    let viewer = crate::auth::issue(&store, &grant(Role::Viewer))?;
+    let dev = crate::auth::issue(store.as_ref(), &grant(Role::Device))?;
+    let viewer = crate::auth::issue(store.as_ref(), &grant(Role::Viewer))?;
     let sensors: Vec<String> = site.sensors.keys().cloned().collect();
     // A quiet site: each sensor steady at 5 % of its range (normal by every rule), so that the run
     // measures the path of ordinary readings, not a storm of alarms.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{GatewayConfig, MqttConfig, SiteConfig};
-use crate::store::{Role, SqliteStore, Store, TokenGrant};
+use crate::store::{Role, Store, TokenGrant};
 
 /// The telemetry gateway.
 #[derive(Debug, Parser)]
@@ -36,6 +36,9 @@ pub enum GatewayCommand {
     /// Measure durable ingest (HTTP, HJ 212), live-stream fan-out and Mosquitto beside it; prints
     /// a Markdown table for docs/benchmarks.md. Build with `--release`.
     Bench(crate::bench::BenchArgs),
+    /// Measure the gateway at a city's scale: the bureau's city summary over thousands of sites,
+    /// and the city's load through one gateway (`--db` for PostgreSQL). Build with `--release`.
+    BenchCity(crate::bench_city::CityBenchArgs),
 }
 
 /// Log line format.
@@ -47,15 +50,38 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where the gateway's store is: a data folder (SQLite, the default) or a PostgreSQL database.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StoreArgs {
+    /// Data folder of the gateway (its SQLite store).
+    #[arg(long, conflicts_with = "db")]
+    pub data: Option<PathBuf>,
+    /// A PostgreSQL database instead of a data folder: `postgres://user:password@host:port/db`
+    /// (several gateways may share one).
+    #[arg(long)]
+    pub db: Option<String>,
+}
+
+impl StoreArgs {
+    /// Opens the store named.
+    pub fn open(&self) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+        match (&self.data, &self.db) {
+            (_, Some(db)) => Ok(crate::store::open(std::path::Path::new(""), Some(db))?),
+            (Some(d), None) => Ok(crate::store::open(d, None)?),
+            (None, None) => anyhow::bail!("give the gateway's store: --data DIR or --db postgres://..."),
+        }
+    }
+}
+
 /// `serve`'s options; the flags override a `--config` file.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// A RON configuration file (see docs/gateway.md); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Data folder (the store).
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    /// The store: `--data DIR` or `--db postgres://...`.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// HTTP API address, e.g. 127.0.0.1:8080 (port 0: any free one).
     #[arg(long)]
     pub http: Option<SocketAddr>,
@@ -94,9 +120,9 @@ pub enum RoleArg {
 /// `token`'s options.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// Data folder of the gateway.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// The gateway's store.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The site (not for `--role bureau`).
     #[arg(long)]
     pub site: Option<String>,
@@ -114,9 +140,9 @@ pub struct TokenArgs {
 /// `revoke`'s options.
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// Data folder of the gateway.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// The gateway's store.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The token.
     pub token: String,
 }
@@ -138,8 +164,9 @@ pub fn run(args: GatewayArgs) -> anyhow::Result<()> {
         GatewayCommand::Serve(a) => serve(a),
         GatewayCommand::Token(a) => token(a),
         GatewayCommand::Bench(a) => crate::bench::run(a),
+        GatewayCommand::BenchCity(a) => crate::bench_city::run(a),
         GatewayCommand::Revoke(a) => {
-            let store = SqliteStore::open(&a.data)?;
+            let store = a.store.open()?;
             anyhow::ensure!(store.revoke_token(&crate::auth::hash(&a.token))?, "no such token (or already revoked)");
             eprintln!("revoked");
             Ok(())
@@ -162,10 +189,13 @@ fn config_of(a: &ServeArgs) -> anyhow::Result<GatewayConfig> {
         Some(p) => GatewayConfig::load(p)?,
         None => GatewayConfig::default(),
     };
-    if let Some(d) = &a.data {
+    if let Some(db) = &a.store.db {
+        cfg.db = Some(db.clone());
+    } else if let Some(d) = &a.store.data {
         cfg.data_dir = d.clone();
+        cfg.db = None;
     } else if a.config.is_none() {
-        anyhow::bail!("--data DIR is required (or a --config file naming data_dir)");
+        anyhow::bail!("--data DIR or --db postgres://... is required (or a --config file naming data_dir or db)");
     }
     if a.http.is_some() {
         cfg.http = a.http;
@@ -206,7 +236,10 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
         if let Some(m) = &cfg.mqtt {
             println!("mqtt: subscribing to {}:{} {}/+/readings", m.host, m.port, m.topic_prefix);
         }
-        tracing::info!(sites = cfg.sites.len(), data = %cfg.data_dir.display(), "gateway ready");
+        match &cfg.db {
+            Some(db) => tracing::info!(sites = cfg.sites.len(), db = %crate::store::redact(db), "gateway ready"),
+            None => tracing::info!(sites = cfg.sites.len(), data = %cfg.data_dir.display(), "gateway ready"),
+        }
         wait_for_stop().await;
         tracing::info!("stopping: committing what was acknowledged");
         running.shutdown().await?;
@@ -244,7 +277,7 @@ fn token(a: TokenArgs) -> anyhow::Result<()> {
         RoleArg::Operator => Role::Operator,
         RoleArg::Bureau => Role::Bureau,
     };
-    let store = SqliteStore::open(&a.data)?;
+    let store = a.store.open()?;
     let site = match (role, a.site) {
         (Role::Bureau, Some(_)) => anyhow::bail!("--role bureau reaches every site: leave out --site"),
         (Role::Bureau, None) => None,
@@ -259,9 +292,9 @@ fn token(a: TokenArgs) -> anyhow::Result<()> {
                     anyhow::ensure!(known.contains(sensor), "site {s} has no sensor `{sensor}`");
                 }
             }
-            None => eprintln!(
-                "warning: this data folder has not served site {s} yet; the site id and sensors are not checked"
-            ),
+            None => {
+                eprintln!("warning: this store has not served site {s} yet; the site id and sensors are not checked")
+            }
         }
     }
     let label = a.label.unwrap_or_else(|| match &site {
@@ -269,7 +302,7 @@ fn token(a: TokenArgs) -> anyhow::Result<()> {
         Some(s) => format!("{}@{s}:{}", role.name(), a.sensors.join("+")),
         None => role.name().to_string(),
     });
-    let token = crate::auth::issue(&store, &TokenGrant { role, site, sensors: a.sensors, label })?;
+    let token = crate::auth::issue(store.as_ref(), &TokenGrant { role, site, sensors: a.sensors, label })?;
     println!("{token}");
     Ok(())
 }

@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
-    /// Folder of the store (`gateway.sqlite3` and its WAL).
+    /// Folder of the store (`gateway.sqlite3` and its WAL), unless `db` is given.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host:port/db`) to use instead of the
+    /// SQLite file in `data_dir`; several gateways may share one.
+    pub db: Option<String>,
     /// HTTP API address (`127.0.0.1:0` picks a free port; the bound one is printed).
     pub http: Option<SocketAddr>,
     /// HJ 212 TCP address.
@@ -38,6 +41,7 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
             data_dir: PathBuf::from("gateway-data"),
+            db: None,
             http: None,
             hj212: None,
             sites: Vec::new(),

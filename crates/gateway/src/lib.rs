@@ -9,10 +9,12 @@
 //! - [`pipeline`]: the one writer (rules, alarms, group commit, the live feed);
 //! - [`http`], [`hj212`], [`mqtt`]: the doors in and out;
 //! - [`auth`], [`limits`]: who may do what, and how much;
-//! - [`server`]: starting and stopping it all; [`cli`]: `sitetwin gateway ...`; [`bench`]: its numbers.
+//! - [`server`]: starting and stopping it all; [`cli`]: `sitetwin gateway ...`; [`bench`] and
+//!   [`bench_city`]: its numbers.
 
 pub mod auth;
 pub mod bench;
+pub mod bench_city;
 pub mod cli;
 pub mod client;
 pub mod config;

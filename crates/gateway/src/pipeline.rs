@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::GatewayConfig;
 use crate::site::{SiteDef, SiteRuntime};
-use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading};
+use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading, StoredReview};
 
 /// A reading line refused, with the field at fault.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -44,7 +44,7 @@ pub struct IngestReport {
 }
 
 /// A step of an alarm's life, asked through the API.
-#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AlarmStep {
     /// Someone has seen it.
@@ -70,7 +70,7 @@ pub enum AlarmStep {
 
 /// A change of a site's stoppage state, asked through the API. `at` is the site-local date
 /// (today when left out).
-#[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StatusChange {
     /// The site stops.
@@ -170,6 +170,55 @@ pub enum PipelineError {
     /// The gateway is shutting down.
     #[error("the gateway is shutting down")]
     Closed,
+    /// Another gateway on the shared store writes this site (readings go to that one).
+    #[error("site {0} is written by another gateway on this store: send its readings there")]
+    NotWriter(String),
+    /// The gateway that writes the site refused or failed a forwarded request.
+    #[error("{message}")]
+    Forwarded {
+        /// The HTTP status it answered with.
+        status: u16,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A change asked of a site that another gateway writes, forwarded to it through the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Forward {
+    /// An alarm step.
+    Alarm {
+        /// Alarm id.
+        id: u64,
+        /// The step.
+        step: AlarmStep,
+    },
+    /// A status change.
+    Status {
+        /// The change.
+        change: StatusChange,
+    },
+    /// A review record.
+    Review {
+        /// The record.
+        review: sitetwin_core::city::Review,
+    },
+}
+
+/// How long a forwarded request waits for the writing gateway.
+const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl PipelineError {
+    /// The HTTP status that says it.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            PipelineError::Alarm(AlarmError::NotFound(_)) => 404,
+            PipelineError::Alarm(_) | PipelineError::Status(_) | PipelineError::NotWriter(_) => 409,
+            PipelineError::Store(_) | PipelineError::Closed => 503,
+            PipelineError::Forwarded { status, .. } => *status,
+        }
+    }
 }
 
 /// A request to the writer.
@@ -207,6 +256,15 @@ pub enum Command {
         /// Answer: the state as it now is.
         reply: oneshot::Sender<Result<SiteStoppage, PipelineError>>,
     },
+    /// A review record of the bureau (already validated).
+    Review {
+        /// Site index.
+        site: usize,
+        /// The record.
+        review: sitetwin_core::city::Review,
+        /// Answer: the record as stored.
+        reply: oneshot::Sender<Result<StoredReview, PipelineError>>,
+    },
     /// Time has passed: staleness and escalation.
     Tick,
     /// A retention sweep.
@@ -240,6 +298,8 @@ pub struct Hub {
     pub feeds: Vec<broadcast::Sender<Arc<Vec<FeedItem>>>>,
     /// The store (reads from any thread).
     pub store: Arc<dyn Store>,
+    /// Per site: whether this gateway writes it (on a shared store, another gateway may).
+    pub owned: Vec<bool>,
     /// The writer's queue.
     pub tx: mpsc::Sender<Command>,
 }
@@ -271,8 +331,11 @@ impl Hub {
         rx.await.map_err(|_| PipelineError::Closed)?
     }
 
-    /// Asks an alarm step and waits until it is committed.
+    /// Asks an alarm step and waits until it is committed (by the gateway that writes the site).
     pub async fn alarm(&self, site: usize, id: u64, step: AlarmStep) -> Result<Alarm, PipelineError> {
+        if !self.owned[site] {
+            return self.forward(site, Forward::Alarm { id, step }).await;
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Alarm { site, id, step, reply }).await?;
         rx.await.map_err(|_| PipelineError::Closed)?
@@ -280,9 +343,77 @@ impl Hub {
 
     /// Asks a status change and waits until it is committed.
     pub async fn status(&self, site: usize, change: StatusChange) -> Result<SiteStoppage, PipelineError> {
+        if !self.owned[site] {
+            return self.forward(site, Forward::Status { change }).await;
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Status { site, change, reply }).await?;
         rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Records a review and waits until it is committed.
+    pub async fn review(
+        &self,
+        site: usize,
+        review: sitetwin_core::city::Review,
+    ) -> Result<StoredReview, PipelineError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Review { site, review, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
+    /// Hands a request to the gateway that writes the site and decodes its answer
+    /// (`{"ok": ...}` or `{"error": ..., "status": ...}`).
+    async fn forward<T: serde::de::DeserializeOwned>(&self, site: usize, req: Forward) -> Result<T, PipelineError> {
+        let body = serde_json::to_value(&req).map_err(|e| StoreError(e.to_string()))?;
+        let store = Arc::clone(&self.store);
+        let id = self.sites[site].id.clone();
+        let answer = tokio::task::spawn_blocking(move || store.forward(&id, &body, FORWARD_TIMEOUT))
+            .await
+            .map_err(|e| StoreError(e.to_string()))??;
+        if let Some(ok) = answer.get("ok") {
+            return serde_json::from_value(ok.clone())
+                .map_err(|e| StoreError(format!("a forwarded answer: {e}")).into());
+        }
+        Err(PipelineError::Forwarded {
+            status: answer.get("status").and_then(|s| s.as_u64()).unwrap_or(503) as u16,
+            message: answer.get("error").and_then(|e| e.as_str()).unwrap_or("no answer").to_string(),
+        })
+    }
+
+    /// Carries out the requests other gateways forwarded to the sites this one writes, and
+    /// answers each with what the API would have (`status` is the HTTP status of a refusal).
+    pub async fn serve_forwarded(&self) -> Result<usize, StoreError> {
+        let mine: Vec<String> =
+            self.sites.iter().zip(&self.owned).filter(|(_, o)| **o).map(|(s, _)| s.id.clone()).collect();
+        let store = Arc::clone(&self.store);
+        let taken = tokio::task::spawn_blocking(move || store.take_requests(&mine))
+            .await
+            .map_err(|e| StoreError(e.to_string()))??;
+        let n = taken.len();
+        for (id, site, body) in taken {
+            let answer = match (self.site_index(&site), serde_json::from_value::<Forward>(body)) {
+                (Some(i), Ok(req)) => {
+                    let done = match req {
+                        Forward::Alarm { id, step } => self.alarm(i, id, step).await.map(serde_json::to_value),
+                        Forward::Status { change } => self.status(i, change).await.map(serde_json::to_value),
+                        Forward::Review { review } => self.review(i, review).await.map(serde_json::to_value),
+                    };
+                    match done {
+                        Ok(Ok(v)) => serde_json::json!({ "ok": v }),
+                        Ok(Err(e)) => serde_json::json!({ "error": e.to_string(), "status": 500 }),
+                        Err(e) => serde_json::json!({ "error": e.to_string(), "status": e.http_status() }),
+                    }
+                }
+                (None, _) => serde_json::json!({ "error": format!("no site `{site}` here"), "status": 404 }),
+                (_, Err(e)) => serde_json::json!({ "error": format!("a forwarded request: {e}"), "status": 400 }),
+            };
+            let store = Arc::clone(&self.store);
+            tokio::task::spawn_blocking(move || store.answer_request(id, &answer))
+                .await
+                .map_err(|e| StoreError(e.to_string()))??;
+        }
+        Ok(n)
     }
 
     /// Queues a command without waiting for it.
@@ -296,6 +427,7 @@ enum Pending {
     Ingest(oneshot::Sender<Result<IngestReport, PipelineError>>, IngestReport),
     Alarm(oneshot::Sender<Result<Alarm, PipelineError>>, Alarm),
     Status(oneshot::Sender<Result<SiteStoppage, PipelineError>>, SiteStoppage),
+    Review(oneshot::Sender<Result<StoredReview, PipelineError>>, StoredReview),
 }
 
 /// The writer's state (lives on its own thread).
@@ -303,9 +435,16 @@ pub struct Writer {
     hub: Arc<Hub>,
     runtimes: Vec<SiteRuntime>,
     next_id: i64,
+    /// On a shared store: the end of the block of feed ids reserved for this gateway.
+    id_end: Option<i64>,
+    /// Reserving more ids failed: the group is not committed.
+    id_failed: Option<StoreError>,
     config: GatewayConfig,
     rx: mpsc::Receiver<Command>,
 }
+
+/// Feed ids reserved at a time on a shared store.
+const ID_BLOCK: i64 = 100_000;
 
 /// Rows per message of the live feed.
 pub const FEED_CHUNK: usize = 256;
@@ -367,8 +506,11 @@ impl Writer {
         config: GatewayConfig,
         rx: mpsc::Receiver<Command>,
     ) -> anyhow::Result<Writer> {
-        let next_id = hub.store.last_feed_id()? + 1;
-        let w = Writer { hub, runtimes, next_id, config, rx };
+        let (next_id, id_end) = match hub.store.reserve_feed_ids(ID_BLOCK)? {
+            Some(first) => (first, Some(first + ID_BLOCK)),
+            None => (hub.store.last_feed_id()? + 1, None),
+        };
+        let w = Writer { hub, runtimes, next_id, id_end, id_failed: None, config, rx };
         for i in 0..w.runtimes.len() {
             w.publish_view(i);
         }
@@ -425,6 +567,19 @@ impl Writer {
     }
 
     fn id(&mut self) -> i64 {
+        if self.id_end.is_some_and(|end| self.next_id >= end) {
+            match self.hub.store.reserve_feed_ids(ID_BLOCK) {
+                Ok(Some(first)) => {
+                    self.next_id = first;
+                    self.id_end = Some(first + ID_BLOCK);
+                }
+                Ok(None) => self.id_end = None,
+                // Ids past the block may be another gateway's: this group must not be stored.
+                Err(e) => {
+                    self.id_failed.get_or_insert(e);
+                }
+            }
+        }
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -471,6 +626,9 @@ impl Writer {
     fn apply(&mut self, cmd: Command, g: &mut Group<'_>) {
         let now = Utc::now();
         match cmd {
+            Command::Ingest { reply, site, .. } if !self.hub.owned[site] => {
+                let _ = reply.send(Err(PipelineError::NotWriter(self.hub.sites[site].id.clone())));
+            }
             Command::Ingest { site, source, readings, allowed, reply } => {
                 g.touched[site] = true;
                 let report = self.ingest(g, site, source, readings, allowed.as_deref(), now);
@@ -557,8 +715,19 @@ impl Writer {
                     }
                 }
             }
+            Command::Review { site, review, reply } => {
+                // Its id is its feed event's: unique in the store, and the live stream's too.
+                let id = self.next_id;
+                let stored = StoredReview { id, recorded: now, review };
+                let body = serde_json::to_value(&stored).unwrap_or_default();
+                self.push_event(g, site, now, "review", body);
+                g.batch.reviews.push(stored.clone());
+                g.pending.push(Pending::Review(reply, stored));
+            }
             Command::Tick => {
-                for site in 0..self.runtimes.len() {
+                // Only the sites this gateway writes: another's alarms are not ours to escalate.
+                let hub = Arc::clone(&self.hub);
+                for site in (0..self.runtimes.len()).filter(|&i| hub.owned[i]) {
                     let events = self.runtimes[site].engine.tick(now);
                     let escalated = self.runtimes[site].alarms.escalate_overdue(now);
                     if events.is_empty() && escalated.is_empty() {
@@ -712,7 +881,7 @@ impl Writer {
                 batch.alarms.push((self.hub.sites[site].id.clone(), a.clone()));
             }
         }
-        let committed = match failed {
+        let committed = match failed.or_else(|| self.id_failed.take()) {
             Some(e) => Err(e),
             None => self.hub.store.commit(&batch),
         };
@@ -732,6 +901,7 @@ impl Writer {
                         Pending::Ingest(tx, r) => drop(tx.send(Ok(r))),
                         Pending::Alarm(tx, a) => drop(tx.send(Ok(a))),
                         Pending::Status(tx, s) => drop(tx.send(Ok(s))),
+                        Pending::Review(tx, r) => drop(tx.send(Ok(r))),
                     }
                 }
                 let mut per_site: Vec<Vec<FeedItem>> = vec![Vec::new(); self.runtimes.len()];
@@ -763,6 +933,7 @@ impl Writer {
                         Pending::Ingest(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Alarm(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Status(tx, _) => drop(tx.send(Err(err()))),
+                        Pending::Review(tx, _) => drop(tx.send(Err(err()))),
                     }
                 }
                 // The rules saw what was not stored: bring every touched site back to the store.

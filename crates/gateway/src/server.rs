@@ -18,7 +18,7 @@ use crate::http::{ApiState, router};
 use crate::limits::LogOnce;
 use crate::pipeline::{Command, Hub, Writer};
 use crate::site::{SiteDef, SiteRuntime};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 
 /// A running gateway.
 pub struct Running {
@@ -43,19 +43,28 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
         }
         sites.push(Arc::new(def));
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir)?);
-    let (runtimes, store) = {
+    let (runtimes, owned, store) = {
         let sites = sites.clone();
         let replay_h = config.replay_h;
+        let (data, db) = (config.data_dir.clone(), config.db.clone());
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let store: Arc<dyn Store> = crate::store::open(&data, db.as_deref())?;
             let now = Utc::now();
             let mut runtimes = Vec::new();
+            let mut owned = Vec::new();
             for def in &sites {
                 let sensors: Vec<String> = def.sensors.keys().cloned().collect();
-                store.register_site(&def.id, &def.name, &sensors)?;
+                store.register_site(&def.id, &def.name, &def.district, &sensors)?;
+                // On a shared store, the first gateway to claim a site writes it; the others
+                // forward its changes and refuse its readings.
+                let mine = store.claim_site(&def.id)?;
+                if !mine {
+                    tracing::info!(site = %def.id, "another gateway on the store writes this site: its changes are forwarded there");
+                }
+                owned.push(mine);
                 runtimes.push(SiteRuntime::restore(def, store.as_ref(), now, replay_h)?);
             }
-            Ok((runtimes, store))
+            Ok((runtimes, owned, store))
         })
         .await??
     };
@@ -65,7 +74,8 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
     let feeds = sites.iter().map(|_| broadcast::channel(chunks).0).collect();
     let views = runtimes.iter().map(|rt| RwLock::new(Arc::new(Writer::view_of(rt)))).collect();
     let index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
-    let hub = Arc::new(Hub { sites, index, views, feeds, store, tx });
+    let shared = store.shared();
+    let hub = Arc::new(Hub { sites, index, views, feeds, store, owned, tx });
     let writer = Writer::new(Arc::clone(&hub), runtimes, config.clone(), rx)?;
     let writer = std::thread::Builder::new().name("sitetwin-writer".into()).spawn(move || writer.run())?;
 
@@ -113,6 +123,25 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
             let _ = hub.tx.try_send(Command::Prune);
         }
     }));
+    if shared {
+        // Changes other gateways forward to the sites this one writes.
+        let hub = Arc::clone(&hub);
+        let mut stop = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut t = tokio::time::interval(Duration::from_millis(100));
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = t.tick() => {
+                        if let Err(e) = hub.serve_forwarded().await {
+                            tracing::warn!(error = %e, "forwarded requests");
+                        }
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
+    }
     tasks.push(every(Duration::from_secs(60), shutdown_rx.clone(), {
         let log = Arc::clone(&log);
         move || {

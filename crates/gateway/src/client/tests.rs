@@ -1,5 +1,6 @@
 //! The client against a real gateway started in-process on loopback (the demo site, a temporary
-//! data folder), and the parts that need no gateway.
+//! data folder, or a fresh PostgreSQL database when `SITETWIN_TEST_PG` names a server: the same
+//! tests on either store), and the parts that need no gateway.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use sitetwin_core::rules::stoppage::Status;
 use super::*;
 use crate::config::{GatewayConfig, SiteConfig};
 use crate::server::Running;
-use crate::store::{Role, SqliteStore, Store, TokenGrant};
+use crate::store::{FeedItem, PostgresStore, Role, Store, TokenGrant};
 
 const DEMO_SITE: &str = "3206022026051701";
 
@@ -22,6 +23,8 @@ struct Gateway {
     rt: tokio::runtime::Runtime,
     running: Option<Running>,
     data: PathBuf,
+    /// The PostgreSQL database, when the tests run on one.
+    db: Option<String>,
     addr: SocketAddr,
 }
 
@@ -36,9 +39,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn start(rt: &tokio::runtime::Runtime, data: &Path, addr: SocketAddr) -> Running {
+fn start(rt: &tokio::runtime::Runtime, data: &Path, db: Option<&str>, addr: SocketAddr) -> Running {
     let cfg = GatewayConfig {
         data_dir: data.to_path_buf(),
+        db: db.map(String::from),
         http: Some(addr),
         sites: vec![SiteConfig::scene(repo().join("scenes/demo.ron"))],
         tick_s: 1.0,
@@ -49,22 +53,35 @@ fn start(rt: &tokio::runtime::Runtime, data: &Path, addr: SocketAddr) -> Running
 
 impl Gateway {
     fn new(name: &str) -> Gateway {
+        Gateway::on(name, PostgresStore::test_database(&format!("client_{name}")).unwrap())
+    }
+
+    /// A gateway on this PostgreSQL database (another gateway may share it), or on a data folder.
+    fn on(name: &str, db: Option<String>) -> Gateway {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let data = scratch(name).join("data");
-        let running = start(&rt, &data, "127.0.0.1:0".parse().unwrap());
+        let running = start(&rt, &data, db.as_deref(), "127.0.0.1:0".parse().unwrap());
         let addr = running.http_addr.unwrap();
-        Gateway { rt, running: Some(running), data, addr }
+        Gateway { rt, running: Some(running), data, db, addr }
     }
 
     fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// The gateway's store, opened beside it (as `gateway token` does).
+    fn store(&self) -> std::sync::Arc<dyn Store> {
+        crate::store::open(&self.data, self.db.as_deref()).unwrap()
+    }
+
     fn token(&self, role: Role) -> String {
-        let store = SqliteStore::open(&self.data).unwrap();
+        let store = self.store();
         let site = (role != Role::Bureau).then(|| DEMO_SITE.to_string());
-        crate::auth::issue(&store, &TokenGrant { role, site, sensors: vec![], label: format!("test {}", role.name()) })
-            .unwrap()
+        crate::auth::issue(
+            store.as_ref(),
+            &TokenGrant { role, site, sensors: vec![], label: format!("test {}", role.name()) },
+        )
+        .unwrap()
     }
 
     fn stop(&mut self) {
@@ -76,7 +93,7 @@ impl Gateway {
     /// Starts again on the same data folder, at `addr`.
     fn restart_at(&mut self, addr: SocketAddr) -> SocketAddr {
         assert!(self.running.is_none());
-        let r = start(&self.rt, &self.data, addr);
+        let r = start(&self.rt, &self.data, self.db.as_deref(), addr);
         let bound = r.http_addr.unwrap();
         self.running = Some(r);
         bound
@@ -402,7 +419,7 @@ fn revocation_ends_the_stream() {
     wait_for(&client, &mut seen, Duration::from_secs(20), "Connected", |e| {
         matches!(e, ClientEvent::Connected { .. }).then_some(())
     });
-    let store = SqliteStore::open(&gw.data).unwrap();
+    let store = gw.store();
     assert!(store.revoke_token(&crate::auth::hash(&viewer)).unwrap());
     // The gateway looks at a stream's token every 10 s.
     wait_for(&client, &mut seen, Duration::from_secs(25), "Revoked", |e| {
@@ -667,4 +684,127 @@ fn a_silent_stream_is_taken_for_dead_and_resumed_after_the_last_id() {
         _ => None,
     });
     client.shutdown().unwrap();
+}
+
+/// One request with a bearer token; the status and the JSON answer.
+fn request(
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    })
+}
+
+#[test]
+fn the_bureau_records_reviews_the_feed_carries_them_and_the_city_summary_shows_each_site() {
+    let gw = Gateway::new("reviews");
+    let (bureau, op, viewer) = (gw.token(Role::Bureau), gw.token(Role::Operator), gw.token(Role::Viewer));
+    let reviews = format!("{}/api/v1/sites/{DEMO_SITE}/reviews", gw.url());
+    let review = serde_json::json!({"site": DEMO_SITE, "reviewer": "王工", "date": "2026-12-02",
+        "findings": ["塔吊回转制动未松开"], "decision": "keep_stopped"});
+    let (s, _) = request(reqwest::Method::POST, reviews.clone(), &op, Some(review.clone()));
+    assert_eq!(s, 403, "only the bureau records reviews");
+    let (s, stored) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(review.clone()));
+    assert_eq!(s, 200, "{stored}");
+    let id = stored["id"].as_i64().unwrap();
+    assert_eq!(stored["review"]["reviewer"], "王工");
+    let mut anonymous = review.clone();
+    anonymous["reviewer"] = " ".into();
+    let (s, e) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(anonymous));
+    assert_eq!((s, e["field"].as_str()), (422, Some("reviewer")), "{e}");
+    let mut elsewhere = review.clone();
+    elsewhere["site"] = "OTHER".into();
+    let (s, e) = request(reqwest::Method::POST, reviews.clone(), &bureau, Some(elsewhere));
+    assert_eq!((s, e["field"].as_str()), (422, Some("site")), "{e}");
+    let (s, list) = request(reqwest::Method::GET, reviews.clone(), &viewer, None);
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().map(|l| l.iter().map(|r| r["id"].as_i64()).collect::<Vec<_>>()), Some(vec![Some(id)]));
+    // The live feed has it, as a `review` event with the record's id.
+    let feed = gw.store().feed_after(DEMO_SITE, 0, 1000).unwrap();
+    assert!(feed.iter().any(|f| matches!(f, FeedItem::Event(e) if e.kind == "review" && e.id == id)), "{feed:?}");
+
+    let city = format!("{}/api/v1/city", gw.url());
+    assert_eq!(request(reqwest::Method::GET, city.clone(), &op, None).0, 403);
+    post_status(
+        &gw.url(),
+        &op,
+        r#"{"action": "stop", "reason": {"Abnormal": {"cause": "欠薪"}}, "by": "项目部", "at": "2026-11-20"}"#,
+    );
+    post(&gw.url(), &gw.token(Role::Device), &[line("TC1-WIND", Utc::now(), 3.0)]);
+    let (s, rows) = request(reqwest::Method::GET, city, &bureau, None);
+    assert_eq!(s, 200, "{rows}");
+    let row = rows.as_array().and_then(|r| r.iter().find(|r| r["site"] == DEMO_SITE)).cloned().unwrap();
+    assert_eq!(row["status"], "Stopped", "{row}");
+    assert_eq!(row["stop_category"], "Abnormal", "{row}");
+    assert_eq!(row["stopped_since"], "2026-11-20", "{row}");
+    assert!(row["last_arrival"].is_string() && !row["district"].as_str().unwrap().is_empty(), "{row}");
+}
+
+#[test]
+fn two_gateways_on_one_database_serve_one_site_and_an_acknowledgement_through_either_holds() {
+    // PostgreSQL only: two gateways cannot share a SQLite folder.
+    let Some(db) = PostgresStore::test_database("client_two_gateways").unwrap() else { return };
+    let a = Gateway::on("two-a", Some(db.clone()));
+    // B starts second: A has claimed the site, so B forwards its changes to A.
+    let b = Gateway::on("two-b", Some(db));
+    let (dev, op) = (a.token(Role::Device), b.token(Role::Operator));
+    let now = Utc::now();
+    post(&a.url(), &dev, &[line("TC1-LOAD", now - chrono::Duration::seconds(3), 104.0)]);
+    let alarm_url = |gw: &Gateway, id: i64| format!("{}/api/v1/sites/{DEMO_SITE}/alarms/{id}", gw.url());
+    let (s, list) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/alarms", b.url()), &op, None);
+    assert_eq!(s, 200);
+    let id =
+        list.as_array().and_then(|l| l.iter().find(|x| x["sensor"] == "TC1-LOAD")).map(|x| x["id"].as_i64().unwrap());
+    let id = id.unwrap_or_else(|| panic!("B reads the alarm A raised: {list}"));
+
+    // B refuses readings of the site A writes, saying so.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let refused = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/readings", b.url()))
+            .bearer_auth(&dev)
+            .body(line("TC1-WIND", now, 2.0))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert_eq!(refused.0, 409, "{}", refused.1);
+    assert!(refused.1.contains("another gateway"), "{}", refused.1);
+
+    // Acknowledged through B: carried out by A, the site's writer.
+    let ack = serde_json::json!({"action": "acknowledge", "who": "B 值班员"});
+    let (s, acked) = request(reqwest::Method::POST, alarm_url(&b, id), &op, Some(ack.clone()));
+    assert_eq!((s, acked["status"].as_str()), (200, Some("Acknowledged")), "{acked}");
+    for gw in [&a, &b] {
+        let (_, x) = request(reqwest::Method::GET, alarm_url(gw, id), &op, None);
+        assert_eq!(x["status"], "Acknowledged", "{x}");
+    }
+    // A's own later write of the alarm (its condition clears) keeps the acknowledgement.
+    post(&a.url(), &dev, &[line("TC1-LOAD", now - chrono::Duration::seconds(1), 10.0)]);
+    let (_, x) = request(reqwest::Method::GET, alarm_url(&b, id), &op, None);
+    assert_eq!((x["status"].as_str(), x["condition_active"].as_bool()), (Some("Acknowledged"), Some(false)), "{x}");
+    assert!(x["audit"].as_array().unwrap().iter().any(|e| e["who"] == "B 值班员"), "{x}");
+    // A step the alarm's state refuses is refused through B with A's answer.
+    let (s, e) = request(reqwest::Method::POST, alarm_url(&b, id), &op, Some(ack));
+    assert_eq!(s, 409, "{e}");
+    // A status change through B is A's state, read back through either.
+    post_status(&b.url(), &op, r#"{"action": "stop", "reason": {"Abnormal": {"cause": "欠薪"}}, "by": "项目部"}"#);
+    for gw in [&a, &b] {
+        let (_, st) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/status", gw.url()), &op, None);
+        assert_eq!(st["state"]["status"], "Stopped", "{st}");
+    }
+    // Both gateways' feed ids come from one reservation: no collision in the shared feed.
+    let ids: Vec<i64> = a.store().feed_after(DEMO_SITE, 0, 10_000).unwrap().iter().map(FeedItem::id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }

@@ -27,7 +27,7 @@ use crate::auth::Caller;
 use crate::limits::{LogOnce, RateLimiter};
 use crate::pipeline::{AlarmStep, Hub, IngestReport, PipelineError, Refusal, SiteView, StatusChange};
 use crate::site::SensorInfo;
-use crate::store::{Aggregate, Resolution, Source, StoredReading};
+use crate::store::{Aggregate, CitySite, Resolution, Role, Source, StoredReading, StoredReview};
 
 /// What the handlers share.
 pub struct ApiState {
@@ -113,11 +113,7 @@ impl IntoResponse for ApiError {
 
 impl From<PipelineError> for ApiError {
     fn from(e: PipelineError) -> Self {
-        let status = match &e {
-            PipelineError::Alarm(sitetwin_core::rules::alarm::AlarmError::NotFound(_)) => StatusCode::NOT_FOUND,
-            PipelineError::Alarm(_) | PipelineError::Status(_) => StatusCode::CONFLICT,
-            PipelineError::Store(_) | PipelineError::Closed => StatusCode::SERVICE_UNAVAILABLE,
-        };
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         ApiError::new(status, e.to_string())
     }
 }
@@ -216,6 +212,8 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/api/v1/sites/{site}/alarms/{id}", get(get_alarm).post(step_alarm))
         .route("/api/v1/sites/{site}/status", get(get_status).post(change_status))
         .route("/api/v1/sites/{site}/events", get(sse::events))
+        .route("/api/v1/sites/{site}/reviews", get(list_reviews).post(post_review))
+        .route("/api/v1/city", get(city))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -598,7 +596,14 @@ async fn get_status(
 ) -> ApiResult<Json<StatusReport>> {
     let i = readable(&state, &headers, &site).await?;
     let today = Utc::now().with_timezone(&state.hub.sites[i].zone()).date_naive();
-    let st = state.hub.view(i).status.clone();
+    let st = if state.hub.owned[i] {
+        state.hub.view(i).status.clone()
+    } else {
+        // Another gateway writes it: the store has its state.
+        let store = Arc::clone(&state.hub.store);
+        let id = state.hub.sites[i].id.clone();
+        blocking(move || store.status(&id)).await?.unwrap_or_default()
+    };
     Ok(Json(StatusReport {
         days_stopped: st.days_stopped(today),
         stopped_a_year: st.stopped_a_year(today),
@@ -624,14 +629,82 @@ async fn change_status(
     Ok(Json(state.hub.status(i, change).await?))
 }
 
+/// The caller, if it is the bureau.
+async fn bureau(state: &Shared, headers: &HeaderMap) -> ApiResult<Caller> {
+    let c = caller(state, headers).await?;
+    if c.grant.role != Role::Bureau {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "only a bureau token may do this"));
+    }
+    Ok(c)
+}
+
+/// Records the bureau's review of a site (append-only): `{"site": "...", "reviewer": "王工",
+/// "date": "2026-12-02", "findings": ["..."], "decision": "keep_stopped", "note": "..."}`. The
+/// live stream carries it as a `review` event with the same id.
+#[utoipa::path(post, path = "/api/v1/sites/{site}/reviews", params(("site" = String, Path)),
+    request_body(content = Object, description = "the core's `Review`"),
+    responses((status = 200, body = StoredReview), (status = 422, body = ApiError, description = "the record is refused; `field` names why"),
+        (status = 403, body = ApiError)), security(("bearer" = [])))]
+async fn post_review(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<StoredReview>> {
+    bureau(&state, &headers).await?;
+    let i = site_index(&state, &site)?;
+    let review: sitetwin_core::city::Review = json_body(&body)?;
+    if let Err(e) = review.validate() {
+        use sitetwin_core::city::ReviewError;
+        let field = match &e {
+            ReviewError::NoSite => "site",
+            ReviewError::NoReviewer { .. } => "reviewer",
+            ReviewError::EmptyFinding { .. } => "findings",
+        };
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, e.to_string()));
+    }
+    if review.site != site {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "site",
+            format!("the record is of site {}, posted to site {site}", review.site),
+        ));
+    }
+    Ok(Json(state.hub.review(i, review).await?))
+}
+
+/// A site's review records, oldest first.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/reviews", params(("site" = String, Path)),
+    responses((status = 200, body = Vec<StoredReview>)), security(("bearer" = [])))]
+async fn list_reviews(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<StoredReview>>> {
+    let i = readable(&state, &headers, &site).await?;
+    let store = Arc::clone(&state.hub.store);
+    let id = state.hub.sites[i].id.clone();
+    Ok(Json(blocking(move || store.reviews(&id)).await?))
+}
+
+/// The whole city at a glance (bureau only): every site the store has served, by every gateway
+/// on it, with its status, stop category and date, open alarms by level and latest arrival.
+#[utoipa::path(get, path = "/api/v1/city", responses((status = 200, body = Vec<CitySite>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn city(State(state): State<Shared>, headers: HeaderMap) -> ApiResult<Json<Vec<CitySite>>> {
+    bureau(&state, &headers).await?;
+    let store = Arc::clone(&state.hub.store);
+    Ok(Json(blocking(move || store.city_summary()).await?))
+}
+
 /// The OpenAPI description served at `/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "sitetwin gateway", description = "Construction-site telemetry: readings in, alarms and live state out."),
     paths(healthz, post_readings, post_site_readings, list_sites, get_site, latest, history, list_alarms, get_alarm,
-        step_alarm, get_status, change_status, sse::events),
+        step_alarm, get_status, change_status, sse::events, post_review, list_reviews, city),
     components(schemas(IngestReport, Refusal, ApiError, Health, SiteSummary, SiteDetail, SensorInfo, SiteView,
-        Aggregate, AlarmStep, StatusChange, StatusReport)),
+        Aggregate, AlarmStep, StatusChange, StatusReport, StoredReview, CitySite)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

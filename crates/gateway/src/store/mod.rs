@@ -1,21 +1,32 @@
 //! The gateway's storage, behind one trait: readings (raw, then minute and hour aggregates),
 //! the feed of events the live stream replays, alarms with their audit trails, each site's
-//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default; a server
-//! database implements the same trait.
+//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default;
+//! [`PostgresStore`] implements the same trait on a server that several gateways share.
 //!
 //! Every row the live stream shows has an id from one sequence (readings and events alike), so a
 //! client resuming with `Last-Event-ID` gets exactly what it missed, in commit order.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sitetwin_core::rules::Level;
-use sitetwin_core::rules::alarm::Alarm;
+use sitetwin_core::rules::alarm::{Alarm, AlarmStatus};
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::telemetry::{DataFlag, Reading};
 
+pub use postgres::{PostgresStore, redact};
 pub use sqlite::SqliteStore;
+
+/// Opens the store a gateway is told to use: the PostgreSQL database at `db` when given,
+/// otherwise the SQLite file in the data folder `data`.
+pub fn open(data: &std::path::Path, db: Option<&str>) -> StoreResult<std::sync::Arc<dyn Store>> {
+    Ok(match db {
+        Some(url) => std::sync::Arc::new(PostgresStore::open(url)?),
+        None => std::sync::Arc::new(SqliteStore::open(data)?),
+    })
+}
 
 /// Where a reading came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +225,81 @@ pub struct TokenGrant {
     pub label: String,
 }
 
+/// A review record as stored: the bureau's review with the id the store gave it (its feed id: the
+/// live stream's `review` event carries the same) and when it was recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StoredReview {
+    /// Its id (the feed id of its `review` event).
+    pub id: i64,
+    /// When the gateway recorded it.
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded: DateTime<Utc>,
+    /// The record.
+    #[schema(value_type = Object)]
+    pub review: sitetwin_core::city::Review,
+}
+
+/// One site of the city summary ([`Store::city_summary`]).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CitySite {
+    /// Site id.
+    pub site: String,
+    /// Project name.
+    pub name: String,
+    /// District.
+    pub district: String,
+    /// `Operating`, `Stopped` or `ResumptionReview` (`Operating` when never set).
+    pub status: String,
+    /// The current stoppage's reason category (`PollutionAlert`, `Rectification`, `Abnormal`,
+    /// `Seasonal`, ...), while stopped or under review.
+    pub stop_category: Option<String>,
+    /// Since when it is stopped.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub stopped_since: Option<chrono::NaiveDate>,
+    /// Alarms not closed, by current level name (`Warning`, `Alarm`, `Control`).
+    pub open_alarms: std::collections::BTreeMap<String, u64>,
+    /// When its latest reading arrived.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_arrival: Option<DateTime<Utc>>,
+}
+
+/// A city summary row as a store's query gives it, with the stored JSON's parts.
+struct CityRow {
+    site: String,
+    name: Option<String>,
+    district: String,
+    status: Option<String>,
+    reason: Option<serde_json::Value>,
+    since: Option<String>,
+    levels: Option<serde_json::Value>,
+    last_arrival: Option<DateTime<Utc>>,
+}
+
+impl From<CityRow> for CitySite {
+    fn from(r: CityRow) -> CitySite {
+        // The category of a stored `StopReason` is its variant's name.
+        let stop_category = match &r.reason {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Object(m)) => m.keys().next().cloned(),
+            _ => None,
+        };
+        let open_alarms = match r.levels {
+            Some(serde_json::Value::Object(m)) => m.into_iter().map(|(k, v)| (k, v.as_u64().unwrap_or(0))).collect(),
+            _ => Default::default(),
+        };
+        CitySite {
+            name: r.name.unwrap_or_else(|| r.site.clone()),
+            site: r.site,
+            district: r.district,
+            status: r.status.unwrap_or_else(|| "Operating".into()),
+            stop_category,
+            stopped_since: r.since.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            open_alarms,
+            last_arrival: r.last_arrival,
+        }
+    }
+}
+
 /// Everything one group commit writes.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
@@ -225,12 +311,18 @@ pub struct Batch {
     pub alarms: Vec<(String, Alarm)>,
     /// Sites whose status changed (site, state), written whole.
     pub statuses: Vec<(String, SiteStoppage)>,
+    /// New review records (append-only).
+    pub reviews: Vec<StoredReview>,
 }
 
 impl Batch {
     /// Nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.readings.is_empty() && self.events.is_empty() && self.alarms.is_empty() && self.statuses.is_empty()
+        self.readings.is_empty()
+            && self.events.is_empty()
+            && self.alarms.is_empty()
+            && self.statuses.is_empty()
+            && self.reviews.is_empty()
     }
 }
 
@@ -317,9 +409,9 @@ pub trait Store: Send + Sync + 'static {
     fn last_alarm_id(&self, site: &str) -> StoreResult<u64>;
     /// A site's stored status, if it was ever set.
     fn status(&self, site: &str) -> StoreResult<Option<SiteStoppage>>;
-    /// Records a served site and its sensor ids (so that `gateway token` can check what it is
-    /// given while the gateway is not running).
-    fn register_site(&self, site: &str, name: &str, sensors: &[String]) -> StoreResult<()>;
+    /// Records a served site, its district and its sensor ids (so that `gateway token` can check
+    /// what it is given while the gateway is not running, and the city summary lists it).
+    fn register_site(&self, site: &str, name: &str, district: &str, sensors: &[String]) -> StoreResult<()>;
     /// The sensor ids of a site the store has served, if it has.
     fn site_sensors(&self, site: &str) -> StoreResult<Option<Vec<String>>>;
     /// Stores a token's grant under the token's hash.
@@ -328,7 +420,179 @@ pub trait Store: Send + Sync + 'static {
     fn token(&self, hash: &str) -> StoreResult<Option<TokenGrant>>;
     /// Revokes a token by hash; whether it existed.
     fn revoke_token(&self, hash: &str) -> StoreResult<bool>;
+    /// A site's review records, oldest first (by review date, then as recorded).
+    fn reviews(&self, site: &str) -> StoreResult<Vec<StoredReview>>;
+    /// One row per site the store has served (every gateway's, on a shared store), by site id:
+    /// its status, open alarms by level and latest arrival, in one query.
+    fn city_summary(&self) -> StoreResult<Vec<CitySite>>;
+    /// Whether several gateways may share this store (then each site has one writing gateway, and
+    /// the others forward its changes through the store: [`Store::forward`]).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Reserves `n` consecutive feed ids for this gateway alone and returns the first, on a
+    /// shared store; `None` when this gateway is the store's only writer (its ids follow
+    /// [`Store::last_feed_id`]). Each reservation starts after every id reserved before it.
+    fn reserve_feed_ids(&self, n: i64) -> StoreResult<Option<i64>> {
+        let _ = n;
+        Ok(None)
+    }
+    /// Claims the writing of `site` for this gateway while it runs: `false` when another gateway
+    /// holds it. A store with one writer always says yes.
+    fn claim_site(&self, site: &str) -> StoreResult<bool> {
+        let _ = site;
+        Ok(true)
+    }
+    /// Hands a request for `site` to the gateway that writes it and waits up to `timeout` for its
+    /// answer (a shared store only).
+    fn forward(
+        &self,
+        site: &str,
+        request: &serde_json::Value,
+        timeout: std::time::Duration,
+    ) -> StoreResult<serde_json::Value> {
+        let _ = (site, request, timeout);
+        Err(StoreError("this store has one gateway: nothing to forward to".into()))
+    }
+    /// Requests forwarded to this gateway's sites and not yet taken: (id, site, request).
+    fn take_requests(&self, sites: &[String]) -> StoreResult<Vec<(i64, String, serde_json::Value)>> {
+        let _ = sites;
+        Ok(Vec::new())
+    }
+    /// Answers a forwarded request.
+    fn answer_request(&self, id: i64, answer: &serde_json::Value) -> StoreResult<()> {
+        let _ = (id, answer);
+        Ok(())
+    }
     /// Removes what retention no longer keeps, at most `max_rows` of each table per call; the
     /// caller repeats while something was removed.
     fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned>;
+}
+
+// Stored codes, shared by the stores.
+
+fn flag_name(f: DataFlag) -> &'static str {
+    match f {
+        DataFlag::N => "N",
+        DataFlag::F => "F",
+        DataFlag::M => "M",
+        DataFlag::S => "S",
+        DataFlag::D => "D",
+        DataFlag::C => "C",
+        DataFlag::T => "T",
+        DataFlag::B => "B",
+    }
+}
+
+fn level_code(l: Level) -> i64 {
+    match l {
+        Level::Normal => 0,
+        Level::Warning => 1,
+        Level::Alarm => 2,
+        Level::Control => 3,
+    }
+}
+
+fn level_from(code: i64) -> Level {
+    match code {
+        1 => Level::Warning,
+        2 => Level::Alarm,
+        3 => Level::Control,
+        _ => Level::Normal,
+    }
+}
+
+fn status_name(s: AlarmStatus) -> &'static str {
+    match s {
+        AlarmStatus::Raised => "raised",
+        AlarmStatus::Acknowledged => "acknowledged",
+        AlarmStatus::Dispatched => "dispatched",
+        AlarmStatus::Closed => "closed",
+    }
+}
+
+/// Checks both stores run against: review records and the city summary.
+#[cfg(test)]
+pub(crate) fn check_reviews_and_city_summary(s: &dyn Store) {
+    use chrono::{NaiveDate, TimeZone};
+    use sitetwin_core::city::{Decision, Review};
+    use sitetwin_core::rules::stoppage::StopReason;
+    let t = |s: i64| Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap();
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    s.register_site("A", "工地 A", "崇川区", &["X".into()]).unwrap();
+    s.register_site("B", "工地 B", "如皋市", &["Y".into()]).unwrap();
+    let review = |id: i64, date: NaiveDate, who: &str| StoredReview {
+        id,
+        recorded: t(id),
+        review: Review {
+            site: "A".into(),
+            reviewer: who.into(),
+            date,
+            findings: vec!["塔吊回转制动未松开".into()],
+            decision: Decision::KeepStopped,
+            note: String::new(),
+        },
+    };
+    let mut stopped = SiteStoppage::default();
+    stopped.stop(StopReason::Rectification { order: "NT-2026-17".into() }, day(1), "监督站", "").unwrap();
+    let alarm = |id: u64, level: Level, status: AlarmStatus| Alarm {
+        id,
+        sensor: "X".into(),
+        rule: "r".into(),
+        level,
+        peak: level,
+        raised_at: t(0),
+        status,
+        assignee: None,
+        condition_active: true,
+        escalations: 0,
+        source: Default::default(),
+        audit: Vec::new(),
+    };
+    let reading = StoredReading {
+        id: 1,
+        site: "A".into(),
+        sensor: "X".into(),
+        time: t(0),
+        value: Some(1.0),
+        flag: None,
+        quality: "valid".into(),
+        level: Level::Normal,
+        rule: None,
+        arrived: t(5),
+        source: Source::Http,
+    };
+    s.commit(&Batch {
+        readings: vec![reading],
+        alarms: vec![
+            ("A".into(), alarm(1, Level::Alarm, AlarmStatus::Raised)),
+            ("A".into(), alarm(2, Level::Alarm, AlarmStatus::Acknowledged)),
+            ("A".into(), alarm(3, Level::Warning, AlarmStatus::Raised)),
+            ("A".into(), alarm(4, Level::Control, AlarmStatus::Closed)),
+        ],
+        statuses: vec![("A".into(), stopped)],
+        // Recorded out of review-date order: listed by date.
+        reviews: vec![review(3, day(2), "王工"), review(2, day(1), "李工")],
+        ..Batch::default()
+    })
+    .unwrap();
+    let got: Vec<(i64, String)> = s.reviews("A").unwrap().into_iter().map(|r| (r.id, r.review.reviewer)).collect();
+    assert_eq!(got, [(2, "李工".to_string()), (3, "王工".to_string())]);
+    assert!(s.reviews("B").unwrap().is_empty());
+    let city = s.city_summary().unwrap();
+    assert_eq!(city.len(), 2);
+    let a = &city[0];
+    assert_eq!((a.site.as_str(), a.name.as_str(), a.district.as_str()), ("A", "工地 A", "崇川区"));
+    assert_eq!(
+        (a.status.as_str(), a.stop_category.as_deref(), a.stopped_since),
+        ("Stopped", Some("Rectification"), Some(day(1)))
+    );
+    let levels: Vec<(&str, u64)> = a.open_alarms.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(levels, [("Alarm", 2), ("Warning", 1)]);
+    assert_eq!(a.last_arrival, Some(t(5)));
+    let b = &city[1];
+    assert_eq!(
+        (b.status.as_str(), b.stop_category.as_deref(), b.open_alarms.len(), b.last_arrival),
+        ("Operating", None, 0, None)
+    );
 }

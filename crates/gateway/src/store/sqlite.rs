@@ -8,18 +8,32 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use sitetwin_core::rules::Level;
-use sitetwin_core::rules::alarm::{Alarm, AlarmStatus};
+use sitetwin_core::rules::alarm::Alarm;
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::telemetry::DataFlag;
 
 use super::{
-    Aggregate, Batch, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError, StoreResult,
-    StoredEvent, StoredReading, TokenGrant,
+    Aggregate, Batch, CityRow, CitySite, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError,
+    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, flag_name, level_code, level_from, status_name,
 };
 
-/// The schema; `meta.schema` says which version a file holds.
-const SCHEMA_VERSION: i64 = 1;
+/// The schema; `meta.schema` says which version a file holds. Version 1 is [`SCHEMA`]; each
+/// later one is a step of [`MIGRATIONS`], applied in a transaction when the file is opened.
+const SCHEMA_VERSION: i64 = 2;
+
+/// (version, SQL) of each step after version 1.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    2,
+    "
+ALTER TABLE sites ADD COLUMN district TEXT NOT NULL DEFAULT '';
+CREATE TABLE reviews (id INTEGER PRIMARY KEY, site TEXT NOT NULL, date TEXT NOT NULL, recorded_ms INTEGER NOT NULL,
+                      body TEXT NOT NULL);
+CREATE INDEX reviews_by_site ON reviews (site, date, id);
+CREATE TABLE site_activity (site TEXT PRIMARY KEY, last_arrived_ms INTEGER NOT NULL);
+INSERT INTO site_activity (site, last_arrived_ms) SELECT site, max(arrived_ms) FROM readings GROUP BY site;
+CREATE INDEX alarms_open ON alarms (site) WHERE status != 'closed';
+",
+)];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,46 +134,6 @@ fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 
-fn flag_name(f: DataFlag) -> &'static str {
-    match f {
-        DataFlag::N => "N",
-        DataFlag::F => "F",
-        DataFlag::M => "M",
-        DataFlag::S => "S",
-        DataFlag::D => "D",
-        DataFlag::C => "C",
-        DataFlag::T => "T",
-        DataFlag::B => "B",
-    }
-}
-
-fn level_code(l: Level) -> i64 {
-    match l {
-        Level::Normal => 0,
-        Level::Warning => 1,
-        Level::Alarm => 2,
-        Level::Control => 3,
-    }
-}
-
-fn level_from(code: i64) -> Level {
-    match code {
-        1 => Level::Warning,
-        2 => Level::Alarm,
-        3 => Level::Control,
-        _ => Level::Normal,
-    }
-}
-
-fn status_name(s: AlarmStatus) -> &'static str {
-    match s {
-        AlarmStatus::Raised => "raised",
-        AlarmStatus::Acknowledged => "acknowledged",
-        AlarmStatus::Dispatched => "dispatched",
-        AlarmStatus::Closed => "closed",
-    }
-}
-
 fn json_err(e: serde_json::Error) -> StoreError {
     StoreError(format!("a stored row does not decode: {e}"))
 }
@@ -194,17 +168,25 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)?;
         let version: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0)).optional()?;
-        match version.as_deref().map(str::parse::<i64>) {
+        let from = match version.as_deref().map(str::parse::<i64>) {
             None => {
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', ?1)", [SCHEMA_VERSION.to_string()])?;
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema', '1')", [])?;
+                1
             }
-            Some(Ok(SCHEMA_VERSION)) => {}
+            Some(Ok(v)) if (1..=SCHEMA_VERSION).contains(&v) => v,
             Some(v) => {
                 return Err(StoreError(format!(
-                    "{} holds schema version {v:?}; this gateway reads version {SCHEMA_VERSION}",
+                    "{} holds schema version {v:?}; this gateway reads versions up to {SCHEMA_VERSION}",
                     path.display()
                 )));
             }
+        };
+        let mut conn = conn;
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > from) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql).map_err(|e| StoreError(format!("{}: migration {v} failed: {e}", path.display())))?;
+            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'schema'", [v.to_string()])?;
+            tx.commit()?;
         }
         Ok(SqliteStore { writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), path })
     }
@@ -270,6 +252,7 @@ impl Store for SqliteStore {
                 )?;
                 // Buckets are summed here first, so a batch writes each bucket once.
                 let mut buckets: HashMap<(&str, &str, i64, i64), Bucket> = HashMap::new();
+                let mut arrivals: HashMap<&str, i64> = HashMap::new();
                 for r in &batch.readings {
                     let value = r.value.filter(|v| v.is_finite());
                     let inserted = put.execute(params![
@@ -285,6 +268,10 @@ impl Store for SqliteStore {
                         ms(r.arrived),
                         r.source.name(),
                     ])?;
+                    if inserted == 1 {
+                        let last = arrivals.entry(&r.site).or_insert(ms(r.arrived));
+                        *last = (*last).max(ms(r.arrived));
+                    }
                     if let Some(v) = value
                         && inserted == 1
                         && r.quality != "invalid"
@@ -302,6 +289,20 @@ impl Store for SqliteStore {
                 )?;
                 for ((site, sensor, res_s, start), b) in &buckets {
                     agg.execute(params![site, sensor, res_s, start, b.n, b.sum, b.min, b.max])?;
+                }
+                let mut act = tx.prepare_cached(
+                    "INSERT INTO site_activity (site, last_arrived_ms) VALUES (?1, ?2)
+                     ON CONFLICT (site) DO UPDATE SET last_arrived_ms = max(last_arrived_ms, excluded.last_arrived_ms)",
+                )?;
+                for (site, at) in &arrivals {
+                    act.execute(params![site, at])?;
+                }
+                let mut rv = tx.prepare_cached(
+                    "INSERT INTO reviews (id, site, date, recorded_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for r in &batch.reviews {
+                    let body = serde_json::to_string(&r.review).map_err(json_err)?;
+                    rv.execute(params![r.id, r.review.site, r.review.date.to_string(), ms(r.recorded), body])?;
                 }
                 let mut ev =
                     tx.prepare_cached("INSERT INTO events (id, site, at_ms, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)")?;
@@ -493,13 +494,14 @@ impl Store for SqliteStore {
         body.map(|b| serde_json::from_str(&b).map_err(json_err)).transpose()
     }
 
-    fn register_site(&self, site: &str, name: &str, sensors: &[String]) -> StoreResult<()> {
+    fn register_site(&self, site: &str, name: &str, district: &str, sensors: &[String]) -> StoreResult<()> {
         let sensors = serde_json::to_string(sensors).map_err(json_err)?;
         self.write(|c| {
             c.execute(
-                "INSERT INTO sites (site, name, sensors) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (site) DO UPDATE SET name = excluded.name, sensors = excluded.sensors",
-                params![site, name, sensors],
+                "INSERT INTO sites (site, name, district, sensors) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (site) DO UPDATE SET name = excluded.name, district = excluded.district,
+                   sensors = excluded.sensors",
+                params![site, name, district, sensors],
             )?;
             Ok(())
         })
@@ -547,6 +549,67 @@ impl Store for SqliteStore {
         })
     }
 
+    fn reviews(&self, site: &str) -> StoreResult<Vec<StoredReview>> {
+        let rows: Vec<(i64, i64, String)> = self.read(|c| {
+            c.prepare_cached("SELECT id, recorded_ms, body FROM reviews WHERE site = ?1 ORDER BY date, id")?
+                .query_map([site], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })?;
+        rows.into_iter()
+            .map(|(id, at, body)| {
+                Ok(StoredReview { id, recorded: from_ms(at), review: serde_json::from_str(&body).map_err(json_err)? })
+            })
+            .collect()
+    }
+
+    fn city_summary(&self) -> StoreResult<Vec<CitySite>> {
+        let rows = self.read(|c| {
+            let mut q = c.prepare_cached(
+                "SELECT s.site, s.name, s.district, json_extract(st.body, '$.status'),
+                        json_extract(st.body, '$.current.reason'), json_extract(st.body, '$.current.since'),
+                        a.levels, act.last_arrived_ms
+                 FROM sites s
+                 LEFT JOIN site_status st ON st.site = s.site
+                 LEFT JOIN (SELECT site, json_group_object(level, n) AS levels
+                            FROM (SELECT site, json_extract(body, '$.level') AS level, count(*) AS n
+                                  FROM alarms WHERE status != 'closed' GROUP BY site, level)
+                            GROUP BY site) a ON a.site = s.site
+                 LEFT JOIN site_activity act ON act.site = s.site
+                 ORDER BY s.site",
+            )?;
+            let rows = q.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<i64>>(7)?,
+                ))
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })?;
+        // json_extract gives an object as JSON text and a string as itself.
+        let json = |t: Option<String>| t.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)));
+        Ok(rows
+            .into_iter()
+            .map(|(site, name, district, status, reason, since, levels, last)| {
+                CitySite::from(CityRow {
+                    site,
+                    name: Some(name),
+                    district,
+                    status,
+                    reason: json(reason),
+                    since,
+                    levels: json(levels),
+                    last_arrival: last.map(from_ms),
+                })
+            })
+            .collect())
+    }
+
     fn prune(&self, before: &PruneBefore, max_rows: usize) -> StoreResult<Pruned> {
         self.write(|c| {
             let tx = c.transaction()?;
@@ -580,6 +643,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::PruneBefore;
+    use sitetwin_core::rules::Level;
 
     fn store(name: &str) -> SqliteStore {
         let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-{name}", std::process::id()));
@@ -655,6 +719,35 @@ mod tests {
             s.prune(&PruneBefore { raw: far, minute: far, hour: far, events: far }, 1000).unwrap(),
             Pruned::default()
         );
+    }
+
+    #[test]
+    fn reviews_and_the_city_summary() {
+        crate::store::check_reviews_and_city_summary(&store("city"));
+    }
+
+    #[test]
+    fn a_version_1_file_is_migrated_and_keeps_its_data() {
+        let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-v1", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = Connection::open(dir.join("gateway.sqlite3")).unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        c.execute_batch(
+            "INSERT INTO meta VALUES ('schema', '1');
+             INSERT INTO sites VALUES ('S', 'Site', '[\"A\"]');
+             INSERT INTO readings VALUES (1, 'S', 'A', 0, 1.0, NULL, 'valid', 0, NULL, 7000, 'http');",
+        )
+        .unwrap();
+        drop(c);
+        let s = SqliteStore::open(&dir).unwrap();
+        let city = s.city_summary().unwrap();
+        assert_eq!((city.len(), city[0].district.as_str()), (1, ""));
+        assert_eq!(city[0].last_arrival, Some(from_ms(7000)));
+        assert_eq!(s.count_readings("S").unwrap(), 1);
+        drop(s);
+        // Opening again applies nothing.
+        assert_eq!(SqliteStore::open(&dir).unwrap().count_readings("S").unwrap(), 1);
     }
 
     #[test]
