@@ -47,7 +47,8 @@ pub fn run(sites: usize, frames: usize) -> anyhow::Result<ExitCode> {
         std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1),
         judge_s * 1e3 / stopped.max(1) as f64
     );
-    let mut view = CityView::new(BureauOptions { city, file: None, seed: 1, twins_dir: std::env::temp_dir() });
+    let mut view =
+        CityView::new(BureauOptions { city, file: None, seed: 1, twins_dir: std::env::temp_dir(), gateway: None });
     view.rows = rows;
     view.selected = status::non_operating(&view.rows).first().map(|r| r.site.clone());
     let ctx = egui::Context::default();

@@ -34,6 +34,14 @@ pub struct CityArgs {
     /// Seed of the simulated telemetry the duties are judged from.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// A telemetry gateway serving some of the city's sites, e.g. http://127.0.0.1:8080: their
+    /// duties are judged from its readings, their open alarms are its own, and reviews are
+    /// recorded in its store.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// A bureau token of the gateway (`sitetwin gateway token --role bureau`), or $SITETWIN_TOKEN.
+    #[arg(long, env = "SITETWIN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 impl CityArgs {
@@ -47,6 +55,21 @@ impl CityArgs {
 
     fn judging(&self) -> Judging {
         Judging { lang: self.lang, seed: self.seed, ..Judging::default() }
+    }
+
+    /// The gateway, when `--source` is given.
+    pub fn gateway(&self) -> anyhow::Result<Option<crate::bureau::gateway::CityGateway>> {
+        let Some(url) = &self.source else { return Ok(None) };
+        let token = self.token.as_deref().context("--source needs a bureau --token (or $SITETWIN_TOKEN)")?;
+        Ok(Some(crate::bureau::gateway::CityGateway::new(url, token)?))
+    }
+
+    /// Every site judged: through the gateway for the sites it serves, when there is one.
+    fn judge(&self, c: &City) -> anyhow::Result<Vec<SiteRow>> {
+        match self.gateway()? {
+            Some(gw) => crate::bureau::gateway::judge_city(c, &self.judging(), &gw, chrono::Utc::now()),
+            None => Ok(status::judge_city(c, &self.judging())),
+        }
     }
 }
 
@@ -184,7 +207,7 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BureauCommand::List { city, district, category, search, json } => {
             let c = city.load()?;
-            let rows = status::judge_city(&c, &city.judging());
+            let rows = city.judge(&c)?;
             let list: Vec<&SiteRow> = status::non_operating(&rows)
                 .into_iter()
                 .filter(|r| district.as_ref().is_none_or(|d| &r.district == d))
@@ -200,8 +223,7 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
         }
         BureauCommand::Report { city, month, out } => {
             let c = city.load()?;
-            let rows =
-                (month.first <= c.today && month.last() >= c.today).then(|| status::judge_city(&c, &city.judging()));
+            let rows = (month.first <= c.today && month.last() >= c.today).then(|| city.judge(&c)).transpose()?;
             let r = report::consultation(&c, month, rows.as_deref(), city.lang).map_err(anyhow::Error::msg)?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let m = month.label();
@@ -272,13 +294,19 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         BureauCommand::Review { site, city, reviewer, decision, findings, note, date } => {
-            let Some(path) = &city.city else {
-                bail!("review needs --city FILE: the embedded demo city has no file to record it in");
-            };
             let mut c = city.load()?;
             let date = date.unwrap_or(c.today);
-            c.add_review(Review { site: site.clone(), reviewer, date, findings, decision, note })
-                .map_err(anyhow::Error::msg)?;
+            let review = Review { site: site.clone(), reviewer, date, findings, decision, note };
+            if let Some(gw) = city.gateway()? {
+                review.validate()?;
+                let id = gw.post_review(&review)?;
+                say!("recorded the review of {site} ({}) in the gateway's store as #{id}", decision.name());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(path) = &city.city else {
+                bail!("review needs --city FILE (or --source URL): the embedded demo city has no file to record it in");
+            };
+            c.add_review(review).map_err(anyhow::Error::msg)?;
             c.save(path).with_context(|| format!("cannot write {}", path.display()))?;
             say!("recorded the review of {site} ({}) in {}", decision.name(), path.display());
             Ok(ExitCode::SUCCESS)

@@ -316,12 +316,18 @@ struct BureauViewArgs {
 /// Opens the city in bureau mode (in a window, or offscreen to a PNG).
 fn bureau(args: BureauViewArgs) -> anyhow::Result<ExitCode> {
     let city = args.city.load()?;
+    let gateway = args.city.gateway()?;
     let twins_dir = crate::app::config_dir().unwrap_or_else(std::env::temp_dir).join("city-twins");
     let mut options = TwinOptions::new(PathBuf::from(DEMO_SCENE));
     options.ui = UiConfig { lang: args.city.lang, panels: true };
     options.remember_sites = args.snapshot.is_none();
-    options.bureau =
-        Some(crate::bureau::BureauOptions { city, file: args.city.city.clone(), seed: args.city.seed, twins_dir });
+    options.bureau = Some(crate::bureau::BureauOptions {
+        city,
+        file: args.city.city.clone(),
+        seed: args.city.seed,
+        twins_dir,
+        gateway,
+    });
     match args.snapshot {
         Some(out) => {
             let req = SnapshotRequest {

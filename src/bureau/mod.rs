@@ -4,6 +4,7 @@
 //! sites by the rules, and a click into any site's twin and back. The city is judged by the core
 //! on a worker thread (a stopped site's day is simulated), so frames keep coming.
 
+pub mod gateway;
 pub mod panel;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub struct BureauOptions {
     pub seed: u64,
     /// Where light sites' twins are written when opened.
     pub twins_dir: PathBuf,
+    /// A gateway serving some of the sites: their telemetry and the reviews go through it.
+    pub gateway: Option<gateway::CityGateway>,
 }
 
 /// A column of the table.
@@ -132,6 +135,10 @@ pub struct CityView {
     pub twins_dir: PathBuf,
     /// The language the rows were judged in.
     judged_lang: Option<Lang>,
+    /// The gateway, if one is used.
+    gateway: Option<gateway::CityGateway>,
+    /// What the last review sent to the gateway came to (set off the frame).
+    posted: Arc<Mutex<Option<(bool, String)>>>,
 }
 
 impl CityView {
@@ -156,6 +163,8 @@ impl CityView {
             map_pan: Vec2::ZERO,
             twins_dir: opts.twins_dir,
             judged_lang: None,
+            gateway: opts.gateway,
+            posted: Arc::default(),
         }
     }
 
@@ -175,7 +184,10 @@ impl CityView {
         let city = self.city.clone();
         let judging = Judging { lang, seed: self.seed, ..Judging::default() };
         let j = job.clone();
-        AsyncComputeTaskPool::get().spawn(async move { judge_progressively(&city, &judging, &j) }).detach();
+        let gw = self.gateway.clone();
+        AsyncComputeTaskPool::get()
+            .spawn(async move { judge_progressively(&city, &judging, &j, gw.as_ref()) })
+            .detach();
         self.job = Some(job);
         self.judging = true;
         self.judged_lang = Some(lang);
@@ -277,10 +289,16 @@ fn start_judging(view: Option<ResMut<CityView>>, ui: Option<Res<crate::ui::UiSta
 fn poll_judging(view: Option<ResMut<CityView>>) {
     let Some(mut v) = view else { return };
     let Some(job) = v.job.clone() else { return };
-    let (updates, done, progress) = {
+    if let Some(m) = v.posted.lock().ok().and_then(|mut p| p.take()) {
+        v.message = Some(m);
+    }
+    let (updates, done, progress, note) = {
         let Ok(mut q) = job.queue.lock() else { return };
-        (std::mem::take(&mut q.updates), q.done, (q.judged, q.stopped))
+        (std::mem::take(&mut q.updates), q.done, (q.judged, q.stopped), q.note.take())
     };
+    if let Some(note) = note {
+        v.message = Some((false, note));
+    }
     for u in updates {
         match u {
             Update::All(rows) => v.rows = rows,
@@ -310,6 +328,8 @@ struct Queue {
     judged: usize,
     stopped: usize,
     done: bool,
+    /// Why the gateway could not be used (its sites are then simulated).
+    note: Option<String>,
 }
 
 enum Update {
@@ -324,7 +344,7 @@ pub struct Judgement {
     cancel: AtomicBool,
 }
 
-fn judge_progressively(city: &City, j: &Judging, job: &Judgement) {
+fn judge_progressively(city: &City, j: &Judging, job: &Judgement, gw: Option<&gateway::CityGateway>) {
     let push = |u: Update, judged: usize| {
         if let Ok(mut q) = job.queue.lock() {
             q.updates.push(u);
@@ -349,6 +369,33 @@ fn judge_progressively(city: &City, j: &Judging, job: &Judgement) {
         q.stopped = order.len();
     }
     push(Update::All(first), 0);
+    // The sites the gateway serves are judged from its readings, the others simulated.
+    let at = chrono::Utc::now();
+    let served: std::collections::BTreeMap<String, gateway::GatewaySite> = match gw.map(|g| g.summary()) {
+        Some(Ok(sites)) => sites.into_iter().map(|s| (s.site.clone(), s)).collect(),
+        Some(Err(e)) => {
+            if let Ok(mut q) = job.queue.lock() {
+                q.note = Some(format!("{e:#}; its sites are simulated"));
+            }
+            Default::default()
+        }
+        None => Default::default(),
+    };
+    let judge_one = |i: usize| -> SiteRow {
+        let site = &city.sites[i];
+        match (gw, served.get(&site.id)) {
+            (Some(g), Some(s)) => match gateway::judge_site(city, site, j, g, s, at) {
+                Ok(row) => row,
+                Err(e) => {
+                    if let Ok(mut q) = job.queue.lock() {
+                        q.note = Some(format!("{e:#}"));
+                    }
+                    status::judge(city, site, j)
+                }
+            },
+            _ => status::judge(city, site, j),
+        }
+    };
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -356,7 +403,7 @@ fn judge_progressively(city: &City, j: &Judging, job: &Judgement) {
                 while !job.cancel.load(Ordering::Relaxed) {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = order.get(k) else { break };
-                    push(Update::One(i, Box::new(status::judge(city, &city.sites[i], j))), 1);
+                    push(Update::One(i, Box::new(judge_one(i))), 1);
                 }
             });
         }
@@ -428,6 +475,30 @@ pub fn record_review(v: &mut CityView) {
         decision: f.decision,
         note: f.note.trim().to_string(),
     };
+    if let Err(e) = review.validate() {
+        v.message = Some((false, e.to_string()));
+        return;
+    }
+    if let Some(gw) = v.gateway.clone() {
+        // Sent off the frame; the card shows it at once, the status line when the store has it.
+        let slot = v.posted.clone();
+        let r = review.clone();
+        bevy::tasks::IoTaskPool::get()
+            .spawn(async move {
+                let result = match gw.post_review(&r) {
+                    Ok(id) => (true, format!("review of {} recorded in the gateway's store as #{id}", r.site)),
+                    Err(e) => (false, format!("{e:#}")),
+                };
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(result);
+                }
+            })
+            .detach();
+        v.city.reviews.push(review);
+        v.review.findings.clear();
+        v.review.note.clear();
+        return;
+    }
     match v.city.add_review(review) {
         Ok(()) => {
             v.review.findings.clear();

@@ -34,9 +34,15 @@ fn a_light_sites_twin_opens_from_the_city_and_the_city_comes_back() {
     let light = city.sites.iter().find(|s| s.light.is_some() && s.non_operating()).unwrap().id.clone();
     let mut app = App::new();
     app.add_plugins(MinimalPlugins).add_plugins(SimulationPlugins);
-    app.insert_resource(CityView::new(BureauOptions { city, file: None, seed: 1, twins_dir: twins.clone() }))
-        .add_plugins(BureauPlugin)
-        .insert_state(AppMode::Bureau);
+    app.insert_resource(CityView::new(BureauOptions {
+        city,
+        file: None,
+        seed: 1,
+        twins_dir: twins.clone(),
+        gateway: None,
+    }))
+    .add_plugins(BureauPlugin)
+    .insert_state(AppMode::Bureau);
     run_until(&mut app, "judging the city", |a| a.world().resource::<CityView>().ready());
     assert_eq!(mode(&app), AppMode::Bureau);
     let v = app.world().resource::<CityView>();
@@ -75,6 +81,7 @@ fn an_alert_issued_in_the_view_moves_sites_and_a_review_is_kept_in_the_city_file
         file: Some(file.clone()),
         seed: 1,
         twins_dir: dir.clone(),
+        gateway: None,
     }))
     .add_plugins(BureauPlugin)
     .insert_state(AppMode::Bureau);

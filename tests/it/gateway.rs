@@ -1154,3 +1154,128 @@ fn simulate_acts_as_the_sites_hj212_station() {
         assert_eq!(row["value"].as_f64(), Some(last(sensor)), "{sensor}: {row}");
     }
 }
+
+/// The bureau through a real gateway: the demo site's last day of the `stopped-pollution`
+/// scenario is pushed to it (times moved to end now, the duty checks' sensors, one reading a
+/// minute), and `bureau list --source` judges that site's duties from the gateway's readings
+/// while the city's other sites stay simulated; a review goes into the gateway's store.
+#[test]
+fn the_bureau_judges_a_served_stopped_site_from_the_gateways_readings_and_records_reviews_there() {
+    let Setup { dir, data, cfg } = setup("gw-bureau", |_| demo_site(), "");
+    let gw = Gateway::start(&data, &cfg);
+    let (dev, _) = demo_tokens(&data);
+    let bureau = token(&data, &["--role", "bureau"]);
+    let file = dir.join("stopped.jsonl");
+    let o = sitetwin()
+        .args(["simulate", "scenes/demo.ron", "--scenario", "stopped-pollution", "--duration", "40h", "--out"])
+        .arg(&file)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let scene =
+        sitetwin_core::scene::load(&repo().join("scenes/demo.ron"), sitetwin_core::scene::ModelChecks::Skip).unwrap();
+    let duty: std::collections::BTreeSet<String> = scene
+        .scene
+        .sensors
+        .iter()
+        .filter(|s| sitetwin_core::rules::stoppage::duty_input(s.kind))
+        .map(|s| s.id.clone())
+        .collect();
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| duty.contains(v["sensor"].as_str().unwrap()))
+        .collect();
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["time"].as_str().unwrap()).unwrap().with_timezone(&chrono::Utc)
+    };
+    let last = lines.iter().map(time).max().unwrap();
+    let shift = chrono::Utc::now() - chrono::Duration::seconds(60) - last;
+    let mut body = String::new();
+    for v in &lines {
+        let t = time(v);
+        // The last day, a reading a minute (the pit's hourly ones all).
+        if last - t > chrono::Duration::hours(24) || (chrono::Timelike::second(&t) != 0) {
+            continue;
+        }
+        let mut v = v.clone();
+        v["time"] = Value::String((t + shift).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        body.push_str(&v.to_string());
+        body.push('\n');
+    }
+    let c = client();
+    let sent = body.lines().count();
+    for chunk in body.lines().collect::<Vec<_>>().chunks(4000) {
+        let (s, r) = post(&c, &gw.url("/api/v1/readings"), Some(&dev), chunk.join("\n"));
+        assert_eq!(s, 200, "{r}");
+    }
+    let o = sitetwin()
+        .args(["bureau", "list", "--json", "--source", &gw.http, "--token", &bureau])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let demo = rows.iter().find(|r| r["site"] == DEMO_SITE).unwrap();
+    let n = demo["telemetry"]["gateway"]["readings"].as_u64().unwrap();
+    assert!(n > 1000 && n as usize <= sent, "{n} of {sent}");
+    let duty = |name: &str, object: &str| {
+        demo["duties"].as_array().unwrap().iter().find(|d| d["duty"] == name && d["object"] == object).unwrap()["status"].clone()
+    };
+    assert!(duty("CraneWeathervaning", "TC1").get("Unmet").is_some(), "{demo}");
+    assert!(duty("CraneWeathervaning", "TC2").get("Met").is_some(), "{demo}");
+    let kinds: Vec<&str> = demo["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"DarkSensor") && kinds.contains(&"CrewOnSite"), "{kinds:?}");
+    // The sites the gateway does not serve are simulated as before.
+    assert!(rows.iter().filter(|r| r["site"] != DEMO_SITE).all(|r| r["telemetry"].get("simulated").is_some()));
+    // Bureau mode judges the same way.
+    {
+        use bevy::prelude::*;
+        use sitetwin::bureau::{BureauOptions, BureauPlugin, CityView, gateway::CityGateway};
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins).add_plugins(sitetwin::SimulationPlugins);
+        app.insert_resource(CityView::new(BureauOptions {
+            city: sitetwin_core::city::demo::city(&repo().join("scenes")),
+            file: None,
+            seed: 1,
+            twins_dir: dir.clone(),
+            gateway: Some(CityGateway::new(&gw.http, &bureau).unwrap()),
+        }))
+        .add_plugins(BureauPlugin)
+        .insert_state(sitetwin::AppMode::Bureau);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !app.world().resource::<CityView>().ready() {
+            assert!(Instant::now() < deadline, "bureau mode did not judge the city");
+            app.update();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let v = app.world().resource::<CityView>();
+        let row = v.row(DEMO_SITE).unwrap();
+        assert!(
+            matches!(row.telemetry, sitetwin_core::city::status::Telemetry::Gateway { readings } if readings as u64 == n),
+            "{:?}",
+            row.telemetry
+        );
+        assert_eq!(v.message, None);
+    }
+    // A review through the gateway lands in its store; a wrong token is named.
+    let o = sitetwin()
+        .args(["bureau", "review", DEMO_SITE, "--reviewer", "张伟", "--decision", "keep_stopped"])
+        .args(["--finding", "TC1 回转制动未松开", "--source", &gw.http, "--token", &bureau])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (s, list) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/reviews")), &bureau);
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list[0]["review"]["findings"][0], "TC1 回转制动未松开", "{list}");
+    let o = sitetwin()
+        .args(["bureau", "list", "--source", &gw.http, "--token", "wrong"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("the city summary") && err.contains("401"), "{err}");
+}

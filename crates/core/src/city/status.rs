@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone, Utc};
 use serde::Serialize;
 
 use super::{City, CitySite, GeoPoint, Lapse};
@@ -90,6 +90,11 @@ pub enum Telemetry {
     NotJudged,
     /// Not judged yet: the score so far has only the site's works, days and reports.
     Pending,
+    /// A gateway's stored readings (this many, of the duty checks' sensors) and open alarms.
+    Gateway {
+        /// Readings judged.
+        readings: usize,
+    },
     /// The simulator played its last `hours`.
     Simulated {
         /// Hours simulated.
@@ -287,6 +292,52 @@ pub fn judge(city: &City, site: &CitySite, j: &Judging) -> SiteRow {
 /// Judges one site at the registry's day; with `telemetry` false a stopped site's day is not
 /// simulated (its row says [`Telemetry::Pending`]), for a first look at a large city.
 pub fn judge_with(city: &City, site: &CitySite, j: &Judging, telemetry: bool) -> SiteRow {
+    let evidence = if telemetry { Evidence::Simulate } else { Evidence::None };
+    judge_on(city, site, j, &evidence)
+}
+
+/// What a stopped site's duties are judged from.
+#[derive(Debug, Clone, Copy)]
+pub enum Evidence<'a> {
+    /// Nothing yet ([`Telemetry::Pending`]).
+    None,
+    /// Its day simulated.
+    Simulate,
+    /// A gateway's readings of the site (the duty checks' sensors, the last day) up to `at`, and
+    /// the levels of its open alarms.
+    Readings {
+        /// The readings.
+        readings: &'a [crate::telemetry::Reading],
+        /// Levels of the open alarms.
+        open_alarms: &'a [Level],
+        /// The moment judged.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Judges a stopped site's duties and findings from real readings (a gateway's).
+fn from_readings(
+    scene: &SiteScene,
+    readings: &[crate::telemetry::Reading],
+    open_alarms: &[Level],
+    at: DateTime<Utc>,
+    j: &Judging,
+) -> Verdicts {
+    let rules = stoppage::StoppedSiteRules::default();
+    let k = j.rules.general.stale_after_intervals;
+    let cst = chrono::FixedOffset::east_opt(CHINA_STANDARD_TIME_S).unwrap_or_else(|| Utc.fix());
+    let findings = stoppage::detect_activity(scene, readings, &rules, k, cst, at);
+    let dark = findings.iter().filter(|f| f.kind == FindingKind::DarkSensor).map(|f| f.sensor.clone()).collect();
+    Verdicts {
+        duties: stoppage::check_duties(scene, readings, &rules, k, at),
+        findings,
+        dark,
+        alarms: open_alarms.to_vec(),
+    }
+}
+
+/// Judges one site at the registry's day from `evidence`.
+pub fn judge_on(city: &City, site: &CitySite, j: &Judging, evidence: &Evidence<'_>) -> SiteRow {
     let today = city.today;
     let st = &site.stoppage;
     let scene = site_scene(city, site);
@@ -296,11 +347,16 @@ pub fn judge_with(city: &City, site: &CitySite, j: &Judging, telemetry: bool) ->
         .unwrap_or_default();
     let (verdicts, telemetry) = match (&scene, site.non_operating()) {
         (_, false) => (Verdicts::default(), Telemetry::NotJudged),
-        (Ok(_), true) if !telemetry => (Verdicts::default(), Telemetry::Pending),
+        (Ok(_), true) if matches!(evidence, Evidence::None) => (Verdicts::default(), Telemetry::Pending),
         (Err(e), true) => (Verdicts::default(), Telemetry::Failed(e.clone())),
-        (Ok(scene), true) => match simulate(site, scene, judged_at(today), j) {
-            Ok(v) => (v, Telemetry::Simulated { hours: j.hours }),
-            Err(e) => (Verdicts::default(), Telemetry::Failed(e)),
+        (Ok(scene), true) => match evidence {
+            Evidence::Readings { readings, open_alarms, at } => {
+                (from_readings(scene, readings, open_alarms, *at, j), Telemetry::Gateway { readings: readings.len() })
+            }
+            _ => match simulate(site, scene, judged_at(today), j) {
+                Ok(v) => (v, Telemetry::Simulated { hours: j.hours }),
+                Err(e) => (Verdicts::default(), Telemetry::Failed(e)),
+            },
         },
     };
     let days_stopped = st.days_stopped(today);
