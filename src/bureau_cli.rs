@@ -3,7 +3,8 @@
 //! `report` writes the monthly housing–environment consultation report (CSV and a PNG chart);
 //! `alert` issues or lifts a city-wide heavy-pollution alert and shows what it changed; `review`
 //! records a review of a site; `generate` writes a city file (the demo city, or thousands of
-//! sites for scale). Without `--city` the embedded demo city is used.
+//! sites for scale); `twin` writes a light site's twin. Without `--city` the embedded demo city is
+//! used; with `--source` a gateway's readings and store serve the sites it serves.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +17,7 @@ use sitetwin_core::city::report::{self, Month};
 use sitetwin_core::city::status::{self, Category, Judging, SiteRow};
 use sitetwin_core::city::{City, Decision, Review, demo};
 use sitetwin_core::i18n::{self, Lang};
-use sitetwin_core::rules::stoppage::{AlertLevel, PollutionRules, Status};
+use sitetwin_core::rules::stoppage::{AlertLevel, Status};
 
 /// The folder the embedded demo city's scene files are in.
 pub const SCENES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenes");
@@ -53,8 +54,8 @@ impl CityArgs {
         }
     }
 
-    fn judging(&self) -> Judging {
-        Judging { lang: self.lang, seed: self.seed, ..Judging::default() }
+    fn judging(&self, c: &City) -> Judging {
+        Judging { lang: self.lang, seed: self.seed, weights: c.rules.weights.clone(), ..Judging::default() }
     }
 
     /// The gateway, when `--source` is given.
@@ -67,8 +68,18 @@ impl CityArgs {
     /// Every site judged: through the gateway for the sites it serves, when there is one.
     fn judge(&self, c: &City) -> anyhow::Result<Vec<SiteRow>> {
         match self.gateway()? {
-            Some(gw) => crate::bureau::gateway::judge_city(c, &self.judging(), &gw, chrono::Utc::now()),
-            None => Ok(status::judge_city(c, &self.judging())),
+            Some(gw) => {
+                // The gateway's readings are of now: a registry whose day is not today mixes two days.
+                let now = chrono::Utc::now().with_timezone(&crate::bureau::gateway::cst()).date_naive();
+                if c.today != now {
+                    eprintln!(
+                        "warning: the registry's day is {} but the gateway's readings are judged at today's date {now}",
+                        c.today
+                    );
+                }
+                crate::bureau::gateway::judge_city(c, &self.judging(c), &gw, chrono::Utc::now())
+            }
+            None => Ok(status::judge_city(c, &self.judging(c))),
         }
     }
 }
@@ -252,20 +263,19 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
                 bail!("--save needs --city FILE: the embedded demo city has no file to write");
             }
             let at = at.unwrap_or(c.today);
-            let changes = alert::issue(&mut c, level.0, at, &by, &PollutionRules::default())?;
+            let rules = c.rules.pollution.clone();
+            let changes = alert::issue(&mut c, level.0, at, &by, &rules)?;
             let lang = city.lang;
             let zh = lang == Lang::Zh;
             let what = level
                 .0
                 .map(|l| i18n::alert_level_name(lang, l).to_string())
                 .unwrap_or_else(|| if zh { "解除预警".into() } else { "alert lifted".into() });
-            say!(
-                "{what} ({at}): {} sites changed",
-                changes
-                    .iter()
-                    .filter(|ch| ch.from != ch.to || matches!(ch.effect, Effect::LevelChanged { .. }))
-                    .count()
-            );
+            say!("{what} ({at}): {} sites changed", changes.iter().filter(|ch| ch.moved()).count());
+            if let Some(l) = level.0 {
+                // Which list the measures come from: Ⅱ borrows Ⅲ's unless the city sets its own [?].
+                say!("{}: {}", if zh { "管控措施" } else { "measures" }, rules.origin(l));
+            }
             for ch in &changes {
                 let name = c.site(&ch.site).map(|s| s.name.as_str()).unwrap_or("");
                 let effect = match &ch.effect {
@@ -325,10 +335,14 @@ pub fn run(cmd: BureauCommand) -> anyhow::Result<ExitCode> {
             };
             // Scene paths are written relative to the file's folder, as a city file's are read.
             if sites.is_none() {
-                let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                let dir = parent.canonicalize().with_context(|| format!("cannot resolve {}", parent.display()))?;
+                let dir = dir.as_path();
                 for s in &mut c.sites {
                     if let Some(scene) = &s.scene {
-                        s.scene = Some(relative_to(&Path::new(SCENES_DIR).join(scene), dir));
+                        let target = Path::new(SCENES_DIR).join(scene);
+                        s.scene = Some(relative_to(&target.canonicalize().unwrap_or(target), dir));
                     }
                 }
             }
@@ -403,15 +417,7 @@ fn print_table(c: &City, list: &[&SiteRow], lang: Lang) {
                 r.days_stopped.to_string(),
                 r.hazards.len().to_string(),
                 r.unmet_duties().to_string(),
-                r.dark_sensors
-                    .len()
-                    .max(
-                        r.findings
-                            .iter()
-                            .filter(|f| f.kind == sitetwin_core::rules::stoppage::FindingKind::DarkSensor)
-                            .count(),
-                    )
-                    .to_string(),
+                r.dark_count().to_string(),
                 format!("{:.1}", r.risk_score),
             ]
         })

@@ -6,13 +6,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use serde::Deserialize;
 use sitetwin_core::city::status::{self, Evidence, Judging, SiteRow};
 use sitetwin_core::city::{City, CitySite, Review};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::stoppage::duty_input;
 use sitetwin_core::telemetry::{DataFlag, Reading};
+
+/// China Standard Time, the sites' clock.
+pub fn cst() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(sitetwin_core::telemetry::CHINA_STANDARD_TIME_S).unwrap_or_else(|| chrono::Utc.fix())
+}
 
 /// A gateway and the bureau token it is read with.
 #[derive(Debug, Clone)]
@@ -151,8 +156,14 @@ pub fn judge_city(city: &City, j: &Judging, gw: &CityGateway, at: DateTime<Utc>)
     let served: BTreeMap<String, GatewaySite> = gw.summary()?.into_iter().map(|s| (s.site.clone(), s)).collect();
     let mut rows = Vec::with_capacity(city.sites.len());
     for site in &city.sites {
-        match served.get(&site.id) {
-            Some(g) => rows.push(judge_site(city, site, j, gw, g, at)?),
+        match served.get(&site.id).map(|g| judge_site(city, site, j, gw, g, at)) {
+            Some(Ok(row)) => rows.push(row),
+            // One site the gateway cannot give (a sensor it lacks): that row says why, the rest go on.
+            Some(Err(e)) => {
+                let mut row = status::judge_with(city, site, j, false);
+                row.telemetry = status::Telemetry::Failed(format!("{e:#}"));
+                rows.push(row);
+            }
             None => rows.push(status::judge(city, site, j)),
         }
     }

@@ -115,8 +115,10 @@ pub struct CityView {
     pub seed: u64,
     /// The selected site.
     pub selected: Option<String>,
-    /// The site selected for the user (the riskiest), while they have not picked another.
-    auto_pick: Option<String>,
+    /// The user picked a site (or started a review): the riskiest is no longer picked for them.
+    pub user_picked: bool,
+    /// The sites the gateway serves (known once a judging has asked it).
+    pub served: std::collections::BTreeSet<String>,
     /// The table's filter.
     pub filter: TableFilter,
     /// Sort column and direction (descending when true).
@@ -137,8 +139,8 @@ pub struct CityView {
     judged_lang: Option<Lang>,
     /// The gateway, if one is used.
     gateway: Option<gateway::CityGateway>,
-    /// What the last review sent to the gateway came to (set off the frame).
-    posted: Arc<Mutex<Option<(bool, String)>>>,
+    /// What the last review sent to the gateway came to (set off the frame), with the review.
+    posted: Arc<Mutex<Option<(bool, String, sitetwin_core::city::Review)>>>,
 }
 
 impl CityView {
@@ -153,7 +155,8 @@ impl CityView {
             job: None,
             seed: opts.seed,
             selected: None,
-            auto_pick: None,
+            user_picked: false,
+            served: Default::default(),
             filter: TableFilter::default(),
             sort: (Column::Risk, true),
             changes: None,
@@ -166,6 +169,12 @@ impl CityView {
             gateway: opts.gateway,
             posted: Arc::default(),
         }
+    }
+
+    /// The user picks a site: it stays selected.
+    pub fn pick(&mut self, id: String) {
+        self.selected = Some(id);
+        self.user_picked = true;
     }
 
     /// The row of a site.
@@ -182,7 +191,7 @@ impl CityView {
         }
         let job = Arc::new(Judgement::default());
         let city = self.city.clone();
-        let judging = Judging { lang, seed: self.seed, ..Judging::default() };
+        let judging = Judging { lang, seed: self.seed, weights: self.city.rules.weights.clone(), ..Judging::default() };
         let j = job.clone();
         let gw = self.gateway.clone();
         AsyncComputeTaskPool::get()
@@ -237,7 +246,7 @@ impl CityView {
                 Column::Days => a.days_stopped.cmp(&b.days_stopped),
                 Column::Hazards => a.hazards.len().cmp(&b.hazards.len()),
                 Column::Unmet => a.unmet_duties().cmp(&b.unmet_duties()),
-                Column::Dark => a.dark_sensors.len().cmp(&b.dark_sensors.len()),
+                Column::Dark => a.dark_count().cmp(&b.dark_count()),
                 Column::Active => a.activity_findings().cmp(&b.activity_findings()),
             };
             let o = if desc { o.reverse() } else { o };
@@ -288,14 +297,23 @@ fn start_judging(view: Option<ResMut<CityView>>, ui: Option<Res<crate::ui::UiSta
 
 fn poll_judging(view: Option<ResMut<CityView>>) {
     let Some(mut v) = view else { return };
-    let Some(job) = v.job.clone() else { return };
-    if let Some(m) = v.posted.lock().ok().and_then(|mut p| p.take()) {
-        v.message = Some(m);
+    if let Some((ok, msg, review)) = v.posted.lock().ok().and_then(|mut p| p.take()) {
+        if !ok {
+            // The store refused it or could not be reached: it is not kept, so the card drops it.
+            if let Some(i) = v.city.reviews.iter().rposition(|r| *r == review) {
+                v.city.reviews.remove(i);
+            }
+        }
+        v.message = Some((ok, msg));
     }
-    let (updates, done, progress, note) = {
+    let Some(job) = v.job.clone() else { return };
+    let (updates, done, progress, note, served) = {
         let Ok(mut q) = job.queue.lock() else { return };
-        (std::mem::take(&mut q.updates), q.done, (q.judged, q.stopped), q.note.take())
+        (std::mem::take(&mut q.updates), q.done, (q.judged, q.stopped), q.note.take(), q.served.take())
     };
+    if let Some(served) = served {
+        v.served = served;
+    }
     if let Some(note) = note {
         v.message = Some((false, note));
     }
@@ -315,9 +333,8 @@ fn poll_judging(view: Option<ResMut<CityView>>) {
         v.judging = false;
     }
     // The riskiest site is picked for the user until they pick one themselves.
-    if (v.selected.is_none() || v.selected == v.auto_pick) && !v.rows.is_empty() {
+    if !v.user_picked && !v.rows.is_empty() {
         v.selected = status::non_operating(&v.rows).first().map(|r| r.site.clone());
-        v.auto_pick = v.selected.clone();
     }
 }
 
@@ -330,6 +347,8 @@ struct Queue {
     done: bool,
     /// Why the gateway could not be used (its sites are then simulated).
     note: Option<String>,
+    /// The sites the gateway serves, once asked.
+    served: Option<std::collections::BTreeSet<String>>,
 }
 
 enum Update {
@@ -381,6 +400,9 @@ fn judge_progressively(city: &City, j: &Judging, job: &Judgement, gw: Option<&ga
         }
         None => Default::default(),
     };
+    if let Ok(mut q) = job.queue.lock() {
+        q.served = Some(served.keys().cloned().collect());
+    }
     let judge_one = |i: usize| -> SiteRow {
         let site = &city.sites[i];
         match (gw, served.get(&site.id)) {
@@ -437,7 +459,7 @@ fn apply_actions(
                 let dir = v.twins_dir.join(&site.id);
                 match crate::bureau_cli::twin_scene(&v.city, &site, &dir) {
                     Ok(path) => {
-                        v.selected = Some(site.id.clone());
+                        v.pick(site.id.clone());
                         open.write(SiteOpenRequested { path });
                     }
                     Err(e) => v.message = Some((false, format!("{e:#}"))),
@@ -451,10 +473,10 @@ fn apply_actions(
 /// Issues (or lifts) the city's alert today, then judges the city again.
 pub fn issue_alert(v: &mut CityView, level: Option<AlertLevel>, lang: Lang) {
     let today = v.city.today;
-    let rules = sitetwin_core::rules::stoppage::PollutionRules::default();
+    let rules = v.city.rules.pollution.clone();
     match sitetwin_core::city::alert::issue(&mut v.city, level, today, "南通市住房和城乡建设局", &rules) {
         Ok(changes) => {
-            let n = changes.len();
+            let n = changes.iter().filter(|c| c.moved()).count();
             v.changes = Some((level, changes));
             v.save(format!("{n} sites changed"));
             v.rejudge(lang);
@@ -479,15 +501,15 @@ pub fn record_review(v: &mut CityView) {
         v.message = Some((false, e.to_string()));
         return;
     }
-    if let Some(gw) = v.gateway.clone() {
+    if let Some(gw) = v.gateway.clone().filter(|_| v.served.contains(&site)) {
         // Sent off the frame; the card shows it at once, the status line when the store has it.
         let slot = v.posted.clone();
         let r = review.clone();
         bevy::tasks::IoTaskPool::get()
             .spawn(async move {
                 let result = match gw.post_review(&r) {
-                    Ok(id) => (true, format!("review of {} recorded in the gateway's store as #{id}", r.site)),
-                    Err(e) => (false, format!("{e:#}")),
+                    Ok(id) => (true, format!("review of {} recorded in the gateway's store as #{id}", r.site), r),
+                    Err(e) => (false, format!("{e:#}"), r),
                 };
                 if let Ok(mut s) = slot.lock() {
                     *s = Some(result);

@@ -113,6 +113,10 @@ fn project(lat: f64, lon: f64, lat0: f64) -> (f64, f64) {
 
 fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<BureauAction>) {
     let rect = ui.max_rect();
+    // A map squeezed to nothing (the table dragged over it) has no scale to draw at.
+    if rect.width() < 8.0 || rect.height() < 8.0 {
+        return;
+    }
     let resp = ui.allocate_rect(rect, egui::Sense::click_and_drag());
     let p = ui.painter_at(rect);
     let sites = &v.city.sites;
@@ -130,7 +134,7 @@ fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bureau
     }
     let pad = 0.08 * (x1 - x0).max(y1 - y0).max(0.01);
     let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
-    // Zoom with the wheel about the pointer, pan by dragging.
+    // Zoom with the wheel about the map's centre, pan by dragging.
     if resp.hovered() {
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         if scroll != 0.0 {
@@ -230,6 +234,7 @@ fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bureau
             }
         }
     }
+    let mut picked = None;
     if let Some((i, _)) = hovered {
         let s = &sites[i];
         let row = rows.get(s.id.as_str());
@@ -249,7 +254,7 @@ fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bureau
         };
         resp.clone().on_hover_text_at_pointer(tip);
         if resp.clicked() {
-            v.selected = Some(s.id.clone());
+            picked = Some(s.id.clone());
         }
         if resp.double_clicked() {
             actions.push(BureauAction::OpenTwin(s.id.clone()));
@@ -272,6 +277,9 @@ fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bureau
     p.add(egui::Shape::convex_polygon(vec![n, n + vec2(-8.0, 22.0), n + vec2(8.0, 22.0)], ink, Stroke::NONE));
     p.text(n + vec2(0.0, 26.0), egui::Align2::CENTER_TOP, "N", egui::FontId::proportional(14.0), ink);
     legend(&p, rect, lang);
+    if let Some(id) = picked {
+        v.pick(id);
+    }
 }
 
 fn legend(p: &egui::Painter, rect: Rect, lang: Lang) {
@@ -397,7 +405,7 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
                         r.days_stopped.to_string(),
                         r.hazards.len().to_string(),
                         r.unmet_duties().to_string(),
-                        r.dark_sensors.len().to_string(),
+                        r.dark_count().to_string(),
                         r.activity_findings().to_string(),
                     ];
                     for (k, ((_, _, w), text)) in COLUMNS.iter().zip(cells).enumerate() {
@@ -417,8 +425,8 @@ fn table(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bure
             }
         },
     );
-    if clicked.is_some() {
-        v.selected = clicked;
+    if let Some(id) = clicked {
+        v.pick(id);
     }
 }
 
@@ -499,7 +507,10 @@ fn card(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Burea
         ui.strong(tr(lang, "ui.bureau.new_review"));
         ui.horizontal(|ui| {
             ui.label(tr(lang, "ui.bureau.reviewer"));
-            ui.text_edit_singleline(&mut v.review.reviewer);
+            // Writing a review holds the site: it is no longer re-picked for the user.
+            if ui.text_edit_singleline(&mut v.review.reviewer).changed() {
+                v.user_picked = true;
+            }
             egui::ComboBox::from_id_salt("decision").selected_text(decision_name(lang, v.review.decision)).show_ui(
                 ui,
                 |ui| {
@@ -509,18 +520,21 @@ fn card(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Burea
                 },
             );
         });
-        ui.add(
+        let findings = ui.add(
             egui::TextEdit::multiline(&mut v.review.findings)
                 .hint_text(tr(lang, "ui.bureau.findings_hint"))
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
         );
-        ui.add(
+        let note = ui.add(
             egui::TextEdit::singleline(&mut v.review.note)
                 .hint_text(tr(lang, "ui.bureau.note"))
                 .desired_width(f32::INFINITY),
         );
-        if ui.button(tr(lang, "ui.bureau.save_review")).clicked() {
+        if findings.changed() || note.changed() {
+            v.user_picked = true;
+        }
+        if ui.button(format!("{} · {}", tr(lang, "ui.bureau.save_review"), site.name)).clicked() {
             super::record_review(v);
         }
     });
@@ -563,16 +577,19 @@ fn changes_window(ctx: &egui::Context, lang: Lang, v: &mut CityView) {
                         tr(lang, "ui.bureau.effect.exempt"),
                         exemptions.iter().map(|e| i18n::exemption_name(lang, *e)).collect::<Vec<_>>().join("、")
                     ),
-                    Effect::LevelChanged { from } => {
-                        format!("{} {} →", tr(lang, "ui.bureau.effect.level"), i18n::alert_level_name(lang, *from))
-                    }
+                    Effect::LevelChanged { from } => format!(
+                        "{} {} → {}",
+                        tr(lang, "ui.bureau.effect.level"),
+                        i18n::alert_level_name(lang, *from),
+                        level.map(|l| i18n::alert_level_name(lang, l)).unwrap_or("-")
+                    ),
                     Effect::Resumed => tr(lang, "ui.bureau.effect.resumed").to_string(),
                 };
                 if ui
                     .selectable_label(v.selected.as_deref() == Some(ch.site.as_str()), format!("{name} — {what}"))
                     .clicked()
                 {
-                    v.selected = Some(ch.site.clone());
+                    v.pick(ch.site.clone());
                 }
             }
         });

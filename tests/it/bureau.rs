@@ -38,7 +38,10 @@ fn bureau_list_ranks_the_demo_citys_stopped_sites_and_its_json_carries_the_colum
     let o = sitetwin(&["bureau", "list", "--lang", "en", "--category", "abnormal"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("abnormal") && t.contains("overdue report") && !t.contains("pollution alert  "), "{t}");
+    assert!(t.contains("abnormal") && t.contains("overdue report"), "{t}");
+    let o = sitetwin(&["bureau", "list", "--json", "--category", "abnormal"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["category"] == "abnormal"), "{rows:?}");
 }
 
 #[test]
@@ -68,10 +71,14 @@ fn bureau_report_writes_the_consultation_csv_and_chart() {
 #[test]
 fn a_red_alert_saved_to_a_city_file_stops_more_sites_and_a_review_is_recorded() {
     let dir = scratch("bureau-alert");
-    let city = dir.join("city.json");
+    // Written through a path with `..` in it, the scene paths still lead to the scenes.
+    let city = dir.join("sub/../city.json");
     let c = city.to_str().unwrap();
     let o = sitetwin(&["bureau", "generate", "--out", c]);
     assert!(o.status.success(), "{}", text(&o));
+    let o = sitetwin(&["bureau", "twin", "3206022026051701", "--city", c, "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).trim().ends_with("scenes/demo.ron"), "{}", text(&o));
+    assert!(std::path::Path::new(text(&o).trim()).is_file(), "{}", text(&o));
     let count = |args: &[&str]| -> usize {
         let o = sitetwin(args);
         assert!(o.status.success(), "{}", text(&o));
@@ -128,6 +135,7 @@ fn a_red_alert_saved_to_a_city_file_stops_more_sites_and_a_review_is_recorded() 
             "review needs --city FILE",
         ),
         (vec!["bureau", "alert", "IV"], "unknown alert `IV`"),
+        (vec!["bureau", "alert", "II", "--city", c, "--at", "2026-12-09"], "after the registry's day 2026-12-02"),
         (vec!["bureau", "list", "--category", "weather"], "unknown category `weather`"),
     ] {
         let o = sitetwin(&args);

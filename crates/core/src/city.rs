@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::stoppage::{Activity, AlertLevel, Exemption, SiteStoppage, Status};
+use crate::rules::stoppage::{Activity, AlertLevel, Exemption, PollutionRules, RiskWeights, SiteStoppage, Status};
 
 pub use light::LightSite;
 pub use review::{Decision, Review, ReviewError};
@@ -47,9 +47,25 @@ pub struct City {
     /// The bureau's review records, oldest first (when no gateway keeps them).
     #[serde(default)]
     pub reviews: Vec<Review>,
+    /// The city's rules: what each alert level bans, and the risk score's weights.
+    #[serde(default)]
+    pub rules: CityRules,
     /// The folder relative scene paths resolve against (the city file's folder).
     #[serde(skip)]
     pub dir: PathBuf,
+}
+
+/// The rules a city's bureau works by. Both default to sitetwin's values: the pollution measures
+/// of Nanjing's yellow list (Ⅱ borrowing it, no Jiangsu orange list having been found [?]) and
+/// Suzhou's red list, and the risk weights documented in the standards reference [R]; a city file
+/// sets its own.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CityRules {
+    /// What each heavy-pollution alert level bans and exempts.
+    pub pollution: PollutionRules,
+    /// Weights of the risk score.
+    pub weights: RiskWeights,
 }
 
 /// A point on the map, WGS 84 degrees.
@@ -206,6 +222,9 @@ impl City {
             let at = |f: &str| format!("sites[{i}].{f}");
             if s.id.trim().is_empty() {
                 return Err((at("id"), "empty site id".into()));
+            }
+            if let Some(c) = s.id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+                return Err((at("id"), format!("site id {:?} has {c:?}: use letters, digits, - and _", s.id)));
             }
             if !ids.insert(s.id.as_str()) {
                 return Err((at("id"), format!("site id {} is used twice", s.id)));

@@ -200,7 +200,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.bureau.no_change", "没有工地受影响", "No site is affected"),
     ("ui.bureau.effect.stopped", "停工，禁止", "stopped, banned"),
     ("ui.bureau.effect.exempt", "豁免，继续施工", "exempt, works on"),
-    ("ui.bureau.effect.level", "预警级别调整，原为", "alert level changed from"),
+    ("ui.bureau.effect.level", "预警级别调整", "alert level changed"),
     ("ui.bureau.effect.resumed", "复工", "resumed"),
     ("ui.bureau.back", "← 返回城市监管", "← Back to the city"),
     ("ui.alarms", "报警", "Alarms"),

@@ -47,14 +47,32 @@ pub struct Change {
     pub effect: Effect,
 }
 
+impl Change {
+    /// Whether the site moved (stopped, resumed or changed level), not only kept working exempt.
+    pub fn moved(&self) -> bool {
+        !matches!(self.effect, Effect::Exempt { .. })
+    }
+}
+
 /// Why an alert could not be applied (the city is unchanged).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("site {site}: {error}")]
-pub struct AlertError {
-    /// The site whose state refused it.
-    pub site: String,
-    /// Its state machine's refusal.
-    pub error: crate::rules::stoppage::StoppageError,
+pub enum AlertError {
+    /// A site's state machine refused it.
+    #[error("site {site}: {error}")]
+    Site {
+        /// The site.
+        site: String,
+        /// Its refusal.
+        error: crate::rules::stoppage::StoppageError,
+    },
+    /// The day is after the registry's day (the file would then not load).
+    #[error("an alert on {at} is after the registry's day {today}")]
+    AfterToday {
+        /// The refused day.
+        at: NaiveDate,
+        /// The registry's day.
+        today: NaiveDate,
+    },
 }
 
 /// Issues (`Some`) or lifts (`None`) the city's alert on day `at`, by `by`. Either every site
@@ -66,6 +84,9 @@ pub fn issue(
     by: &str,
     rules: &PollutionRules,
 ) -> Result<Vec<Change>, AlertError> {
+    if at > city.today {
+        return Err(AlertError::AfterToday { at, today: city.today });
+    }
     let mut sites = city.sites.clone();
     let mut changes = Vec::new();
     for s in &mut sites {
@@ -77,7 +98,7 @@ pub fn issue(
             Some(StopReason::PollutionAlert { level, .. }) => Some(*level),
             _ => None,
         };
-        let err = |error| AlertError { site: s.id.clone(), error };
+        let err = |error| AlertError::Site { site: s.id.clone(), error };
         let effect = match (from, pollution, level) {
             (Status::Operating, _, Some(l)) => {
                 let banned = banned_at(l);

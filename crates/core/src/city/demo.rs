@@ -1,5 +1,5 @@
 //! The demo city: about 30 sites around Nantong and Rugao with mixed statuses and histories from
-//! October 2025 to the registry's day (2 December 2026), generated deterministically, so every
+//! June 2025 to the registry's day (2 December 2026), generated deterministically, so every
 //! month of 2026 has a consultation report; and [`generate`] for cities of thousands of sites.
 //!
 //! The history is played day by day through the core's own rules: the city's heavy-pollution
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::{City, CitySite, Decision, FILE_VERSION, GeoPoint, Lapse, LightSite, Review, alert};
-use crate::rules::stoppage::{Activity, AlertLevel, Exemption, PollutionRules, SiteStoppage, Status, StopReason};
+use crate::rules::stoppage::{Activity, AlertLevel, Exemption, SiteStoppage, Status, StopReason};
 use crate::sim::num::{Rng, key};
 
 /// The demo city's registry day.
@@ -320,10 +320,11 @@ fn play(drafts: Vec<Draft>, name: &str, today: NaiveDate) -> City {
         alert: None,
         sites: drafts.into_iter().map(|d| d.site).collect(),
         reviews: Vec::new(),
+        rules: super::CityRules::default(),
         dir: PathBuf::new(),
     };
     let alerts = alerts();
-    let rules = PollutionRules::default();
+    let rules = city.rules.pollution.clone();
     let mut pending: Vec<Vec<Pending>> = vec![Vec::new(); city.sites.len()];
     let mut day = start;
     while day <= today {

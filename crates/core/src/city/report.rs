@@ -112,12 +112,15 @@ pub fn consultation(city: &City, month: Month, judged: Option<&[SiteRow]>, lang:
         let stops: Vec<(&Stoppage, bool)> =
             st.past.iter().map(|s| (s, false)).chain(st.current.iter().map(|s| (s, true))).collect();
         for (stop, current) in stops {
-            let end = stop.ended.unwrap_or(until + Duration::days(1));
-            if stop.since > until || end <= month.first {
+            // A stoppage still current counts to the registry's day, not including it (as
+            // `days_stopped` does); one that resumed counts to its resumption day, not including it.
+            let open_end = if until == city.today { until } else { until + Duration::days(1) };
+            let end = stop.ended.unwrap_or(open_end);
+            if stop.since > until || (stop.ended.is_some() && end <= month.first) {
                 continue;
             }
             let from = stop.since.max(month.first);
-            let to = end.min(until + Duration::days(1));
+            let to = end.min(open_end);
             let mut risks: Vec<String> = city
                 .reviews_of(&site.id)
                 .filter(|r| r.date >= from && r.date <= until && stop.ended.is_none_or(|e| r.date <= e))

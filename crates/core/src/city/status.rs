@@ -166,6 +166,14 @@ impl SiteRow {
         self.duties.iter().filter(|d| matches!(d.status, DutyStatus::Unmet(_))).count()
     }
 
+    /// Sensors that went dark: silent in the engine's view or found dark by the stopped-site
+    /// checks (one count everywhere the row is shown).
+    pub fn dark_count(&self) -> usize {
+        let mut ids: std::collections::BTreeSet<&str> = self.dark_sensors.iter().map(String::as_str).collect();
+        ids.extend(self.findings.iter().filter(|f| f.kind == FindingKind::DarkSensor).map(|f| f.sensor.as_str()));
+        ids.len()
+    }
+
     /// Stopped-but-active findings (dark sensors not counted).
     pub fn activity_findings(&self) -> usize {
         self.findings.iter().filter(|f| f.kind != FindingKind::DarkSensor).count()
@@ -223,6 +231,8 @@ pub fn site_scene(city: &City, site: &CitySite) -> Result<SiteScene, String> {
 /// The simulated day of a stopped site: its stoppage, its lapses and the city's weather.
 fn scenario(site: &CitySite, scene: &SiteScene, at: DateTime<Utc>, hours: f64) -> Option<Scenario> {
     let current = site.stoppage.current.as_ref()?;
+    // The day's events are placed up to 11 h back: fewer hours would fold them onto the start.
+    let hours = hours.max(12.0);
     let start = at - Duration::milliseconds((hours * 3.6e6) as i64);
     // Events are placed back from the judged moment (10:00): a monitoring point goes dark at
     // 23:00, the gust front passes at 02:00, a crew or noisy work comes in at 08:00.
