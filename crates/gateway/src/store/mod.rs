@@ -511,88 +511,119 @@ fn status_name(s: AlarmStatus) -> &'static str {
     }
 }
 
-/// Checks both stores run against: review records and the city summary.
+/// What both stores' tests build their rows from.
 #[cfg(test)]
-pub(crate) fn check_reviews_and_city_summary(s: &dyn Store) {
-    use chrono::{NaiveDate, TimeZone};
-    use sitetwin_core::city::{Decision, Review};
-    use sitetwin_core::rules::stoppage::StopReason;
-    let t = |s: i64| Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap();
-    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
-    s.register_site("A", "工地 A", "崇川区", &["X".into()]).unwrap();
-    s.register_site("B", "工地 B", "如皋市", &["Y".into()]).unwrap();
-    let review = |id: i64, date: NaiveDate, who: &str| StoredReview {
-        id,
-        recorded: t(id),
-        review: Review {
+pub(crate) mod test_support {
+    use chrono::{DateTime, TimeZone, Utc};
+    use sitetwin_core::rules::Level;
+    use sitetwin_core::telemetry::DataFlag;
+
+    use super::*;
+
+    /// `s` seconds after 2025-12-01T00:00:00Z.
+    pub fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap()
+    }
+
+    /// A judged reading of site `S`, arrived a second after it was measured.
+    pub fn reading(id: i64, sensor: &str, time: i64, value: f64) -> StoredReading {
+        StoredReading {
+            id,
+            site: "S".into(),
+            sensor: sensor.into(),
+            time: t(time),
+            value: Some(value),
+            flag: Some(DataFlag::N),
+            quality: "valid".into(),
+            level: Level::Warning,
+            rule: Some("crane.load.warning".into()),
+            arrived: t(time + 1),
+            source: Source::Http,
+        }
+    }
+
+    /// Checks both stores run against: review records and the city summary.
+    pub fn check_reviews_and_city_summary(s: &dyn Store) {
+        use chrono::{NaiveDate, TimeZone};
+        use sitetwin_core::city::{Decision, Review};
+        use sitetwin_core::rules::stoppage::StopReason;
+        let t = |s: i64| Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        s.register_site("A", "工地 A", "崇川区", &["X".into()]).unwrap();
+        s.register_site("B", "工地 B", "如皋市", &["Y".into()]).unwrap();
+        let review = |id: i64, date: NaiveDate, who: &str| StoredReview {
+            id,
+            recorded: t(id),
+            review: Review {
+                site: "A".into(),
+                reviewer: who.into(),
+                date,
+                findings: vec!["塔吊回转制动未松开".into()],
+                decision: Decision::KeepStopped,
+                note: String::new(),
+            },
+        };
+        let mut stopped = SiteStoppage::default();
+        stopped.stop(StopReason::Rectification { order: "NT-2026-17".into() }, day(1), "监督站", "").unwrap();
+        let alarm = |id: u64, level: Level, status: AlarmStatus| Alarm {
+            id,
+            sensor: "X".into(),
+            rule: "r".into(),
+            level,
+            peak: level,
+            raised_at: t(0),
+            status,
+            assignee: None,
+            condition_active: true,
+            escalations: 0,
+            source: Default::default(),
+            audit: Vec::new(),
+        };
+        let reading = StoredReading {
+            id: 1,
             site: "A".into(),
-            reviewer: who.into(),
-            date,
-            findings: vec!["塔吊回转制动未松开".into()],
-            decision: Decision::KeepStopped,
-            note: String::new(),
-        },
-    };
-    let mut stopped = SiteStoppage::default();
-    stopped.stop(StopReason::Rectification { order: "NT-2026-17".into() }, day(1), "监督站", "").unwrap();
-    let alarm = |id: u64, level: Level, status: AlarmStatus| Alarm {
-        id,
-        sensor: "X".into(),
-        rule: "r".into(),
-        level,
-        peak: level,
-        raised_at: t(0),
-        status,
-        assignee: None,
-        condition_active: true,
-        escalations: 0,
-        source: Default::default(),
-        audit: Vec::new(),
-    };
-    let reading = StoredReading {
-        id: 1,
-        site: "A".into(),
-        sensor: "X".into(),
-        time: t(0),
-        value: Some(1.0),
-        flag: None,
-        quality: "valid".into(),
-        level: Level::Normal,
-        rule: None,
-        arrived: t(5),
-        source: Source::Http,
-    };
-    s.commit(&Batch {
-        readings: vec![reading],
-        alarms: vec![
-            ("A".into(), alarm(1, Level::Alarm, AlarmStatus::Raised)),
-            ("A".into(), alarm(2, Level::Alarm, AlarmStatus::Acknowledged)),
-            ("A".into(), alarm(3, Level::Warning, AlarmStatus::Raised)),
-            ("A".into(), alarm(4, Level::Control, AlarmStatus::Closed)),
-        ],
-        statuses: vec![("A".into(), stopped)],
-        // Recorded out of review-date order: listed by date.
-        reviews: vec![review(3, day(2), "王工"), review(2, day(1), "李工")],
-        ..Batch::default()
-    })
-    .unwrap();
-    let got: Vec<(i64, String)> = s.reviews("A").unwrap().into_iter().map(|r| (r.id, r.review.reviewer)).collect();
-    assert_eq!(got, [(2, "李工".to_string()), (3, "王工".to_string())]);
-    assert!(s.reviews("B").unwrap().is_empty());
-    let city = s.city_summary().unwrap();
-    assert_eq!(city.len(), 2);
-    let a = &city[0];
-    assert_eq!((a.site.as_str(), a.name.as_str(), a.district.as_str()), ("A", "工地 A", "崇川区"));
-    assert_eq!(
-        (a.status.as_str(), a.stop_category.as_deref(), a.stopped_since),
-        ("Stopped", Some("Rectification"), Some(day(1)))
-    );
-    let levels: Vec<(&str, u64)> = a.open_alarms.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(levels, [("Alarm", 2), ("Warning", 1)]);
-    assert_eq!(a.last_arrival, Some(t(5)));
-    let b = &city[1];
-    assert_eq!(
-        (b.status.as_str(), b.stop_category.as_deref(), b.open_alarms.len(), b.last_arrival),
-        ("Operating", None, 0, None)
-    );
+            sensor: "X".into(),
+            time: t(0),
+            value: Some(1.0),
+            flag: None,
+            quality: "valid".into(),
+            level: Level::Normal,
+            rule: None,
+            arrived: t(5),
+            source: Source::Http,
+        };
+        s.commit(&Batch {
+            readings: vec![reading],
+            alarms: vec![
+                ("A".into(), alarm(1, Level::Alarm, AlarmStatus::Raised)),
+                ("A".into(), alarm(2, Level::Alarm, AlarmStatus::Acknowledged)),
+                ("A".into(), alarm(3, Level::Warning, AlarmStatus::Raised)),
+                ("A".into(), alarm(4, Level::Control, AlarmStatus::Closed)),
+            ],
+            statuses: vec![("A".into(), stopped)],
+            // Recorded out of review-date order: listed by date.
+            reviews: vec![review(3, day(2), "王工"), review(2, day(1), "李工")],
+            ..Batch::default()
+        })
+        .unwrap();
+        let got: Vec<(i64, String)> = s.reviews("A").unwrap().into_iter().map(|r| (r.id, r.review.reviewer)).collect();
+        assert_eq!(got, [(2, "李工".to_string()), (3, "王工".to_string())]);
+        assert!(s.reviews("B").unwrap().is_empty());
+        let city = s.city_summary().unwrap();
+        assert_eq!(city.len(), 2);
+        let a = &city[0];
+        assert_eq!((a.site.as_str(), a.name.as_str(), a.district.as_str()), ("A", "工地 A", "崇川区"));
+        assert_eq!(
+            (a.status.as_str(), a.stop_category.as_deref(), a.stopped_since),
+            ("Stopped", Some("Rectification"), Some(day(1)))
+        );
+        let levels: Vec<(&str, u64)> = a.open_alarms.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(levels, [("Alarm", 2), ("Warning", 1)]);
+        assert_eq!(a.last_arrival, Some(t(5)));
+        let b = &city[1];
+        assert_eq!(
+            (b.status.as_str(), b.stop_category.as_deref(), b.open_alarms.len(), b.last_arrival),
+            ("Operating", None, 0, None)
+        );
+    }
 }

@@ -1262,8 +1262,6 @@ impl PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use sitetwin_core::rules::Level;
 
     /// A store on a fresh database, or `None` (the test is skipped) without a server.
     fn store(name: &str) -> Option<(PostgresStore, String)> {
@@ -1271,25 +1269,7 @@ mod tests {
         Some((PostgresStore::open(&url).unwrap(), url))
     }
 
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap()
-    }
-
-    fn reading(id: i64, sensor: &str, time: i64, value: f64) -> StoredReading {
-        StoredReading {
-            id,
-            site: "S".into(),
-            sensor: sensor.into(),
-            time: t(time),
-            value: Some(value),
-            flag: Some(DataFlag::N),
-            quality: "valid".into(),
-            level: Level::Warning,
-            rule: Some("crane.load.warning".into()),
-            arrived: t(time + 1),
-            source: Source::Http,
-        }
-    }
+    use crate::store::test_support::{reading, t};
 
     #[test]
     fn a_batch_round_trips_and_the_feed_merges_readings_and_events_in_id_order() {
@@ -1356,7 +1336,7 @@ mod tests {
     #[test]
     fn reviews_and_the_city_summary() {
         let Some((s, _)) = store("city") else { return };
-        crate::store::check_reviews_and_city_summary(&s);
+        crate::store::test_support::check_reviews_and_city_summary(&s);
     }
 
     #[test]

@@ -643,7 +643,6 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::PruneBefore;
-    use sitetwin_core::rules::Level;
 
     fn store(name: &str) -> SqliteStore {
         let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-{name}", std::process::id()));
@@ -651,25 +650,7 @@ mod tests {
         SqliteStore::open(&dir).unwrap()
     }
 
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_764_547_200 + s, 0).unwrap()
-    }
-
-    fn reading(id: i64, sensor: &str, time: i64, value: f64) -> StoredReading {
-        StoredReading {
-            id,
-            site: "S".into(),
-            sensor: sensor.into(),
-            time: t(time),
-            value: Some(value),
-            flag: Some(DataFlag::N),
-            quality: "valid".into(),
-            level: Level::Warning,
-            rule: Some("crane.load.warning".into()),
-            arrived: t(time + 1),
-            source: Source::Http,
-        }
-    }
+    use crate::store::test_support::{reading, t};
 
     #[test]
     fn a_batch_round_trips_and_the_feed_merges_readings_and_events_in_id_order() {
@@ -723,7 +704,7 @@ mod tests {
 
     #[test]
     fn reviews_and_the_city_summary() {
-        crate::store::check_reviews_and_city_summary(&store("city"));
+        crate::store::test_support::check_reviews_and_city_summary(&store("city"));
     }
 
     #[test]
