@@ -70,7 +70,8 @@ impl CityArgs {
         match self.gateway()? {
             Some(gw) => {
                 // The gateway's readings are of now: a registry whose day is not today mixes two days.
-                let now = chrono::Utc::now().with_timezone(&crate::bureau::gateway::cst()).date_naive();
+                let now =
+                    chrono::Utc::now().with_timezone(&sitetwin_core::telemetry::china_standard_time()).date_naive();
                 if c.today != now {
                     eprintln!(
                         "warning: the registry's day is {} but the gateway's readings are judged at today's date {now}",

@@ -6,18 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Offset, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sitetwin_core::city::status::{self, Evidence, Judging, SiteRow};
 use sitetwin_core::city::{City, CitySite, Review};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::stoppage::duty_input;
 use sitetwin_core::telemetry::{DataFlag, Reading};
-
-/// China Standard Time, the sites' clock.
-pub fn cst() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(sitetwin_core::telemetry::CHINA_STANDARD_TIME_S).unwrap_or_else(|| chrono::Utc.fix())
-}
 
 /// A gateway and the bureau token it is read with.
 #[derive(Debug, Clone)]

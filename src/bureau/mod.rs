@@ -370,18 +370,7 @@ fn judge_progressively(city: &City, j: &Judging, job: &Judgement, gw: Option<&ga
             q.judged += judged;
         }
     };
-    let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1).clamp(1, 16);
-    let chunk = city.sites.len().div_ceil(threads).max(1);
-    let first: Vec<SiteRow> = std::thread::scope(|s| {
-        let parts: Vec<_> = city
-            .sites
-            .chunks(chunk)
-            .map(|sites| {
-                s.spawn(move || sites.iter().map(|x| status::judge_with(city, x, j, false)).collect::<Vec<_>>())
-            })
-            .collect();
-        parts.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    });
+    let first = status::judge_city_with(city, j, false);
     let mut order: Vec<usize> = (0..first.len()).filter(|i| first[*i].telemetry == Telemetry::Pending).collect();
     order.sort_by(|a, b| first[*b].risk_score.total_cmp(&first[*a].risk_score));
     if let Ok(mut q) = job.queue.lock() {
@@ -419,6 +408,7 @@ fn judge_progressively(city: &City, j: &Judging, job: &Judgement, gw: Option<&ga
         }
     };
     let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1).clamp(1, 16);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {

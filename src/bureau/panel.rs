@@ -15,10 +15,15 @@ use super::{BureauAction, CityView, Column};
 
 /// The colour of a site on the map and in the table: grey-green working, else its risk band.
 pub fn site_colour(r: &SiteRow) -> Color32 {
-    if r.status == Status::Operating {
-        return Color32::from_rgb(120, 160, 130);
-    }
-    match r.band {
+    if r.status == Status::Operating { WORKING } else { band_colour(r.band) }
+}
+
+/// A working site's colour.
+const WORKING: Color32 = Color32::from_rgb(120, 160, 130);
+
+/// A risk band's colour (the four-colour scheme).
+fn band_colour(b: RiskBand) -> Color32 {
+    match b {
         RiskBand::Blue => Color32::from_rgb(52, 120, 200),
         RiskBand::Yellow => Color32::from_rgb(230, 190, 20),
         RiskBand::Orange => Color32::from_rgb(235, 120, 30),
@@ -284,11 +289,11 @@ fn map(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Bureau
 
 fn legend(p: &egui::Painter, rect: Rect, lang: Lang) {
     let items: [(Color32, &str); 5] = [
-        (Color32::from_rgb(214, 48, 49), tr(lang, "ui.bureau.band.red")),
-        (Color32::from_rgb(235, 120, 30), tr(lang, "ui.bureau.band.orange")),
-        (Color32::from_rgb(230, 190, 20), tr(lang, "ui.bureau.band.yellow")),
-        (Color32::from_rgb(52, 120, 200), tr(lang, "ui.bureau.band.blue")),
-        (Color32::from_rgb(120, 160, 130), tr(lang, "ui.bureau.operating")),
+        (band_colour(RiskBand::Red), band_name(lang, RiskBand::Red)),
+        (band_colour(RiskBand::Orange), band_name(lang, RiskBand::Orange)),
+        (band_colour(RiskBand::Yellow), band_name(lang, RiskBand::Yellow)),
+        (band_colour(RiskBand::Blue), band_name(lang, RiskBand::Blue)),
+        (WORKING, tr(lang, "ui.bureau.operating")),
     ];
     let size = vec2(190.0, 26.0 + 22.0 * (items.len() as f32 + 1.0));
     let origin = rect.right_bottom() - size - vec2(16.0, 30.0);

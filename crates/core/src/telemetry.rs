@@ -9,6 +9,14 @@ use serde::{Deserialize, Serialize};
 /// calendar days of the pit rate rule) unless a rules file says otherwise.
 pub const CHINA_STANDARD_TIME_S: i32 = 8 * 3600;
 
+/// China Standard Time (UTC+8), the sites' clock.
+pub fn china_standard_time() -> chrono::FixedOffset {
+    match chrono::FixedOffset::east_opt(CHINA_STANDARD_TIME_S) {
+        Some(z) => z,
+        None => unreachable!("UTC+8 is a valid offset"),
+    }
+}
+
 /// HJ 212 data flag (`xxx-Flag`). Source: HJ 212-2017 as transcribed in chenqi92/alltobs-hj212
 /// `DataFlag.java` and IceCoffee.HJ212 (validity column) — standards doc §5.4, tag [S].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

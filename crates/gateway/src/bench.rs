@@ -365,13 +365,17 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         Err(e) => rows.push(("Mosquitto relay".into(), format!("not measured: {e:#}"))),
     }
     let _ = std::fs::remove_dir_all(&dir);
+    print_table(&rows);
+    Ok(())
+}
 
+/// Prints measurement rows as the Markdown table docs/benchmarks.md takes.
+pub(crate) fn print_table(rows: &[(String, String)]) {
     println!("| measurement | result |");
     println!("|---|---|");
     for (k, v) in rows {
         println!("| {k} | {v} |");
     }
-    Ok(())
 }
 
 fn mosquitto_relay(

@@ -81,11 +81,7 @@ pub fn run(a: CityBenchArgs) -> anyhow::Result<()> {
         rows.extend(load(&a, &dir, store_name)?);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    println!("| measurement | result |");
-    println!("|---|---|");
-    for (k, v) in rows {
-        println!("| {k} | {v} |");
-    }
+    crate::bench::print_table(&rows);
     Ok(())
 }
 

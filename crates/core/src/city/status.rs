@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use super::{City, CitySite, GeoPoint, Lapse};
@@ -335,8 +335,7 @@ fn from_readings(
 ) -> Verdicts {
     let rules = stoppage::StoppedSiteRules::default();
     let k = j.rules.general.stale_after_intervals;
-    let cst = chrono::FixedOffset::east_opt(CHINA_STANDARD_TIME_S).unwrap_or_else(|| Utc.fix());
-    let findings = stoppage::detect_activity(scene, readings, &rules, k, cst, at);
+    let findings = stoppage::detect_activity(scene, readings, &rules, k, crate::telemetry::china_standard_time(), at);
     let dark = findings.iter().filter(|f| f.kind == FindingKind::DarkSensor).map(|f| f.sensor.clone()).collect();
     Verdicts {
         duties: stoppage::check_duties(scene, readings, &rules, k, at),
@@ -520,6 +519,12 @@ pub fn part_title(part: &str, lang: Lang) -> &str {
 
 /// Judges every site of the city, on all cores, in registry order.
 pub fn judge_city(city: &City, j: &Judging) -> Vec<SiteRow> {
+    judge_city_with(city, j, true)
+}
+
+/// Every site of the city, on all cores, in registry order; without `telemetry`, the first look
+/// of [`judge_with`].
+pub fn judge_city_with(city: &City, j: &Judging, telemetry: bool) -> Vec<SiteRow> {
     let n = city.sites.len();
     let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1).clamp(1, 16).min(n.max(1));
     let chunk = n.div_ceil(threads).max(1);
@@ -528,7 +533,9 @@ pub fn judge_city(city: &City, j: &Judging) -> Vec<SiteRow> {
         let handles: Vec<_> = city
             .sites
             .chunks(chunk)
-            .map(|sites| s.spawn(move || sites.iter().map(|site| judge(city, site, j)).collect::<Vec<_>>()))
+            .map(|sites| {
+                s.spawn(move || sites.iter().map(|site| judge_with(city, site, j, telemetry)).collect::<Vec<_>>())
+            })
             .collect();
         for h in handles {
             match h.join() {

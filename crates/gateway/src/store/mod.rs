@@ -543,6 +543,37 @@ pub(crate) mod test_support {
     }
 
     /// Checks both stores run against: review records and the city summary.
+    pub fn check_round_trip(s: &dyn Store) {
+        use std::collections::HashMap;
+        let ev =
+            StoredEvent { id: 2, site: "S".into(), at: t(5), kind: "level".into(), body: serde_json::json!({"a": 1}) };
+        let batch = Batch {
+            // B a day later: across midnight (two partitions on PostgreSQL).
+            readings: vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5), reading(4, "B", 86_400, 9.0)],
+            events: vec![ev],
+            ..Batch::default()
+        };
+        s.commit(&batch).unwrap();
+        assert_eq!(s.last_feed_id().unwrap(), 4);
+        let rows = s.readings("S", "A", t(0), t(60), 100).unwrap();
+        assert_eq!(rows, vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5)]);
+        let ids: Vec<i64> = s.feed_after("S", 0, 100).unwrap().iter().map(FeedItem::id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+        let ids: Vec<i64> = s.feed_after("S", 2, 1).unwrap().iter().map(FeedItem::id).collect();
+        assert_eq!(ids, [3]);
+        assert!(s.has_reading("S", "A", t(30)).unwrap() && !s.has_reading("S", "A", t(31)).unwrap());
+        assert!(!s.has_reading("nowhere", "A", t(30)).unwrap());
+        let latest: HashMap<String, DateTime<Utc>> = s.latest_times("S").unwrap().into_iter().collect();
+        assert_eq!((latest["A"], latest["B"]), (t(30), t(86_400)));
+        // Minute buckets: 1.5 at :00 and 2.5 at :30 share one.
+        let m = s.aggregates("S", "A", Resolution::Minute, t(0), t(60), 10).unwrap();
+        assert_eq!((m.len(), m[0].count, m[0].min, m[0].max, m[0].mean), (1, 2, 1.5, 2.5, 2.0));
+        let since: Vec<i64> = s.readings_since("S", t(20)).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(since, [3, 4]);
+        assert_eq!(s.count_readings("S").unwrap(), 3);
+    }
+
+    /// Checks both stores run against: review records and the city summary.
     pub fn check_reviews_and_city_summary(s: &dyn Store) {
         use chrono::{NaiveDate, TimeZone};
         use sitetwin_core::city::{Decision, Review};

@@ -1206,20 +1206,18 @@ impl Store for PostgresStore {
                 // than asked, never shorter).
                 tx.batch_execute(&format!("DROP TABLE {name}")).await?;
             }
-            let minute = tx
-                .execute(
-                    "DELETE FROM aggregates WHERE ctid = ANY(ARRAY(
-                       SELECT ctid FROM aggregates WHERE res_s = 60 AND t < $1 LIMIT $2))",
-                    &[&before.minute, &n],
-                )
-                .await?;
-            let hour = tx
-                .execute(
-                    "DELETE FROM aggregates WHERE ctid = ANY(ARRAY(
-                       SELECT ctid FROM aggregates WHERE res_s = 3600 AND t < $1 LIMIT $2))",
-                    &[&before.hour, &n],
-                )
-                .await?;
+            let mut aggregates = 0;
+            for (res_s, cut) in
+                [(Resolution::Minute.seconds() as i32, before.minute), (Resolution::Hour.seconds() as i32, before.hour)]
+            {
+                aggregates += tx
+                    .execute(
+                        "DELETE FROM aggregates WHERE ctid = ANY(ARRAY(
+                           SELECT ctid FROM aggregates WHERE res_s = $3 AND t < $1 LIMIT $2))",
+                        &[&cut, &n, &res_s],
+                    )
+                    .await?;
+            }
             let events = tx
                 .execute(
                     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < $1 LIMIT $2)",
@@ -1230,7 +1228,7 @@ impl Store for PostgresStore {
             for day in &days {
                 w.partitions.remove(day);
             }
-            Ok(Pruned { readings, aggregates: minute + hour, events })
+            Ok(Pruned { readings, aggregates, events })
         })
     }
 }
@@ -1274,31 +1272,7 @@ mod tests {
     #[test]
     fn a_batch_round_trips_and_the_feed_merges_readings_and_events_in_id_order() {
         let Some((s, _)) = store("roundtrip") else { return };
-        let ev =
-            StoredEvent { id: 2, site: "S".into(), at: t(5), kind: "level".into(), body: serde_json::json!({"a": 1}) };
-        let batch = Batch {
-            // Across midnight: two partitions.
-            readings: vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5), reading(4, "B", 86_400, 9.0)],
-            events: vec![ev],
-            ..Batch::default()
-        };
-        s.commit(&batch).unwrap();
-        assert_eq!(s.last_feed_id().unwrap(), 4);
-        let rows = s.readings("S", "A", t(0), t(60), 100).unwrap();
-        assert_eq!(rows, vec![reading(1, "A", 0, 1.5), reading(3, "A", 30, 2.5)]);
-        let ids: Vec<i64> = s.feed_after("S", 0, 100).unwrap().iter().map(FeedItem::id).collect();
-        assert_eq!(ids, [1, 2, 3, 4]);
-        let ids: Vec<i64> = s.feed_after("S", 2, 1).unwrap().iter().map(FeedItem::id).collect();
-        assert_eq!(ids, [3]);
-        assert!(s.has_reading("S", "A", t(30)).unwrap() && !s.has_reading("S", "A", t(31)).unwrap());
-        assert!(!s.has_reading("nowhere", "A", t(30)).unwrap());
-        let latest: HashMap<String, DateTime<Utc>> = s.latest_times("S").unwrap().into_iter().collect();
-        assert_eq!((latest["A"], latest["B"]), (t(30), t(86_400)));
-        let m = s.aggregates("S", "A", Resolution::Minute, t(0), t(60), 10).unwrap();
-        assert_eq!((m.len(), m[0].count, m[0].min, m[0].max, m[0].mean), (1, 2, 1.5, 2.5, 2.0));
-        let since: Vec<i64> = s.readings_since("S", t(20)).unwrap().iter().map(|r| r.id).collect();
-        assert_eq!(since, [3, 4]);
-        assert_eq!(s.count_readings("S").unwrap(), 3);
+        crate::store::test_support::check_round_trip(&s);
         let mut parts = block_on(existing_partitions(&s.writer.lock().unwrap().client)).unwrap();
         parts.sort();
         assert_eq!(parts, [t(0).date_naive(), t(86_400).date_naive()]);
