@@ -42,6 +42,8 @@ pub struct TwinOptions {
     pub record: Option<PathBuf>,
     /// Play an inspection patrol.
     pub patrol: Option<crate::patrol::PatrolRequest>,
+    /// The rectification register file a rehearsal's findings go into.
+    pub findings: Option<std::path::PathBuf>,
     /// Open in bureau mode, on this city (the scene is then opened only when a site is).
     pub bureau: Option<crate::bureau::BureauOptions>,
 }
@@ -59,6 +61,7 @@ impl TwinOptions {
             play: PlayOptions::default(),
             record: None,
             patrol: None,
+            findings: None,
             bureau: None,
         }
     }
@@ -157,6 +160,9 @@ pub fn twin_app(options: TwinOptions) -> App {
     }
     if let Some(p) = options.patrol {
         app.insert_resource(p);
+    }
+    if let Some(file) = options.findings {
+        app.insert_resource(crate::patrol::rehearse::FindingsFile(file));
     }
     if let Some(file) = options.record {
         app.insert_resource(RecordTo(file));

@@ -84,6 +84,13 @@ struct SourceArgs {
     /// With --patrol: once planned, move the clock this far into the patrol, e.g. 40m.
     #[arg(long, value_parser = parse_span_s, requires = "patrol")]
     patrol_at: Option<f64>,
+    /// With --patrol: walk it yourself in first person once it is planned (WASD and the mouse).
+    #[arg(long, requires = "patrol")]
+    rehearse: bool,
+    /// The site's rectification register (JSON, created if missing): a rehearsal's findings are
+    /// raised into it.
+    #[arg(long)]
+    findings: Option<PathBuf>,
 }
 
 impl SourceArgs {
@@ -109,7 +116,12 @@ impl SourceArgs {
         }
         options.play = PlayOptions { at_s: self.at.unwrap_or(default_at), speed: self.speed, paused: default_static };
         options.record = self.record.clone();
-        options.patrol = self.patrol.map(|kind| crate::patrol::PatrolRequest { kind, seek_s: self.patrol_at });
+        options.patrol = self.patrol.map(|kind| crate::patrol::PatrolRequest {
+            kind,
+            seek_s: self.patrol_at,
+            rehearse: self.rehearse,
+        });
+        options.findings = self.findings.clone();
         Ok(())
     }
 

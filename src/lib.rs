@@ -113,7 +113,11 @@ pub struct ViewPlugins;
 
 impl PluginGroup for ViewPlugins {
     fn build(self) -> PluginGroupBuilder {
-        PluginGroupBuilder::start::<Self>().add(view::ViewPlugin).add(patrol::view::PatrolViewPlugin).add(ui::UiPlugin)
+        PluginGroupBuilder::start::<Self>()
+            .add(view::ViewPlugin)
+            .add(patrol::view::PatrolViewPlugin)
+            .add(ui::UiPlugin)
+            .add(patrol::rehearse_ui::RehearsalUiPlugin)
     }
 }
 

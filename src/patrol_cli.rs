@@ -10,9 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use sitetwin_core::canvas::Font;
-use sitetwin_core::findings::{self, FindingInput, Register, Source};
+use sitetwin_core::findings::Register;
 use sitetwin_core::patrol::report::{self, DeductionRules, PatrolReport, PatrolRequest};
-use sitetwin_core::patrol::walk::{Gravity, PatrolFinding};
 use sitetwin_core::patrol::{Body, PatrolKind, PatrolSite, PlanOptions, PointRules, WalkOptions, ZoneRules};
 use sitetwin_core::rules::RuleSet;
 use sitetwin_core::scene::{self, ModelChecks};
@@ -149,7 +148,11 @@ fn raise_findings(path: &Path, scene: &sitetwin_core::scene::SiteScene, r: &Patr
     let before = reg.len();
     for f in &r.findings {
         let found_at = start + chrono::Duration::milliseconds((f.t_s * 1000.0).round() as i64);
-        reg.raise(input_of(scene, &patrol, f, found_at), &format!("sitetwin {}", r.kind.name()), found_at)?;
+        reg.raise(
+            report::finding_input(scene, &patrol, f, found_at),
+            &format!("sitetwin {}", r.kind.name()),
+            found_at,
+        )?;
     }
     reg.save(path)?;
     eprintln!(
@@ -160,29 +163,6 @@ fn raise_findings(path: &Path, scene: &sitetwin_core::scene::SiteScene, r: &Patr
         reg.len()
     );
     Ok(())
-}
-
-fn input_of(
-    scene: &sitetwin_core::scene::SiteScene,
-    patrol: &str,
-    f: &PatrolFinding,
-    found_at: chrono::DateTime<chrono::Utc>,
-) -> FindingInput {
-    FindingInput {
-        source: Source::Patrol { patrol: patrol.to_string() },
-        object: f.object.clone(),
-        at_m: scene.object(&f.object).map(|o| o.label_at_m.to_array()),
-        table: f.table,
-        item: f.item.clone(),
-        severity: match f.gravity {
-            Gravity::Minor => findings::Severity::Minor,
-            Gravity::Major => findings::Severity::Major,
-            Gravity::Critical => findings::Severity::Critical,
-        },
-        zh: f.zh.clone(),
-        en: f.en.clone(),
-        found_at,
-    }
 }
 
 fn print_summary(r: &PatrolReport, out: &Path) {

@@ -5,6 +5,8 @@
 //! [`PatrolProgress`] says where the walk is; `view` draws it and `panel` lists its points.
 
 pub mod panel;
+pub mod rehearse;
+pub mod rehearse_ui;
 pub mod view;
 
 use std::sync::mpsc::{Receiver, channel};
@@ -30,6 +32,8 @@ pub struct PatrolRequest {
     pub kind: PatrolKind,
     /// Once planned, move the clock this far into the patrol, s (snapshots of a moment of it).
     pub seek_s: Option<f64>,
+    /// Once planned, start a first-person rehearsal of it.
+    pub rehearse: bool,
 }
 
 /// A planned and walked patrol, and the data time it starts at.
@@ -39,6 +43,10 @@ pub struct PatrolPlayback {
     pub report: PatrolReport,
     /// The data time the walk starts at.
     pub start: DateTime<Utc>,
+    /// The site's collision world and walking grid (a rehearsal walks in it).
+    pub site: Arc<PatrolSite>,
+    /// The scenario the patrol's moment is of (its pours close zones during a rehearsal).
+    pub scenario: Arc<Scenario>,
 }
 
 /// Where the patrol stands.
@@ -92,7 +100,8 @@ impl Plugin for PatrolPlugin {
         crate::configure(app);
         app.init_resource::<PatrolState>()
             .init_resource::<PatrolProgress>()
-            .add_systems(Update, (start_planning, receive, follow).chain().in_set(TwinSet::Update));
+            .add_systems(Update, (start_planning, receive, follow).chain().in_set(TwinSet::Update))
+            .add_plugins(rehearse::RehearsalPlugin);
     }
 }
 
@@ -161,7 +170,7 @@ fn start_planning(
                 };
                 let report = report::run(&site, &req)?;
                 let start = DateTime::parse_from_rfc3339(&report.at)?.to_utc();
-                Ok(PatrolPlayback { report, start })
+                Ok(PatrolPlayback { report, start, site: Arc::new(site), scenario: Arc::new(scenario) })
             };
             let _ = tx.send(run().map_err(|e| format!("{e:#}")));
         })
@@ -175,6 +184,7 @@ fn receive(
     mut state: ResMut<PatrolState>,
     request: Option<Res<PatrolRequest>>,
     mut seek: MessageWriter<SeekRequested>,
+    mut rehearse: MessageWriter<rehearse::RehearsalAsked>,
 ) {
     let PatrolState::Planning(rx) = &*state else { return };
     let got = match rx.lock() {
@@ -187,8 +197,11 @@ fn receive(
     };
     *state = match got {
         Ok(p) => {
-            if let Some(s) = request.and_then(|r| r.seek_s) {
+            if let Some(s) = request.as_ref().and_then(|r| r.seek_s) {
                 seek.write(SeekRequested(p.start + chrono::Duration::milliseconds((s * 1000.0).round() as i64)));
+            }
+            if request.is_some_and(|r| r.rehearse) {
+                rehearse.write(rehearse::RehearsalAsked::Start);
             }
             info!("patrol planned: {} points, {:.0} m", p.report.plan.stops.len(), p.report.plan.walk_m);
             PatrolState::Ready(Arc::new(p))
@@ -203,6 +216,7 @@ fn receive(
 fn follow(
     state: Res<PatrolState>,
     clock: Res<TwinClock>,
+    rehearsing: Option<Res<rehearse::Rehearsing>>,
     mut progress: ResMut<PatrolProgress>,
     mut inspector: Query<(&mut Transform, &mut Visibility), With<Inspector>>,
 ) {
@@ -221,7 +235,8 @@ fn follow(
     if *progress != next {
         *progress = next;
     }
-    let on = elapsed_s >= 0.0;
+    // During a rehearsal the person at the keys is the inspector: the simulated one steps aside.
+    let on = elapsed_s >= 0.0 && rehearsing.is_none();
     for (mut t, mut v) in &mut inspector {
         t.translation = crate::frame::site_point(bevy::math::DVec3::from_array(feet));
         *v = if on { Visibility::Inherited } else { Visibility::Hidden };

@@ -24,11 +24,12 @@ fn doing(lang: Lang, d: Option<Doing>) -> &'static str {
     }
 }
 
-/// Draws the window while a patrol is asked for.
-pub fn window(ctx: &egui::Context, lang: Lang, state: &PatrolState, progress: &PatrolProgress) {
+/// Draws the window while a patrol is asked for; true when the user asks to rehearse it.
+pub fn window(ctx: &egui::Context, lang: Lang, state: &PatrolState, progress: &PatrolProgress) -> bool {
     if matches!(state, PatrolState::Off) {
-        return;
+        return false;
     }
+    let mut rehearse = false;
     egui::Window::new(tr(lang, "ui.patrol"))
         .id("patrol".into())
         .default_width(420.0)
@@ -49,7 +50,10 @@ pub fn window(ctx: &egui::Context, lang: Lang, state: &PatrolState, progress: &P
                 let r = &p.report;
                 let Some(walk) = &r.walk else { return };
                 let kind = if lang == Lang::Zh { r.kind.zh() } else { r.kind.en() };
-                ui.heading(kind);
+                ui.horizontal(|ui| {
+                    ui.heading(kind);
+                    rehearse = ui.button(tr(lang, "ui.rehearse.start")).clicked();
+                });
                 let walked = walk.trace.iter().take_while(|s| s.t_s <= progress.elapsed_s).count();
                 ui.label(format!(
                     "{} / {} · {} {}/{} · {} · {} {:.0} m",
@@ -139,4 +143,5 @@ pub fn window(ctx: &egui::Context, lang: Lang, state: &PatrolState, progress: &P
                 });
             }
         });
+    rehearse
 }

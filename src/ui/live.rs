@@ -103,7 +103,7 @@ fn span(lang: Lang, d: Duration) -> String {
     }
 }
 
-pub(super) fn level_color(l: Level) -> egui::Color32 {
+pub(crate) fn level_color(l: Level) -> egui::Color32 {
     match l {
         Level::Normal => egui::Color32::from_rgb(90, 190, 110),
         Level::Warning => WARN_AMBER,

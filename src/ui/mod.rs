@@ -9,6 +9,8 @@ mod live;
 mod panels;
 mod screens;
 
+pub(crate) use live::level_color;
+
 use std::sync::Arc;
 
 use bevy::camera::ClearColorConfig;
@@ -43,6 +45,10 @@ impl Default for UiConfig {
         Self { lang: Lang::Zh, panels: true }
     }
 }
+
+/// The interface's own drawing in egui's pass: windows of other features draw after it.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UiSet;
 
 /// What the UI shows right now.
 #[derive(Resource, Debug, Clone)]
@@ -99,7 +105,7 @@ impl Plugin for UiPlugin {
         .add_systems(OnEnter(AppMode::Twin), |mut cams: Query<&mut Camera, With<UiCamera>>| {
             cams.iter_mut().for_each(|mut c| c.clear_color = ClearColorConfig::None);
         })
-        .add_systems(EguiPrimaryContextPass, (install_fonts, draw_ui).chain())
+        .add_systems(EguiPrimaryContextPass, (install_fonts, draw_ui).chain().in_set(UiSet))
         .add_systems(Update, (screens::window_title, forget_site_state).in_set(crate::TwinSet::Update));
     }
 }
@@ -111,7 +117,12 @@ fn draw_ui(
     mut shell: screens::Shell,
     mut twin: panels::TwinView,
     mut live: live::LiveView,
-    patrol: (Res<crate::patrol::PatrolState>, Res<crate::patrol::PatrolProgress>),
+    mut patrol: (
+        Res<crate::patrol::PatrolState>,
+        Res<crate::patrol::PatrolProgress>,
+        Option<Res<crate::patrol::rehearse::Rehearsing>>,
+        MessageWriter<crate::patrol::rehearse::RehearsalAsked>,
+    ),
     mut bureau: (Option<ResMut<crate::bureau::CityView>>, MessageWriter<crate::bureau::BureauAction>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -142,8 +153,9 @@ fn draw_ui(
         }
         live::stoppage_banner(&mut root, lang, &live);
         panels::draw_twin(&mut root, &ctx, &mut shell, &mut twin, &mut live);
-        if shell.state.panels {
-            crate::patrol::panel::window(&ctx, lang, &patrol.0, &patrol.1);
+        // While rehearsing, the rehearsal's own windows stand in for the patrol window.
+        if shell.state.panels && patrol.2.is_none() && crate::patrol::panel::window(&ctx, lang, &patrol.0, &patrol.1) {
+            patrol.3.write(crate::patrol::rehearse::RehearsalAsked::Start);
         }
         if shell.state.panels
             && let Some(sensor) = live::alarm_window(&ctx, lang, &mut live)

@@ -148,6 +148,16 @@ pub struct ViewRequested {
     pub instant: bool,
 }
 
+/// A first-person view (a patrol rehearsal): while it is set, the camera stands at `eye` looking
+/// along `look` (Bevy frame) and the orbit controls wait.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct EyeView {
+    /// The eye, m.
+    pub eye: Vec3,
+    /// The unit direction looked along.
+    pub look: Vec3,
+}
+
 /// True while a mouse drag is moving the camera, so that releasing it is not taken as a click.
 #[derive(Resource, Debug, Default, Clone, Copy)]
 pub struct PointerDrag {
@@ -243,7 +253,12 @@ impl Plugin for CameraPlugin {
             .add_systems(OnEnter(AppMode::Loading), |mut cams: Query<&mut Camera, With<OrbitCamera>>| {
                 cams.iter_mut().for_each(|mut c| c.is_active = false);
             })
-            .add_systems(Update, (orbit_controls, shortcut_keys).in_set(TwinSet::Input).run_if(in_state(AppMode::Twin)))
+            .add_systems(
+                Update,
+                (orbit_controls, shortcut_keys)
+                    .in_set(TwinSet::Input)
+                    .run_if(in_state(AppMode::Twin).and_then(not(resource_exists::<EyeView>))),
+            )
             .add_systems(Update, (apply_view_requests, fly_and_place).chain().in_set(TwinSet::Camera));
     }
 }
@@ -312,9 +327,16 @@ fn apply_view_requests(
     }
 }
 
-fn fly_and_place(time: Res<Time>, mut cams: Query<(&mut OrbitCamera, &mut Transform)>) {
+fn fly_and_place(time: Res<Time>, eye: Option<Res<EyeView>>, mut cams: Query<(&mut OrbitCamera, &mut Transform)>) {
     let t = 1.0 - (-time.delta_secs() * 6.0).exp();
     for (mut cam, mut transform) in &mut cams {
+        if let Some(eye) = &eye {
+            let want = Transform::from_translation(eye.eye).looking_to(eye.look, Vec3::Y);
+            if *transform != want {
+                *transform = want;
+            }
+            continue;
+        }
         if let Some(target) = cam.target {
             let next = cam.pose.lerp(&target, t);
             let close = next.focus.distance(target.focus) < 0.01

@@ -307,7 +307,7 @@ fn a_patrol_is_planned_when_the_site_opens_and_the_inspector_walks_it_with_the_c
         .insert_resource(SiteRequest { path: demo(), generation: 1 })
         .insert_resource(sim("default", 1))
         .insert_resource(PlayOptions { at_s: 33.0 * 3600.0, speed: 60.0, paused: true })
-        .insert_resource(PatrolRequest { kind: PatrolKind::Daily, seek_s: None })
+        .insert_resource(PatrolRequest { kind: PatrolKind::Daily, seek_s: None, rehearse: false })
         .add_plugins(SimulationPlugins);
     let mut ready = None;
     for _ in 0..20_000 {
@@ -347,4 +347,118 @@ fn a_patrol_is_planned_when_the_site_opens_and_the_inspector_walks_it_with_the_c
     seek(&mut app, p.start + chrono::Duration::seconds(walk.duration_s as i64 + 60));
     app.update();
     assert_eq!(app.world().resource::<PatrolProgress>().checked, walk.visits.len());
+}
+
+#[test]
+fn a_rehearsal_walks_with_the_keys_in_the_patrols_world_and_its_findings_reach_the_register() {
+    use bevy::time::TimeUpdateStrategy;
+    use sitetwin::patrol::PatrolRequest;
+    use sitetwin::patrol::rehearse::{FindingsFile, RehearsalAsked, RehearsalControl, Rehearsing};
+    use sitetwin::view::camera::EyeView;
+    use sitetwin_core::patrol::PatrolKind;
+    use sitetwin_core::patrol::rehearse::Verdict;
+    use sitetwin_core::patrol::walk::Gravity;
+    let register = scratch("rehearsal").join("findings.json");
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .add_plugins(bevy::input::InputPlugin)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(50)))
+        .insert_resource(SiteRequest { path: demo(), generation: 1 })
+        .insert_resource(sim("stopped-pollution", 1))
+        .insert_resource(PlayOptions { at_s: 33.0 * 3600.0, speed: 60.0, paused: true })
+        .insert_resource(PatrolRequest { kind: PatrolKind::Stopped, seek_s: None, rehearse: true })
+        .insert_resource(FindingsFile(register.clone()))
+        .add_plugins(SimulationPlugins);
+    for _ in 0..20_000 {
+        app.update();
+        if app.world().contains_resource::<Rehearsing>() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(app.world().contains_resource::<Rehearsing>(), "--rehearse starts one once the patrol is planned");
+    app.update();
+    let feet = |app: &App| app.world().resource::<Rehearsing>().walk.feet_m();
+    let start = feet(&app);
+    let clock0 = app.world().resource::<TwinClock>().clone();
+    assert!(!clock0.paused && clock0.speed == 1.0, "the site plays on at real time: {clock0:?}");
+    // W held for two seconds: forward at the plan's pace, the camera at the eye.
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
+    for _ in 0..40 {
+        app.update();
+    }
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::KeyW);
+    app.update();
+    let moved = (feet(&app) - start).length();
+    assert!(moved > 1.5 && moved < 2.6, "walked {moved} m in 2 s at 1.2 m/s");
+    let eye = app.world().resource::<EyeView>().eye;
+    let f = feet(&app);
+    assert!((eye - Vec3::new(f.x as f32, f.y as f32 + 1.6, f.z as f32)).length() < 0.01, "{eye} vs {f}");
+    let t0 = app.world().resource::<TwinClock>().now.unwrap();
+    assert!(t0 > clock0.now.unwrap(), "the clock moved on");
+    // To the first point along its leg (the core's steering stands in for the keys).
+    let plan = app.world().resource::<Rehearsing>().walk.plan().clone();
+    let first = &plan.stops[0];
+    let corners: Vec<bevy::math::DVec2> = first
+        .leg
+        .waypoints_m
+        .iter()
+        .skip(1)
+        .map(|w| bevy::math::DVec2::from_array(*w))
+        .chain([bevy::math::DVec2::new(first.stand_m[0], first.stand_m[2])])
+        .collect();
+    for to in corners {
+        for _ in 0..5000 {
+            let f = feet(&app);
+            if bevy::math::DVec2::new(f.x, f.z).distance(to) < 0.3 {
+                break;
+            }
+            let stride = app.world_mut().resource_mut::<Rehearsing>().walk.steer_to(to);
+            app.world_mut().resource_mut::<RehearsalControl>().stride = stride;
+            app.update();
+        }
+    }
+    app.world_mut().resource_mut::<RehearsalControl>().stride = Default::default();
+    app.update();
+    assert_eq!(app.world().resource::<Rehearsing>().checklist, Some(0), "the first point's checklist opens");
+    // Its checklist: the first item not in order, the rest OK; an item from afar is refused.
+    let items = first.point.checks.len();
+    let note = "锚固螺栓松动".to_string();
+    app.world_mut().write_message(RehearsalAsked::Judge {
+        point: 0,
+        item: 0,
+        verdict: Verdict::NotOk { gravity: Gravity::Major, note: note.clone() },
+    });
+    for item in 1..items {
+        app.world_mut().write_message(RehearsalAsked::Judge { point: 0, item, verdict: Verdict::Ok });
+    }
+    app.world_mut().write_message(RehearsalAsked::Judge { point: 1, item: 0, verdict: Verdict::Ok });
+    app.update();
+    let said = app.world().resource::<Rehearsing>().said.clone();
+    assert!(matches!(&said, Some(Err(e)) if e.contains("walk there first")), "{said:?}");
+    // Ending it (Esc, or the bar's button): the comparison says what was missed, the camera goes
+    // back to orbiting.
+    app.world_mut().write_message(RehearsalAsked::End);
+    app.update();
+    app.update();
+    let rep = app.world().resource::<Rehearsing>().report.clone().expect("ended with a comparison");
+    assert!(!app.world().contains_resource::<EyeView>());
+    assert_eq!(rep.points[0].judged, items);
+    assert_eq!(rep.missed.len(), plan.stops.len() - 1);
+    assert!(!rep.back_at_start && !rep.complete());
+    assert_eq!(rep.findings.len(), 1);
+    // Raised into the register, placed at its object, from the rehearsal.
+    app.world_mut().write_message(RehearsalAsked::RaiseFindings);
+    app.update();
+    let said = app.world().resource::<Rehearsing>().said.clone();
+    assert!(matches!(&said, Some(Ok(s)) if s.contains("1 new")), "{said:?}");
+    let reg = sitetwin_core::findings::Register::load(&register).unwrap();
+    assert_eq!(reg.len(), 1);
+    let item = &reg.items()[0];
+    assert_eq!(item.input.object, first.point.object);
+    assert!(item.input.zh.contains(&note), "{}", item.input.zh);
+    assert!(format!("{:?}", item.input.source).contains("rehearsal stopped@"), "{:?}", item.input.source);
+    app.world_mut().write_message(RehearsalAsked::Close);
+    app.update();
+    assert!(!app.world().contains_resource::<Rehearsing>());
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::rules::stoppage::{self, DutyCheck, Finding, StoppedSiteRules};
 use crate::rules::{Engine, Event, Level, RuleSet};
-use crate::scene::{SensorKind, SiteScene};
+use crate::scene::{SensorKind, SiteScene, TowerCrane};
 use crate::sim::{EventKind, Scenario, SimError, Simulator};
 use crate::telemetry::{CHINA_STANDARD_TIME_S, Reading};
 
@@ -80,6 +80,47 @@ impl LiveSite {
     pub fn crane(&self, id: &str) -> Option<&CraneNow> {
         self.cranes.iter().find(|c| c.id == id)
     }
+}
+
+/// A crane's state from its latest slew (true bearing, degrees), trolley radius (m), hook height
+/// (m) and load (% of rated): the hook's plan position once slew and trolley are known. `north_deg`
+/// is the scene's, turning the bearing to the site grid.
+pub fn crane_now(
+    crane: &TowerCrane,
+    north_deg: f64,
+    slew_deg: Option<f64>,
+    trolley_m: Option<f64>,
+    hook_height_m: Option<f64>,
+    load_pct: Option<f64>,
+) -> CraneNow {
+    let hook_m = slew_deg.zip(trolley_m).map(|(s, r)| {
+        let p = crate::geom::plan(crane.position_m) + crate::geom::heading_dir(s - north_deg) * r;
+        [p.x, p.y]
+    });
+    CraneNow { id: crane.id.clone(), hook_m, hook_height_m, load_pct }
+}
+
+/// The formwork (zone or full-hall support) ids a scenario is pouring `since_h` hours after its
+/// start: a `Pour` event's targets, or else the scene's formwork in turn, one per untargeted pour.
+pub fn pours_at(scene: &SiteScene, scenario: &Scenario, since_h: f64) -> Vec<String> {
+    let mut pours: Vec<String> = Vec::new();
+    let mut nth = 0;
+    for e in &scenario.events {
+        if let EventKind::Pour { duration_h, .. } = e.event {
+            let target = e.targets.first().cloned().or_else(|| {
+                let formwork = scene.formwork.iter().map(|f| f.id.clone());
+                let supports = scene.full_hall_supports.iter().map(|f| f.id.clone());
+                formwork.chain(supports).nth(nth)
+            });
+            if e.targets.is_empty() {
+                nth += 1;
+            }
+            if let Some(id) = target.filter(|_| since_h >= e.at_h && since_h < e.at_h + duration_h) {
+                pours.push(id);
+            }
+        }
+    }
+    pours
 }
 
 /// The simulator and the rules engine run forward together.
@@ -209,38 +250,18 @@ impl<'a> LiveSim<'a> {
             .cranes
             .iter()
             .map(|c| {
-                let slew = self.value(&c.id, SensorKind::SlewAngle);
-                let trolley = self.value(&c.id, SensorKind::TrolleyRadius);
-                let hook_m = slew.zip(trolley).map(|(s, r)| {
-                    let p = crate::geom::plan(c.position_m) + crate::geom::heading_dir(s - north) * r;
-                    [p.x, p.y]
-                });
-                CraneNow {
-                    id: c.id.clone(),
-                    hook_m,
-                    hook_height_m: self.value(&c.id, SensorKind::HookHeight),
-                    load_pct: self.value(&c.id, SensorKind::CraneLoad),
-                }
+                crane_now(
+                    c,
+                    north,
+                    self.value(&c.id, SensorKind::SlewAngle),
+                    self.value(&c.id, SensorKind::TrolleyRadius),
+                    self.value(&c.id, SensorKind::HookHeight),
+                    self.value(&c.id, SensorKind::CraneLoad),
+                )
             })
             .collect();
         let since_h = (at - self.sim.start()).num_milliseconds() as f64 / 3.6e6;
-        let mut pours: Vec<String> = Vec::new();
-        let mut nth = 0;
-        for e in &self.scenario.events {
-            if let EventKind::Pour { duration_h, .. } = e.event {
-                let target = e.targets.first().cloned().or_else(|| {
-                    let formwork = self.scene.formwork.iter().map(|f| f.id.clone());
-                    let supports = self.scene.full_hall_supports.iter().map(|f| f.id.clone());
-                    formwork.chain(supports).nth(nth)
-                });
-                if e.targets.is_empty() {
-                    nth += 1;
-                }
-                if let Some(id) = target.filter(|_| since_h >= e.at_h && since_h < e.at_h + duration_h) {
-                    pours.push(id);
-                }
-            }
-        }
+        let pours = pours_at(self.scene, self.scenario, since_h);
         LiveSite { at: Some(at), cranes, pours, ..LiveSite::default() }
     }
 

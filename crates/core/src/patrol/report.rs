@@ -523,3 +523,29 @@ pub fn run(site: &PatrolSite, req: &PatrolRequest<'_>) -> Result<PatrolReport, s
         notes: standard_notes(),
     })
 }
+
+/// A patrol's finding (walked by the simulated inspector or judged by a person rehearsing) as an
+/// item of the site's rectification register, placed at its object's label point.
+pub fn finding_input(
+    scene: &SiteScene,
+    patrol: &str,
+    f: &PatrolFinding,
+    found_at: chrono::DateTime<chrono::Utc>,
+) -> crate::findings::FindingInput {
+    use crate::findings::{FindingInput, Severity, Source};
+    FindingInput {
+        source: Source::Patrol { patrol: patrol.to_string() },
+        object: f.object.clone(),
+        at_m: scene.object(&f.object).map(|o| o.label_at_m.to_array()),
+        table: f.table,
+        item: f.item.clone(),
+        severity: match f.gravity {
+            Gravity::Minor => Severity::Minor,
+            Gravity::Major => Severity::Major,
+            Gravity::Critical => Severity::Critical,
+        },
+        zh: f.zh.clone(),
+        en: f.en.clone(),
+        found_at,
+    }
+}

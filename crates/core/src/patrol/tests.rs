@@ -11,12 +11,12 @@ use crate::sim::{Scenario, scenario_file};
 use crate::testutil::{demo_scene, repo};
 use grid::CostField;
 
-fn demo_site() -> &'static (crate::scene::SiteScene, PatrolSite) {
-    static SITE: OnceLock<(crate::scene::SiteScene, PatrolSite)> = OnceLock::new();
+fn demo_site() -> &'static (crate::scene::SiteScene, Arc<PatrolSite>) {
+    static SITE: OnceLock<(crate::scene::SiteScene, Arc<PatrolSite>)> = OnceLock::new();
     SITE.get_or_init(|| {
         let scene = demo_scene();
         let site = PatrolSite::build(&scene, &repo().join("scenes"), Body::default()).unwrap();
-        (scene, site)
+        (scene, Arc::new(site))
     })
 }
 
@@ -427,4 +427,203 @@ fn the_filled_sheet_reads_back_through_the_scorer_unchanged() {
     // A found alarm is deducted from its item.
     let deducted: f64 = sheet.tables.iter().flat_map(|t| &t.items).map(|i| i.deduction).sum();
     assert!(r.findings.iter().any(|f| f.item.is_some()) == (deducted > 0.0), "{deducted} {:?}", r.findings);
+}
+
+/// A person at the keys who follows the plan's legs corner by corner (turning toward each and
+/// walking), stays each point's planned dwell, judges every item (the first `not_ok` of them not
+/// in order) and walks back to the start; `frame_s` is the frame time the keys are read at.
+fn walk_the_plan(
+    r: &mut rehearse::Rehearsal,
+    frame_s: f64,
+    not_ok: usize,
+    check_inside: bool,
+    upto: usize,
+) -> Vec<rehearse::Moment> {
+    let plan = r.plan().clone();
+    let mut moments = Vec::new();
+    let mut judged_bad = 0;
+    let thin = Body { radius_m: 0.2, ..Body::default() };
+    let go = |r: &mut rehearse::Rehearsal, to: [f64; 2], moments: &mut Vec<rehearse::Moment>| {
+        let to = DVec2::from_array(to);
+        for _ in 0..20_000 {
+            if DVec2::new(r.feet_m().x, r.feet_m().z).distance(to) < 0.6 || r.ended() {
+                return;
+            }
+            let stride = r.steer_to(to);
+            moments.extend(r.advance(stride, frame_s));
+            if check_inside {
+                let f = r.feet_m();
+                assert!(
+                    !r.site().world.body_blocked(DVec2::new(f.x, f.z), f.y, &thin),
+                    "the person stands inside something at {f:?}"
+                );
+            }
+        }
+        panic!("never got to {to:?} from {:?}", r.feet_m());
+    };
+    for (i, stop) in plan.stops.iter().enumerate().take(upto) {
+        for w in stop.leg.waypoints_m.iter().skip(1) {
+            go(r, *w, &mut moments);
+        }
+        go(r, [stop.stand_m[0], stop.stand_m[2]], &mut moments);
+        assert_eq!(r.at_point(), Some(i), "at {}'s stand point", stop.point.object);
+        for item in 0..stop.point.checks.len() {
+            let v = if judged_bad < not_ok {
+                judged_bad += 1;
+                Verdict::NotOk { gravity: walk::Gravity::Major, note: "限位失灵".into() }
+            } else {
+                Verdict::Ok
+            };
+            r.judge(i, item, v).unwrap();
+        }
+        let dwell = stop.leave_s - stop.arrive_s;
+        for _ in 0..(dwell / frame_s).ceil() as usize {
+            moments.extend(r.advance(Stride::default(), frame_s));
+        }
+    }
+    if upto >= plan.stops.len() {
+        for w in plan.back.waypoints_m.iter().skip(1) {
+            go(r, *w, &mut moments);
+        }
+    }
+    moments
+}
+
+fn stopped_plan() -> Arc<PatrolPlan> {
+    let (scene, site) = demo_site();
+    let sc = scenario("stopped-pollution");
+    let r = report::run(site, &request(scene, &sc, PatrolKind::Stopped, false)).unwrap();
+    assert!(r.plan.stops.len() >= 4, "{} stops", r.plan.stops.len());
+    Arc::new(r.plan)
+}
+
+fn quick(plan: &PatrolPlan) -> RehearsalOptions {
+    RehearsalOptions { step_s: 0.05, ..RehearsalOptions::for_plan(plan) }
+}
+
+#[test]
+fn a_rehearsal_that_walks_the_plan_reaches_its_points_in_order_and_compares_equal_with_it() {
+    let (_, site) = demo_site();
+    let plan = stopped_plan();
+    let upto = 3;
+    let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    let moments = walk_the_plan(&mut r, 1.0 / 30.0, 1, false, upto);
+    r.end();
+    let rep = r.report();
+    let objects = |r: std::ops::Range<usize>| r.map(|i| plan.stops[i].point.object.clone()).collect::<Vec<_>>();
+    // The points not walked to are missed (one passed on the way may count as reached).
+    let later = objects(upto..plan.stops.len());
+    assert!(rep.missed.iter().all(|m| later.contains(m)) && rep.missed.len() + 1 >= later.len(), "{:?}", rep.missed);
+    assert!(rep.unfinished.iter().all(|m| later.contains(m)), "{:?}", rep.unfinished);
+    assert_eq!(rep.closed_zone_s, 0.0, "{:?}", rep.crossings);
+    assert!(rep.short_dwell.iter().all(|m| later.contains(m)), "{:?}", rep.short_dwell);
+    // Walked corner to corner at the plan's pace and stayed each dwell: the plan's time and length.
+    let planned_s = plan.stops[upto - 1].leave_s;
+    assert!((rep.duration_s - planned_s).abs() / planned_s < 0.1, "{} s vs {planned_s} s", rep.duration_s);
+    let planned_m: f64 = plan.stops[..upto].iter().map(|s| s.leg.length_m).sum();
+    assert!((rep.walked_m - planned_m).abs() < 0.1 * planned_m + 2.0, "{} m vs {planned_m} m", rep.walked_m);
+    // Every point arrived at once, in order (the office, where it starts, before any step); the
+    // one item judged not in order is a finding there.
+    let arrived: Vec<usize> =
+        moments.iter().filter_map(|m| if let rehearse::Moment::Arrived(i) = m { Some(*i) } else { None }).collect();
+    let first = usize::from(r.points()[0].arrived_s == Some(0.0));
+    let walked_to: Vec<usize> = arrived.into_iter().filter(|&i| i < upto).collect();
+    assert_eq!(walked_to, (first..upto).collect::<Vec<_>>());
+    let orders: Vec<usize> = r.points()[..upto].iter().map(|p| p.order.unwrap()).collect();
+    assert!(orders.windows(2).all(|w| w[0] < w[1]), "{orders:?}");
+    assert_eq!(rep.findings.len(), 1);
+    let f = &rep.findings[0];
+    assert_eq!(f.object, plan.stops[0].point.object);
+    assert!(f.zh.contains("限位失灵") && f.source == walk::FindingSource::Inspector, "{f:?}");
+    assert_eq!(rep.points[0].not_ok.len(), 1);
+    assert!(rep.points[..upto].iter().all(|p| p.judged == p.items && p.sight.is_some()));
+
+    // The same keys over the same frames: the same walk, to the bit.
+    let mut again = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    walk_the_plan(&mut again, 1.0 / 30.0, 1, false, upto);
+    again.end();
+    assert_eq!(again.trace(), r.trace());
+    assert_eq!(again.report(), rep);
+}
+
+#[test]
+fn a_rehearsal_reports_points_missed_out_of_order_and_a_closed_zone_walked_through() {
+    let (_, site) = demo_site();
+    let plan = stopped_plan();
+    let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    // A closed zone over the middle of the second leg (the first is the office, where the
+    // rehearsal starts), in force from the start.
+    let leg = &plan.stops[1].leg.waypoints_m;
+    let (a, b) = (DVec2::from_array(leg[0]), DVec2::from_array(leg[1]));
+    let mid = a.lerp(b, 0.5);
+    r.set_zones(vec![zones::HazardZone {
+        id: "lift:test".into(),
+        kind: zones::ZoneKind::LiftingZone,
+        object: plan.stops[0].point.object.clone(),
+        shape: zones::ZoneShape::Circle { centre_m: [mid.x, mid.y], radius_m: 1.0 },
+        rule: zones::ZoneRule::Closed,
+        reason: "test load up".into(),
+    }]);
+    // Along the first leg (through the zone) to the first point, judging nothing, then along the
+    // second leg to the second point.
+    let frame = 1.0 / 30.0;
+    let mut moments = Vec::new();
+    let stands = |i: usize| [plan.stops[i].stand_m[0], plan.stops[i].stand_m[2]];
+    let route: Vec<[f64; 2]> = (0..2)
+        .flat_map(|i| plan.stops[i].leg.waypoints_m.iter().skip(1).copied().chain([stands(i)]).collect::<Vec<_>>())
+        .collect();
+    for target in route.into_iter().map(DVec2::from_array) {
+        for _ in 0..20_000 {
+            if DVec2::new(r.feet_m().x, r.feet_m().z).distance(target) < 0.3 {
+                break;
+            }
+            let s = r.steer_to(target);
+            moments.extend(r.advance(s, frame));
+        }
+    }
+    assert!(moments.iter().any(|m| matches!(m, rehearse::Moment::EnteredZone { closed: true, .. })), "{moments:?}");
+    // Judging from elsewhere is refused, naming the point and the distance; so are bad indices.
+    let far = (0..plan.stops.len()).find(|&i| r.at_point() != Some(i) && r.distance_to(i).unwrap() > 5.0).unwrap();
+    let e = r.judge(far, 0, Verdict::Ok).unwrap_err().to_string();
+    assert!(e.contains(&plan.stops[far].point.object) && e.contains("walk there first"), "{e}");
+    assert!(r.judge(99, 0, Verdict::Ok).unwrap_err().to_string().contains("no point 99"));
+    let here = r.at_point().unwrap();
+    assert!(r.judge(here, 999, Verdict::Ok).unwrap_err().to_string().contains("no item 999"));
+    r.end();
+    assert_eq!(r.judge(here, 0, Verdict::Ok).unwrap_err(), rehearse::RehearsalError::Ended);
+    let rep = r.report();
+    assert!(!rep.complete());
+    let c = rep.crossings.iter().find(|c| c.zone == "lift:test").unwrap();
+    assert!(c.closed && c.left_s.unwrap() > c.entered_s);
+    assert!(rep.closed_zone_s > 0.0);
+    assert!(!rep.back_at_start);
+    assert_eq!(here, 1);
+    let objects = |r: std::ops::Range<usize>| r.map(|i| plan.stops[i].point.object.clone()).collect::<Vec<_>>();
+    assert_eq!(rep.missed, objects(2..plan.stops.len()));
+    assert_eq!(rep.unfinished, objects(0..2));
+    assert_eq!(rep.swapped_pairs, 0);
+}
+
+#[test]
+fn a_person_walking_into_the_hoarding_stops_at_it() {
+    let (scene, site) = demo_site();
+    let plan = stopped_plan();
+    let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    let [x0, z0, x1, z1] = scene.plan_bounds_m();
+    let thin = Body { radius_m: 0.2, ..Body::default() };
+    // Due west for two minutes: far more than the way to the hoarding.
+    r.face(DVec2::new(x0 - 100.0, r.feet_m().z));
+    for _ in 0..(120.0 * 30.0) as usize {
+        r.advance(Stride { forward: 1.0, right: 0.0, run: true }, 1.0 / 30.0);
+        let f = r.feet_m();
+        assert!(!site.world.body_blocked(DVec2::new(f.x, f.z), f.y, &thin), "inside something at {f:?}");
+    }
+    let f = r.feet_m();
+    assert!(f.x > x0 && f.x < x1 && f.z > z0 && f.z < z1, "{f:?} left the site {:?}", [x0, z0, x1, z1]);
+    // It stood still against the hoarding for most of the two minutes.
+    let trace = r.trace();
+    let last = trace.last().unwrap();
+    let still =
+        trace.iter().rev().take_while(|s| (s[1] - last[1]).abs() < 0.05 && (s[3] - last[3]).abs() < 0.05).count();
+    assert!(still > 30, "only {still} s against the hoarding");
 }

@@ -106,6 +106,8 @@ pub enum FindingSource {
         /// The rule id.
         rule: String,
     },
+    /// A person at the point judged a checklist item not in order (a rehearsal's checklist).
+    Inspector,
 }
 
 /// How serious a finding is for the JGJ 59 deduction.
