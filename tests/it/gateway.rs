@@ -695,9 +695,12 @@ fn the_live_stream_shows_readings_alarms_and_resumes_where_it_left() {
         std::thread::spawn(move || sse(&events, &op, None, 4, Duration::from_secs(20)))
     };
     std::thread::sleep(Duration::from_millis(500));
+    // Readings of a minute ago: the alarm stays within its 15 minutes to be acknowledged, so no
+    // tick escalates it while the operator works it (a fixed date would be overdue at once).
+    let now = chrono::Utc::now();
+    let at = |ago_s: i64| (now - chrono::Duration::seconds(ago_s)).to_rfc3339();
     // A normal load, then an overload: readings, a level change and a raised alarm.
-    let body =
-        line("TC1-LOAD", "2026-12-01T09:00:00+08:00", 40.0) + &line("TC1-LOAD", "2026-12-01T09:00:08+08:00", 105.0);
+    let body = line("TC1-LOAD", &at(60), 40.0) + &line("TC1-LOAD", &at(52), 105.0);
     let (s, r) = post(&c, &gw.url("/api/v1/readings"), Some(&dev), body);
     assert_eq!(s, 200, "{r}");
     let got = listener.join().unwrap();
@@ -719,7 +722,7 @@ fn the_live_stream_shows_readings_alarms_and_resumes_where_it_left() {
     assert_eq!(s, 200);
     let (s, r) = post(&c, &alarm, Some(&op), r#"{"action": "close", "who": "李师傅", "note": "卸载"}"#);
     assert_eq!(s, 409, "the overload is still measured: {r}");
-    let (s, _) = post(&c, &gw.url("/api/v1/readings"), Some(&dev), line("TC1-LOAD", "2026-12-01T09:00:16+08:00", 30.0));
+    let (s, _) = post(&c, &gw.url("/api/v1/readings"), Some(&dev), line("TC1-LOAD", &at(44), 30.0));
     assert_eq!(s, 200);
     let (s, r) = post(&c, &alarm, Some(&op), r#"{"action": "close", "who": "李师傅", "note": "卸载，限位器已检"}"#);
     assert_eq!(s, 200, "{r}");

@@ -1033,3 +1033,37 @@ pub fn write_csv<'a, W: Write>(
     w.flush().map_err(csv::Error::from)?;
     Ok(())
 }
+
+/// The finding an alarm makes, for the register: on the object its sensor is mounted on, at the
+/// sensor, under the JGJ 59 item its kind is checked by, as severe as the worst level it reached
+/// (warning minor, alarm major, control critical [R]: the patrol's judgement of alarms), found when
+/// it was raised, in both languages with the rule's title and the rule's own note. `None` for a
+/// sensor the scene does not have, or an alarm that never passed normal.
+pub fn from_alarm(scene: &crate::scene::SiteScene, alarm: &crate::rules::alarm::Alarm) -> Option<FindingInput> {
+    use crate::i18n::{Lang, level_name, rule_title};
+    use crate::rules::Level;
+    let sensor = scene.sensors.iter().find(|s| s.id == alarm.sensor)?;
+    let severity = match alarm.peak {
+        Level::Normal => return None,
+        Level::Warning => Severity::Minor,
+        Level::Alarm => Severity::Major,
+        Level::Control => Severity::Critical,
+    };
+    let (items, table) = crate::patrol::points::alarm_items(sensor.kind);
+    let note = alarm.audit.first().and_then(|e| e.note.as_deref()).map(|n| format!(" ({n})")).unwrap_or_default();
+    let text = |lang| {
+        let sep = if lang == Lang::Zh { "：" } else { ": " };
+        format!("{} {}{sep}{}", alarm.sensor, level_name(lang, alarm.peak), rule_title(lang, &alarm.rule))
+    };
+    Some(FindingInput {
+        source: Source::Alarm { sensor: alarm.sensor.clone(), rule: Some(alarm.rule.clone()) },
+        object: sensor.anchor.object.clone(),
+        at_m: Some(sensor.position_m.to_array()),
+        table,
+        item: items.first().map(|s| s.to_string()),
+        severity,
+        zh: text(Lang::Zh),
+        en: text(Lang::En) + &note,
+        found_at: alarm.raised_at,
+    })
+}

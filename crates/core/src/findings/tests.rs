@@ -797,3 +797,56 @@ fn rules_read_from_configuration_with_defaults() {
     let r = Register::default().with_rules(rules.clone());
     assert_eq!(r.rules(), &rules);
 }
+
+/// An alarm of the demo's crane 1 load cell, raised on 2 December 01:00 at `level`.
+fn crane_alarm(level: crate::rules::Level, peak: crate::rules::Level) -> crate::rules::alarm::Alarm {
+    use crate::rules::alarm::{Alarm, AlarmSource, AlarmStatus, AuditAction, AuditEntry};
+    Alarm {
+        id: 7,
+        sensor: "TC1-LOAD".into(),
+        rule: "crane.load.alarm".into(),
+        level,
+        peak,
+        raised_at: t(2, 1, 0, 0),
+        status: AlarmStatus::Raised,
+        assignee: None,
+        condition_active: true,
+        escalations: 0,
+        source: AlarmSource::Level,
+        audit: vec![AuditEntry {
+            at: t(2, 1, 0, 0),
+            who: "system".into(),
+            action: AuditAction::Raised { level },
+            note: Some("load 105.0 % ≥ 100".into()),
+        }],
+    }
+}
+
+#[test]
+fn an_alarm_becomes_a_finding_on_its_sensors_object_as_severe_as_its_peak() {
+    use crate::rules::Level;
+    let scene = crate::testutil::demo_scene();
+    let f = from_alarm(&scene, &crane_alarm(Level::Alarm, Level::Alarm)).unwrap();
+    assert_eq!(f.object, "TC1", "the crane the load cell is mounted on");
+    assert_eq!(f.at_m, Some([12.5, 44.0, -10.0]), "at the sensor");
+    assert_eq!(f.source, Source::Alarm { sensor: "TC1-LOAD".into(), rule: Some("crane.load.alarm".into()) });
+    assert_eq!((f.table, f.item.as_deref()), (Some(SubTable::TowerCrane), Some("载荷限制装置")));
+    assert_eq!(f.found_at, t(2, 1, 0, 0));
+    assert_eq!(f.zh, "TC1-LOAD 报警：塔吊起重量报警");
+    assert_eq!(f.en, "TC1-LOAD Alarm: Crane load alarm (load 105.0 % ≥ 100)");
+    // The worst level it reached sets the severity, whatever it is now.
+    let severity = |level, peak| from_alarm(&scene, &crane_alarm(level, peak)).map(|f| f.severity);
+    assert_eq!(severity(Level::Warning, Level::Warning), Some(Severity::Minor));
+    assert_eq!(severity(Level::Warning, Level::Alarm), Some(Severity::Major));
+    assert_eq!(severity(Level::Alarm, Level::Control), Some(Severity::Critical));
+    assert_eq!(severity(Level::Normal, Level::Normal), None);
+    // A sensor the scene does not have makes none.
+    let mut stray = crane_alarm(Level::Alarm, Level::Alarm);
+    stray.sensor = "NO-SUCH".into();
+    assert!(from_alarm(&scene, &stray).is_none());
+    // Raised twice, it is one item with a repeat.
+    let mut reg = Register::default();
+    let id = reg.raise(f.clone(), "王工", t(2, 1, 5, 0)).unwrap();
+    assert_eq!(reg.raise(f, "王工", t(2, 1, 6, 0)).unwrap(), id);
+    assert_eq!(reg.len(), 1);
+}
