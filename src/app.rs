@@ -42,7 +42,8 @@ pub struct TwinOptions {
     pub record: Option<PathBuf>,
     /// Play an inspection patrol.
     pub patrol: Option<crate::patrol::PatrolRequest>,
-    /// The rectification register file a rehearsal's findings go into.
+    /// The rectification register file (else each site's own in the configuration folder, when
+    /// sites are remembered).
     pub findings: Option<std::path::PathBuf>,
     /// Open in bureau mode, on this city (the scene is then opened only when a site is).
     pub bureau: Option<crate::bureau::BureauOptions>,
@@ -161,8 +162,14 @@ pub fn twin_app(options: TwinOptions) -> App {
     if let Some(p) = options.patrol {
         app.insert_resource(p);
     }
-    if let Some(file) = options.findings {
-        app.insert_resource(crate::patrol::rehearse::FindingsFile(file));
+    match (options.findings, options.remember_sites.then(config_dir).flatten()) {
+        (Some(file), _) => {
+            app.insert_resource(crate::findings::FindingsFile(file));
+        }
+        (None, Some(dir)) => {
+            app.insert_resource(crate::findings::FindingsFolder(dir.join("findings")));
+        }
+        (None, None) => {}
     }
     if let Some(file) = options.record {
         app.insert_resource(RecordTo(file));

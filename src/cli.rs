@@ -87,8 +87,9 @@ struct SourceArgs {
     /// With --patrol: walk it yourself in first person once it is planned (WASD and the mouse).
     #[arg(long, requires = "patrol")]
     rehearse: bool,
-    /// The site's rectification register (JSON, created if missing): a rehearsal's findings are
-    /// raised into it.
+    /// The site's rectification register (JSON, created if missing), opened in its window:
+    /// alarms and a rehearsal's findings are raised into it, and its items worked there.
+    /// Without it, each site keeps its own in sitetwin's configuration folder.
     #[arg(long)]
     findings: Option<PathBuf>,
 }

@@ -22,6 +22,7 @@ pub mod bench_patrol;
 pub mod bureau;
 pub mod bureau_cli;
 pub mod cli;
+pub mod findings;
 pub mod findings_cli;
 pub mod frame;
 pub mod motion;
@@ -105,6 +106,7 @@ impl PluginGroup for SimulationPlugins {
             .add(source::SourcePlugin)
             .add(stoppage::StoppagePlugin)
             .add(patrol::PatrolPlugin)
+            .add(findings::FindingsPlugin)
     }
 }
 
@@ -118,6 +120,7 @@ impl PluginGroup for ViewPlugins {
             .add(patrol::view::PatrolViewPlugin)
             .add(ui::UiPlugin)
             .add(patrol::rehearse_ui::RehearsalUiPlugin)
+            .add(findings::panel::FindingsUiPlugin)
     }
 }
 

@@ -13,13 +13,13 @@ use std::sync::Arc;
 use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
-use sitetwin_core::findings::Register;
 use sitetwin_core::patrol::live::{LiveSite, crane_now, pours_at};
 use sitetwin_core::patrol::rehearse::{Moment, Rehearsal, RehearsalOptions, RehearsalReport, Stride, Verdict};
 use sitetwin_core::patrol::{ZoneRules, report, zones};
 
 use super::PatrolState;
 use crate::TwinSet;
+use crate::findings::SiteFindings;
 use crate::motion::CranePose;
 use crate::site::{Site, SiteObject, SiteSpawned};
 use crate::source::SeekRequested;
@@ -45,7 +45,7 @@ pub enum RehearsalAsked {
     },
     /// End it where the user stands and compare with the plan.
     End,
-    /// Raise the items found wanting into the register (`--findings FILE`).
+    /// Raise the items found wanting into the site's register.
     RaiseFindings,
     /// Write the comparison as JSON into this folder.
     Save(PathBuf),
@@ -61,10 +61,6 @@ pub struct RehearsalControl {
     /// Turn asked since the last step: heading clockwise, pitch up, rad (used up by the step).
     pub turn_rad: [f64; 2],
 }
-
-/// The twin's rectification register file (`--findings FILE`), where a rehearsal's findings go.
-#[derive(Resource, Debug, Clone, PartialEq)]
-pub struct FindingsFile(pub PathBuf);
 
 /// A rehearsal under way, or ended with its comparison shown.
 #[derive(Resource, Debug)]
@@ -147,7 +143,7 @@ fn requests(
     mut asked: MessageReader<RehearsalAsked>,
     state: Res<PatrolState>,
     site: Option<Res<Site>>,
-    file: Option<Res<FindingsFile>>,
+    mut findings: ResMut<SiteFindings>,
     mut rehearsing: Option<ResMut<Rehearsing>>,
     mut clock: ResMut<TwinClock>,
     mut seek: MessageWriter<SeekRequested>,
@@ -186,10 +182,14 @@ fn requests(
             }
             (RehearsalAsked::RaiseFindings, Some(r)) => {
                 let (Some(rep), Some(site)) = (&r.report, &site) else { continue };
-                r.said = Some(match &file {
-                    Some(f) => raise(&f.0, &site.loaded.scene, rep, r.started).map_err(|e| format!("{e:#}")),
-                    None => Err("no register: start the twin with --findings FILE".into()),
-                });
+                let patrol = format!("rehearsal {}@{}", rep.kind.name(), r.started.to_rfc3339());
+                let at = |t_s: f64| r.started + chrono::Duration::milliseconds((t_s * 1000.0).round() as i64);
+                let inputs = rep
+                    .findings
+                    .iter()
+                    .map(|f| report::finding_input(&site.loaded.scene, &patrol, f, at(f.t_s)))
+                    .collect();
+                r.said = Some(findings.raise(inputs, "rehearsal", at(r.walk.t_s())));
             }
             (RehearsalAsked::Save(dir), Some(r)) => {
                 let Some(rep) = &r.report else { continue };
@@ -202,24 +202,6 @@ fn requests(
             (_, None) => {}
         }
     }
-}
-
-/// Raises the items found wanting into the register at `path`.
-fn raise(
-    path: &std::path::Path,
-    scene: &sitetwin_core::scene::SiteScene,
-    rep: &RehearsalReport,
-    started: DateTime<Utc>,
-) -> anyhow::Result<String> {
-    let mut reg = Register::load(path)?;
-    let patrol = format!("rehearsal {}@{}", rep.kind.name(), started.to_rfc3339());
-    let before = reg.len();
-    for f in &rep.findings {
-        let at = started + chrono::Duration::milliseconds((f.t_s * 1000.0).round() as i64);
-        reg.raise(report::finding_input(scene, &patrol, f, at), "rehearsal", at)?;
-    }
-    reg.save(path)?;
-    Ok(format!("{} → {} ({} new)", rep.findings.len(), path.display(), reg.len() - before))
 }
 
 /// Writes the comparison as `rehearsal-<type>-<start>.json` into `dir`.

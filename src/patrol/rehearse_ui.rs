@@ -77,7 +77,6 @@ fn draw(
     index: Res<SiteIndex>,
     objects: Query<&ObjectSensors>,
     sensors: Query<(&SiteSensor, &SensorLive)>,
-    findings_file: Option<Res<super::rehearse::FindingsFile>>,
     mut asked: MessageWriter<RehearsalAsked>,
     mut draft: Local<Draft>,
 ) -> Result {
@@ -85,7 +84,7 @@ fn draw(
     let ctx = contexts.ctx_mut()?.clone();
     let lang = ui_state.lang;
     if let Some(rep) = &r.report {
-        result_window(&ctx, lang, rep, &r, findings_file.is_some(), &mut asked);
+        result_window(&ctx, lang, rep, &r, &mut asked);
         return Ok(());
     }
     let walk = &r.walk;
@@ -244,7 +243,6 @@ fn result_window(
     lang: Lang,
     rep: &RehearsalReport,
     r: &Rehearsing,
-    can_raise: bool,
     asked: &mut MessageWriter<RehearsalAsked>,
 ) {
     egui::Window::new(tr(lang, "ui.rehearse.result"))
@@ -334,12 +332,7 @@ fn result_window(
                 });
             });
             ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(
-                        can_raise && !rep.findings.is_empty(),
-                        egui::Button::new(tr(lang, "ui.rehearse.raise")),
-                    )
-                    .clicked()
+                if ui.add_enabled(!rep.findings.is_empty(), egui::Button::new(tr(lang, "ui.rehearse.raise"))).clicked()
                 {
                     asked.write(RehearsalAsked::RaiseFindings);
                 }

@@ -68,6 +68,7 @@ pub(super) struct LiveView<'w, 's> {
     sensors: Query<'w, 's, &'static SiteSensor>,
     objects: Query<'w, 's, &'static SiteObject>,
     steps: MessageWriter<'w, AlarmActionRequested>,
+    findings: MessageWriter<'w, crate::findings::FindingAsked>,
     seek: MessageWriter<'w, SeekRequested>,
 }
 
@@ -87,7 +88,7 @@ impl LiveView<'_, '_> {
 }
 
 /// Site-local time for people.
-pub(super) fn local(t: DateTime<Utc>) -> String {
+pub(crate) fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&zone()).format("%m-%d %H:%M:%S").to_string()
 }
 
@@ -418,6 +419,11 @@ fn alarm_details(ui: &mut egui::Ui, lang: Lang, live: &mut LiveView, a: &Alarm) 
             ui.end_row();
         }
     });
+    // Any alarm, dealt with or not, can go into the register as a hazard to rectify.
+    if ui.button(tr(lang, "ui.alarm.to_register")).clicked() {
+        let step = crate::findings::FindingStep::FromAlarm(a.id);
+        live.findings.write(crate::findings::FindingAsked { by: live.ui.who.clone(), step });
+    }
     if a.status == AlarmStatus::Closed {
         return;
     }

@@ -9,7 +9,7 @@ mod live;
 mod panels;
 mod screens;
 
-pub(crate) use live::level_color;
+pub(crate) use live::{level_color, local as local_time};
 
 use std::sync::Arc;
 
@@ -67,6 +67,8 @@ pub struct UiState {
     pub picker: bool,
     /// The problems window.
     pub problems: bool,
+    /// The rectification register's window.
+    pub findings: bool,
     /// File → Open, while it is open.
     pub files: Option<FileBrowser>,
     /// The user closed the "cannot be opened" window.
@@ -91,6 +93,8 @@ impl Plugin for UiPlugin {
             panels: config.panels,
             picker: false,
             problems: false,
+            // Opened from the start when the register was asked for (`--findings FILE`).
+            findings: config.panels && app.world().contains_resource::<crate::findings::FindingsFile>(),
             files: None,
             dismiss_failure: false,
         })

@@ -30,6 +30,7 @@ pub(super) struct Shell<'w> {
     pub index: Res<'w, SiteIndex>,
     pub catalog: ResMut<'w, SiteCatalog>,
     pub open: MessageWriter<'w, SiteOpenRequested>,
+    pub findings: Res<'w, crate::findings::SiteFindings>,
 }
 
 impl Shell<'_> {
@@ -119,6 +120,10 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell, live: &mut supe
                     counted(lang, shell.index.sensors(), "ui.status.sensor", "ui.status.sensors")
                 ));
             }
+            if shell.site.is_some() && !shell.failed() {
+                ui.separator();
+                findings_segment(ui, lang, shell, live.clock.now.unwrap_or_else(chrono::Utc::now));
+            }
             ui.separator();
             let n = problem_count(shell);
             let text = format!("{}: {n}", tr(lang, "ui.status.problems"));
@@ -129,6 +134,25 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell, live: &mut supe
             }
         });
     });
+}
+
+/// The register in the status bar: items awaiting rectification and those overdue at the twin's
+/// moment; a click opens its window.
+fn findings_segment(ui: &mut egui::Ui, lang: Lang, shell: &mut Shell, now: chrono::DateTime<chrono::Utc>) {
+    let items = shell.findings.register.items();
+    let waiting = items.iter().filter(|i| i.state.awaits_rectification()).count();
+    let overdue = items.iter().filter(|i| i.overdue(now)).count();
+    let mut text = format!("{} {waiting}", tr(lang, "ui.findings.short"));
+    if overdue > 0 {
+        text.push_str(&format!(" · {} {overdue}", tr(lang, "ui.findings.overdue")));
+    }
+    let label = match overdue {
+        0 => egui::RichText::new(text),
+        _ => egui::RichText::new(text).color(ALARM_RED).strong(),
+    };
+    if ui.add(egui::Button::new(label).frame(false)).on_hover_text(tr(lang, "ui.register")).clicked() {
+        shell.state.findings = !shell.state.findings;
+    }
 }
 
 /// The problems the status bar counts: the scene's errors on the error screen, else the open

@@ -352,8 +352,9 @@ fn a_patrol_is_planned_when_the_site_opens_and_the_inspector_walks_it_with_the_c
 #[test]
 fn a_rehearsal_walks_with_the_keys_in_the_patrols_world_and_its_findings_reach_the_register() {
     use bevy::time::TimeUpdateStrategy;
+    use sitetwin::findings::FindingsFile;
     use sitetwin::patrol::PatrolRequest;
-    use sitetwin::patrol::rehearse::{FindingsFile, RehearsalAsked, RehearsalControl, Rehearsing};
+    use sitetwin::patrol::rehearse::{RehearsalAsked, RehearsalControl, Rehearsing};
     use sitetwin::view::camera::EyeView;
     use sitetwin_core::patrol::PatrolKind;
     use sitetwin_core::patrol::rehearse::Verdict;

@@ -5,6 +5,7 @@
 mod bureau;
 mod bureau_mode;
 mod cli;
+mod findings;
 mod gateway;
 mod headless;
 mod live;
