@@ -242,8 +242,9 @@ pub fn run(cmd: FindingsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The photo's path as recorded, after checking that it is a file.
-fn check_photo(p: &Path) -> anyhow::Result<String> {
+/// The photo's path as recorded, after checking that it is a file (the twin's steps check it
+/// here too).
+pub(crate) fn check_photo(p: &Path) -> anyhow::Result<String> {
     if !p.is_file() {
         bail!("photo {} is not a file", p.display());
     }

@@ -243,12 +243,14 @@ fn requests(
             FindingStep::Assign { id, owner, deadline } => {
                 findings.change(|r| r.assign(*id, owner, *deadline, by, at)).map(|()| format!("#{id} → {owner}"))
             }
-            FindingStep::Rectify { id, note, photo } => match photo.as_deref().map(check_photo).transpose() {
-                Ok(photo) => {
-                    findings.change(|r| r.rectify(*id, note, photo.as_deref(), by, at)).map(|()| format!("#{id} ✓"))
+            FindingStep::Rectify { id, note, photo } => {
+                match photo.as_deref().map(crate::findings_cli::check_photo).transpose().map_err(|e| e.to_string()) {
+                    Ok(photo) => {
+                        findings.change(|r| r.rectify(*id, note, photo.as_deref(), by, at)).map(|()| format!("#{id} ✓"))
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
-            },
+            }
             FindingStep::Verify(id) => findings.change(|r| r.verify(*id, by, at)).map(|()| format!("#{id} ✓")),
             FindingStep::Reopen { id, note } => {
                 findings.change(|r| r.reopen(*id, note, by, at)).map(|()| format!("#{id} ↺"))
@@ -260,14 +262,6 @@ fn requests(
         }
         findings.said = Some(said);
     }
-}
-
-/// The photo's path as recorded, once it is known to be a file.
-fn check_photo(p: &Path) -> Result<String, String> {
-    if !p.is_file() {
-        return Err(format!("photo {} is not a file", p.display()));
-    }
-    Ok(p.display().to_string())
 }
 
 fn export(reg: &Register, path: &Path, at: DateTime<Utc>) -> Result<String, String> {

@@ -48,11 +48,12 @@ impl SourceKind {
     const ALL: [SourceKind; 4] = [SourceKind::Patrol, SourceKind::Alarm, SourceKind::Duty, SourceKind::Manual];
 
     fn of(item: &Item) -> SourceKind {
-        match item.input.source.kind() {
-            "patrol" => SourceKind::Patrol,
-            "alarm" => SourceKind::Alarm,
-            "duty" => SourceKind::Duty,
-            _ => SourceKind::Manual,
+        use sitetwin_core::findings::Source;
+        match item.input.source {
+            Source::Patrol { .. } => SourceKind::Patrol,
+            Source::Alarm { .. } => SourceKind::Alarm,
+            Source::Duty => SourceKind::Duty,
+            Source::Manual => SourceKind::Manual,
         }
     }
 
@@ -195,8 +196,7 @@ fn draw(
     {
         form.chosen = Some(first.id);
     }
-    let waiting = reg.items().iter().filter(|i| i.state.awaits_rectification()).count();
-    let overdue = reg.items().iter().filter(|i| i.overdue(now)).count();
+    let (waiting, overdue) = reg.outstanding(now);
     let title = format!(
         "{} · {} {waiting} · {} {overdue}",
         tr(lang, "ui.register"),

@@ -139,9 +139,7 @@ pub(super) fn status_bar(root: &mut egui::Ui, shell: &mut Shell, live: &mut supe
 /// The register in the status bar: items awaiting rectification and those overdue at the twin's
 /// moment; a click opens its window.
 fn findings_segment(ui: &mut egui::Ui, lang: Lang, shell: &mut Shell, now: chrono::DateTime<chrono::Utc>) {
-    let items = shell.findings.register.items();
-    let waiting = items.iter().filter(|i| i.state.awaits_rectification()).count();
-    let overdue = items.iter().filter(|i| i.overdue(now)).count();
+    let (waiting, overdue) = shell.findings.register.outstanding(now);
     let mut text = format!("{} {waiting}", tr(lang, "ui.findings.short"));
     if overdue > 0 {
         text.push_str(&format!(" · {} {overdue}", tr(lang, "ui.findings.overdue")));

@@ -733,6 +733,12 @@ impl Register {
         self.items.is_empty()
     }
 
+    /// How many items await rectification, and how many of them are overdue at `now`.
+    pub fn outstanding(&self, now: DateTime<Utc>) -> (usize, usize) {
+        let waiting = self.items.iter().filter(|i| i.state.awaits_rectification());
+        waiting.fold((0, 0), |(n, late), i| (n + 1, late + usize::from(i.overdue(now))))
+    }
+
     /// How far past its deadline `item` is at `now`, under this register's rules.
     pub fn escalation(&self, item: &Item, now: DateTime<Utc>) -> Escalation {
         item.escalation(now, &self.rules.escalation)

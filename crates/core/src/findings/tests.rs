@@ -849,4 +849,9 @@ fn an_alarm_becomes_a_finding_on_its_sensors_object_as_severe_as_its_peak() {
     let id = reg.raise(f.clone(), "王工", t(2, 1, 5, 0)).unwrap();
     assert_eq!(reg.raise(f, "王工", t(2, 1, 6, 0)).unwrap(), id);
     assert_eq!(reg.len(), 1);
+    // Outstanding: a major hazard's 3 days run out at its deadline exactly, overdue just after.
+    assert_eq!(reg.outstanding(t(5, 1, 0, 0)), (1, 0));
+    assert_eq!(reg.outstanding(t(5, 1, 0, 1)), (1, 1));
+    reg.rectify(id, "更换限位器", None, "李师傅", t(5, 2, 0, 0)).unwrap();
+    assert_eq!(reg.outstanding(t(9, 0, 0, 0)), (0, 0), "rectified: no longer awaiting");
 }
