@@ -351,12 +351,16 @@ impl Hub {
         rx.await.map_err(|_| PipelineError::Closed)?
     }
 
-    /// Records a review and waits until it is committed.
+    /// Records a review and waits until it is committed (by the gateway that writes the site, so
+    /// that its live stream carries it).
     pub async fn review(
         &self,
         site: usize,
         review: sitetwin_core::city::Review,
     ) -> Result<StoredReview, PipelineError> {
+        if !self.owned[site] {
+            return self.forward(site, Forward::Review { review }).await;
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Review { site, review, reply }).await?;
         rx.await.map_err(|_| PipelineError::Closed)?

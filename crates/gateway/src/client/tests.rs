@@ -804,6 +804,22 @@ fn two_gateways_on_one_database_serve_one_site_and_an_acknowledgement_through_ei
         let (_, st) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/status", gw.url()), &op, None);
         assert_eq!(st["state"]["status"], "Stopped", "{st}");
     }
+    // A review through B is recorded by A, the site's writer: A's live stream carries it.
+    let follower = GatewayClient::spawn(config(&a.url(), &op)).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    wait_for(&follower, &mut seen, t, "Connected to A", |e| matches!(e, ClientEvent::Connected { .. }).then_some(()));
+    let review = serde_json::json!({"site": DEMO_SITE, "reviewer": "王工", "date": "2026-12-02",
+        "findings": ["塔吊回转制动未松开"], "decision": "keep_stopped"});
+    let reviews = format!("{}/api/v1/sites/{DEMO_SITE}/reviews", b.url());
+    let (s, stored) = request(reqwest::Method::POST, reviews, &b.token(Role::Bureau), Some(review));
+    assert_eq!(s, 200, "{stored}");
+    let rid = stored["id"].as_i64();
+    wait_for(&follower, &mut seen, t, "the review on A's stream", |e| match e {
+        ClientEvent::Event(f) if f.kind == "review" && f.id == rid => Some(()),
+        _ => None,
+    });
+    follower.shutdown().unwrap();
     // Both gateways' feed ids come from one reservation: no collision in the shared feed.
     let ids: Vec<i64> = a.store().feed_after(DEMO_SITE, 0, 10_000).unwrap().iter().map(FeedItem::id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
