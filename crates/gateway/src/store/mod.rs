@@ -1,6 +1,7 @@
 //! The gateway's storage, behind one trait: readings (raw, then minute and hour aggregates),
 //! the feed of events the live stream replays, alarms with their audit trails, each site's
-//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default;
+//! stoppage state with its history, the bureau's review records, each site's findings register,
+//! and device tokens. [`SqliteStore`] is the default;
 //! [`PostgresStore`] implements the same trait on a server that several gateways share.
 //!
 //! Every row the live stream shows has an id from one sequence (readings and events alike), so a
@@ -107,7 +108,7 @@ pub struct StoredEvent {
     /// When it was recorded.
     pub at: DateTime<Utc>,
     /// Its kind: the live stream's event name (`level`, `quality`, `stale`, `hourly`, `spray`,
-    /// `alarm`, `status`).
+    /// `alarm`, `status`, `review`, `finding`).
     pub kind: String,
     /// Its body (JSON).
     pub body: serde_json::Value,
