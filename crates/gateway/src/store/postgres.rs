@@ -914,26 +914,36 @@ impl Store for PostgresStore {
 
     fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>> {
         let mut items = self.read(async |c| {
-            let lim = limit as i64;
-            let sql =
-                format!("SELECT {READING_COLUMNS} WHERE r.site_key = {SITE_KEY} AND r.id > $2 ORDER BY r.id LIMIT $3");
-            let mut items = Vec::new();
-            for r in c.query(&sql, &[&site, &after, &lim]).await? {
-                items.push(FeedItem::Reading(reading_row(site, &r)?));
+            // Both tables in one snapshot: read apart, a commit landing between the two reads
+            // would give its events without its readings, and a stream resuming after the last
+            // id given would never see those readings.
+            c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+            let read = async {
+                let lim = limit as i64;
+                let sql = format!(
+                    "SELECT {READING_COLUMNS} WHERE r.site_key = {SITE_KEY} AND r.id > $2 ORDER BY r.id LIMIT $3"
+                );
+                let mut items = Vec::new();
+                for r in c.query(&sql, &[&site, &after, &lim]).await? {
+                    items.push(FeedItem::Reading(reading_row(site, &r)?));
+                }
+                let sql = format!(
+                    "SELECT id, at, kind, body FROM events WHERE site_key = {SITE_KEY} AND id > $2 ORDER BY id LIMIT $3"
+                );
+                for r in c.query(&sql, &[&site, &after, &lim]).await? {
+                    items.push(FeedItem::Event(StoredEvent {
+                        id: r.try_get(0)?,
+                        site: site.to_string(),
+                        at: r.try_get(1)?,
+                        kind: r.try_get(2)?,
+                        body: r.try_get(3)?,
+                    }));
+                }
+                Ok::<_, StoreError>(items)
             }
-            let sql = format!(
-                "SELECT id, at, kind, body FROM events WHERE site_key = {SITE_KEY} AND id > $2 ORDER BY id LIMIT $3"
-            );
-            for r in c.query(&sql, &[&site, &after, &lim]).await? {
-                items.push(FeedItem::Event(StoredEvent {
-                    id: r.try_get(0)?,
-                    site: site.to_string(),
-                    at: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    body: r.try_get(3)?,
-                }));
-            }
-            Ok(items)
+            .await;
+            c.batch_execute(if read.is_ok() { "COMMIT" } else { "ROLLBACK" }).await?;
+            read
         })?;
         items.sort_by_key(FeedItem::id);
         items.truncate(limit);

@@ -448,20 +448,25 @@ impl Store for SqliteStore {
 
     fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>> {
         let (readings, events) = self.read(|c| {
+            // Both tables in one snapshot (a read transaction): read apart, a commit landing
+            // between the two reads would give its events without its readings, and a stream
+            // resuming after the last id given would never see those readings.
+            let tx = c.unchecked_transaction()?;
             let sql =
                 format!("SELECT {READING_COLUMNS} FROM readings WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
-            let readings: Vec<StoredReading> = c
+            let readings: Vec<StoredReading> = tx
                 .prepare_cached(&sql)?
                 .query_map(params![site, after, limit as i64], reading_row)?
                 .collect::<Result<_, _>>()?;
-            let mut q = c.prepare_cached(
-                "SELECT id, site, at_ms, kind, body FROM events WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )?;
-            let events: Vec<(i64, String, i64, String, String)> = q
+            let events: Vec<(i64, String, i64, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, site, at_ms, kind, body FROM events WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                )?
                 .query_map(params![site, after, limit as i64], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<_, _>>()?;
+            tx.commit()?;
             Ok((readings, events))
         })?;
         let mut items: Vec<FeedItem> = readings.into_iter().map(FeedItem::Reading).collect();
