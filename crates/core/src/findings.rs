@@ -267,7 +267,7 @@ pub struct Change {
 }
 
 /// How far past its deadline an item is. [`Escalation::rank`] orders them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Escalation {
     /// Not overdue (within its deadline, without one, rectified or verified).
     None,
@@ -455,6 +455,75 @@ impl Filter {
             && (!self.overdue || item.overdue(now))
             && self.owner.as_ref().is_none_or(|o| item.owner.as_ref() == Some(o))
             && self.table.is_none_or(|t| item.input.table == Some(t))
+    }
+}
+
+/// One change of the register as data, for a caller that carries it elsewhere to be done (the
+/// gateway's API and its client): [`Register::apply`] does it. In JSON it is tagged by `action`:
+/// `{"action": "assign", "id": 3, "owner": "李班长", "deadline": "2026-12-04T18:00:00Z"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Step {
+    /// Raise a finding ([`Register::raise`]).
+    Raise {
+        /// The finding.
+        finding: FindingInput,
+    },
+    /// Assign an item ([`Register::assign`]).
+    Assign {
+        /// The item.
+        id: u64,
+        /// Who must rectify it.
+        owner: String,
+        /// Its new deadline (after the step's time); `None` keeps the one it has.
+        #[serde(default)]
+        deadline: Option<DateTime<Utc>>,
+    },
+    /// Record a rectification ([`Register::rectify`]).
+    Rectify {
+        /// The item.
+        id: u64,
+        /// What was done.
+        note: String,
+        /// A photo's path (the caller checks the file).
+        #[serde(default)]
+        photo: Option<String>,
+    },
+    /// Verify a rectified item ([`Register::verify`]).
+    Verify {
+        /// The item.
+        id: u64,
+    },
+    /// Reopen a rectified or verified item ([`Register::reopen`]).
+    Reopen {
+        /// The item.
+        id: u64,
+        /// Why.
+        note: String,
+    },
+}
+
+impl Step {
+    /// The item it changes; `None` for a raise (the register gives the id).
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Step::Raise { .. } => None,
+            Step::Assign { id, .. } | Step::Rectify { id, .. } | Step::Verify { id } | Step::Reopen { id, .. } => {
+                Some(*id)
+            }
+        }
+    }
+
+    /// Its action's lower-case name, as tagged in JSON: `raise`, `assign`, `rectify`, `verify`,
+    /// `reopen`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Raise { .. } => "raise",
+            Step::Assign { .. } => "assign",
+            Step::Rectify { .. } => "rectify",
+            Step::Verify { .. } => "verify",
+            Step::Reopen { .. } => "reopen",
+        }
     }
 }
 
@@ -696,10 +765,74 @@ impl Default for Register {
     }
 }
 
+/// Refuses an item no register can hold: the id 0, an empty history.
+fn check_item(item: &Item) -> Result<(), String> {
+    if item.id == 0 {
+        return Err("an item has the id 0; ids start at 1".into());
+    }
+    if item.history.is_empty() {
+        return Err(format!("item {} has no history; its first change is its raise", item.id));
+    }
+    Ok(())
+}
+
+/// The id after `id`, or why there is none.
+fn id_after(id: u64) -> Result<u64, String> {
+    id.checked_add(1).ok_or_else(|| format!("item id {id} leaves no id for a new item"))
+}
+
 impl Register {
     /// An empty register.
     pub fn new(rules: FindingRules) -> Self {
         Register { items: Vec::new(), next_id: 1, rules }
+    }
+
+    /// A register of these items (in the order given), under `rules`, with the checks a file's
+    /// items pass ([`Register::load`]): no two items with one id, no id 0, no item without its
+    /// history, and an id left for a new item. The next item's id is one more than the largest.
+    pub fn from_items(items: Vec<Item>, rules: FindingRules) -> Result<Register, String> {
+        let mut ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("two items have the id {}", w[0]));
+        }
+        items.iter().try_for_each(check_item)?;
+        let next_id = match ids.last() {
+            Some(&max) => id_after(max)?,
+            None => 1,
+        };
+        Ok(Register { items, next_id, rules })
+    }
+
+    /// Puts an item in as it is: it replaces the item with its id, or, new, goes in before the
+    /// first item with a larger id (so a register in id order stays so). Refuses the id 0, an
+    /// empty history, and the largest id (no id would be left for a new item); the next new
+    /// item's id stays above every item's.
+    pub fn upsert(&mut self, item: Item) -> Result<(), String> {
+        check_item(&item)?;
+        let next = id_after(item.id)?;
+        match self.items.iter().position(|i| i.id == item.id) {
+            Some(pos) => self.items[pos] = item,
+            None => {
+                let pos = self.items.iter().position(|i| i.id > item.id).unwrap_or(self.items.len());
+                self.items.insert(pos, item);
+            }
+        }
+        self.next_id = self.next_id.max(next);
+        Ok(())
+    }
+
+    /// Does `step`, recorded by `by` at `at` ([`Register::raise`], [`Register::assign`],
+    /// [`Register::rectify`], [`Register::verify`] or [`Register::reopen`]), and returns the id of
+    /// the item it changed or raised (for a repeat, the existing item's).
+    pub fn apply(&mut self, step: &Step, by: &str, at: DateTime<Utc>) -> Result<u64, FindingsError> {
+        match step {
+            Step::Raise { finding } => self.raise(finding.clone(), by, at),
+            Step::Assign { id, owner, deadline } => self.assign(*id, owner, *deadline, by, at).map(|()| *id),
+            Step::Rectify { id, note, photo } => self.rectify(*id, note, photo.as_deref(), by, at).map(|()| *id),
+            Step::Verify { id } => self.verify(*id, by, at).map(|()| *id),
+            Step::Reopen { id, note } => self.reopen(*id, note, by, at).map(|()| *id),
+        }
     }
 
     /// The same register under other rules (a loaded one comes with the defaults).
@@ -907,25 +1040,8 @@ impl Register {
             });
         }
         let file: FileIn = serde_json::from_str(&json).map_err(|e| malformed(path, &e))?;
-        let invalid = |message: String| FindingsError::Invalid { path: path.to_owned(), message };
-        let mut ids: Vec<u64> = file.items.iter().map(|i| i.id).collect();
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(invalid(format!("two items have the id {}", w[0])));
-        }
-        if ids.first() == Some(&0) {
-            return Err(invalid("an item has the id 0; ids start at 1".into()));
-        }
-        if let Some(i) = file.items.iter().find(|i| i.history.is_empty()) {
-            return Err(invalid(format!("item {} has no history; its first change is its raise", i.id)));
-        }
-        let next_id = match ids.last() {
-            Some(&max) => {
-                max.checked_add(1).ok_or_else(|| invalid(format!("item id {max} leaves no id for a new item")))?
-            }
-            None => 1,
-        };
-        Ok(Register { items: file.items, next_id, rules: FindingRules::default() })
+        Register::from_items(file.items, FindingRules::default())
+            .map_err(|message| FindingsError::Invalid { path: path.to_owned(), message })
     }
 
     /// The register file's bytes: pretty JSON with its version, and a final newline.

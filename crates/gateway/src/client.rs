@@ -1,6 +1,7 @@
 //! The client the twin follows a gateway with: it loads a site's recent history, then follows the
 //! site's live stream (`GET /api/v1/sites/{site}/events`), reconnecting with `Last-Event-ID` so
-//! that nothing is missed or seen twice, and works alarms through the API.
+//! that nothing is missed or seen twice, and works alarms and the findings register through the
+//! API.
 //!
 //! The twin is synchronous, so none of this shows it tokio: [`GatewayClient::spawn`] starts a
 //! thread that owns a single-threaded tokio runtime, and the two talk through bounded std
@@ -24,6 +25,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use sitetwin_core::findings::{Item, Step};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::alarm::{Alarm, AlarmSource, AlarmStatus, AuditEntry};
 use sitetwin_core::rules::stoppage::{SiteStoppage, Transition};
@@ -33,7 +35,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use self::sse::{SseEvent, SseParser};
 use crate::site::SensorInfo;
-use crate::store::StoredReading;
+use crate::store::{FindingsList, StoredReading};
 
 /// What the client connects to and how it behaves.
 #[derive(Clone, PartialEq, Eq)]
@@ -262,8 +264,20 @@ pub struct StatusUpdate {
     pub state: SiteStoppage,
 }
 
-/// Any other live event: `level`, `quality`, `stale`, `hourly`, `spray` (`docs/gateway.md`, "The
-/// live stream"), with its JSON as sent.
+/// A live `finding` event: an item of the site's findings register was raised or changed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FindingUpdate {
+    /// Its feed id.
+    #[serde(skip)]
+    pub feed_id: i64,
+    /// The site's id.
+    pub site: String,
+    /// The item as it now is, whole (its history with the change just made last).
+    pub item: Item,
+}
+
+/// Any other live event: `level`, `quality`, `stale`, `hourly`, `spray`, `review`
+/// (`docs/gateway.md`, "The live stream"), with its JSON as sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedEvent {
     /// Its feed id.
@@ -277,8 +291,8 @@ pub struct FeedEvent {
 /// What the client tells the twin, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
-    /// The live stream is open. Sent on every (re)connection, with the site, its stoppage state
-    /// and its open alarms as the gateway gave them just before.
+    /// The live stream is open. Sent on every (re)connection, with the site, its stoppage state,
+    /// its open alarms and its findings register as the gateway gave them just before.
     Connected {
         /// The site and its sensors.
         site: Box<SiteInfo>,
@@ -286,6 +300,9 @@ pub enum ClientEvent {
         stoppage: Box<SiteStoppage>,
         /// Alarms not closed, with their audit trails, oldest first.
         open_alarms: Vec<Alarm>,
+        /// The site's findings register: every item, the most urgent first, with the gateway's
+        /// rules and clock.
+        findings: Box<FindingsList>,
         /// `Some(id)` when this connection resumed after the event `id` (a reconnect): what
         /// happened meanwhile follows, then the live feed.
         resumed_from: Option<i64>,
@@ -303,6 +320,8 @@ pub enum ClientEvent {
     Alarm(AlarmUpdate),
     /// The site's stoppage state changed.
     Status(StatusUpdate),
+    /// An item of the site's findings register was raised or changed (by anyone).
+    Finding(FindingUpdate),
     /// Another live event.
     Event(FeedEvent),
     /// A live event this client could not read (it is skipped; the stream goes on).
@@ -321,6 +340,13 @@ pub enum ClientEvent {
         alarm: u64,
         /// The alarm, or the error.
         result: Result<Alarm, String>,
+    },
+    /// The answer to a [`ClientCommand::Finding`]: the item it raised or changed as the gateway
+    /// stored it (for a repeat, the existing item), or why the gateway refused (the URL, the
+    /// status, the gateway's reason).
+    FindingResult {
+        /// The item, or the error.
+        result: Result<Item, String>,
     },
     /// Not connected: a connection attempt failed or the stream broke (`error` names the URL
     /// and what went wrong). The client tries again in `retry_in_ms`.
@@ -348,9 +374,10 @@ pub enum ClientEvent {
     },
 }
 
-/// What the twin asks of the gateway. Alarm commands are carried out one at a time, in order;
-/// each is answered with [`ClientEvent::ActionResult`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the twin asks of the gateway. Alarm and findings commands are carried out one at a time,
+/// in order; each alarm command is answered with [`ClientEvent::ActionResult`], each findings one
+/// with [`ClientEvent::FindingResult`].
+#[derive(Debug, Clone, PartialEq)]
 pub enum ClientCommand {
     /// Acknowledge an alarm (`{"action": "acknowledge", "who": ...}`).
     Acknowledge {
@@ -377,6 +404,14 @@ pub enum ClientCommand {
         /// What was done.
         note: String,
     },
+    /// A step of the site's findings register, recorded at the gateway's clock: a raise is
+    /// `POST .../findings`, the others `POST .../findings/{id}` (an operator or bureau token).
+    Finding {
+        /// Who asks it.
+        by: String,
+        /// The step.
+        step: Step,
+    },
     /// Stop the client (what is in flight is abandoned).
     Shutdown,
 }
@@ -394,8 +429,26 @@ impl ClientCommand {
             ClientCommand::Close { alarm, who, note } => {
                 (*alarm, serde_json::json!({ "action": "close", "who": who, "note": note }))
             }
-            ClientCommand::Shutdown => return None,
+            ClientCommand::Finding { .. } | ClientCommand::Shutdown => return None,
         })
+    }
+
+    /// The path under the site and the request body of a findings command (the API's
+    /// `RaiseFinding` or `FindingStep`).
+    fn finding_request(&self) -> Option<(Vec<String>, serde_json::Value)> {
+        use serde_json::json;
+        let ClientCommand::Finding { by, step } = self else { return None };
+        let body = match step {
+            Step::Raise { finding } => json!({ "by": by, "finding": finding }),
+            Step::Assign { owner, deadline, .. } => {
+                json!({ "by": by, "action": "assign", "owner": owner, "deadline": deadline })
+            }
+            Step::Rectify { note, photo, .. } => json!({ "by": by, "action": "rectify", "note": note, "photo": photo }),
+            Step::Verify { .. } => json!({ "by": by, "action": "verify" }),
+            Step::Reopen { note, .. } => json!({ "by": by, "action": "reopen", "note": note }),
+        };
+        let path = std::iter::once("findings".to_string()).chain(step.id().map(|id| id.to_string())).collect();
+        Some((path, body))
     }
 }
 
@@ -404,15 +457,15 @@ impl ClientCommand {
 #[error("gateway client: {0}")]
 pub struct ClientError(pub String);
 
-/// A command that was not queued, given back.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A command that was not queued, given back (boxed: a findings raise carries a whole finding).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SendError {
     /// `channel_capacity` commands are waiting already.
     #[error("the client's command queue is full")]
-    Full(ClientCommand),
+    Full(Box<ClientCommand>),
     /// The client has stopped.
     #[error("the client has stopped")]
-    Stopped(ClientCommand),
+    Stopped(Box<ClientCommand>),
 }
 
 /// How long [`GatewayClient::shutdown`] waits for the thread.
@@ -546,8 +599,8 @@ impl GatewayClient {
                 self.shared.wake.notify_one();
                 Ok(())
             }
-            Err(TrySendError::Full(c)) => Err(SendError::Full(c)),
-            Err(TrySendError::Disconnected(c)) => Err(SendError::Stopped(c)),
+            Err(TrySendError::Full(c)) => Err(SendError::Full(Box::new(c))),
+            Err(TrySendError::Disconnected(c)) => Err(SendError::Stopped(Box::new(c))),
         }
     }
 
@@ -808,7 +861,18 @@ impl Api {
 
     /// An alarm step; the alarm as it now is, or the error in words.
     async fn step(self, alarm: u64, body: serde_json::Value) -> Result<Alarm, String> {
-        let url = self.site_url(&["alarms", &alarm.to_string()]);
+        self.post(self.site_url(&["alarms", &alarm.to_string()]), body, "an alarm").await
+    }
+
+    /// A findings step; the item as the gateway stored it, or the error in words.
+    async fn finding(self, path: Vec<String>, body: serde_json::Value) -> Result<Item, String> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        self.post(self.site_url(&path), body, "a findings item").await
+    }
+
+    /// A POST of `body` answered with `what`; the error in words names the URL, and for an answer
+    /// its status and the gateway's reason.
+    async fn post<T: DeserializeOwned>(&self, url: Url, body: serde_json::Value, what: &str) -> Result<T, String> {
         let resp = self
             .http
             .post(url.clone())
@@ -826,7 +890,7 @@ impl Api {
         let bytes =
             resp.bytes().await.map_err(|e| format!("POST {url}: reading the answer: {}", describe(e, self.timeout)))?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| format!("POST {url}: the answer is not an alarm ({e}): {}", excerpt(&bytes)))
+            .map_err(|e| format!("POST {url}: the answer is not {what} ({e}): {}", excerpt(&bytes)))
     }
 
     /// Everything up to the open live stream: the site, its state, (the first time) its history,
@@ -844,6 +908,7 @@ impl Api {
         let mut alarms = self.site_url(&["alarms"]);
         alarms.query_pairs_mut().append_pair("open", "true");
         let open_alarms: Vec<Alarm> = self.get_json(alarms, true).await?;
+        let findings: FindingsList = self.get_json(self.site_url(&["findings"]), true).await?;
         let history = match (after, history_s) {
             (None, 1..) => Some(self.history(&site, resume, history_s).await?),
             _ => None,
@@ -873,6 +938,7 @@ impl Api {
             site,
             stoppage: status.state,
             open_alarms,
+            findings,
             history,
             resume,
             resumed: after.is_some(),
@@ -887,6 +953,7 @@ struct Opened {
     site: SiteInfo,
     stoppage: SiteStoppage,
     open_alarms: Vec<Alarm>,
+    findings: FindingsList,
     history: Option<Vec<Reading>>,
     resume: i64,
     resumed: bool,
@@ -917,7 +984,8 @@ impl From<Gone> for End {
     }
 }
 
-type ActionDone = Result<(u64, Result<Alarm, String>), JoinError>;
+/// A finished command: its answer (`ActionResult` or `FindingResult`), or how its task failed.
+type ActionDone = Result<ClientEvent, JoinError>;
 
 /// The client thread's state.
 struct Worker {
@@ -926,8 +994,9 @@ struct Worker {
     out: Out,
     commands: Receiver<ClientCommand>,
     shared: Arc<Shared>,
-    /// The alarm command in flight (one at a time, so they reach the gateway in order).
-    actions: JoinSet<(u64, Result<Alarm, String>)>,
+    /// The alarm or findings command in flight (one at a time, so they reach the gateway in
+    /// order), answering with its event.
+    actions: JoinSet<ClientEvent>,
     /// The last feed id received (`None` before the first connection).
     last_id: Option<i64>,
     /// Failed attempts since the last healthy connection.
@@ -979,9 +1048,14 @@ impl Worker {
             match self.commands.try_recv() {
                 Ok(ClientCommand::Shutdown) | Err(TryRecvError::Disconnected) => return false,
                 Ok(cmd) => {
+                    let api = self.api.clone();
                     if let Some((alarm, body)) = cmd.alarm_step() {
-                        let api = self.api.clone();
-                        self.actions.spawn(async move { (alarm, api.step(alarm, body).await) });
+                        self.actions.spawn(async move {
+                            ClientEvent::ActionResult { alarm, result: api.step(alarm, body).await }
+                        });
+                    } else if let Some((path, body)) = cmd.finding_request() {
+                        self.actions
+                            .spawn(async move { ClientEvent::FindingResult { result: api.finding(path, body).await } });
                     }
                 }
                 Err(TryRecvError::Empty) => return true,
@@ -993,9 +1067,9 @@ impl Worker {
     /// Reports a finished command and starts the next.
     async fn action_done(&mut self, done: ActionDone) -> Result<(), End> {
         let ev = match done {
-            Ok((alarm, result)) => ClientEvent::ActionResult { alarm, result },
+            Ok(ev) => ev,
             // Only a panic (aborts happen on shutdown, when nothing is reported).
-            Err(e) => ClientEvent::Stopped { error: format!("an alarm command failed inside the client: {e}") },
+            Err(e) => ClientEvent::Stopped { error: format!("a command failed inside the client: {e}") },
         };
         self.out.send(ev).await?;
         if self.take_commands() { Ok(()) } else { Err(End::Stop) }
@@ -1041,11 +1115,12 @@ impl Worker {
             Err(Fail::Fatal(error)) => return End::Fatal(error),
             Err(Fail::Retry(error)) => return End::Lost { error, healthy: false },
         };
-        let Opened { site, stoppage, open_alarms, history, resume, resumed, mut response, url } = o;
+        let Opened { site, stoppage, open_alarms, findings, history, resume, resumed, mut response, url } = o;
         let connected = ClientEvent::Connected {
             site: Box::new(site),
             stoppage: Box::new(stoppage),
             open_alarms,
+            findings: Box::new(findings),
             resumed_from: resumed.then_some(resume),
         };
         if self.out.send(connected).await.is_err() {
@@ -1144,6 +1219,13 @@ impl Worker {
                 Ok(mut s) => {
                     s.feed_id = id.unwrap_or_default();
                     ClientEvent::Status(s)
+                }
+                Err(e) => malformed(id, &kind, &e),
+            },
+            "finding" => match serde_json::from_str::<FindingUpdate>(&data) {
+                Ok(mut f) => {
+                    f.feed_id = id.unwrap_or_default();
+                    ClientEvent::Finding(f)
                 }
                 Err(e) => malformed(id, &kind, &e),
             },

@@ -1,5 +1,5 @@
-//! The gateway's configuration: where it listens, which sites it serves, its limits and its
-//! retention. Read from a RON file (`--config`), with the command line's flags on top; every field
+//! The gateway's configuration: where it listens, which sites it serves, its limits, its
+//! retention and the findings register's rules. Read from a RON file (`--config`), with the command line's flags on top; every field
 //! has a default, so `serve --data DIR --scene FILE` is a whole configuration.
 
 use std::net::SocketAddr;
@@ -35,6 +35,11 @@ pub struct GatewayConfig {
     /// On start, the rules are brought back to where they were by replaying this many hours of
     /// stored readings (the pit rules look three days back).
     pub replay_h: f64,
+    /// The findings register's rules, for every site served: each severity's default
+    /// rectification deadline (critical 1 day, major 3, minor 7 [R]) and the escalation of overdue
+    /// items (a level each 3 days past the deadline, up to 3 [R]); sitetwin defaults, not a
+    /// standard's.
+    pub findings: sitetwin_core::findings::FindingRules,
 }
 
 impl Default for GatewayConfig {
@@ -51,6 +56,7 @@ impl Default for GatewayConfig {
             commit: CommitConfig::default(),
             tick_s: 5.0,
             replay_h: 72.0,
+            findings: sitetwin_core::findings::FindingRules::default(),
         }
     }
 }
@@ -307,6 +313,26 @@ mod tests {
         assert_eq!(c.sites[0].scene, dir.join("s.ron"));
         assert_eq!(c.limits.hj212_max_connections, 3);
         assert_eq!(c.limits.hj212_idle_timeout_s, Limits::default().hj212_idle_timeout_s);
+        assert_eq!(c.findings, sitetwin_core::findings::FindingRules::default(), "absent: the defaults");
+    }
+
+    #[test]
+    fn the_findings_rules_are_read_with_defaults_for_what_is_left_out() {
+        use sitetwin_core::findings::{DeadlineRules, EscalationRules};
+        let dir = std::env::temp_dir().join(format!("sitetwin-gw-cfg3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("gw.ron");
+        std::fs::write(
+            &f,
+            "(sites: [(scene: \"s.ron\")], findings: (deadlines: (critical_days: 2), escalation: (max_level: 1)))",
+        )
+        .unwrap();
+        let c = GatewayConfig::load(&f).unwrap();
+        assert_eq!(c.findings.deadlines, DeadlineRules { critical_days: 2, major_days: 3, minor_days: 7 });
+        assert_eq!(c.findings.escalation, EscalationRules { escalate_after_days: 3, max_level: 1 });
+        std::fs::write(&f, "(sites: [(scene: \"s.ron\")], findings: (deadline: ()))").unwrap();
+        let e = GatewayConfig::load(&f).unwrap_err().to_string();
+        assert!(e.contains("gw.ron") && e.contains("deadline"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The one writer: every change (readings from any protocol, alarm steps, status changes, the
-//! clock's ticks, retention sweeps) goes through one thread that judges it with the site's rules,
-//! writes it, and only then answers the sender and tells the live stream. While a commit runs,
+//! The one writer: every change (readings from any protocol, alarm steps, status changes, review
+//! records, findings steps, the clock's ticks, retention sweeps) goes through one thread that
+//! judges it with the site's rules, writes it, and only then answers the sender and tells the live
+//! stream. While a commit runs,
 //! new requests queue; the next commit takes them all (group commit), so durability costs one
 //! sync per batch of batches, not one per reading.
 
@@ -9,6 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
+use sitetwin_core::findings::{FindingRules, FindingsError, Item, Register, Step};
 use sitetwin_core::rules::alarm::{Alarm, AlarmError, AlarmStatus};
 use sitetwin_core::rules::stoppage::{AlertLevel, SiteStoppage, StopReason, StoppageError};
 use sitetwin_core::rules::{Event, SensorStatus};
@@ -17,7 +19,12 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::GatewayConfig;
 use crate::site::{SiteDef, SiteRuntime};
-use crate::store::{Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredReading, StoredReview};
+use crate::store::{
+    Batch, FeedItem, PruneBefore, Source, Store, StoreError, StoredEvent, StoredFinding, StoredReading, StoredReview,
+};
+
+#[cfg(test)]
+mod tests;
 
 /// A reading line refused, with the field at fault.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -164,6 +171,9 @@ pub enum PipelineError {
     /// The change is not allowed in the site's state (the state is unchanged).
     #[error("{0}")]
     Status(#[from] StoppageError),
+    /// The findings register refused the step (it is unchanged).
+    #[error("{0}")]
+    Finding(#[from] FindingsError),
     /// Writing failed: nothing of the request is stored.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -180,6 +190,8 @@ pub enum PipelineError {
         status: u16,
         /// Why.
         message: String,
+        /// The request's field at fault, when it named one.
+        field: Option<String>,
     },
 }
 
@@ -204,21 +216,65 @@ pub enum Forward {
         /// The record.
         review: sitetwin_core::city::Review,
     },
+    /// A step of the findings register.
+    Finding {
+        /// Who asks it.
+        by: String,
+        /// The step.
+        step: Step,
+    },
 }
 
 /// How long a forwarded request waits for the writing gateway.
 const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PipelineError {
-    /// The HTTP status that says it.
+    /// The HTTP status that says it: 404 for an alarm or findings item that is not there, 409 for
+    /// a step its state refuses, 422 for a findings step that is malformed in itself (a blank
+    /// text, a deadline not after now, ...), 503 when the store failed.
     pub fn http_status(&self) -> u16 {
         match self {
-            PipelineError::Alarm(AlarmError::NotFound(_)) => 404,
-            PipelineError::Alarm(_) | PipelineError::Status(_) | PipelineError::NotWriter(_) => 409,
+            PipelineError::Alarm(AlarmError::NotFound(_)) | PipelineError::Finding(FindingsError::NoSuchItem(_)) => 404,
+            PipelineError::Alarm(_)
+            | PipelineError::Status(_)
+            | PipelineError::NotWriter(_)
+            | PipelineError::Finding(FindingsError::Transition { .. }) => 409,
+            PipelineError::Finding(_) => 422,
             PipelineError::Store(_) | PipelineError::Closed => 503,
             PipelineError::Forwarded { status, .. } => *status,
         }
     }
+
+    /// The request's field at fault, when the error names one (a findings step's).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            PipelineError::Finding(e) => finding_field(e),
+            PipelineError::Forwarded { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The field of the API's findings requests a refused step names: `by`, `owner`, `deadline`,
+/// `note`, `photo`, or `finding.object` and the like for a finding being raised.
+fn finding_field(e: &FindingsError) -> Option<&'static str> {
+    Some(match e {
+        FindingsError::Blank { field, .. } => match *field {
+            "object" => "finding.object",
+            "finding text (zh and en)" => "finding.zh",
+            "check item" => "finding.item",
+            "patrol id" | "alarm sensor" | "alarm rule" => "finding.source",
+            "owner" => "owner",
+            "rectification note" | "reason for reopening" => "note",
+            "photo path" => "photo",
+            f if f.starts_with("name of who") => "by",
+            _ => return None,
+        },
+        FindingsError::DeadlineNotAfter { .. } => "deadline",
+        FindingsError::BadPosition { .. } => "finding.at_m",
+        FindingsError::OutOfRange { .. } => "finding.found_at",
+        _ => return None,
+    })
 }
 
 /// A request to the writer.
@@ -265,6 +321,17 @@ pub enum Command {
         /// Answer: the record as stored.
         reply: oneshot::Sender<Result<StoredReview, PipelineError>>,
     },
+    /// A step of the site's findings register, recorded at the gateway's clock.
+    Finding {
+        /// Site index.
+        site: usize,
+        /// Who asks it.
+        by: String,
+        /// The step.
+        step: Step,
+        /// Answer: the item it changed or raised, as stored.
+        reply: oneshot::Sender<Result<Item, PipelineError>>,
+    },
     /// Time has passed: staleness and escalation.
     Tick,
     /// A retention sweep.
@@ -300,6 +367,8 @@ pub struct Hub {
     pub store: Arc<dyn Store>,
     /// Per site: whether this gateway writes it (on a shared store, another gateway may).
     pub owned: Vec<bool>,
+    /// The findings register's rules (the configuration's), for every site.
+    pub finding_rules: FindingRules,
     /// The writer's queue.
     pub tx: mpsc::Sender<Command>,
 }
@@ -351,19 +420,34 @@ impl Hub {
         rx.await.map_err(|_| PipelineError::Closed)?
     }
 
-    /// Records a review and waits until it is committed.
+    /// Records a review and waits until it is committed (by the gateway that writes the site, so
+    /// that its live stream carries it).
     pub async fn review(
         &self,
         site: usize,
         review: sitetwin_core::city::Review,
     ) -> Result<StoredReview, PipelineError> {
+        if !self.owned[site] {
+            return self.forward(site, Forward::Review { review }).await;
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Review { site, review, reply }).await?;
         rx.await.map_err(|_| PipelineError::Closed)?
     }
 
+    /// Asks a step of the site's findings register and waits until it is committed (by the
+    /// gateway that writes the site): the item it changed or raised.
+    pub async fn finding(&self, site: usize, by: String, step: Step) -> Result<Item, PipelineError> {
+        if !self.owned[site] {
+            return self.forward(site, Forward::Finding { by, step }).await;
+        }
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Finding { site, by, step, reply }).await?;
+        rx.await.map_err(|_| PipelineError::Closed)?
+    }
+
     /// Hands a request to the gateway that writes the site and decodes its answer
-    /// (`{"ok": ...}` or `{"error": ..., "status": ...}`).
+    /// (`{"ok": ...}` or `{"error": ..., "status": ..., "field": ...}`).
     async fn forward<T: serde::de::DeserializeOwned>(&self, site: usize, req: Forward) -> Result<T, PipelineError> {
         let body = serde_json::to_value(&req).map_err(|e| StoreError(e.to_string()))?;
         let store = Arc::clone(&self.store);
@@ -378,6 +462,7 @@ impl Hub {
         Err(PipelineError::Forwarded {
             status: answer.get("status").and_then(|s| s.as_u64()).unwrap_or(503) as u16,
             message: answer.get("error").and_then(|e| e.as_str()).unwrap_or("no answer").to_string(),
+            field: answer.get("field").and_then(|f| f.as_str()).map(String::from),
         })
     }
 
@@ -398,11 +483,14 @@ impl Hub {
                         Forward::Alarm { id, step } => self.alarm(i, id, step).await.map(serde_json::to_value),
                         Forward::Status { change } => self.status(i, change).await.map(serde_json::to_value),
                         Forward::Review { review } => self.review(i, review).await.map(serde_json::to_value),
+                        Forward::Finding { by, step } => self.finding(i, by, step).await.map(serde_json::to_value),
                     };
                     match done {
                         Ok(Ok(v)) => serde_json::json!({ "ok": v }),
                         Ok(Err(e)) => serde_json::json!({ "error": e.to_string(), "status": 500 }),
-                        Err(e) => serde_json::json!({ "error": e.to_string(), "status": e.http_status() }),
+                        Err(e) => {
+                            serde_json::json!({ "error": e.to_string(), "status": e.http_status(), "field": e.field() })
+                        }
                     }
                 }
                 (None, _) => serde_json::json!({ "error": format!("no site `{site}` here"), "status": 404 }),
@@ -428,6 +516,7 @@ enum Pending {
     Alarm(oneshot::Sender<Result<Alarm, PipelineError>>, Alarm),
     Status(oneshot::Sender<Result<SiteStoppage, PipelineError>>, SiteStoppage),
     Review(oneshot::Sender<Result<StoredReview, PipelineError>>, StoredReview),
+    Finding(oneshot::Sender<Result<Item, PipelineError>>, Item),
 }
 
 /// The writer's state (lives on its own thread).
@@ -441,6 +530,9 @@ pub struct Writer {
     id_failed: Option<StoreError>,
     config: GatewayConfig,
     rx: mpsc::Receiver<Command>,
+    /// Each site's findings register, read from the store on its first step (`None` until then,
+    /// and again after a commit that failed, so that it is read back as stored).
+    findings: Vec<Option<Register>>,
 }
 
 /// Feed ids reserved at a time on a shared store.
@@ -495,6 +587,8 @@ struct Group<'a> {
     /// A store read failed while the group was gathered: it is not committed.
     failed: Option<StoreError>,
     touched: Vec<bool>,
+    /// Sites whose findings register changed in this group.
+    findings: HashSet<usize>,
     store: &'a dyn Store,
 }
 
@@ -510,7 +604,8 @@ impl Writer {
             Some(first) => (first, Some(first + ID_BLOCK)),
             None => (hub.store.last_feed_id()? + 1, None),
         };
-        let w = Writer { hub, runtimes, next_id, id_end, id_failed: None, config, rx };
+        let findings = runtimes.iter().map(|_| None).collect();
+        let w = Writer { hub, runtimes, next_id, id_end, id_failed: None, config, rx, findings };
         for i in 0..w.runtimes.len() {
             w.publish_view(i);
         }
@@ -546,6 +641,7 @@ impl Writer {
                 closed: HashSet::new(),
                 failed: None,
                 touched: vec![false; self.runtimes.len()],
+                findings: HashSet::new(),
                 store: store.as_ref(),
             };
             let mut stop = matches!(first, Command::Shutdown);
@@ -724,6 +820,16 @@ impl Writer {
                 g.batch.reviews.push(stored.clone());
                 g.pending.push(Pending::Review(reply, stored));
             }
+            Command::Finding { reply, site, .. } if !self.hub.owned[site] => {
+                let _ = reply.send(Err(PipelineError::NotWriter(self.hub.sites[site].id.clone())));
+            }
+            Command::Finding { site, by, step, reply } => {
+                let result = self.finding(g, site, &by, &step, now);
+                match result {
+                    Ok(item) => g.pending.push(Pending::Finding(reply, item)),
+                    Err(e) => drop(reply.send(Err(e))),
+                }
+            }
             Command::Tick => {
                 // Only the sites this gateway writes: another's alarms are not ours to escalate.
                 let hub = Arc::clone(&self.hub);
@@ -874,8 +980,46 @@ impl Writer {
         report
     }
 
+    /// A findings step on a copy of the site's register (read from the store on first use): the
+    /// changed item goes into the batch and the live feed, and the copy becomes the register.
+    fn finding(
+        &mut self,
+        g: &mut Group<'_>,
+        site: usize,
+        by: &str,
+        step: &Step,
+        now: DateTime<Utc>,
+    ) -> Result<Item, PipelineError> {
+        let site_id = self.hub.sites[site].id.clone();
+        let register = match self.findings[site].take() {
+            Some(r) => r,
+            None => Register::from_items(g.store.findings(&site_id)?, self.config.findings.clone()).map_err(|m| {
+                StoreError(format!("site {site_id}: the stored findings register does not hold together: {m}"))
+            })?,
+        };
+        let mut next = register.clone();
+        let done = next.apply(step, by, now).map(|id| next.get(id).cloned());
+        let item = match done {
+            Ok(Some(item)) => item,
+            Ok(None) => {
+                self.findings[site] = Some(register);
+                return Err(StoreError(format!("site {site_id}: a findings step lost its item")).into());
+            }
+            Err(e) => {
+                self.findings[site] = Some(register);
+                return Err(e.into());
+            }
+        };
+        self.findings[site] = Some(next);
+        g.findings.insert(site);
+        g.batch.findings.retain(|f| f.site != site_id || f.item.id != item.id);
+        g.batch.findings.push(StoredFinding { site: site_id.clone(), item: item.clone() });
+        self.push_event(g, site, now, "finding", serde_json::json!({ "site": site_id, "item": item }));
+        Ok(item)
+    }
+
     fn finish(&mut self, g: Group<'_>) {
-        let Group { mut batch, pending, touched, alarms, closed, failed, .. } = g;
+        let Group { mut batch, pending, touched, alarms, closed, failed, findings, .. } = g;
         for (site, id) in alarms {
             if let Some(a) = self.runtimes[site].alarms.get(id) {
                 batch.alarms.push((self.hub.sites[site].id.clone(), a.clone()));
@@ -902,6 +1046,7 @@ impl Writer {
                         Pending::Alarm(tx, a) => drop(tx.send(Ok(a))),
                         Pending::Status(tx, s) => drop(tx.send(Ok(s))),
                         Pending::Review(tx, r) => drop(tx.send(Ok(r))),
+                        Pending::Finding(tx, i) => drop(tx.send(Ok(i))),
                     }
                 }
                 let mut per_site: Vec<Vec<FeedItem>> = vec![Vec::new(); self.runtimes.len()];
@@ -934,7 +1079,13 @@ impl Writer {
                         Pending::Alarm(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Status(tx, _) => drop(tx.send(Err(err()))),
                         Pending::Review(tx, _) => drop(tx.send(Err(err()))),
+                        Pending::Finding(tx, _) => drop(tx.send(Err(err()))),
                     }
+                }
+                // The registers hold steps that were not stored: read them back from the store on
+                // their next step.
+                for site in findings {
+                    self.findings[site] = None;
                 }
                 // The rules saw what was not stored: bring every touched site back to the store.
                 let now = Utc::now();

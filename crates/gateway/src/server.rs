@@ -75,7 +75,8 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<Running> {
     let views = runtimes.iter().map(|rt| RwLock::new(Arc::new(Writer::view_of(rt)))).collect();
     let index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
     let shared = store.shared();
-    let hub = Arc::new(Hub { sites, index, views, feeds, store, owned, tx });
+    let finding_rules = config.findings.clone();
+    let hub = Arc::new(Hub { sites, index, views, feeds, store, owned, finding_rules, tx });
     let writer = Writer::new(Arc::clone(&hub), runtimes, config.clone(), rx)?;
     let writer = std::thread::Builder::new().name("sitetwin-writer".into()).spawn(move || writer.run())?;
 

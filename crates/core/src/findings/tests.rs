@@ -855,3 +855,158 @@ fn an_alarm_becomes_a_finding_on_its_sensors_object_as_severe_as_its_peak() {
     reg.rectify(id, "更换限位器", None, "李师傅", t(5, 2, 0, 0)).unwrap();
     assert_eq!(reg.outstanding(t(9, 0, 0, 0)), (0, 0), "rectified: no longer awaiting");
 }
+
+#[test]
+fn from_items_checks_what_load_checks_and_ids_continue_after_the_largest() {
+    let items = sample().items().to_vec();
+    let rules =
+        FindingRules { escalation: EscalationRules { escalate_after_days: 1, max_level: 2 }, ..Default::default() };
+    let mut r = Register::from_items(items.clone(), rules.clone()).unwrap();
+    assert_eq!((r.items(), r.rules()), (&items[..], &rules));
+    assert_eq!(r.raise(patrol("T9", "x", Severity::Minor), "w", t(5, 0, 0, 0)).unwrap(), 4);
+    // Ids with a gap, out of order: the next is after the largest, and the order given is kept.
+    let mut gap = items.clone();
+    gap[0].id = 9;
+    let mut r = Register::from_items(gap, FindingRules::default()).unwrap();
+    assert_eq!(r.items().iter().map(|i| i.id).collect::<Vec<_>>(), [9, 2, 3]);
+    assert_eq!(r.raise(patrol("T9", "x", Severity::Minor), "w", t(5, 0, 0, 0)).unwrap(), 10);
+    assert_eq!(Register::from_items(Vec::new(), FindingRules::default()).unwrap(), Register::default());
+
+    let refused = |items: Vec<Item>| Register::from_items(items, FindingRules::default()).unwrap_err();
+    let mut twice = items.clone();
+    twice[1].id = 1;
+    assert_eq!(refused(twice), "two items have the id 1");
+    let mut zero = items.clone();
+    zero[2].id = 0;
+    assert_eq!(refused(zero), "an item has the id 0; ids start at 1");
+    let mut bare = items.clone();
+    bare[1].history.clear();
+    assert_eq!(refused(bare), "item 2 has no history; its first change is its raise");
+    let mut last = items.clone();
+    last[2].id = u64::MAX;
+    assert_eq!(refused(last), format!("item id {} leaves no id for a new item", u64::MAX));
+    // A file says the same, with its path.
+    let d = dir("from-items");
+    let path = d.join("f.json");
+    let mut file = sample().json().unwrap();
+    file = file.replace("\"id\": 3,", "\"id\": 0,");
+    std::fs::write(&path, file).unwrap();
+    let e = Register::load(&path).unwrap_err();
+    assert!(matches!(&e, FindingsError::Invalid { path: p, .. } if p == &path), "{e:?}");
+    assert!(e.to_string().ends_with("an item has the id 0; ids start at 1"), "{e}");
+}
+
+#[test]
+fn upsert_replaces_by_id_or_inserts_in_id_order_and_refuses_what_no_register_holds() {
+    let items = sample().items().to_vec();
+    let mut r = Register::default();
+    r.upsert(items[2].clone()).unwrap();
+    r.upsert(items[0].clone()).unwrap();
+    assert_eq!(r.items().iter().map(|i| i.id).collect::<Vec<_>>(), [1, 3], "inserted in id order");
+    r.upsert(items[1].clone()).unwrap();
+    assert_eq!(r.items(), &items[..]);
+    // The same id again replaces it in its place.
+    let mut changed = items[1].clone();
+    changed.owner = Some("张".into());
+    r.upsert(changed.clone()).unwrap();
+    assert_eq!((r.len(), r.get(2)), (3, Some(&changed)));
+    assert_eq!(r.items()[1], changed);
+    // A new raise takes an id above every item's, even one put in out of turn.
+    let mut far = items[0].clone();
+    far.id = 40;
+    r.upsert(far).unwrap();
+    assert_eq!(r.raise(patrol("T9", "x", Severity::Minor), "w", t(5, 0, 0, 0)).unwrap(), 41);
+    // An item put in below the next id does not move it back.
+    let mut low = items[0].clone();
+    low.id = 7;
+    r.upsert(low).unwrap();
+    assert_eq!(r.items().iter().map(|i| i.id).collect::<Vec<_>>(), [1, 2, 3, 7, 40, 41]);
+    assert_eq!(r.raise(patrol("T8", "x", Severity::Minor), "w", t(5, 0, 0, 0)).unwrap(), 42);
+
+    let before = r.clone();
+    let mut zero = items[0].clone();
+    zero.id = 0;
+    assert_eq!(r.upsert(zero).unwrap_err(), "an item has the id 0; ids start at 1");
+    let mut bare = items[0].clone();
+    bare.history.clear();
+    assert_eq!(r.upsert(bare).unwrap_err(), "item 1 has no history; its first change is its raise");
+    let mut last = items[0].clone();
+    last.id = u64::MAX;
+    assert!(r.upsert(last).unwrap_err().contains("leaves no id for a new item"));
+    assert_eq!(r, before, "a refused item changes nothing");
+}
+
+#[test]
+fn steps_as_data_do_what_the_methods_do() {
+    let at = t(2, 2, 0, 0);
+    let mut r = Register::default();
+    let raise = Step::Raise { finding: patrol("T1", "起重量限制器", Severity::Major) };
+    assert_eq!((raise.id(), raise.name()), (None, "raise"));
+    assert_eq!(r.apply(&raise, "王工", at).unwrap(), 1);
+    // A repeat is the same item, with the repeat in its history.
+    assert_eq!(r.apply(&raise, "王工", at).unwrap(), 1);
+    assert_eq!(actions(r.get(1).unwrap()), [Action::Raised, Action::Repeated]);
+    let assign = Step::Assign { id: 1, owner: "李班长".into(), deadline: Some(t(4, 18, 0, 0)) };
+    assert_eq!((assign.id(), assign.name()), (Some(1), "assign"));
+    assert_eq!(r.apply(&assign, "王工", at).unwrap(), 1);
+    assert_eq!(
+        (r.get(1).unwrap().owner.as_deref(), r.get(1).unwrap().deadline),
+        (Some("李班长"), Some(t(4, 18, 0, 0)))
+    );
+    let rectify = Step::Rectify { id: 1, note: "更换限制器".into(), photo: Some("p.jpg".into()) };
+    assert_eq!(r.apply(&rectify, "李班长", at).unwrap(), 1);
+    assert_eq!(r.get(1).unwrap().evidence().unwrap().photo.as_deref(), Some("p.jpg"));
+    assert_eq!(r.apply(&Step::Reopen { id: 1, note: "未试吊".into() }, "王工", at).unwrap(), 1);
+    assert_eq!(r.get(1).unwrap().state, State::Reopened);
+    r.apply(&Step::Rectify { id: 1, note: "试吊合格".into(), photo: None }, "李班长", at).unwrap();
+    assert_eq!(r.apply(&Step::Verify { id: 1 }, "王工", at).unwrap(), 1);
+    assert_eq!(r.get(1).unwrap().state, State::Verified);
+
+    // The methods' refusals, unchanged.
+    let before = r.clone();
+    let e = r.apply(&Step::Verify { id: 1 }, "王工", at).unwrap_err();
+    assert!(matches!(e, FindingsError::Transition { id: 1, from: State::Verified, action: Action::Verified }), "{e:?}");
+    assert!(matches!(r.apply(&Step::Verify { id: 9 }, "w", at), Err(FindingsError::NoSuchItem(9))));
+    let e = r.apply(&Step::Reopen { id: 1, note: " ".into() }, "w", at).unwrap_err();
+    assert!(matches!(e, FindingsError::Blank { field: "reason for reopening", .. }), "{e:?}");
+    let e = r.apply(&Step::Reopen { id: 1, note: "n".into() }, "w", t(1, 0, 0, 0)).unwrap_err();
+    assert!(matches!(e, FindingsError::TimeBackwards { id: 1, .. }), "{e:?}");
+    let blank = Step::Raise { finding: patrol(" ", "x", Severity::Minor) };
+    assert!(matches!(r.apply(&blank, "w", at), Err(FindingsError::Blank { id: None, field: "object" })));
+    assert_eq!(r, before);
+    r.apply(&Step::Reopen { id: 1, note: "复查发现再次失效".into() }, "王工", at).unwrap();
+    let e = r.apply(&Step::Assign { id: 1, owner: "o".into(), deadline: Some(at) }, "w", at).unwrap_err();
+    assert!(matches!(e, FindingsError::DeadlineNotAfter { id: 1, .. }), "{e:?}");
+}
+
+#[test]
+fn steps_read_and_write_as_json_tagged_by_action() {
+    let assign = Step::Assign { id: 3, owner: "李班长".into(), deadline: Some(t(4, 18, 0, 0)) };
+    let json = serde_json::to_value(&assign).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"action": "assign", "id": 3, "owner": "李班长", "deadline": "2026-12-04T18:00:00Z"})
+    );
+    assert_eq!(serde_json::from_value::<Step>(json).unwrap(), assign);
+    // Optional fields may be left out.
+    let step: Step = serde_json::from_str(r#"{"action": "rectify", "id": 2, "note": "done"}"#).unwrap();
+    assert_eq!(step, Step::Rectify { id: 2, note: "done".into(), photo: None });
+    let step: Step = serde_json::from_str(r#"{"action": "assign", "id": 2, "owner": "o"}"#).unwrap();
+    assert_eq!(step, Step::Assign { id: 2, owner: "o".into(), deadline: None });
+    let raise = Step::Raise { finding: patrol("T1", "x", Severity::Critical) };
+    assert_eq!(serde_json::from_str::<Step>(&serde_json::to_string(&raise).unwrap()).unwrap(), raise);
+    // Refused: an unknown action, a missing field, a field of another action, no action.
+    for bad in [
+        r#"{"action": "close", "id": 1}"#,
+        r#"{"action": "reopen", "id": 1}"#,
+        r#"{"action": "verify", "id": 1, "note": "n"}"#,
+        r#"{"id": 1}"#,
+        r#"{"action": "verify", "id": -1}"#,
+    ] {
+        assert!(serde_json::from_str::<Step>(bad).is_err(), "{bad}");
+    }
+    // Escalation reads back what it writes.
+    for e in [Escalation::None, Escalation::Overdue { days: 2 }, Escalation::Escalated { level: 3 }] {
+        assert_eq!(serde_json::from_value::<Escalation>(serde_json::to_value(e).unwrap()).unwrap(), e);
+    }
+}

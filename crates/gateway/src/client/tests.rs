@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use sitetwin_core::findings::{Action, FindingInput, FindingRules, Severity, Source, State};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::alarm::AlarmStatus;
+use sitetwin_core::rules::jgj59::SubTable;
 use sitetwin_core::rules::stoppage::Status;
 
 use super::*;
@@ -241,9 +243,9 @@ fn follows_a_gateway_live_and_resumes_after_a_restart_without_gaps_or_repeats() 
     let mut seen = Vec::new();
     let t = Duration::from_secs(20);
     let (site, resumed) = wait_for(&client, &mut seen, t, "Connected", |e| match e {
-        ClientEvent::Connected { site, resumed_from, stoppage, open_alarms } => {
+        ClientEvent::Connected { site, resumed_from, stoppage, open_alarms, findings } => {
             assert_eq!(stoppage.status, Status::Operating);
-            assert!(open_alarms.is_empty());
+            assert!(open_alarms.is_empty() && findings.items.is_empty());
             Some((site.clone(), *resumed_from))
         }
         _ => None,
@@ -549,6 +551,39 @@ fn alarm_commands_are_the_apis_alarm_steps() {
 }
 
 #[test]
+fn findings_commands_are_the_apis_findings_requests() {
+    use crate::http::FindingStep;
+    let request = |step: Step| ClientCommand::Finding { by: "王工".into(), step }.finding_request().unwrap();
+    let (path, body) = request(Step::Raise { finding: crane_finding(Utc::now()) });
+    assert_eq!(path, ["findings"]);
+    assert_eq!((body["by"].as_str(), body["finding"]["object"].as_str()), (Some("王工"), Some("TC1")), "{body}");
+    let deadline: DateTime<Utc> = "2026-12-04T18:00:00Z".parse().unwrap();
+    for (step, want) in [
+        (
+            Step::Assign { id: 3, owner: "李班长".into(), deadline: Some(deadline) },
+            serde_json::json!({"by": "王工", "action": "assign", "owner": "李班长", "deadline": "2026-12-04T18:00:00Z"}),
+        ),
+        (
+            Step::Rectify { id: 3, note: "done".into(), photo: None },
+            serde_json::json!({"by": "王工", "action": "rectify", "note": "done", "photo": null}),
+        ),
+        (Step::Verify { id: 3 }, serde_json::json!({"by": "王工", "action": "verify"})),
+        (
+            Step::Reopen { id: 3, note: "why".into() },
+            serde_json::json!({"by": "王工", "action": "reopen", "note": "why"}),
+        ),
+    ] {
+        let (path, body) = request(step.clone());
+        assert_eq!((path, &body), (vec!["findings".to_string(), "3".into()], &want));
+        // And the gateway reads it back as the same step.
+        let back: FindingStep = serde_json::from_value(body).unwrap();
+        assert_eq!(back.step(3).ok(), Some(step));
+    }
+    assert!(ClientCommand::Shutdown.finding_request().is_none());
+    assert!(ClientCommand::Acknowledge { alarm: 1, who: "w".into() }.finding_request().is_none());
+}
+
+#[test]
 fn the_configuration_is_checked_and_its_token_not_shown() {
     let ok = ClientConfig::new("http://127.0.0.1:8080", "st_secret", DEMO_SITE);
     assert!(ok.check().is_ok());
@@ -630,6 +665,9 @@ fn silent_gateway(events: &'static str) -> (SocketAddr, std::sync::mpsc::Receive
                     json(serde_json::json!({ "state": SiteStoppage::default(), "days_stopped": 0 }).to_string())
                 }
                 p if p == format!("{site}/alarms?open=true") => json("[]".into()),
+                p if p == format!("{site}/findings") => json(
+                    serde_json::json!({ "now": Utc::now(), "rules": FindingRules::default(), "items": [] }).to_string(),
+                ),
                 p if p == format!("{site}/events") => {
                     let _ = tx.send(last_event_id);
                     format!("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{events}")
@@ -650,6 +688,7 @@ fn a_silent_stream_is_taken_for_dead_and_resumed_after_the_last_id() {
         ": keep-alive\n\n",
         "id: 3\r\nevent: spray\r\ndata: {\"type\": \"SprayRequested\",\r\ndata:  \"zone\": \"east\"}\r\n\r\n",
         "id: 4\nevent: reading\ndata: {\"not\": \"a reading\"}\n\n",
+        "id: 5\nevent: finding\ndata: {\"site\": \"x\", \"item\": {\"id\": 1}}\n\n",
         "event: reset\ndata: {\"resume_after\": 4, \"last_id\": 9}\n\n",
     );
     let (addr, streams) = silent_gateway(events);
@@ -674,8 +713,12 @@ fn a_silent_stream_is_taken_for_dead_and_resumed_after_the_last_id() {
         matches!(&seen[2], ClientEvent::Malformed { id: Some(4), kind, error } if kind == "reading" && error.contains("a reading")),
         "{got:?}"
     );
-    assert!(matches!(&seen[3], ClientEvent::Reset { resume_after: 4, last_id: 9 }), "{got:?}");
-    assert_eq!(seen.len(), 5, "{got:?}");
+    assert!(
+        matches!(&seen[3], ClientEvent::Malformed { id: Some(5), kind, error } if kind == "finding" && error.contains("item")),
+        "{got:?}"
+    );
+    assert!(matches!(&seen[4], ClientEvent::Reset { resume_after: 4, last_id: 9 }), "{got:?}");
+    assert_eq!(seen.len(), 6, "{got:?}");
     // The first stream resumed after the last id committed; the next after the reset's.
     assert_eq!(streams.recv_timeout(t).unwrap().as_deref(), Some("2"));
     assert_eq!(streams.recv_timeout(t).unwrap().as_deref(), Some("9"));
@@ -703,6 +746,232 @@ fn request(
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     })
+}
+
+/// One GET; the status, the `Content-Type` and the body as text.
+fn get_text(url: String, token: &str) -> (u16, String, String) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+        let kind = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (r.status().as_u16(), kind, r.text().await.unwrap())
+    })
+}
+
+/// A finding on the demo's crane 1, its load limiter, entered by hand.
+fn crane_finding(found_at: DateTime<Utc>) -> FindingInput {
+    FindingInput {
+        source: Source::Manual,
+        object: "TC1".into(),
+        at_m: Some([12.5, 44.0, -10.0]),
+        table: Some(SubTable::TowerCrane),
+        item: Some("载荷限制装置".into()),
+        severity: Severity::Major,
+        zh: "起重量限制器失效".into(),
+        en: "load limiter not working".into(),
+        found_at,
+    }
+}
+
+/// The first event `f` picks among those seen already, else the next one it picks.
+fn seen_or_wait<T>(
+    c: &GatewayClient,
+    seen: &mut Vec<ClientEvent>,
+    within: Duration,
+    what: &str,
+    mut f: impl FnMut(&ClientEvent) -> Option<T>,
+) -> T {
+    match seen.iter().find_map(&mut f) {
+        Some(t) => t,
+        None => wait_for(c, seen, within, what, f),
+    }
+}
+
+/// Picks the answer of a findings command.
+fn finding_result(e: &ClientEvent) -> Option<Result<Item, String>> {
+    match e {
+        ClientEvent::FindingResult { result } => Some(result.clone()),
+        _ => None,
+    }
+}
+
+/// Picks the live `finding` event of item `id` whose last change is `action`.
+fn finding_event(id: u64, action: Action) -> impl FnMut(&ClientEvent) -> Option<FindingUpdate> {
+    move |e| match e {
+        ClientEvent::Finding(f) if f.item.id == id && f.item.history.last().map(|c| c.action) == Some(action) => {
+            Some(f.clone())
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn the_findings_register_is_kept_by_the_gateway_changed_through_it_streamed_and_survives_a_restart() {
+    use reqwest::Method;
+    use serde_json::json;
+    let mut gw = Gateway::new("findings");
+    let (op, bureau, viewer) = (gw.token(Role::Operator), gw.token(Role::Bureau), gw.token(Role::Viewer));
+    let client = GatewayClient::spawn(config(&gw.url(), &op)).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    let first = wait_for(&client, &mut seen, t, "Connected", |e| match e {
+        ClientEvent::Connected { findings, .. } => Some(findings.clone()),
+        _ => None,
+    });
+    assert!(first.items.is_empty());
+    assert_eq!(first.rules, FindingRules::default());
+    assert!((Utc::now() - first.now).num_seconds().abs() < 60, "the gateway's clock: {}", first.now);
+
+    // Raised through the client: answered with the item once stored, and carried live.
+    let found = Utc::now() - chrono::Duration::minutes(1);
+    let raise = Step::Raise { finding: crane_finding(found) };
+    client.send(ClientCommand::Finding { by: "王工".into(), step: raise }).unwrap();
+    let raised = wait_for(&client, &mut seen, t, "the raise's answer", finding_result).unwrap();
+    assert_eq!((raised.id, raised.state, raised.input.object.as_str()), (1, State::Open, "TC1"));
+    assert_eq!(raised.deadline, Some(found + chrono::Duration::days(3)), "a major hazard's default 3 days [R]");
+    assert_eq!(raised.history[0].by, "王工");
+    let live = seen_or_wait(&client, &mut seen, t, "the raise on the stream", finding_event(1, Action::Raised));
+    assert_eq!((live.site.as_str(), &live.item), (DEMO_SITE, &raised));
+    assert!(live.feed_id > 0);
+
+    // Listed over HTTP to a viewer, with filters; a filter's unknown value is 422 naming it.
+    let findings = format!("{}/api/v1/sites/{DEMO_SITE}/findings", gw.url());
+    let list = |query: &str| request(Method::GET, format!("{findings}{query}"), &viewer, None);
+    let (s, body) = list("");
+    assert_eq!(s, 200, "{body}");
+    let listed: FindingsList = serde_json::from_value(body).unwrap();
+    assert_eq!(listed.items, vec![raised.clone()]);
+    for (query, n) in [
+        ("?state=open", 1),
+        ("?state=verified", 0),
+        ("?severity=minor", 1),
+        ("?severity=major", 1),
+        ("?severity=critical", 0),
+        ("?object=TC1", 1),
+        ("?object=TC2", 0),
+        ("?overdue=true", 0),
+        ("?overdue=false&state=open", 1),
+    ] {
+        let (s, body) = list(query);
+        assert_eq!((s, body["items"].as_array().map(Vec::len)), (200, Some(n)), "{query}: {body}");
+    }
+    for (query, field) in [
+        ("?state=closed", "state"),
+        ("?severity=Major", "severity"),
+        ("?overdue=yes", "overdue"),
+        ("?object=", "object"),
+    ] {
+        let (s, body) = list(query);
+        assert_eq!((s, body["field"].as_str()), (422, Some(field)), "{query}: {body}");
+    }
+    // The same open hazard again is the same item, with the repeat in its history.
+    let post =
+        |token: &str, url: &str, body: serde_json::Value| request(Method::POST, url.to_string(), token, Some(body));
+    let (s, again) = post(&op, &findings, json!({"by": "李工", "finding": crane_finding(found)}));
+    assert_eq!(
+        (s, again["id"].as_u64(), again["history"][1]["action"].as_str()),
+        (200, Some(1), Some("Repeated")),
+        "{again}"
+    );
+
+    // Assigned over HTTP with another token: the client hears it live.
+    let item = format!("{findings}/1");
+    let deadline = (Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let assign = json!({"by": "市住建局", "action": "assign", "owner": "李班长", "deadline": deadline});
+    let (s, assigned) = post(&bureau, &item, assign);
+    assert_eq!((s, assigned["owner"].as_str()), (200, Some("李班长")), "{assigned}");
+    let heard = seen_or_wait(&client, &mut seen, t, "the assignment on the stream", finding_event(1, Action::Assigned));
+    assert_eq!((heard.item.owner.as_deref(), heard.item.history.len()), (Some("李班长"), 3));
+    assert_eq!(heard.item.history[2].by, "市住建局");
+
+    // Refused: a viewer's change, an item that is not there, a step or a finding malformed.
+    assert_eq!(post(&viewer, &item, json!({"by": "v", "action": "verify"})).0, 403);
+    assert_eq!(post(&viewer, &findings, json!({"by": "v", "finding": crane_finding(found)})).0, 403);
+    for path in ["9", "x"] {
+        let (s, e) = post(&op, &format!("{findings}/{path}"), json!({"by": "w", "action": "verify"}));
+        assert_eq!(s, 404, "{path}: {e}");
+    }
+    for (body, field) in [
+        (json!({"by": "w", "action": "rectify", "note": " "}), "note"),
+        (json!({"by": " ", "action": "rectify", "note": "done"}), "by"),
+        (json!({"by": "w", "action": "rectify"}), "note"),
+        (json!({"by": "w", "action": "rectify", "note": "done", "photo": ""}), "photo"),
+        (json!({"by": "w", "action": "assign", "owner": "o", "deadline": "2020-01-01T00:00:00Z"}), "deadline"),
+        (json!({"by": "w", "action": "assign", "owner": "o", "deadline": "tomorrow"}), "deadline"),
+        (json!({"by": "w", "action": "assign", "owner": " "}), "owner"),
+        (json!({"by": "w", "action": "assign"}), "owner"),
+        (json!({"by": "w", "action": "verify", "note": "n"}), "note"),
+        (json!({"by": "w", "action": "close"}), "action"),
+        (json!({"by": "w", "action": "verify", "colour": 1}), "colour"),
+        (json!({"action": "verify"}), "by"),
+        (json!(["verify"]), "body"),
+    ] {
+        let (s, e) = post(&op, &item, body.clone());
+        assert_eq!((s, e["field"].as_str()), (422, Some(field)), "{body}: {e}");
+    }
+    let finding = serde_json::to_value(crane_finding(found)).unwrap();
+    let mut blank = finding.clone();
+    blank["object"] = " ".into();
+    let mut no_severity = finding.clone();
+    no_severity.as_object_mut().unwrap().remove("severity");
+    let mut odd = finding.clone();
+    odd["severity"] = "Huge".into();
+    for (body, field) in [
+        (json!({"by": "w", "finding": blank}), "finding.object"),
+        (json!({"by": "w", "finding": no_severity}), "finding.severity"),
+        (json!({"by": "w", "finding": odd}), "finding"),
+        (json!({"finding": finding}), "by"),
+        (json!({"by": "w", "finding": finding, "extra": 1}), "extra"),
+    ] {
+        let (s, e) = post(&op, &findings, body.clone());
+        assert_eq!((s, e["field"].as_str()), (422, Some(field)), "{body}: {e}");
+    }
+    // Verifying the open item through the client: refused with 409, naming the URL.
+    client.send(ClientCommand::Finding { by: "王工".into(), step: Step::Verify { id: 1 } }).unwrap();
+    let refused = wait_for(&client, &mut seen, t, "the verify's answer", finding_result).unwrap_err();
+    assert!(refused.contains("409") && refused.contains(&format!("{findings}/1")), "{refused}");
+    assert!(refused.contains("only a rectified item can be"), "the gateway's reason: {refused}");
+    // Rectified through the client, with a photo.
+    let rectify =
+        Step::Rectify { id: 1, note: "更换限制器并试吊合格".into(), photo: Some("photos/t1.jpg".into()) };
+    client.send(ClientCommand::Finding { by: "李班长".into(), step: rectify }).unwrap();
+    let rectified = wait_for(&client, &mut seen, t, "the rectification's answer", finding_result).unwrap();
+    assert_eq!(
+        (rectified.state, rectified.evidence().and_then(|c| c.photo.as_deref())),
+        (State::Rectified, Some("photos/t1.jpg"))
+    );
+
+    // The CSV export: the core's header and one row.
+    let (s, kind, csv) = get_text(format!("{findings}.csv"), &viewer);
+    assert_eq!((s, kind.as_str()), (200, "text/csv; charset=utf-8"), "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("id,object,x_m,") && lines[1].starts_with("1,TC1,12.5,44,-10,major,rectified,李班长,"),
+        "{csv}"
+    );
+
+    // The gateway restarts on the same store: the register is what it was when the client
+    // connects again, and the gateway carries on from it.
+    gw.stop();
+    wait_for(&client, &mut seen, t, "Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }).then_some(()));
+    let addr = gw.addr;
+    gw.restart_at(addr);
+    let after = wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
+        ClientEvent::Connected { findings, resumed_from: Some(_), .. } => Some(findings.clone()),
+        _ => None,
+    });
+    assert_eq!(after.items, vec![rectified.clone()]);
+    client.send(ClientCommand::Finding { by: "王工".into(), step: Step::Verify { id: 1 } }).unwrap();
+    let verified = wait_for(&client, &mut seen, t, "the verification's answer", finding_result).unwrap();
+    let kept: Vec<Action> = verified.history.iter().map(|c| c.action).collect();
+    assert_eq!(kept, [Action::Raised, Action::Repeated, Action::Assigned, Action::Rectified, Action::Verified]);
+    // A verified hazard found again is a new item, numbered after the stored ones.
+    client
+        .send(ClientCommand::Finding { by: "王工".into(), step: Step::Raise { finding: crane_finding(Utc::now()) } })
+        .unwrap();
+    assert_eq!(wait_for(&client, &mut seen, t, "the new raise's answer", finding_result).unwrap().id, 2);
+    client.shutdown().unwrap();
 }
 
 #[test]
@@ -804,6 +1073,52 @@ fn two_gateways_on_one_database_serve_one_site_and_an_acknowledgement_through_ei
         let (_, st) = request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/status", gw.url()), &op, None);
         assert_eq!(st["state"]["status"], "Stopped", "{st}");
     }
+    // A review and a findings step through B are carried out by A: A's live stream has them.
+    let follower = GatewayClient::spawn(config(&a.url(), &op)).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    wait_for(&follower, &mut seen, t, "Connected to A", |e| matches!(e, ClientEvent::Connected { .. }).then_some(()));
+    let review = serde_json::json!({"site": DEMO_SITE, "reviewer": "王工", "date": "2026-12-02",
+        "findings": ["塔吊回转制动未松开"], "decision": "keep_stopped"});
+    let reviews = format!("{}/api/v1/sites/{DEMO_SITE}/reviews", b.url());
+    let (s, stored) = request(reqwest::Method::POST, reviews, &b.token(Role::Bureau), Some(review));
+    assert_eq!(s, 200, "{stored}");
+    let rid = stored["id"].as_i64();
+    wait_for(&follower, &mut seen, t, "the review on A's stream", |e| match e {
+        ClientEvent::Event(f) if f.kind == "review" && f.id == rid => Some(()),
+        _ => None,
+    });
+    let findings = format!("{}/api/v1/sites/{DEMO_SITE}/findings", b.url());
+    let raise = serde_json::json!({"by": "B 值班员", "finding": crane_finding(now)});
+    let (s, item) = request(reqwest::Method::POST, findings.clone(), &op, Some(raise));
+    assert_eq!((s, item["id"].as_u64()), (200, Some(1)), "{item}");
+    let live = wait_for(&follower, &mut seen, t, "the finding on A's stream", finding_event(1, Action::Raised));
+    assert_eq!(live.item.history[0].by, "B 值班员");
+    // Refusals through B are A's, with their status and field.
+    let (s, e) = request(
+        reqwest::Method::POST,
+        format!("{findings}/1"),
+        &op,
+        Some(serde_json::json!({"by": "w", "action": "verify"})),
+    );
+    assert_eq!(s, 409, "{e}");
+    let blank = serde_json::json!({"by": "w", "action": "rectify", "note": " "});
+    let (s, e) = request(reqwest::Method::POST, format!("{findings}/1"), &op, Some(blank));
+    assert_eq!((s, e["field"].as_str()), (422, Some("note")), "{e}");
+    let (s, e) = request(
+        reqwest::Method::POST,
+        format!("{findings}/7"),
+        &op,
+        Some(serde_json::json!({"by": "w", "action": "verify"})),
+    );
+    assert_eq!(s, 404, "{e}");
+    // Either gateway lists it from the store.
+    for gw in [&a, &b] {
+        let (_, l) =
+            request(reqwest::Method::GET, format!("{}/api/v1/sites/{DEMO_SITE}/findings", gw.url()), &op, None);
+        assert_eq!(l["items"].as_array().map(Vec::len), Some(1), "{l}");
+    }
+    follower.shutdown().unwrap();
     // Both gateways' feed ids come from one reservation: no collision in the shared feed.
     let ids: Vec<i64> = a.store().feed_after(DEMO_SITE, 0, 10_000).unwrap().iter().map(FeedItem::id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");

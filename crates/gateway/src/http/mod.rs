@@ -1,6 +1,7 @@
 //! The HTTP API: readings in (`POST /api/v1/readings`, the core's JSON-lines or CSV), and out
-//! (latest values, history with downsampling, alarms and their lifecycle, site status, the live
-//! event stream), `/healthz` and `/openapi.json`. Every write is answered only after the writer
+//! (latest values, history with downsampling, alarms and their lifecycle, site status, the
+//! bureau's reviews, the findings register and its steps, the live event stream), `/healthz` and
+//! `/openapi.json`. Every write is answered only after the writer
 //! has committed it.
 
 mod sse;
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sitetwin_core::findings::{FindingInput, Item, Register, Severity, State as FindingState, Step};
 use sitetwin_core::rules::alarm::Alarm;
 use sitetwin_core::rules::stoppage::SiteStoppage;
 use sitetwin_core::telemetry::{Format, parse_readings};
@@ -27,7 +29,7 @@ use crate::auth::Caller;
 use crate::limits::{LogOnce, RateLimiter};
 use crate::pipeline::{AlarmStep, Hub, IngestReport, PipelineError, Refusal, SiteView, StatusChange};
 use crate::site::SensorInfo;
-use crate::store::{Aggregate, CitySite, Resolution, Role, Source, StoredReading, StoredReview};
+use crate::store::{Aggregate, CitySite, FindingsList, Resolution, Role, Source, StoredReading, StoredReview};
 
 /// What the handlers share.
 pub struct ApiState {
@@ -114,7 +116,7 @@ impl IntoResponse for ApiError {
 impl From<PipelineError> for ApiError {
     fn from(e: PipelineError) -> Self {
         let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        ApiError::new(status, e.to_string())
+        ApiError { field: e.field().map(String::from), ..ApiError::new(status, e.to_string()) }
     }
 }
 
@@ -213,6 +215,9 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/api/v1/sites/{site}/status", get(get_status).post(change_status))
         .route("/api/v1/sites/{site}/events", get(sse::events))
         .route("/api/v1/sites/{site}/reviews", get(list_reviews).post(post_review))
+        .route("/api/v1/sites/{site}/findings", get(list_findings).post(raise_finding))
+        .route("/api/v1/sites/{site}/findings.csv", get(findings_csv))
+        .route("/api/v1/sites/{site}/findings/{id}", post(step_finding))
         .route("/api/v1/city", get(city))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -687,6 +692,278 @@ async fn list_reviews(
     Ok(Json(blocking(move || store.reviews(&id)).await?))
 }
 
+/// Findings list query: each filter given must match.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FindingsQuery {
+    /// In this state: `open`, `rectified`, `verified` or `reopened`.
+    state: Option<String>,
+    /// At least this severe: `minor`, `major` or `critical`.
+    severity: Option<String>,
+    /// `true`: only the items overdue now (`false`: every item).
+    overdue: Option<String>,
+    /// On this object (its exact id).
+    object: Option<String>,
+}
+
+/// A findings request refused as it is, naming the field (422).
+fn unprocessable(field: &str, error: impl Into<String>) -> ApiError {
+    ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, error)
+}
+
+impl FindingsQuery {
+    /// The core's filter, or 422 naming the parameter whose value is not one it takes.
+    fn filter(&self) -> ApiResult<sitetwin_core::findings::Filter> {
+        let bad = |field: &str, v: &str, takes: &str| unprocessable(field, format!("{field}: {v:?} is not {takes}"));
+        let state = match self.state.as_deref() {
+            None => None,
+            Some("open") => Some(FindingState::Open),
+            Some("rectified") => Some(FindingState::Rectified),
+            Some("verified") => Some(FindingState::Verified),
+            Some("reopened") => Some(FindingState::Reopened),
+            Some(v) => return Err(bad("state", v, "open, rectified, verified or reopened")),
+        };
+        let severity = match self.severity.as_deref() {
+            None => None,
+            Some("minor") => Some(Severity::Minor),
+            Some("major") => Some(Severity::Major),
+            Some("critical") => Some(Severity::Critical),
+            Some(v) => return Err(bad("severity", v, "minor, major or critical")),
+        };
+        let overdue = match self.overdue.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(v) => return Err(bad("overdue", v, "true or false")),
+        };
+        let object = match self.object.as_deref().map(str::trim) {
+            Some("") => return Err(unprocessable("object", "object: the object id is empty")),
+            o => o.map(String::from),
+        };
+        Ok(sitetwin_core::findings::Filter {
+            state,
+            object,
+            severity_at_least: severity,
+            overdue,
+            ..Default::default()
+        })
+    }
+}
+
+/// A site's findings register as stored, under the gateway's rules.
+async fn stored_register(state: &Shared, site: usize) -> ApiResult<Register> {
+    let store = Arc::clone(&state.hub.store);
+    let id = state.hub.sites[site].id.clone();
+    let items = {
+        let id = id.clone();
+        blocking(move || store.findings(&id)).await?
+    };
+    Register::from_items(items, state.hub.finding_rules.clone()).map_err(|m| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("site {id}: the stored findings register does not hold together: {m}"),
+        )
+    })
+}
+
+/// A site's findings register (隐患整改): the items that pass the filters, the most urgent first
+/// (most escalated, most severe, earliest deadline), judged now under the gateway's rules.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/findings", params(("site" = String, Path), FindingsQuery),
+    responses((status = 200, body = FindingsList),
+        (status = 422, body = ApiError, description = "a filter's value is not one it takes; `field` names it"),
+        (status = 403, body = ApiError)), security(("bearer" = [])))]
+async fn list_findings(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    Query(q): Query<FindingsQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<FindingsList>> {
+    let i = readable(&state, &headers, &site).await?;
+    let filter = q.filter()?;
+    let register = stored_register(&state, i).await?;
+    let now = Utc::now();
+    let items = register.list(&filter, now).into_iter().cloned().collect();
+    Ok(Json(FindingsList { now, rules: register.rules().clone(), items }))
+}
+
+/// Every findings item of the site as CSV (the core's export: one row per item in id order,
+/// judged now), UTF-8.
+#[utoipa::path(get, path = "/api/v1/sites/{site}/findings.csv", params(("site" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn findings_csv(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let i = readable(&state, &headers, &site).await?;
+    let register = stored_register(&state, i).await?;
+    let mut csv = Vec::new();
+    register
+        .to_csv(Utc::now(), &mut csv)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("site {site}: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
+
+/// The field serde names in a refusal of a body (a missing or unknown one).
+fn serde_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `").or_else(|| message.strip_prefix("unknown field `"))?;
+    rest.split('`').next()
+}
+
+/// A findings request's body, or 422 naming the field serde found wrong (else `fallback`).
+fn findings_body<T: serde::de::DeserializeOwned>(body: &[u8], fallback: &str) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        let field = serde_field(&message).unwrap_or(fallback).to_string();
+        unprocessable(&field, format!("the body: {message}"))
+    })
+}
+
+/// A finding to raise: `{"by": "王工", "finding": {...}}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseFinding {
+    /// Who raises it.
+    pub by: String,
+    /// The core's `FindingInput`: `{"source": "Manual", "object": "TC1", "at_m": null, "table":
+    /// null, "item": null, "severity": "Major", "zh": "...", "en": "...", "found_at": "..."}`.
+    #[schema(value_type = Object)]
+    pub finding: serde_json::Value,
+}
+
+/// Raises a finding in the site's register (operators and the bureau). The same hazard on an item
+/// not yet verified is not a second item: the answer is that item, with the repeat in its history.
+/// The live stream carries the item as a `finding` event.
+#[utoipa::path(post, path = "/api/v1/sites/{site}/findings", params(("site" = String, Path)), request_body = RaiseFinding,
+    responses((status = 200, body = Object, description = "the item (the core's `Item`)"),
+        (status = 422, body = ApiError, description = "the finding is refused; `field` names why"),
+        (status = 403, body = ApiError)), security(("bearer" = [])))]
+async fn raise_finding(
+    State(state): State<Shared>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Item>> {
+    let i = operable(&state, &headers, &site).await?;
+    let RaiseFinding { by, finding } = findings_body(&body, "body")?;
+    let finding: FindingInput = serde_json::from_value(finding).map_err(|e| {
+        let message = e.to_string();
+        let field = serde_field(&message).map_or_else(|| "finding".to_string(), |f| format!("finding.{f}"));
+        unprocessable(&field, format!("the finding: {message}"))
+    })?;
+    Ok(Json(state.hub.finding(i, by, Step::Raise { finding }).await?))
+}
+
+/// A step of a findings item: the core's `Step` without its `id` (the path's), with who asks it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingStep {
+    /// Who asks it.
+    pub by: String,
+    /// `assign`, `rectify`, `verify` or `reopen`.
+    pub action: String,
+    /// `assign`: who must rectify it.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// `assign`: a new deadline (RFC 3339), after now; left out, the item keeps its own.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub deadline: Option<String>,
+    /// `rectify`: what was done; `reopen`: why.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// `rectify`: a photo's path.
+    #[serde(default)]
+    pub photo: Option<String>,
+}
+
+impl FindingStep {
+    /// The core's step on item `id`, or 422 naming the field that is missing, malformed or not
+    /// one of the action's.
+    pub(crate) fn step(self, id: u64) -> ApiResult<Step> {
+        let FindingStep { action, owner, deadline, note, photo, .. } = self;
+        let not_for = |field: &str, given: bool| match given {
+            true => Err(unprocessable(field, format!("{field} does not go with action {action}"))),
+            false => Ok(()),
+        };
+        let needed = |field: &str, v: Option<String>| {
+            v.ok_or_else(|| unprocessable(field, format!("action {action} needs {field}")))
+        };
+        Ok(match action.as_str() {
+            "assign" => {
+                not_for("note", note.is_some())?;
+                not_for("photo", photo.is_some())?;
+                let deadline = deadline
+                    .map(|d| {
+                        DateTime::parse_from_rfc3339(&d).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+                            unprocessable("deadline", format!("deadline: {d:?} is not an RFC 3339 time ({e})"))
+                        })
+                    })
+                    .transpose()?;
+                Step::Assign { id, owner: needed("owner", owner)?, deadline }
+            }
+            "rectify" => {
+                not_for("owner", owner.is_some())?;
+                not_for("deadline", deadline.is_some())?;
+                Step::Rectify { id, note: needed("note", note)?, photo }
+            }
+            "verify" => {
+                not_for("owner", owner.is_some())?;
+                not_for("deadline", deadline.is_some())?;
+                not_for("note", note.is_some())?;
+                not_for("photo", photo.is_some())?;
+                Step::Verify { id }
+            }
+            "reopen" => {
+                not_for("owner", owner.is_some())?;
+                not_for("deadline", deadline.is_some())?;
+                not_for("photo", photo.is_some())?;
+                Step::Reopen { id, note: needed("note", note)? }
+            }
+            other => {
+                return Err(unprocessable(
+                    "action",
+                    format!(
+                        "action {other:?} is not assign, rectify, verify or reopen (a finding is raised by POST \
+                         .../findings)"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// A step of a findings item (operators and the bureau): `{"by": "王工", "action": "assign",
+/// "owner": "李班长", "deadline": "2026-12-04T18:00:00Z"}`, `{"by": ..., "action": "rectify",
+/// "note": "...", "photo": "..."}`, `{"by": ..., "action": "verify"}`, `{"by": ..., "action":
+/// "reopen", "note": "..."}`. Recorded at the gateway's clock; the live stream carries the item as
+/// a `finding` event.
+#[utoipa::path(post, path = "/api/v1/sites/{site}/findings/{id}", params(("site" = String, Path), ("id" = u64, Path)),
+    request_body = FindingStep,
+    responses((status = 200, body = Object, description = "the item as it now is (the core's `Item`)"),
+        (status = 404, body = ApiError, description = "no such item"),
+        (status = 409, body = ApiError, description = "its state does not allow the step"),
+        (status = 422, body = ApiError, description = "the step is refused as it is; `field` names why"),
+        (status = 403, body = ApiError)), security(("bearer" = [])))]
+async fn step_finding(
+    State(state): State<Shared>,
+    Path((site, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Item>> {
+    let i = operable(&state, &headers, &site).await?;
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::field(
+            StatusCode::NOT_FOUND,
+            "id",
+            format!("no finding item `{id}` at site {site}: ids are 1, 2, ..."),
+        )
+    })?;
+    let body: FindingStep = findings_body(&body, "body")?;
+    let by = body.by.clone();
+    let step = body.step(id)?;
+    Ok(Json(state.hub.finding(i, by, step).await?))
+}
+
 /// The whole city at a glance (bureau only): every site the store has served, by every gateway
 /// on it, with its status, stop category and date, open alarms by level and latest arrival.
 #[utoipa::path(get, path = "/api/v1/city", responses((status = 200, body = Vec<CitySite>), (status = 403, body = ApiError)),
@@ -702,9 +979,11 @@ async fn city(State(state): State<Shared>, headers: HeaderMap) -> ApiResult<Json
 #[openapi(
     info(title = "sitetwin gateway", description = "Construction-site telemetry: readings in, alarms and live state out."),
     paths(healthz, post_readings, post_site_readings, list_sites, get_site, latest, history, list_alarms, get_alarm,
-        step_alarm, get_status, change_status, sse::events, post_review, list_reviews, city),
+        step_alarm, get_status, change_status, sse::events, post_review, list_reviews, list_findings, findings_csv,
+        raise_finding, step_finding, city),
     components(schemas(IngestReport, Refusal, ApiError, Health, SiteSummary, SiteDetail, SensorInfo, SiteView,
-        Aggregate, AlarmStep, StatusChange, StatusReport, StoredReview, CitySite)),
+        Aggregate, AlarmStep, StatusChange, StatusReport, StoredReview, CitySite, FindingsList, RaiseFinding,
+        FindingStep)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

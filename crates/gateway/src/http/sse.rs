@@ -1,6 +1,7 @@
 //! The live stream of a site: server-sent events of readings (`reading`), level changes
 //! (`level`), data-quality findings (`quality`), silences (`stale`), hourly means (`hourly`),
-//! spray requests (`spray`), alarm changes (`alarm`) and status changes (`status`). Every event's
+//! spray requests (`spray`), alarm changes (`alarm`), status changes (`status`), the bureau's
+//! review records (`review`) and findings items raised or changed (`finding`). Every event's
 //! `id` is its feed id: a client that reconnects with `Last-Event-ID` (or `?after=ID`) gets what
 //! it missed from the store, then the live feed, without gaps or repeats; a subscriber too slow
 //! for the live feed catches up from the store the same way.

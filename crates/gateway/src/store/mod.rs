@@ -1,6 +1,7 @@
 //! The gateway's storage, behind one trait: readings (raw, then minute and hour aggregates),
 //! the feed of events the live stream replays, alarms with their audit trails, each site's
-//! stoppage state with its history, and device tokens. [`SqliteStore`] is the default;
+//! stoppage state with its history, the bureau's review records, each site's findings register,
+//! and device tokens. [`SqliteStore`] is the default;
 //! [`PostgresStore`] implements the same trait on a server that several gateways share.
 //!
 //! Every row the live stream shows has an id from one sequence (readings and events alike), so a
@@ -107,7 +108,7 @@ pub struct StoredEvent {
     /// When it was recorded.
     pub at: DateTime<Utc>,
     /// Its kind: the live stream's event name (`level`, `quality`, `stale`, `hourly`, `spray`,
-    /// `alarm`, `status`).
+    /// `alarm`, `status`, `review`, `finding`).
     pub kind: String,
     /// Its body (JSON).
     pub body: serde_json::Value,
@@ -239,6 +240,34 @@ pub struct StoredReview {
     pub review: sitetwin_core::city::Review,
 }
 
+/// A rectification item of a site's findings register, as a batch writes it: the whole item,
+/// keyed by (site, item id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    /// Site id.
+    pub site: String,
+    /// The item as it now is.
+    pub item: sitetwin_core::findings::Item,
+}
+
+/// A site's findings register as `GET /api/v1/sites/{site}/findings` gives it: the items that
+/// pass the query's filters, the most urgent first ([`Register::list`]), judged at `now` under
+/// the gateway's rules.
+///
+/// [`Register::list`]: sitetwin_core::findings::Register::list
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FindingsList {
+    /// When the list was judged (overdue and escalation are as of then).
+    #[schema(value_type = String, format = DateTime)]
+    pub now: DateTime<Utc>,
+    /// The gateway's rules: default deadlines and escalation.
+    #[schema(value_type = Object)]
+    pub rules: sitetwin_core::findings::FindingRules,
+    /// The items, the most urgent first.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<sitetwin_core::findings::Item>,
+}
+
 /// One site of the city summary ([`Store::city_summary`]).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CitySite {
@@ -313,6 +342,8 @@ pub struct Batch {
     pub statuses: Vec<(String, SiteStoppage)>,
     /// New review records (append-only).
     pub reviews: Vec<StoredReview>,
+    /// Findings items that changed or were raised, written whole (by site and item id).
+    pub findings: Vec<StoredFinding>,
 }
 
 impl Batch {
@@ -323,6 +354,7 @@ impl Batch {
             && self.alarms.is_empty()
             && self.statuses.is_empty()
             && self.reviews.is_empty()
+            && self.findings.is_empty()
     }
 }
 
@@ -422,6 +454,8 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_token(&self, hash: &str) -> StoreResult<bool>;
     /// A site's review records, oldest first (by review date, then as recorded).
     fn reviews(&self, site: &str) -> StoreResult<Vec<StoredReview>>;
+    /// A site's findings register: every item, in id order.
+    fn findings(&self, site: &str) -> StoreResult<Vec<sitetwin_core::findings::Item>>;
     /// One row per site the store has served (every gateway's, on a shared store), by site id:
     /// its status, open alarms by level and latest arrival, in one query.
     fn city_summary(&self) -> StoreResult<Vec<CitySite>>;
@@ -502,6 +536,18 @@ fn level_from(code: i64) -> Level {
     }
 }
 
+/// A finding item's id as stored (a signed 64-bit column), or why it cannot be.
+fn finding_key(f: &StoredFinding) -> StoreResult<i64> {
+    i64::try_from(f.item.id).map_err(|_| {
+        StoreError(format!(
+            "site {}: finding item id {} is beyond what the store keeps ({})",
+            f.site,
+            f.item.id,
+            i64::MAX
+        ))
+    })
+}
+
 fn status_name(s: AlarmStatus) -> &'static str {
     match s {
         AlarmStatus::Raised => "raised",
@@ -542,7 +588,7 @@ pub(crate) mod test_support {
         }
     }
 
-    /// Checks both stores run against: review records and the city summary.
+    /// Checks both stores run against: a batch's readings and events, read back.
     pub fn check_round_trip(s: &dyn Store) {
         use std::collections::HashMap;
         let ev =
@@ -656,5 +702,65 @@ pub(crate) mod test_support {
             (b.status.as_str(), b.stop_category.as_deref(), b.open_alarms.len(), b.last_arrival),
             ("Operating", None, 0, None)
         );
+    }
+
+    /// A findings item of site `site`: raised with id `id` on object `object`, `changes` more
+    /// assignments after its raise.
+    pub fn finding(site: &str, id: u64, object: &str, changes: usize) -> StoredFinding {
+        use sitetwin_core::findings::{Register, Severity, Source, Step};
+        let mut r = Register::default();
+        let finding = sitetwin_core::findings::FindingInput {
+            source: Source::Manual,
+            object: object.into(),
+            at_m: Some([1.5, 0.0, -2.25]),
+            table: None,
+            item: Some("临边防护".into()),
+            severity: Severity::Major,
+            zh: "临边防护缺失".into(),
+            en: "edge protection missing".into(),
+            found_at: t(0),
+        };
+        r.apply(&Step::Raise { finding }, "王工", t(1)).unwrap();
+        for n in 0..changes {
+            let step = Step::Assign { id: 1, owner: format!("班长{n}"), deadline: None };
+            r.apply(&step, "王工", t(2 + n as i64)).unwrap();
+        }
+        let mut item = r.items()[0].clone();
+        item.id = id;
+        StoredFinding { site: site.into(), item }
+    }
+
+    /// Checks both stores run against: findings items are upserted by (site, id) in the batch's
+    /// transaction, kept apart per site, listed in id order, and still there when the store is
+    /// opened again (`reopen`; `first` is dropped before).
+    pub fn check_findings(first: Box<dyn Store>, reopen: &dyn Fn() -> Box<dyn Store>) {
+        let s = first;
+        assert!(s.findings("A").unwrap().is_empty());
+        let (a1, a2, b1) = (finding("A", 1, "T1", 0), finding("A", 2, "T2", 0), finding("B", 1, "东侧临边", 0));
+        // Written out of id order, with another site's item of the same id.
+        s.commit(&Batch { findings: vec![a2.clone(), b1.clone(), a1.clone()], ..Batch::default() }).unwrap();
+        assert_eq!(s.findings("A").unwrap(), vec![a1.item.clone(), a2.item.clone()]);
+        assert_eq!(s.findings("B").unwrap(), vec![b1.item.clone()]);
+        assert!(s.findings("C").unwrap().is_empty());
+        // The same item again replaces it; the other site's is untouched. Nothing else is
+        // needed in the batch for it to be written.
+        let a1b = finding("A", 1, "T1", 2);
+        assert!(!Batch { findings: vec![a1b.clone()], ..Batch::default() }.is_empty());
+        s.commit(&Batch { findings: vec![a1b.clone()], ..Batch::default() }).unwrap();
+        let got = s.findings("A").unwrap();
+        assert_eq!(got, vec![a1b.item.clone(), a2.item.clone()]);
+        assert_eq!(got[0].history.len(), 3, "the whole item, history and all");
+        assert_eq!(s.findings("B").unwrap(), vec![b1.item.clone()]);
+        // An id beyond the store's column is refused, naming it, and nothing of that batch is
+        // written.
+        let mut huge = finding("A", 3, "T3", 0);
+        huge.item.id = u64::MAX;
+        let e = s.commit(&Batch { findings: vec![finding("A", 4, "T4", 0), huge], ..Batch::default() }).unwrap_err();
+        assert!(e.to_string().contains(&u64::MAX.to_string()), "{e}");
+        assert_eq!(s.findings("A").unwrap().len(), 2);
+        drop(s);
+        let s = reopen();
+        assert_eq!(s.findings("A").unwrap(), vec![a1b.item, a2.item]);
+        assert_eq!(s.findings("B").unwrap(), vec![b1.item]);
     }
 }

@@ -26,7 +26,8 @@ use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
     Aggregate, Batch, CityRow, CitySite, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError,
-    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, level_code, level_from, status_name,
+    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, finding_key, level_code, level_from,
+    status_name,
 };
 
 /// Reader connections open at most; a reader beyond them waits for one to come back.
@@ -151,6 +152,19 @@ CREATE TABLE requests (
     answer jsonb
 );
 CREATE INDEX requests_open ON requests (site, id) WHERE taken IS NULL;
+",
+    ),
+    (
+        4,
+        "each site's findings register (rectification items)",
+        "
+CREATE TABLE findings (
+    site text NOT NULL,
+    id bigint NOT NULL,
+    state text NOT NULL,
+    body jsonb NOT NULL,
+    PRIMARY KEY (site, id)
+);
 ",
     ),
 ];
@@ -708,6 +722,10 @@ impl Store for PostgresStore {
             for (site, s) in &batch.statuses {
                 status_rows.push((site, serde_json::to_value(s).map_err(json_err)?));
             }
+            let mut finding_rows = Vec::new();
+            for f in &batch.findings {
+                finding_rows.push((&f.site, finding_key(f)?, f.item.state.name(), serde_json::to_value(&f.item).map_err(json_err)?));
+            }
             let top = batch.readings.iter().map(|r| r.id).chain(batch.events.iter().map(|e| e.id)).max();
 
             let tx = w.client.transaction().await?;
@@ -761,6 +779,14 @@ impl Store for PostgresStore {
                     "INSERT INTO site_status (site, body) VALUES ($1, $2)
                      ON CONFLICT (site) DO UPDATE SET body = excluded.body",
                     &[site, body],
+                )
+                .await?;
+            }
+            for (site, id, state, body) in &finding_rows {
+                tx.execute(
+                    "INSERT INTO findings (site, id, state, body) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (site, id) DO UPDATE SET state = excluded.state, body = excluded.body",
+                    &[site, id, state, body],
                 )
                 .await?;
             }
@@ -888,26 +914,36 @@ impl Store for PostgresStore {
 
     fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>> {
         let mut items = self.read(async |c| {
-            let lim = limit as i64;
-            let sql =
-                format!("SELECT {READING_COLUMNS} WHERE r.site_key = {SITE_KEY} AND r.id > $2 ORDER BY r.id LIMIT $3");
-            let mut items = Vec::new();
-            for r in c.query(&sql, &[&site, &after, &lim]).await? {
-                items.push(FeedItem::Reading(reading_row(site, &r)?));
+            // Both tables in one snapshot: read apart, a commit landing between the two reads
+            // would give its events without its readings, and a stream resuming after the last
+            // id given would never see those readings.
+            c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+            let read = async {
+                let lim = limit as i64;
+                let sql = format!(
+                    "SELECT {READING_COLUMNS} WHERE r.site_key = {SITE_KEY} AND r.id > $2 ORDER BY r.id LIMIT $3"
+                );
+                let mut items = Vec::new();
+                for r in c.query(&sql, &[&site, &after, &lim]).await? {
+                    items.push(FeedItem::Reading(reading_row(site, &r)?));
+                }
+                let sql = format!(
+                    "SELECT id, at, kind, body FROM events WHERE site_key = {SITE_KEY} AND id > $2 ORDER BY id LIMIT $3"
+                );
+                for r in c.query(&sql, &[&site, &after, &lim]).await? {
+                    items.push(FeedItem::Event(StoredEvent {
+                        id: r.try_get(0)?,
+                        site: site.to_string(),
+                        at: r.try_get(1)?,
+                        kind: r.try_get(2)?,
+                        body: r.try_get(3)?,
+                    }));
+                }
+                Ok::<_, StoreError>(items)
             }
-            let sql = format!(
-                "SELECT id, at, kind, body FROM events WHERE site_key = {SITE_KEY} AND id > $2 ORDER BY id LIMIT $3"
-            );
-            for r in c.query(&sql, &[&site, &after, &lim]).await? {
-                items.push(FeedItem::Event(StoredEvent {
-                    id: r.try_get(0)?,
-                    site: site.to_string(),
-                    at: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    body: r.try_get(3)?,
-                }));
-            }
-            Ok(items)
+            .await;
+            c.batch_execute(if read.is_ok() { "COMMIT" } else { "ROLLBACK" }).await?;
+            read
         })?;
         items.sort_by_key(FeedItem::id);
         items.truncate(limit);
@@ -1043,6 +1079,15 @@ impl Store for PostgresStore {
                         review: serde_json::from_value(r.try_get(2)?).map_err(json_err)?,
                     })
                 })
+                .collect()
+        })
+    }
+
+    fn findings(&self, site: &str) -> StoreResult<Vec<sitetwin_core::findings::Item>> {
+        self.read(async |c| {
+            let rows = c.query("SELECT body FROM findings WHERE site = $1 ORDER BY id", &[&site]).await?;
+            rows.iter()
+                .map(|r| serde_json::from_value(r.try_get::<_, serde_json::Value>(0)?).map_err(json_err))
                 .collect()
         })
     }
@@ -1311,6 +1356,12 @@ mod tests {
     fn reviews_and_the_city_summary() {
         let Some((s, _)) = store("city") else { return };
         crate::store::test_support::check_reviews_and_city_summary(&s);
+    }
+
+    #[test]
+    fn findings_are_upserted_per_site_and_survive_reopening() {
+        let Some((s, url)) = store("findings") else { return };
+        crate::store::test_support::check_findings(Box::new(s), &|| Box::new(PostgresStore::open(&url).unwrap()));
     }
 
     #[test]

@@ -14,17 +14,19 @@ use sitetwin_core::telemetry::DataFlag;
 
 use super::{
     Aggregate, Batch, CityRow, CitySite, FeedItem, PruneBefore, Pruned, Resolution, Role, Source, Store, StoreError,
-    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, flag_name, level_code, level_from, status_name,
+    StoreResult, StoredEvent, StoredReading, StoredReview, TokenGrant, finding_key, flag_name, level_code, level_from,
+    status_name,
 };
 
 /// The schema; `meta.schema` says which version a file holds. Version 1 is [`SCHEMA`]; each
 /// later one is a step of [`MIGRATIONS`], applied in a transaction when the file is opened.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// (version, SQL) of each step after version 1.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    2,
-    "
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        2,
+        "
 ALTER TABLE sites ADD COLUMN district TEXT NOT NULL DEFAULT '';
 CREATE TABLE reviews (id INTEGER PRIMARY KEY, site TEXT NOT NULL, date TEXT NOT NULL, recorded_ms INTEGER NOT NULL,
                       body TEXT NOT NULL);
@@ -33,7 +35,15 @@ CREATE TABLE site_activity (site TEXT PRIMARY KEY, last_arrived_ms INTEGER NOT N
 INSERT INTO site_activity (site, last_arrived_ms) SELECT site, max(arrived_ms) FROM readings GROUP BY site;
 CREATE INDEX alarms_open ON alarms (site) WHERE status != 'closed';
 ",
-)];
+    ),
+    (
+        3,
+        "
+CREATE TABLE findings (site TEXT NOT NULL, id INTEGER NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL,
+                       PRIMARY KEY (site, id));
+",
+    ),
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -324,6 +334,14 @@ impl Store for SqliteStore {
                 for (site, s) in &batch.statuses {
                     st.execute(params![site, serde_json::to_string(s).map_err(json_err)?])?;
                 }
+                let mut fi = tx.prepare_cached(
+                    "INSERT INTO findings (site, id, state, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (site, id) DO UPDATE SET state = excluded.state, body = excluded.body",
+                )?;
+                for f in &batch.findings {
+                    let body = serde_json::to_string(&f.item).map_err(json_err)?;
+                    fi.execute(params![f.site, finding_key(f)?, f.item.state.name(), body])?;
+                }
                 // The highest feed id handed out, kept apart from the rows: retention may delete
                 // the newest rows, and an id must never be handed out twice.
                 let top = batch.readings.iter().map(|r| r.id).chain(batch.events.iter().map(|e| e.id)).max();
@@ -430,20 +448,25 @@ impl Store for SqliteStore {
 
     fn feed_after(&self, site: &str, after: i64, limit: usize) -> StoreResult<Vec<FeedItem>> {
         let (readings, events) = self.read(|c| {
+            // Both tables in one snapshot (a read transaction): read apart, a commit landing
+            // between the two reads would give its events without its readings, and a stream
+            // resuming after the last id given would never see those readings.
+            let tx = c.unchecked_transaction()?;
             let sql =
                 format!("SELECT {READING_COLUMNS} FROM readings WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
-            let readings: Vec<StoredReading> = c
+            let readings: Vec<StoredReading> = tx
                 .prepare_cached(&sql)?
                 .query_map(params![site, after, limit as i64], reading_row)?
                 .collect::<Result<_, _>>()?;
-            let mut q = c.prepare_cached(
-                "SELECT id, site, at_ms, kind, body FROM events WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )?;
-            let events: Vec<(i64, String, i64, String, String)> = q
+            let events: Vec<(i64, String, i64, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, site, at_ms, kind, body FROM events WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                )?
                 .query_map(params![site, after, limit as i64], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<_, _>>()?;
+            tx.commit()?;
             Ok((readings, events))
         })?;
         let mut items: Vec<FeedItem> = readings.into_iter().map(FeedItem::Reading).collect();
@@ -560,6 +583,15 @@ impl Store for SqliteStore {
                 Ok(StoredReview { id, recorded: from_ms(at), review: serde_json::from_str(&body).map_err(json_err)? })
             })
             .collect()
+    }
+
+    fn findings(&self, site: &str) -> StoreResult<Vec<sitetwin_core::findings::Item>> {
+        let bodies: Vec<String> = self.read(|c| {
+            c.prepare_cached("SELECT body FROM findings WHERE site = ?1 ORDER BY id")?
+                .query_map([site], |r| r.get(0))?
+                .collect()
+        })?;
+        bodies.iter().map(|b| serde_json::from_str(b).map_err(json_err)).collect()
     }
 
     fn city_summary(&self) -> StoreResult<Vec<CitySite>> {
@@ -684,6 +716,38 @@ mod tests {
     #[test]
     fn reviews_and_the_city_summary() {
         crate::store::test_support::check_reviews_and_city_summary(&store("city"));
+    }
+
+    #[test]
+    fn findings_are_upserted_per_site_and_survive_reopening() {
+        let s = store("findings");
+        let dir = s.path().parent().unwrap().to_path_buf();
+        crate::store::test_support::check_findings(Box::new(s), &|| Box::new(SqliteStore::open(&dir).unwrap()));
+    }
+
+    #[test]
+    fn a_version_2_file_gains_the_findings_table_in_place() {
+        let dir = std::env::temp_dir().join(format!("sitetwin-gw-store-{}-v2", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = Connection::open(dir.join("gateway.sqlite3")).unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        c.execute_batch(MIGRATIONS[0].1).unwrap();
+        c.execute_batch(
+            "INSERT INTO meta VALUES ('schema', '2');
+             INSERT INTO sites VALUES ('S', 'Site', '[\"A\"]', '崇川区');
+             INSERT INTO reviews VALUES (5, 'S', '2026-12-02', 0, '{}');",
+        )
+        .unwrap();
+        drop(c);
+        let s = SqliteStore::open(&dir).unwrap();
+        assert_eq!(s.city_summary().unwrap()[0].district, "崇川区", "the older data is kept");
+        let f = crate::store::test_support::finding("S", 1, "T1", 0);
+        s.commit(&Batch { findings: vec![f.clone()], ..Batch::default() }).unwrap();
+        assert_eq!(s.findings("S").unwrap(), vec![f.item]);
+        let version: String =
+            s.read(|c| c.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))).unwrap();
+        assert_eq!(version, SCHEMA_VERSION.to_string());
     }
 
     #[test]
