@@ -1,14 +1,17 @@
-//! The findings loop on the twin (隐患排查治理): the site's rectification register, kept in its
-//! file (`--findings FILE`, else one per site in sitetwin's configuration folder), its items
-//! placed on the twin as pins at their objects, and worked from the twin: raised from an alarm or
-//! a rehearsal, assigned, rectified with evidence, verified or reopened, exported as CSV.
+//! The findings loop on the twin (隐患排查治理): the site's rectification register, kept in the
+//! gateway's store when the twin follows a gateway, else in its file (`--findings FILE`, else one
+//! per site in sitetwin's configuration folder); its items placed on the twin as pins at their
+//! objects, and worked from the twin: raised from an alarm or a rehearsal, assigned, rectified with
+//! evidence, verified or reopened, exported as CSV.
 //!
-//! Every change re-reads the file, applies itself there and writes the file atomically before the
-//! register shown is replaced, so `sitetwin findings` on the command line and the twin can work one
-//! register together, and a change that cannot be written is refused, never half kept; a change
-//! made elsewhere shows within a second. Changes happen at the twin's moment (its clock), which is
-//! also the moment items are judged overdue at. Headless-safe: the window and the pins' drawing are
-//! [`panel`]'s.
+//! In a file, every change re-reads the file, applies itself there and writes the file atomically
+//! before the register shown is replaced, so `sitetwin findings` on the command line and the twin
+//! can work one register together, and a change that cannot be written is refused, never half
+//! kept; a change made elsewhere shows within a second. Changes happen at the twin's moment (its
+//! clock), which is also the moment items are judged overdue at. In the gateway, each change is
+//! sent to it (through the source's client, [`crate::source::gateway`]) and applied at the
+//! gateway's clock; the list shows the gateway's answers and the changes others make there, live.
+//! Headless-safe: the window and the pins' drawing are [`panel`]'s.
 
 pub mod panel;
 
@@ -17,10 +20,11 @@ use std::time::SystemTime;
 
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
-use sitetwin_core::findings::{self, FindingInput, FindingsError, Register};
+use sitetwin_core::findings::{self, Action, FindingInput, FindingRules, FindingsError, Item, Register, Step};
 
 use crate::TwinSet;
 use crate::site::{LabelAnchor, Site, SiteIndex, SiteScoped, SiteSpawned};
+use crate::source::DataSource;
 use crate::telemetry::{SiteAlarms, TwinClock};
 
 /// How often the register's file is looked at for changes made elsewhere, wall seconds.
@@ -35,29 +39,52 @@ pub struct FindingsFile(pub PathBuf);
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct FindingsFolder(pub PathBuf);
 
+/// Where the site's register is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Keeper {
+    /// Nowhere: changes last as long as the twin runs (the window says so).
+    #[default]
+    Nowhere,
+    /// In this file, re-read before each change and written atomically.
+    File(PathBuf),
+    /// In the store of the gateway at this URL: changes are sent to it.
+    Gateway(String),
+}
+
 /// The register of the site shown.
 #[derive(Resource, Debug, Default)]
 pub struct SiteFindings {
-    /// The file it is kept in; `None` when there is none to keep it in (the window says so).
-    pub file: Option<PathBuf>,
-    /// The items, as last read from or written to the file.
+    /// Where it is kept.
+    pub keeper: Keeper,
+    /// The items, as last read from or written to the file, or as the gateway last said.
     pub register: Register,
     /// What the last change, or a failed read, said (for the window).
     pub said: Option<Result<String, String>>,
     /// The file's modification time and length as last read or written.
     stamp: Option<(SystemTime, u64)>,
+    /// Steps waiting to be sent to the gateway (who, what), oldest first.
+    outbox: Vec<(String, Step)>,
 }
 
 impl SiteFindings {
+    /// The register's file, when it is kept in one.
+    pub fn file(&self) -> Option<&Path> {
+        match &self.keeper {
+            Keeper::File(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Applies `change` to the register as its file holds it now, and writes the file; the register
     /// shown takes the change only once it is written. An error names what was refused.
-    pub fn change<T>(&mut self, change: impl FnOnce(&mut Register) -> Result<T, FindingsError>) -> Result<T, String> {
-        let mut reg = match &self.file {
+    fn change<T>(&mut self, change: impl FnOnce(&mut Register) -> Result<T, FindingsError>) -> Result<T, String> {
+        let file = self.file().map(Path::to_path_buf);
+        let mut reg = match &file {
             Some(f) => Register::load(f).map_err(|e| e.to_string())?,
             None => self.register.clone(),
         };
         let out = change(&mut reg).map_err(|e| e.to_string())?;
-        if let Some(f) = &self.file {
+        if let Some(f) = &file {
             if let Some(dir) = f.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
@@ -68,20 +95,85 @@ impl SiteFindings {
         Ok(out)
     }
 
-    /// Raises `inputs`, recorded by `by` at `at`; says how many, where, and how many are new
-    /// (a finding already open is a repeat of its item).
-    pub fn raise(&mut self, inputs: Vec<FindingInput>, by: &str, at: DateTime<Utc>) -> Result<String, String> {
-        let n = inputs.len();
+    /// Carries out `steps`, by `by` at `at`, and says what was done: in the file (or the twin's
+    /// memory) at once, all or none; or, kept in the gateway, sent to it in order, to be applied
+    /// at the gateway's clock (its answers come back through [`SiteFindings::answered`]).
+    pub fn submit(&mut self, steps: Vec<Step>, by: &str, at: DateTime<Utc>) -> Result<String, String> {
+        if let Keeper::Gateway(url) = &self.keeper {
+            let said = match steps.as_slice() {
+                [one] => format!("{} → {url} …", step_text(one)),
+                many => format!("{} → {url} …", many.len()),
+            };
+            self.outbox.extend(steps.into_iter().map(|s| (by.to_string(), s)));
+            return Ok(said);
+        }
         let before = self.register.len();
-        let file = self.file.as_ref().map_or_else(|| "the register".to_string(), |f| f.display().to_string());
-        self.change(|reg| inputs.into_iter().try_for_each(|i| reg.raise(i, by, at).map(drop)))?;
-        Ok(format!("{n} → {file} ({} new)", self.register.len().saturating_sub(before)))
+        let raises = steps.iter().all(|s| matches!(s, Step::Raise { .. }));
+        let ids = self.change(|reg| steps.iter().map(|s| reg.apply(s, by, at)).collect::<Result<Vec<u64>, _>>())?;
+        let new = self.register.len().saturating_sub(before);
+        Ok(match ids.as_slice() {
+            [id] if !raises => self.register.get(*id).map_or_else(|| format!("#{id}"), item_text),
+            _ => format!("{} → {} ({new} new)", ids.len(), self.kept_in()),
+        })
+    }
+
+    /// Raises `inputs`, recorded by `by` at `at` (a finding already open is a repeat of its item).
+    pub fn raise(&mut self, inputs: Vec<FindingInput>, by: &str, at: DateTime<Utc>) -> Result<String, String> {
+        self.submit(inputs.into_iter().map(|finding| Step::Raise { finding }).collect(), by, at)
+    }
+
+    /// Where the register is kept, in words (a path, a URL, or "the twin's memory").
+    pub fn kept_in(&self) -> String {
+        match &self.keeper {
+            Keeper::Nowhere => "the twin's memory".into(),
+            Keeper::File(f) => f.display().to_string(),
+            Keeper::Gateway(url) => url.clone(),
+        }
+    }
+
+    /// The gateway's register as it sent it on (re)connecting, under its rules; steps not yet
+    /// answered stay queued.
+    pub fn adopt(&mut self, items: Vec<Item>, rules: FindingRules) {
+        match Register::from_items(items, rules) {
+            Ok(reg) => self.register = reg,
+            Err(e) => self.said = Some(Err(format!("the gateway's register cannot be shown: {e}"))),
+        }
+    }
+
+    /// An item as the gateway has it now (after a change by anyone).
+    pub fn upsert(&mut self, item: Item) {
+        let id = item.id;
+        if let Err(e) = self.register.upsert(item) {
+            self.said = Some(Err(format!("the gateway's item #{id} cannot be shown: {e}")));
+        }
+    }
+
+    /// The gateway's answer to a step sent: the item as it now is, or why it was refused.
+    pub fn answered(&mut self, result: Result<Item, String>) {
+        self.said = Some(match result {
+            Ok(item) => {
+                let said = item_text(&item);
+                self.upsert(item);
+                Ok(said)
+            }
+            Err(e) => Err(e),
+        });
+    }
+
+    /// Whether steps wait to be sent to the gateway.
+    pub fn has_outbox(&self) -> bool {
+        !self.outbox.is_empty()
+    }
+
+    /// The steps to send to the gateway (who, what), oldest first.
+    pub fn take_outbox(&mut self) -> Vec<(String, Step)> {
+        std::mem::take(&mut self.outbox)
     }
 
     /// Reads the file again if it changed since it was last read or written; a file that cannot be
     /// read leaves the register shown as it was and says why.
     fn reload_if_changed(&mut self) {
-        let Some(f) = self.file.clone() else { return };
+        let Some(f) = self.file().map(Path::to_path_buf) else { return };
         let now = stamp(&f);
         if now == self.stamp {
             return;
@@ -94,6 +186,27 @@ impl SiteFindings {
             }
             Err(e) => self.said = Some(Err(format!("{e}; the list shows the register as last read"))),
         }
+    }
+}
+
+/// A step in short: `#3 → 李工`, `#3 ✓`, `#3 ↺`, `+ TC1` (a raise, before it has an id).
+fn step_text(step: &Step) -> String {
+    match step {
+        Step::Raise { finding } => format!("+ {}", finding.object),
+        Step::Assign { id, owner, .. } => format!("#{id} → {owner}"),
+        Step::Rectify { id, .. } | Step::Verify { id } => format!("#{id} ✓"),
+        Step::Reopen { id, .. } => format!("#{id} ↺"),
+    }
+}
+
+/// An item's last change in short: `#3 +`, `#3 → 李工`, `#3 ✓`, `#3 ↺`.
+fn item_text(item: &Item) -> String {
+    let id = item.id;
+    match item.history.last().map(|c| c.action) {
+        Some(Action::Assigned) => format!("#{id} → {}", item.owner.as_deref().unwrap_or("?")),
+        Some(Action::Rectified | Action::Verified) => format!("#{id} ✓"),
+        Some(Action::Reopened) => format!("#{id} ↺"),
+        _ => format!("#{id} +"),
     }
 }
 
@@ -173,10 +286,12 @@ fn moment(clock: &TwinClock) -> DateTime<Utc> {
     clock.now.unwrap_or_else(Utc::now)
 }
 
-/// A site opened: its register is read (the `--findings` file, else its own in the folder).
+/// A site opened: its register is read (the gateway's, when the twin follows one; else the
+/// `--findings` file, else its own in the folder).
 fn open_for_site(
     mut spawned: MessageReader<SiteSpawned>,
     site: Option<Res<Site>>,
+    source: Option<Res<DataSource>>,
     file: Option<Res<FindingsFile>>,
     folder: Option<Res<FindingsFolder>>,
     mut findings: ResMut<SiteFindings>,
@@ -185,13 +300,20 @@ fn open_for_site(
         return;
     }
     let Some(site) = site else { return };
-    let path = file.map(|f| f.0.clone()).or_else(|| {
-        let id = sanitize(&site.loaded.scene.site.id);
-        folder.map(|d| d.0.join(format!("{id}.json")))
-    });
-    *findings = SiteFindings { file: path, ..default() };
+    let keeper = match (source.as_deref(), file, folder) {
+        (Some(DataSource::Gateway(g)), file, _) => {
+            if let Some(f) = file {
+                warn!("the register is the gateway's: {} is not used", f.0.display());
+            }
+            Keeper::Gateway(g.url.clone())
+        }
+        (_, Some(f), _) => Keeper::File(f.0.clone()),
+        (_, None, Some(d)) => Keeper::File(d.0.join(format!("{}.json", sanitize(&site.loaded.scene.site.id)))),
+        (_, None, None) => Keeper::Nowhere,
+    };
+    *findings = SiteFindings { keeper, ..default() };
     findings.reload_if_changed();
-    if let Some(f) = &findings.file {
+    if let Some(f) = findings.file() {
         info!("rectification register {} ({} items)", f.display(), findings.register.len());
     }
 }
@@ -205,7 +327,7 @@ fn sanitize(id: &str) -> String {
 /// Looks at the file once a second: a change made elsewhere (the command line) shows.
 fn watch(time: Res<Time<Real>>, mut next_s: Local<f64>, mut findings: ResMut<SiteFindings>) {
     let now = time.elapsed_secs_f64();
-    if now < *next_s || findings.file.is_none() {
+    if now < *next_s || findings.file().is_none() {
         return;
     }
     *next_s = now + WATCH_PERIOD_S;
@@ -228,40 +350,38 @@ fn requests(
 ) {
     for a in asked.read() {
         let at = moment(&clock);
-        let by = a.by.as_str();
         let said = match &a.step {
-            FindingStep::FromAlarm(id) => {
-                let input = alarms.get(*id).and_then(|alarm| {
-                    let scene = &site.as_ref()?.loaded.scene;
-                    findings::from_alarm(scene, alarm)
-                });
-                match input {
-                    Some(input) => findings.raise(vec![input], by, at),
-                    None => Err(format!("alarm {id} is not one of this site's sensors' alarms")),
-                }
-            }
-            FindingStep::Assign { id, owner, deadline } => {
-                findings.change(|r| r.assign(*id, owner, *deadline, by, at)).map(|()| format!("#{id} → {owner}"))
-            }
-            FindingStep::Rectify { id, note, photo } => {
-                match photo.as_deref().map(crate::findings_cli::check_photo).transpose().map_err(|e| e.to_string()) {
-                    Ok(photo) => {
-                        findings.change(|r| r.rectify(*id, note, photo.as_deref(), by, at)).map(|()| format!("#{id} ✓"))
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            FindingStep::Verify(id) => findings.change(|r| r.verify(*id, by, at)).map(|()| format!("#{id} ✓")),
-            FindingStep::Reopen { id, note } => {
-                findings.change(|r| r.reopen(*id, note, by, at)).map(|()| format!("#{id} ↺"))
-            }
+            // The list as shown, whoever keeps it.
             FindingStep::Export(path) => export(&findings.register, path, at),
+            step => register_step(step, &alarms, site.as_deref()).and_then(|s| findings.submit(vec![s], &a.by, at)),
         };
         if let Err(e) = &said {
             warn!("findings: {e}");
         }
         findings.said = Some(said);
     }
+}
+
+/// The register's step a step asked from the twin is (an export is none: refused here).
+fn register_step(step: &FindingStep, alarms: &SiteAlarms, site: Option<&Site>) -> Result<Step, String> {
+    Ok(match step {
+        FindingStep::FromAlarm(id) => alarms
+            .get(*id)
+            .and_then(|alarm| findings::from_alarm(&site?.loaded.scene, alarm))
+            .map(|finding| Step::Raise { finding })
+            .ok_or_else(|| format!("alarm {id} is not one of this site's sensors' alarms"))?,
+        FindingStep::Assign { id, owner, deadline } => {
+            Step::Assign { id: *id, owner: owner.clone(), deadline: *deadline }
+        }
+        FindingStep::Rectify { id, note, photo } => {
+            let photo =
+                photo.as_deref().map(crate::findings_cli::check_photo).transpose().map_err(|e| e.to_string())?;
+            Step::Rectify { id: *id, note: note.clone(), photo }
+        }
+        FindingStep::Verify(id) => Step::Verify { id: *id },
+        FindingStep::Reopen { id, note } => Step::Reopen { id: *id, note: note.clone() },
+        FindingStep::Export(path) => return Err(format!("an export ({}) is not a change", path.display())),
+    })
 }
 
 fn export(reg: &Register, path: &Path, at: DateTime<Utc>) -> Result<String, String> {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sitetwin_core::findings::{Action, Escalation, Filter, Item, Severity, State as ItemState};
 use sitetwin_core::i18n::{Lang, tr};
 
-use super::{FindingAsked, FindingPin, FindingStep, SiteFindings};
+use super::{FindingAsked, FindingPin, FindingStep, Keeper, SiteFindings};
 use crate::TwinSet;
 use crate::selection::Selection;
 use crate::site::{SiteIndex, SiteObject};
@@ -402,12 +402,15 @@ fn details(
 /// Where the register is kept, the export, and what the last step said.
 fn footer(ui: &mut egui::Ui, lang: Lang, findings: &SiteFindings, steps: &mut Vec<FindingStep>) {
     ui.horizontal(|ui| {
-        match &findings.file {
-            Some(f) => ui.label(egui::RichText::new(f.display().to_string()).weak().small()),
-            None => ui.colored_label(WARN_AMBER, tr(lang, "ui.findings.not_kept")),
+        match &findings.keeper {
+            Keeper::File(f) => ui.label(egui::RichText::new(f.display().to_string()).weak().small()),
+            Keeper::Gateway(url) => {
+                ui.label(egui::RichText::new(format!("{} {url}", tr(lang, "ui.findings.gateway"))).weak().small())
+            }
+            Keeper::Nowhere => ui.colored_label(WARN_AMBER, tr(lang, "ui.findings.not_kept")),
         };
         if ui.button(tr(lang, "ui.findings.export")).clicked() {
-            steps.push(FindingStep::Export(csv_beside(findings.file.as_deref())));
+            steps.push(FindingStep::Export(csv_beside(findings.file())));
         }
     });
     match &findings.said {

@@ -1,8 +1,9 @@
 //! Following a telemetry gateway live: the gateway's own client (`sitetwin_gateway::client`,
 //! reqwest on a tokio runtime on its own thread, a bounded channel, reconnecting with backoff and
 //! `Last-Event-ID`) delivers the recent history, the live readings, the site's alarms and its
-//! stoppage status; the twin judges the readings with the same rules for its markers and shows the
-//! gateway's alarms, whose lifecycle steps go back to the gateway. The readings go into the live
+//! stoppage status and its rectification register; the twin judges the readings with the same
+//! rules for its markers and shows the gateway's alarms and register items, whose lifecycle steps
+//! go back to the gateway. The readings go into the live
 //! feed ([`Playback::feed`]) the timeline plays: followed, they are shown as they come.
 
 use bevy::prelude::*;
@@ -13,6 +14,7 @@ use sitetwin_gateway::client::{AlarmState, ClientCommand, ClientConfig, ClientEv
 
 use super::{AlarmChange, DataSource, Health, Playback, RemoteAlarm, ReportedStoppage, SourceHealth};
 use crate::TwinSet;
+use crate::findings::SiteFindings;
 use crate::site::{Site, SiteSpawned};
 use crate::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
 
@@ -39,7 +41,7 @@ impl Plugin for GatewayPlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(
             Update,
-            (connect.after(super::start_source), (take_events, send_steps))
+            (connect.after(super::start_source), (take_events, send_steps, send_findings))
                 .chain()
                 .before(super::play)
                 .in_set(TwinSet::Input),
@@ -84,6 +86,7 @@ fn take_events(
     mut health: ResMut<SourceHealth>,
     mut alarms: ResMut<SiteAlarms>,
     mut stoppage: ResMut<ReportedStoppage>,
+    mut findings: ResMut<SiteFindings>,
     mut changed: MessageWriter<RemoteAlarm>,
 ) {
     let (Some(link), Some(mut feed)) = (link, feed) else { return };
@@ -91,9 +94,11 @@ fn take_events(
     for ev in link.0.drain(EVENTS_PER_FRAME) {
         match ev {
             // What is open now is what the gateway says (alarms closed while away drop off).
-            ClientEvent::Connected { stoppage: s, open_alarms, .. } => {
+            ClientEvent::Connected { stoppage: s, open_alarms, findings: register, .. } => {
                 health.state = Health::Live;
                 stoppage.0 = Some(*s);
+                let register = *register;
+                findings.adopt(register.items, register.rules);
                 let change = AlarmChange::OpenNow(open_alarms);
                 alarms.apply(&change);
                 changed.write(RemoteAlarm { at: now, change });
@@ -117,6 +122,9 @@ fn take_events(
                 alarms.upsert(alarm);
             }
             ClientEvent::Status(u) => stoppage.0 = Some(u.state),
+            // A register item changed at the gateway (by the twin or by anyone else).
+            ClientEvent::Finding(u) => findings.upsert(u.item),
+            ClientEvent::FindingResult { result } => findings.answered(result),
             ClientEvent::ActionResult { result, .. } => match result {
                 Ok(a) => {
                     alarms.last_error = None;
@@ -181,6 +189,17 @@ fn send_steps(link: Option<Res<Link>>, mut steps: MessageReader<AlarmActionReque
         };
         if let Err(e) = link.0.send(cmd) {
             alarms.last_error = Some(e.to_string());
+        }
+    }
+}
+
+/// The register steps taken on the twin, to the gateway (in order, after any alarm step before).
+fn send_findings(link: Option<Res<Link>>, mut findings: ResMut<SiteFindings>) {
+    // Looked at without marking the register changed (its pins are placed again on a change).
+    let (Some(link), true) = (link, findings.has_outbox()) else { return };
+    for (by, step) in findings.take_outbox() {
+        if let Err(e) = link.0.send(ClientCommand::Finding { by, step }) {
+            findings.said = Some(Err(e.to_string()));
         }
     }
 }

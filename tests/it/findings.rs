@@ -62,7 +62,7 @@ fn the_register_is_worked_on_the_twin_and_shares_its_file_with_the_command_line(
     let mut app = twin(DataSource::Simulator { scenario, seed: 1 }, 16.0 * 3600.0 + 300.0, |app| {
         app.insert_resource(FindingsFile(file.clone()));
     });
-    assert_eq!(app.world().resource::<SiteFindings>().file.as_deref(), Some(file.as_path()));
+    assert_eq!(app.world().resource::<SiteFindings>().file(), Some(file.as_path()));
     assert!(register(&app).is_empty() && !file.exists(), "a register not yet written is empty");
     let now = app.world().resource::<TwinClock>().now.unwrap();
 
@@ -164,5 +164,5 @@ fn without_a_register_file_each_site_keeps_its_own() {
     let scene =
         sitetwin_core::scene::load(&repo().join("scenes/demo.ron"), sitetwin_core::scene::ModelChecks::Skip).unwrap();
     let expected = folder.join(format!("{}.json", scene.scene.site.id));
-    assert_eq!(app.world().resource::<SiteFindings>().file.as_deref(), Some(expected.as_path()));
+    assert_eq!(app.world().resource::<SiteFindings>().file(), Some(expected.as_path()));
 }

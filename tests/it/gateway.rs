@@ -934,10 +934,12 @@ fn frames_until(
 #[test]
 fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
     use bevy::prelude::*;
+    use sitetwin::findings::{FindingAsked, FindingStep, Keeper, SiteFindings};
     use sitetwin::site::{SensorLive, SiteIndex, SiteRequest};
     use sitetwin::source::gateway::GatewaySource;
     use sitetwin::source::{DataSource, Health, SourceHealth};
     use sitetwin::telemetry::{AlarmActionRequested, AlarmStep, SiteAlarms};
+    use sitetwin_core::findings::State as ItemState;
     use sitetwin_core::rules::Level;
     use sitetwin_core::rules::alarm::AlarmStatus;
 
@@ -984,6 +986,35 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
     let (_, listed) = get(&c, &gw.url(&format!("/api/v1/sites/{DEMO_SITE}/alarms")), &viewer);
     assert!(listed.to_string().contains("Acknowledged"), "the gateway has it acknowledged: {listed}");
 
+    // The alarm into the register: kept in the gateway's store, not in a file of the twin's.
+    fn register(app: &App) -> &SiteFindings {
+        app.world().resource::<SiteFindings>()
+    }
+    assert_eq!(register(&app).keeper, Keeper::Gateway(gw.http.clone()));
+    app.world_mut().write_message(FindingAsked { by: "张工".into(), step: FindingStep::FromAlarm(id) });
+    frames_until(&mut app, 30, "the gateway answers the raise", |app| register(app).register.len() == 1);
+    let findings_url = gw.url(&format!("/api/v1/sites/{DEMO_SITE}/findings"));
+    let (_, listed) = get(&c, &findings_url, &viewer);
+    assert_eq!(listed["items"][0]["input"]["object"], "TC1", "{listed}");
+    assert_eq!(listed["items"][0]["history"][0]["by"], "张工", "{listed}");
+    let item = listed["items"][0]["id"].as_u64().unwrap();
+    // Assigned at the gateway by someone else: the twin shows it live.
+    let assign = serde_json::json!({"by": "李工", "action": "assign", "owner": "机械班"}).to_string();
+    let (status, body) = post(&c, &format!("{findings_url}/{item}"), Some(&viewer), assign);
+    assert_eq!(status, 200, "{body}");
+    frames_until(&mut app, 30, "the assignment reaches the twin", |app| {
+        register(app).register.get(item).is_some_and(|i| i.owner.as_deref() == Some("机械班"))
+    });
+    // Verifying what is not rectified: the gateway refuses, the twin says why, nothing changes.
+    app.world_mut().write_message(FindingAsked { by: "张工".into(), step: FindingStep::Verify(item) });
+    frames_until(
+        &mut app,
+        30,
+        "the refusal comes back",
+        |app| matches!(&register(app).said, Some(Err(e)) if e.contains("409")),
+    );
+    assert_eq!(register(&app).register.get(item).unwrap().state, ItemState::Open);
+
     // Kill it: the twin says so; bring it back on the same port: the twin catches up.
     let http = gw.http.trim_start_matches("http://").to_string();
     drop(gw);
@@ -1000,6 +1031,9 @@ fn the_twin_follows_a_gateway_live_and_catches_up_after_it_restarts() {
     });
     let shown = app.world().resource::<SiteAlarms>().get(id).cloned().unwrap();
     assert!(shown.audit.windows(2).all(|w| w[0] != w[1]), "each step once in the trail: {:#?}", shown.audit);
+    // The register came back with the reconnection, as the gateway's store kept it.
+    let kept = register(&app).register.get(item).expect("the item survives the gateway's restart");
+    assert_eq!((kept.owner.as_deref(), kept.state), (Some("机械班"), ItemState::Open));
     drop(app);
 
     // The flight recorder kept the gateway's alarms beside the readings: a replay lists the alarm

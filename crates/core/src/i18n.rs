@@ -210,6 +210,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.findings.verify", "复查通过", "Verify"),
     ("ui.findings.reason", "退回原因", "Reason"),
     ("ui.findings.reopen", "退回整改", "Reopen"),
+    ("ui.findings.gateway", "保存在网关", "Kept in the gateway"),
     (
         "ui.findings.not_kept",
         "未保存：用 --findings 文件 启动以保存",
