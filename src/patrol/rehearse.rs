@@ -14,7 +14,7 @@ use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
 use chrono::{DateTime, Utc};
 use sitetwin_core::patrol::live::{LiveSite, crane_now, pours_at};
-use sitetwin_core::patrol::rehearse::{Moment, Rehearsal, RehearsalOptions, RehearsalReport, Stride, Verdict};
+use sitetwin_core::patrol::rehearse::{Guide, Moment, Rehearsal, RehearsalOptions, RehearsalReport, Stride, Verdict};
 use sitetwin_core::patrol::{ZoneRules, report, zones};
 
 use super::PatrolState;
@@ -28,6 +28,10 @@ use crate::view::camera::EyeView;
 
 /// How often the zones are rebuilt from the site's state, s of rehearsal time.
 const ZONE_REFRESH_S: f64 = 1.0;
+
+/// How often the guide is re-planned from where the user stands, s of rehearsal time (and at
+/// once after the zones change or a point is reached).
+const GUIDE_REFRESH_S: f64 = 0.5;
 
 /// What the user (or a test) asks of the rehearsal.
 #[derive(Message, Debug, Clone, PartialEq)]
@@ -75,7 +79,11 @@ pub struct Rehearsing {
     pub said: Option<Result<String, String>>,
     /// The stop just arrived at, whose checklist is open.
     pub checklist: Option<usize>,
+    /// The way on from where the user stands, around the zones closed now (drawn on the ground;
+    /// the bar's arrow follows it). `None` when the way is cut.
+    pub guide: Option<Guide>,
     next_zones_s: f64,
+    next_guide_s: f64,
 }
 
 /// Starts, steps and ends rehearsals.
@@ -165,8 +173,10 @@ fn requests(
                     report: None,
                     said: None,
                     checklist: walk.at_point(),
+                    guide: walk.guide(),
                     walk,
                     next_zones_s: 0.0,
+                    next_guide_s: 0.0,
                 });
                 *control = RehearsalControl::default();
                 // The site plays on at real time from the patrol's moment.
@@ -265,16 +275,27 @@ fn step(
             }),
             ..LiveSite::default()
         };
-        r.walk.set_zones(zones::zones(scene, &live, &ZoneRules::default()));
+        let zones = zones::zones(scene, &live, &ZoneRules::default());
+        if zones != r.walk.zones() {
+            r.next_guide_s = 0.0;
+        }
+        r.walk.set_zones(zones);
         r.next_zones_s = r.walk.t_s() + ZONE_REFRESH_S;
     }
     let stride = control.stride;
     for m in r.walk.advance(stride, time.delta_secs_f64()) {
         match m {
-            Moment::Arrived(i) => r.checklist = Some(i),
+            Moment::Arrived(i) => {
+                r.checklist = Some(i);
+                r.next_guide_s = 0.0;
+            }
             Moment::Left(i) if r.checklist == Some(i) => r.checklist = None,
             _ => {}
         }
+    }
+    if r.walk.t_s() >= r.next_guide_s {
+        r.guide = r.walk.guide();
+        r.next_guide_s = r.walk.t_s() + GUIDE_REFRESH_S;
     }
     if r.walk.ended() {
         let rep = r.walk.report();

@@ -114,15 +114,26 @@ fn draw(
                     asked.write(RehearsalAsked::End);
                 }
             });
-            let next = walk.next_point().map(|i| (plan.stops[i].point.name.clone(), plan.stops[i].stand_m));
-            let (name, to) = next.unwrap_or_else(|| (tr(lang, "ui.rehearse.back").to_string(), plan.start_m));
-            let (arrow, turn) = way(walk, to);
+            // Along the guide (the walking way, round what is closed now), else as the crow flies.
+            let to = r.guide.as_ref().map_or_else(|| walk.next_point(), |g| g.to);
+            let (name, stand) = match to {
+                Some(i) => (plan.stops[i].point.name.clone(), plan.stops[i].stand_m),
+                None => (tr(lang, "ui.rehearse.back").to_string(), plan.start_m),
+            };
             let feet = walk.feet_m();
-            let d = bevy::math::DVec2::new(to[0] - feet.x, to[2] - feet.z).length();
+            let corner = r.guide.as_ref().and_then(|g| g.heading_for(feet, 0.5));
+            let (arrow, turn) = way(walk, corner.map_or(stand, |c| [c.x, 0.0, c.y]));
+            let d = r.guide.as_ref().map_or_else(
+                || bevy::math::DVec2::new(stand[0] - feet.x, stand[2] - feet.z).length(),
+                |g| g.leg.length_m,
+            );
             ui.label(
                 egui::RichText::new(format!("{} {name} · {d:.0} m {arrow} {turn:+.0}°", tr(lang, "ui.rehearse.next")))
                     .size(18.0),
             );
+            if r.guide.is_none() {
+                ui.colored_label(ALARM_RED, tr(lang, "ui.rehearse.no_way"));
+            }
             let here = bevy::math::DVec2::new(feet.x, feet.z);
             for z in walk.zones().iter().filter(|z| z.shape.contains(here)) {
                 let (key, colour) = match z.rule {

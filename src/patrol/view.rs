@@ -19,6 +19,8 @@ const REQUIRED: Color = Color::srgb(0.15, 0.45, 0.95);
 const ROUTINE: Color = Color::srgb(0.6, 0.62, 0.68);
 const CHECKED: Color = Color::srgb(0.1, 0.8, 0.35);
 const NOT_SEEN: Color = Color::srgb(1.0, 0.6, 0.0);
+/// The rehearsal's guide: the way on from where the user stands.
+const GUIDE: Color = Color::srgb(0.1, 0.95, 1.0);
 /// Lines float this far above the ground so they are not lost in it, m.
 const LIFT_M: f32 = 0.15;
 
@@ -27,7 +29,7 @@ pub struct PatrolViewPlugin;
 
 impl Plugin for PatrolViewPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Update, (dress_inspector, draw_patrol).in_set(TwinSet::Overlay));
+        app.add_systems(Update, (dress_inspector, draw_patrol, draw_guide).in_set(TwinSet::Overlay));
     }
 }
 
@@ -45,6 +47,25 @@ fn dress_inspector(
             ..default()
         });
         commands.entity(e).with_child((Mesh3d(body), MeshMaterial3d(vest), Transform::from_xyz(0.0, 0.875, 0.0)));
+    }
+}
+
+/// The rehearsal's way on: a bright line on the ground from the user's feet to the next point,
+/// round what is closed now, and a ring where it ends.
+fn draw_guide(rehearsing: Option<Res<super::rehearse::Rehearsing>>, mut gizmos: Gizmos) {
+    let Some(r) = rehearsing.filter(|r| r.report.is_none()) else { return };
+    let Some(g) = &r.guide else { return };
+    let grid = &r.walk.site().grid;
+    // On the ground where it is known (ramps, stairs), a little higher than the plan's route.
+    let ground = |x: f64, z: f64| {
+        let y = grid.cell_of(bevy::math::DVec2::new(x, z)).map_or(0.0, |c| grid.floor(c));
+        crate::frame::site_point(bevy::math::DVec3::new(x, y, z)) + Vec3::Y * (LIFT_M * 2.0)
+    };
+    let feet = r.walk.feet_m();
+    let corners = g.leg.waypoints_m.iter().map(|w| ground(w[0], w[1]));
+    gizmos.linestrip(std::iter::once(ground(feet.x, feet.z)).chain(corners.skip(1)), GUIDE);
+    if let Some(end) = g.leg.waypoints_m.last() {
+        gizmos.circle(Isometry3d::new(ground(end[0], end[1]), Quat::from_rotation_x(FRAC_PI_2)), 1.2, GUIDE);
     }
 }
 

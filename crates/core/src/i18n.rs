@@ -159,6 +159,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ui.rehearse.reached", "已到", "reached"),
     ("ui.rehearse.next", "下一个", "Next"),
     ("ui.rehearse.back", "返回起点", "Back to the start"),
+    ("ui.rehearse.no_way", "前方通道已封闭：等待解除或另寻路线", "The way is closed now: wait, or find another way"),
     ("ui.rehearse.in_closed", "您在封闭的危险区域内，请立即离开", "You are inside a closed hazard zone: leave it"),
     ("ui.rehearse.in_costly", "您在危险区域边缘", "You are in a hazard band"),
     ("ui.rehearse.checklist", "检查清单", "Checklist"),

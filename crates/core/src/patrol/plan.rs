@@ -140,7 +140,38 @@ impl PatrolSite {
         let length_m = corners.windows(2).map(|w| w[0].distance(w[1])).sum();
         Some(Leg { waypoints_m: corners.iter().map(|c| [c.x, c.y]).collect(), length_m, cost: p.cost })
     }
+
+    /// The cell of the patrol's ground under `feet_m`, else the nearest within 2 m.
+    pub fn cell_under(&self, feet_m: DVec3) -> Option<Cell> {
+        let p = DVec2::new(feet_m.x, feet_m.z);
+        let c = self.grid.cell_of(p).filter(|&c| self.grid.component(c) == Some(self.ground));
+        c.or_else(|| self.grid.nearest_walkable(p, 2.0, Some(self.ground)))
+    }
+
+    /// The way from someone standing at `feet_m` to cell `to` under `cost`. From inside a closed
+    /// zone the way out crosses it (at a high cost, so by the shortest way out); `None` when `to`
+    /// is closed or cannot be reached.
+    pub fn leg_from(&self, cost: &CostField, feet_m: DVec3, to: Cell) -> Option<Leg> {
+        let from = self.cell_under(feet_m)?;
+        if cost.open(from) {
+            return self.leg(cost, from, to);
+        }
+        if !cost.open(to) {
+            return None;
+        }
+        let mut escape = cost.clone();
+        for (c, v) in escape.0.iter_mut().enumerate() {
+            if !v.is_finite() && self.grid.walkable(c) {
+                *v = ESCAPE_COST;
+            }
+        }
+        self.leg(&escape, from, to)
+    }
 }
+
+/// The cost factor of a closed zone's cells on the way out of it (walking out is allowed, by the
+/// shortest way).
+const ESCAPE_COST: f32 = 50.0;
 
 /// A walk from one stop to the next.
 #[derive(Debug, Clone, PartialEq, Serialize)]

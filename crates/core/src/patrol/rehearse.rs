@@ -8,17 +8,23 @@
 //! Stepping is fixed (`step_s`), with the frame's time carried over, so the same strides over the
 //! same frame times give a bit-identical trace. The zones are the caller's: it refreshes them
 //! from the site's live state (the twin from its cranes and pours) with [`Rehearsal::set_zones`].
+//! [`Rehearsal::guide`] re-plans the way on from wherever the person stands, around the zones
+//! closed at that moment: a zone that closes across the planned leg sends the guide round it.
 
 use std::sync::Arc;
 
 use glam::{DVec2, DVec3};
 use serde::Serialize;
 
-use super::plan::{PatrolPlan, PatrolSite};
+use super::plan::{Leg, PatrolPlan, PatrolSite};
 use super::points::{Check, PatrolKind, Priority};
 use super::walk::{FindingSource, Gravity, PatrolFinding};
 use super::world::{Sight, Walker};
 use super::zones::{self, HazardZone, ZoneKind, ZoneRule};
+
+/// While on the ground, the down part of a stride against its length (enough to follow the
+/// ground's small dips; the controller's snap does the rest).
+const GROUNDED_DOWN: f64 = 0.1;
 
 /// How the rehearsal moves and decides where the person is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -133,6 +139,28 @@ pub struct Crossing {
     pub entered_s: f64,
     /// Left, s (`None`: still inside at the end).
     pub left_s: Option<f64>,
+}
+
+/// The way on from where the person stands ([`Rehearsal::guide`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guide {
+    /// The stop it leads to, in the plan's order; `None`: back to the start.
+    pub to: Option<usize>,
+    /// The way: its corners from under the feet, plan `[x, z]`, and its length.
+    pub leg: Leg,
+}
+
+impl Guide {
+    /// Where to head for now from `feet_m`: the first corner after the one under the feet that
+    /// is at least `beyond_m` away (the way's end when none is). Corners are not skipped for
+    /// being close: the straight line from the feet past one can clip what it was drawn round.
+    pub fn heading_for(&self, feet_m: DVec3, beyond_m: f64) -> Option<DVec2> {
+        let here = plan_of(feet_m);
+        let mut corners = self.leg.waypoints_m.iter().skip(1).map(|w| DVec2::from_array(*w));
+        corners
+            .find(|c| c.distance(here) >= beyond_m)
+            .or_else(|| self.leg.waypoints_m.last().map(|w| DVec2::from_array(*w)))
+    }
 }
 
 /// A refused judgement.
@@ -337,6 +365,28 @@ impl Rehearsal {
         self.points.iter().position(|p| p.arrived_s.is_none())
     }
 
+    /// The way on from where the person stands, re-planned now: along the walking grid to the next
+    /// stop not yet reached (back to the start once every stop is), around the zones in force
+    /// (closed ones are not entered; costly ones cost what the planner charges). From inside a
+    /// closed zone it leads out by the shortest way. `None` once ended, or when the way is cut
+    /// (the stop's stand point itself is closed now, or out of reach).
+    pub fn guide(&self) -> Option<Guide> {
+        if self.ended() {
+            return None;
+        }
+        let to = self.next_point();
+        let target = match to {
+            Some(i) => {
+                let stand = self.plan.stops[i].stand_m;
+                self.site.cell_under(DVec3::from_array(stand))?
+            }
+            None => self.site.start,
+        };
+        let cost = zones::cost_field(&self.site.grid, &self.zones);
+        let leg = self.site.leg_from(&cost, self.feet, target)?;
+        Some(Guide { to, leg })
+    }
+
     /// The plan distance from the feet to stop `i`'s stand point, m.
     pub fn distance_to(&self, i: usize) -> Option<f64> {
         let s = self.plan.stops.get(i)?;
@@ -395,7 +445,11 @@ impl Rehearsal {
         let before = plan_of(self.feet);
         // Standing still on the ground stays put without asking the controller.
         if mv != DVec2::ZERO || !self.grounded {
-            let wish_m = DVec3::new(mv.x, -self.opts.fall_m_s * dt, mv.y);
+            // On the ground, only a little down (the controller snaps to the ground within a step
+            // height): pressing down as hard as a fall keeps rapier's autostep from climbing a
+            // kerb or a hoist's base slab, and the person stands stuck at its edge.
+            let down_m = if self.grounded { mv.length() * GROUNDED_DOWN } else { self.opts.fall_m_s * dt };
+            let wish_m = DVec3::new(mv.x, -down_m, mv.y);
             let stepped = self.walker.step(&self.site.world, self.feet, wish_m, dt);
             self.feet = stepped.feet_m;
             self.grounded = stepped.grounded;
@@ -412,7 +466,11 @@ impl Rehearsal {
         let from_home = plan_of(self.feet).distance(home);
         if from_home > self.opts.at_point_m * 2.0 {
             self.left_start = true;
-        } else if self.left_start && from_home <= self.opts.at_point_m && self.at.is_none() {
+        } else if self.left_start
+            && from_home <= self.opts.at_point_m
+            && self.at.is_none_or(|i| self.points[i].verdicts.iter().all(Option::is_some))
+        {
+            // Back at the start; when the start is a point (the office), once its checklist is done.
             self.end();
         }
     }

@@ -627,3 +627,107 @@ fn a_person_walking_into_the_hoarding_stops_at_it() {
         trace.iter().rev().take_while(|s| (s[1] - last[1]).abs() < 0.05 && (s[3] - last[3]).abs() < 0.05).count();
     assert!(still > 30, "only {still} s against the hoarding");
 }
+
+/// A person who follows the guide: heads for its next corner, judges every item at each point and
+/// stays its planned dwell, until back at the start. `close_at` puts `zone` in force once that
+/// many points are reached. The moments, and every guide followed (for the zone check).
+fn follow_the_guide(
+    r: &mut rehearse::Rehearsal,
+    close_at: Option<(usize, zones::HazardZone)>,
+) -> (Vec<rehearse::Moment>, Vec<rehearse::Guide>) {
+    let frame = 1.0 / 30.0;
+    let plan = r.plan().clone();
+    let (mut moments, mut guides) = (Vec::new(), Vec::new());
+    let mut close_at = close_at;
+    let mut judged = vec![false; plan.stops.len()];
+    let (mut guide, mut zoned): (Option<rehearse::Guide>, bool) = (None, false);
+    for frame_no in 0..200_000 {
+        if r.ended() {
+            return (moments, guides);
+        }
+        if let Some(i) = r.at_point().filter(|&i| !judged[i]) {
+            judged[i] = true;
+            (0..plan.stops[i].point.checks.len()).for_each(|item| r.judge(i, item, Verdict::Ok).unwrap());
+            let dwell = plan.stops[i].leave_s - plan.stops[i].arrive_s;
+            for _ in 0..(dwell / frame).ceil() as usize {
+                moments.extend(r.advance(Stride::default(), frame));
+            }
+        }
+        let reached = r.points().iter().filter(|p| p.arrived_s.is_some()).count();
+        if let Some((n, zone)) = close_at.take_if(|(n, _)| reached >= *n) {
+            let before = r.guide().unwrap();
+            let crossed = before.leg.waypoints_m.windows(2).any(|w| segment_meets(&zone, w[0], w[1]));
+            assert!(crossed, "the zone closing after {n} points lies across the guide's way");
+            r.set_zones(vec![zone]);
+            zoned = true;
+        }
+        // Re-planned every half second (as the twin does), and at once after a point or a zone.
+        if frame_no % 15 == 0 || guide.as_ref().is_none_or(|g| g.to != r.next_point()) || zoned {
+            zoned = false;
+            guide = Some(r.guide().expect("a way on while not ended"));
+            guides.extend(guide.clone());
+        }
+        let g = guide.as_ref().unwrap();
+        let s = r.steer_to(g.heading_for(r.feet_m(), 0.3).unwrap());
+        moments.extend(r.advance(s, frame));
+    }
+    let next = r.next_point().map(|i| (plan.stops[i].point.object.clone(), plan.stops[i].stand_m));
+    panic!("the guide never led back to the start (at {:?}, next {next:?}, guide {guide:?})", r.feet_m());
+}
+
+/// Whether the segment `a`–`b` passes within `zone` (sampled every 0.1 m).
+fn segment_meets(zone: &zones::HazardZone, a: [f64; 2], b: [f64; 2]) -> bool {
+    let (a, b) = (DVec2::from_array(a), DVec2::from_array(b));
+    let n = (a.distance(b) / 0.1).ceil().max(1.0) as usize;
+    (0..=n).any(|i| zone.shape.contains(a.lerp(b, i as f64 / n as f64)))
+}
+
+#[test]
+fn the_guide_leads_a_rehearsal_through_every_point_and_round_a_zone_that_closes_on_the_way() {
+    let (_, site) = demo_site();
+    let plan = stopped_plan();
+    // The whole plan by the guide: every point reached and finished, no closed zone entered,
+    // back at the start, about the plan's length.
+    let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    let (_, guides) = follow_the_guide(&mut r, None);
+    let rep = r.report();
+    assert!(rep.missed.is_empty() && rep.unfinished.is_empty(), "{:?} {:?}", rep.missed, rep.unfinished);
+    assert!(rep.back_at_start && rep.closed_zone_s == 0.0, "{:?}", rep.crossings);
+    assert_eq!(guides.last().unwrap().to, None, "the last guide leads back to the start");
+    let planned_m = plan.stops.iter().map(|s| s.leg.length_m).sum::<f64>() + plan.back.length_m;
+    assert!((rep.walked_m - planned_m).abs() < 0.15 * planned_m, "{} m vs {planned_m} m", rep.walked_m);
+
+    // A lift starts over the way to the third point once two are reached: the guide goes round
+    // it, and the walk never enters it.
+    let mid = {
+        let w = &plan.stops[2].leg.waypoints_m;
+        let (a, b) = (DVec2::from_array(w[w.len() / 2 - 1]), DVec2::from_array(w[w.len() / 2]));
+        a.lerp(b, 0.5)
+    };
+    let zone = zones::HazardZone {
+        id: "lift:test".into(),
+        kind: zones::ZoneKind::LiftingZone,
+        object: plan.stops[2].point.object.clone(),
+        shape: zones::ZoneShape::Circle { centre_m: [mid.x, mid.y], radius_m: 3.0 },
+        rule: zones::ZoneRule::Closed,
+        reason: "test load up".into(),
+    };
+    let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    let (moments, guides) = follow_the_guide(&mut r, Some((2, zone.clone())));
+    let rep = r.report();
+    assert!(
+        !moments.iter().any(|m| matches!(m, rehearse::Moment::EnteredZone { closed: true, .. })),
+        "walked into the closed zone: {:?}",
+        rep.crossings
+    );
+    assert!(rep.missed.is_empty() && rep.back_at_start && rep.closed_zone_s == 0.0, "{rep:?}");
+    let after: Vec<&rehearse::Guide> = guides.iter().skip_while(|g| g.to != Some(2)).collect();
+    assert!(!after.is_empty());
+    for g in &after {
+        assert!(!g.leg.waypoints_m.windows(2).any(|w| segment_meets(&zone, w[0], w[1])), "through the zone: {g:?}");
+    }
+    // The same walk twice: the same trace.
+    let mut again = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
+    follow_the_guide(&mut again, Some((2, zone)));
+    assert_eq!(again.trace(), r.trace());
+}

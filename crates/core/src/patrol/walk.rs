@@ -400,35 +400,15 @@ impl Walk<'_, '_> {
         true
     }
 
-    fn here(&self) -> Option<Cell> {
-        let p = plan_of(self.feet);
-        let c = self.site.grid.cell_of(p).filter(|&c| self.site.grid.component(c) == Some(self.site.ground));
-        c.or_else(|| self.site.grid.nearest_walkable(p, 2.0, Some(self.site.ground)))
-    }
-
     /// The closed zone the cell lies in, if any.
     fn closing(&self, c: Cell) -> Option<&HazardZone> {
         let p = self.site.grid.centre(c);
         zones::zones_at(&self.zones, p).find(|z| z.rule == ZoneRule::Closed)
     }
 
-    /// A path from where the inspector stands to `to`; from inside a closed zone, the way out
-    /// crosses it at a high cost.
+    /// A path from where the inspector stands to `to` ([`PatrolSite::leg_from`]).
     fn leg_to(&mut self, to: Cell) -> Option<Leg> {
-        let from = self.here()?;
-        if self.cost.open(from) {
-            return self.site.leg(&self.cost, from, to);
-        }
-        if !self.cost.open(to) {
-            return None;
-        }
-        let mut escape = self.cost.clone();
-        for (c, v) in escape.0.iter_mut().enumerate() {
-            if !v.is_finite() && self.site.grid.walkable(c) {
-                *v = 50.0;
-            }
-        }
-        self.site.leg(&escape, from, to)
+        self.site.leg_from(&self.cost, self.feet, to)
     }
 
     /// The closed zone the rest of `leg` from corner `next` (with the inspector at the feet)
