@@ -4,7 +4,7 @@
 //! stoppage status; and a read API with a live event stream. `docs/gateway.md` is the contract.
 //!
 //! - [`config`]: what `serve` is told;
-//! - [`store`]: the storage trait and its SQLite implementation;
+//! - [`store`]: the storage trait and its SQLite and PostgreSQL implementations;
 //! - [`site`]: a served site, fixed and live parts;
 //! - [`pipeline`]: the one writer (rules, alarms, group commit, the live feed);
 //! - [`http`], [`hj212`], [`mqtt`]: the doors in and out;

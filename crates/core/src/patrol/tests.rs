@@ -556,14 +556,7 @@ fn a_rehearsal_reports_points_missed_out_of_order_and_a_closed_zone_walked_throu
     let leg = &plan.stops[1].leg.waypoints_m;
     let (a, b) = (DVec2::from_array(leg[0]), DVec2::from_array(leg[1]));
     let mid = a.lerp(b, 0.5);
-    r.set_zones(vec![zones::HazardZone {
-        id: "lift:test".into(),
-        kind: zones::ZoneKind::LiftingZone,
-        object: plan.stops[0].point.object.clone(),
-        shape: zones::ZoneShape::Circle { centre_m: [mid.x, mid.y], radius_m: 1.0 },
-        rule: zones::ZoneRule::Closed,
-        reason: "test load up".into(),
-    }]);
+    r.set_zones(vec![closed_lift(plan.stops[0].point.object.clone(), mid, 1.0)]);
     // Along the first leg (through the zone) to the first point, judging nothing, then along the
     // second leg to the second point.
     let frame = 1.0 / 30.0;
@@ -675,6 +668,18 @@ fn follow_the_guide(
     panic!("the guide never led back to the start (at {:?}, next {next:?}, guide {guide:?})", r.feet_m());
 }
 
+/// A closed lifting zone over `object`, a disc of `radius_m` round `centre` (a load up, for tests).
+fn closed_lift(object: String, centre: DVec2, radius_m: f64) -> zones::HazardZone {
+    zones::HazardZone {
+        id: "lift:test".into(),
+        kind: zones::ZoneKind::LiftingZone,
+        object,
+        shape: zones::ZoneShape::Circle { centre_m: [centre.x, centre.y], radius_m },
+        rule: zones::ZoneRule::Closed,
+        reason: "test load up".into(),
+    }
+}
+
 /// Whether the segment `a`–`b` passes within `zone` (sampled every 0.1 m).
 fn segment_meets(zone: &zones::HazardZone, a: [f64; 2], b: [f64; 2]) -> bool {
     let (a, b) = (DVec2::from_array(a), DVec2::from_array(b));
@@ -704,14 +709,7 @@ fn the_guide_leads_a_rehearsal_through_every_point_and_round_a_zone_that_closes_
         let (a, b) = (DVec2::from_array(w[w.len() / 2 - 1]), DVec2::from_array(w[w.len() / 2]));
         a.lerp(b, 0.5)
     };
-    let zone = zones::HazardZone {
-        id: "lift:test".into(),
-        kind: zones::ZoneKind::LiftingZone,
-        object: plan.stops[2].point.object.clone(),
-        shape: zones::ZoneShape::Circle { centre_m: [mid.x, mid.y], radius_m: 3.0 },
-        rule: zones::ZoneRule::Closed,
-        reason: "test load up".into(),
-    };
+    let zone = closed_lift(plan.stops[2].point.object.clone(), mid, 3.0);
     let mut r = Rehearsal::new(site.clone(), plan.clone(), quick(&plan));
     let (moments, guides) = follow_the_guide(&mut r, Some((2, zone.clone())));
     let rep = r.report();
