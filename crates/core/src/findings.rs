@@ -204,6 +204,9 @@ pub enum Action {
     Verified,
     /// Reopened by the inspector.
     Reopened,
+    /// Found further past its deadline than last recorded (overdue, then each escalation level):
+    /// recorded by the register's keeper, never asked for ([`Register::escalate`]).
+    Escalated,
 }
 
 impl Action {
@@ -216,6 +219,7 @@ impl Action {
             Action::Rectified => "rectified",
             Action::Verified => "verified",
             Action::Reopened => "reopened",
+            Action::Escalated => "escalated",
         }
     }
 
@@ -228,6 +232,7 @@ impl Action {
             Action::Rectified => "整改",
             Action::Verified => "复查通过",
             Action::Reopened => "退回整改",
+            Action::Escalated => "逾期升级",
         }
     }
 
@@ -236,7 +241,7 @@ impl Action {
         match self {
             Action::Raised => &[],
             Action::Repeated => &[State::Open, State::Rectified, State::Reopened],
-            Action::Assigned | Action::Rectified => &[State::Open, State::Reopened],
+            Action::Assigned | Action::Rectified | Action::Escalated => &[State::Open, State::Reopened],
             Action::Verified => &[State::Rectified],
             Action::Reopened => &[State::Rectified, State::Verified],
         }
@@ -264,6 +269,10 @@ pub struct Change {
     pub note: String,
     /// The photo of a rectification (a path the caller checked), if one.
     pub photo: Option<String>,
+    /// How far past its deadline an [`Action::Escalated`] change found the item; `None` for every
+    /// other change (and absent from its JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
 }
 
 /// How far past its deadline an item is. [`Escalation::rank`] orders them.
@@ -415,6 +424,22 @@ impl Item {
             }
         }
         if level == 0 { Escalation::Overdue { days } } else { Escalation::Escalated { level } }
+    }
+
+    /// How far past its current deadline the item was last recorded to be
+    /// ([`Action::Escalated`]), or `None` when nothing recorded applies: no escalation recorded
+    /// since it was last reopened, or the deadline moved past the last one recorded (a new
+    /// deadline starts afresh).
+    pub fn recorded_escalation(&self) -> Option<Escalation> {
+        let change = self
+            .history
+            .iter()
+            .rev()
+            .take_while(|c| c.action != Action::Reopened)
+            .find(|c| c.action == Action::Escalated)?;
+        // Recorded overdue at `change.at`: its deadline then was before it. A deadline not before
+        // it now is a later one, given since.
+        self.deadline.filter(|d| *d < change.at).and(change.escalation)
     }
 
     /// The latest change of `action`.
@@ -877,6 +902,33 @@ impl Register {
         item.escalation(now, &self.rules.escalation)
     }
 
+    /// Records, by `by` at `at`, each item awaiting rectification found further past its deadline
+    /// than last recorded ([`Item::recorded_escalation`]): one [`Action::Escalated`] change on it
+    /// naming how far (overdue, or the escalation level) and the deadline. Returns the ids changed,
+    /// in the register's order; a second call at the same moment changes nothing. An item whose
+    /// last change is timed after `at` gets it at that change's time (a clock set back must not
+    /// refuse the record).
+    pub fn escalate(&mut self, by: &str, at: DateTime<Utc>) -> Result<Vec<u64>, FindingsError> {
+        let by = text(by, None, "name of who records escalations")?;
+        let rules = self.rules.escalation.clone();
+        let mut changed = Vec::new();
+        for item in self.items.iter_mut().filter(|i| i.state.awaits_rectification()) {
+            let now = item.escalation(at, &rules);
+            let before = item.recorded_escalation().map_or(0, Escalation::rank);
+            let Some(deadline) = item.deadline.filter(|_| now.rank() > before) else { continue };
+            let note = match now {
+                Escalation::Escalated { level } => format!("escalated to level {level}, deadline {}", rfc(deadline)),
+                _ => format!("overdue, deadline {}", rfc(deadline)),
+            };
+            let at = item.history.last().map_or(at, |c| c.at.max(at));
+            let change =
+                Change { at, by: by.clone(), action: Action::Escalated, note, photo: None, escalation: Some(now) };
+            item.history.push(change);
+            changed.push(item.id);
+        }
+        Ok(changed)
+    }
+
     /// Raises a finding, recorded by `by` at `at`, and returns its item's id.
     ///
     /// The same hazard (see below) on an item not yet verified does not make a second item: the
@@ -898,7 +950,14 @@ impl Register {
                 note.push_str(&format!(", severity {}", input.severity));
             }
             note.push_str(&format!(": {} / {}", input.zh, input.en));
-            self.items[pos].history.push(Change { at, by, action: Action::Repeated, note, photo: None });
+            self.items[pos].history.push(Change {
+                at,
+                by,
+                action: Action::Repeated,
+                note,
+                photo: None,
+                escalation: None,
+            });
             return Ok(id);
         }
         let deadline = self
@@ -914,7 +973,14 @@ impl Register {
             owner: None,
             deadline: Some(deadline),
             state: State::Open,
-            history: vec![Change { at, by, action: Action::Raised, note: String::new(), photo: None }],
+            history: vec![Change {
+                at,
+                by,
+                action: Action::Raised,
+                note: String::new(),
+                photo: None,
+                escalation: None,
+            }],
         });
         self.next_id = next_id;
         Ok(id)
@@ -946,7 +1012,7 @@ impl Register {
         };
         item.owner = Some(owner);
         item.deadline = deadline;
-        item.history.push(Change { at, by, action: Action::Assigned, note, photo: None });
+        item.history.push(Change { at, by, action: Action::Assigned, note, photo: None, escalation: None });
         Ok(())
     }
 
@@ -966,7 +1032,7 @@ impl Register {
         let by = text(by, Some(id), "name of who rectified it")?;
         let item = &mut self.items[pos];
         item.state = State::Rectified;
-        item.history.push(Change { at, by, action: Action::Rectified, note, photo });
+        item.history.push(Change { at, by, action: Action::Rectified, note, photo, escalation: None });
         Ok(())
     }
 
@@ -976,7 +1042,14 @@ impl Register {
         let by = text(by, Some(id), "name of who verified it")?;
         let item = &mut self.items[pos];
         item.state = State::Verified;
-        item.history.push(Change { at, by, action: Action::Verified, note: String::new(), photo: None });
+        item.history.push(Change {
+            at,
+            by,
+            action: Action::Verified,
+            note: String::new(),
+            photo: None,
+            escalation: None,
+        });
         Ok(())
     }
 
@@ -988,7 +1061,7 @@ impl Register {
         let by = text(by, Some(id), "name of who reopened it")?;
         let item = &mut self.items[pos];
         item.state = State::Reopened;
-        item.history.push(Change { at, by, action: Action::Reopened, note, photo: None });
+        item.history.push(Change { at, by, action: Action::Reopened, note, photo: None, escalation: None });
         Ok(())
     }
 

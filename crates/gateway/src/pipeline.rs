@@ -226,6 +226,9 @@ pub enum Forward {
 }
 
 /// How long a forwarded request waits for the writing gateway.
+/// Who records a findings item's escalation in its history.
+pub const ESCALATED_BY: &str = "gateway";
+
 const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PipelineError {
@@ -836,6 +839,7 @@ impl Writer {
                 for site in (0..self.runtimes.len()).filter(|&i| hub.owned[i]) {
                     let events = self.runtimes[site].engine.tick(now);
                     let escalated = self.runtimes[site].alarms.escalate_overdue(now);
+                    self.escalate_findings(g, site, now);
                     if events.is_empty() && escalated.is_empty() {
                         continue;
                     }
@@ -980,8 +984,30 @@ impl Writer {
         report
     }
 
-    /// A findings step on a copy of the site's register (read from the store on first use): the
-    /// changed item goes into the batch and the live feed, and the copy becomes the register.
+    /// The site's register, taken out of the pipeline's copy (read from the store on first use);
+    /// the caller puts it, or its successor, back.
+    fn take_register(&mut self, g: &Group<'_>, site: usize) -> Result<Register, PipelineError> {
+        if let Some(r) = self.findings[site].take() {
+            return Ok(r);
+        }
+        let site_id = &self.hub.sites[site].id;
+        Register::from_items(g.store.findings(site_id)?, self.config.findings.clone()).map_err(|m| {
+            StoreError(format!("site {site_id}: the stored findings register does not hold together: {m}")).into()
+        })
+    }
+
+    /// A changed item into the batch and the live feed.
+    fn record_finding(&mut self, g: &mut Group<'_>, site: usize, item: &Item, now: DateTime<Utc>) {
+        let site_id = self.hub.sites[site].id.clone();
+        g.findings.insert(site);
+        g.batch.findings.retain(|f| f.site != site_id || f.item.id != item.id);
+        g.batch.findings.push(StoredFinding { site: site_id.clone(), item: item.clone() });
+        self.push_event(g, site, now, "finding", serde_json::json!({ "site": site_id, "item": item }));
+    }
+
+    /// A findings step on a copy of the site's register: the changed item goes into the batch and
+    /// the live feed, and the copy becomes the register. A step on an item is recorded now, or at
+    /// the item's last change if that is timed ahead (a clock set back must not refuse the step).
     fn finding(
         &mut self,
         g: &mut Group<'_>,
@@ -990,19 +1016,16 @@ impl Writer {
         step: &Step,
         now: DateTime<Utc>,
     ) -> Result<Item, PipelineError> {
-        let site_id = self.hub.sites[site].id.clone();
-        let register = match self.findings[site].take() {
-            Some(r) => r,
-            None => Register::from_items(g.store.findings(&site_id)?, self.config.findings.clone()).map_err(|m| {
-                StoreError(format!("site {site_id}: the stored findings register does not hold together: {m}"))
-            })?,
-        };
+        let register = self.take_register(g, site)?;
+        let at =
+            step.id().and_then(|id| register.get(id)).and_then(|i| i.history.last()).map_or(now, |c| c.at.max(now));
         let mut next = register.clone();
-        let done = next.apply(step, by, now).map(|id| next.get(id).cloned());
+        let done = next.apply(step, by, at).map(|id| next.get(id).cloned());
         let item = match done {
             Ok(Some(item)) => item,
             Ok(None) => {
                 self.findings[site] = Some(register);
+                let site_id = &self.hub.sites[site].id;
                 return Err(StoreError(format!("site {site_id}: a findings step lost its item")).into());
             }
             Err(e) => {
@@ -1011,11 +1034,32 @@ impl Writer {
             }
         };
         self.findings[site] = Some(next);
-        g.findings.insert(site);
-        g.batch.findings.retain(|f| f.site != site_id || f.item.id != item.id);
-        g.batch.findings.push(StoredFinding { site: site_id.clone(), item: item.clone() });
-        self.push_event(g, site, now, "finding", serde_json::json!({ "site": site_id, "item": item }));
+        self.record_finding(g, site, &item, now);
         Ok(item)
+    }
+
+    /// Records on the site's register each item found further past its deadline than recorded
+    /// ([`Register::escalate`]), into the batch and the feed like any step.
+    fn escalate_findings(&mut self, g: &mut Group<'_>, site: usize, now: DateTime<Utc>) {
+        let mut register = match self.take_register(g, site) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(site = %self.hub.sites[site].id, error = %e, "findings escalation skipped");
+                return;
+            }
+        };
+        let changed = match register.escalate(ESCALATED_BY, now) {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!(error = %e, "findings escalation refused");
+                Vec::new()
+            }
+        };
+        let items: Vec<Item> = changed.iter().filter_map(|&id| register.get(id).cloned()).collect();
+        self.findings[site] = Some(register);
+        for item in &items {
+            self.record_finding(g, site, item, now);
+        }
     }
 
     fn finish(&mut self, g: Group<'_>) {

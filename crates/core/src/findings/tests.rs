@@ -193,7 +193,7 @@ fn attempt(r: &mut Register, id: u64, action: Action) -> Result<(), FindingsErro
         Action::Rectified => r.rectify(id, "done", None, "o", at),
         Action::Verified => r.verify(id, "w", at),
         Action::Reopened => r.reopen(id, "why", "w", at),
-        Action::Raised | Action::Repeated => unreachable!(),
+        Action::Raised | Action::Repeated | Action::Escalated => unreachable!(),
     }
 }
 
@@ -495,6 +495,87 @@ fn escalation_levels_at_the_day_boundaries() {
     assert_eq!(Escalation::Escalated { level: 2 }.name(), "level 2");
     assert!(Escalation::Escalated { level: 1 }.rank() > Escalation::Overdue { days: 99 }.rank());
     assert!(Escalation::Overdue { days: 0 }.rank() > Escalation::None.rank());
+}
+
+#[test]
+fn escalations_are_recorded_once_per_step_past_the_deadline_and_afresh_after_a_new_deadline() {
+    let (mut r, id) = in_state(State::Open);
+    let d = r.get(id).unwrap().deadline.unwrap();
+    let escalations = |r: &Register| {
+        let item = r.get(id).unwrap();
+        item.history.iter().filter(|c| c.action == Action::Escalated).map(|c| (c.at, c.escalation)).collect::<Vec<_>>()
+    };
+    // At the deadline itself it is not overdue: nothing to record.
+    assert_eq!(r.escalate("gateway", d).unwrap(), Vec::<u64>::new());
+    // A second past it: overdue, recorded once however often it is asked.
+    assert_eq!(r.escalate("gateway", d + secs(1)).unwrap(), vec![id]);
+    assert_eq!(r.escalate("gateway", d + secs(1)).unwrap(), Vec::<u64>::new());
+    assert_eq!(r.escalate("gateway", d + days(3)).unwrap(), Vec::<u64>::new(), "3 days past: still overdue only");
+    let last = r.get(id).unwrap().history.last().unwrap().clone();
+    assert_eq!(last.action, Action::Escalated);
+    assert_eq!(last.by, "gateway");
+    assert_eq!(last.note, format!("overdue, deadline {}", rfc(d)));
+    assert_eq!(r.get(id).unwrap().recorded_escalation(), Some(Escalation::Overdue { days: 0 }));
+    // Just past 3 days: level 1; the state does not change.
+    assert_eq!(r.escalate("gateway", d + days(3) + secs(1)).unwrap(), vec![id]);
+    assert_eq!(r.get(id).unwrap().state, State::Open);
+    // Asked only after two more levels passed: one change, at the level reached.
+    assert_eq!(r.escalate("gateway", d + days(10)).unwrap(), vec![id]);
+    assert_eq!(
+        escalations(&r),
+        vec![
+            (d + secs(1), Some(Escalation::Overdue { days: 0 })),
+            (d + days(3) + secs(1), Some(Escalation::Escalated { level: 1 })),
+            (d + days(10), Some(Escalation::Escalated { level: 3 })),
+        ]
+    );
+    assert_eq!(r.escalate("gateway", d + days(400)).unwrap(), Vec::<u64>::new(), "capped at max_level");
+
+    // A new deadline starts afresh: not overdue under it, then overdue again past it.
+    let d2 = d + days(20);
+    r.assign(id, "o", Some(d2), "w", d + days(11)).unwrap();
+    assert_eq!(r.get(id).unwrap().recorded_escalation(), None);
+    assert_eq!(r.escalate("gateway", d + days(12)).unwrap(), Vec::<u64>::new());
+    assert_eq!(r.escalate("gateway", d2 + secs(1)).unwrap(), vec![id]);
+    // An assignment keeping the deadline does not: the record still applies.
+    r.assign(id, "o2", None, "w", d2 + secs(2)).unwrap();
+    assert_eq!(r.escalate("gateway", d2 + secs(3)).unwrap(), Vec::<u64>::new());
+
+    assert_eq!(r.escalate("gateway", d2 + days(3) + secs(1)).unwrap(), vec![id]);
+
+    // Rectified items are not escalated; reopened ones are, afresh.
+    r.rectify(id, "done", None, "o", d2 + days(4)).unwrap();
+    assert_eq!(r.escalate("gateway", d2 + days(5)).unwrap(), Vec::<u64>::new());
+    r.reopen(id, "not done", "w", d2 + days(5)).unwrap();
+    assert_eq!(r.get(id).unwrap().recorded_escalation(), None);
+    assert_eq!(r.escalate("gateway", d2 + days(5) + secs(1)).unwrap(), vec![id]);
+    assert_eq!(r.get(id).unwrap().recorded_escalation(), Some(Escalation::Escalated { level: 1 }));
+    assert!(matches!(r.escalate(" ", d2 + days(9)), Err(FindingsError::Blank { .. })));
+}
+
+#[test]
+fn an_escalation_is_timed_at_the_last_change_when_the_clock_is_behind_it() {
+    let (mut r, id) = in_state(State::Open);
+    let d = r.get(id).unwrap().deadline.unwrap();
+    // A step timed well past the deadline (a clock that was ahead), then the clock is behind it.
+    r.assign(id, "o", None, "w", d + days(5)).unwrap();
+    assert_eq!(r.escalate("gateway", d + days(1)).unwrap(), vec![id]);
+    let last = r.get(id).unwrap().history.last().unwrap();
+    assert_eq!(last.at, d + days(5), "not before the last change");
+    assert_eq!(last.escalation, Some(Escalation::Overdue { days: 1 }), "judged at the clock's time");
+}
+
+/// An escalation survives a file's round trip, and files written before escalations existed load.
+#[test]
+fn escalation_changes_round_trip_and_old_changes_have_none() {
+    let (mut r, id) = in_state(State::Open);
+    let d = r.get(id).unwrap().deadline.unwrap();
+    r.escalate("gateway", d + days(4)).unwrap();
+    let json = serde_json::to_string(r.get(id).unwrap()).unwrap();
+    assert_eq!(json.matches("\"escalation\"").count(), 1, "only the escalated change carries one: {json}");
+    let back: Item = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, r.get(id).unwrap());
+    assert_eq!(back.recorded_escalation(), Some(Escalation::Escalated { level: 1 }));
 }
 
 /// A register with items in every state, Chinese, a photo, positions and sub-second times.

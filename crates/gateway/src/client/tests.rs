@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sitetwin_core::findings::{Action, FindingInput, FindingRules, Severity, Source, State};
+use sitetwin_core::findings::{Action, Escalation, FindingInput, FindingRules, Severity, Source, State};
 use sitetwin_core::rules::Level;
 use sitetwin_core::rules::alarm::AlarmStatus;
 use sitetwin_core::rules::jgj59::SubTable;
@@ -971,6 +971,62 @@ fn the_findings_register_is_kept_by_the_gateway_changed_through_it_streamed_and_
         .send(ClientCommand::Finding { by: "王工".into(), step: Step::Raise { finding: crane_finding(Utc::now()) } })
         .unwrap();
     assert_eq!(wait_for(&client, &mut seen, t, "the new raise's answer", finding_result).unwrap().id, 2);
+    client.shutdown().unwrap();
+}
+
+#[test]
+fn an_overdue_item_escalates_on_the_gateways_tick_once_per_level_and_not_again_after_a_restart() {
+    let mut gw = Gateway::new("escalation");
+    let (op, viewer) = (gw.token(Role::Operator), gw.token(Role::Viewer));
+    let client = GatewayClient::spawn(config(&gw.url(), &op)).unwrap();
+    let mut seen = Vec::new();
+    let t = Duration::from_secs(20);
+    wait_for(&client, &mut seen, t, "Connected", |e| matches!(e, ClientEvent::Connected { .. }).then_some(()));
+    // Found 8 days ago, a major hazard: its default deadline (3 days [R]) passed 5 days ago,
+    // more than the 3 days [R] after which an overdue item escalates a level.
+    let found = Utc::now() - chrono::Duration::days(8);
+    client
+        .send(ClientCommand::Finding { by: "王工".into(), step: Step::Raise { finding: crane_finding(found) } })
+        .unwrap();
+    let raised = wait_for(&client, &mut seen, t, "the raise's answer", finding_result).unwrap();
+    let escalated = seen_or_wait(
+        &client,
+        &mut seen,
+        t,
+        "the escalation on the stream",
+        finding_event(raised.id, Action::Escalated),
+    );
+    let change = escalated.item.history.last().unwrap();
+    assert_eq!(change.by, crate::pipeline::ESCALATED_BY);
+    assert_eq!(change.escalation, Some(Escalation::Escalated { level: 1 }));
+    assert_eq!(escalated.item.state, State::Open, "escalation does not change the state");
+    assert!(change.note.starts_with("escalated to level 1, deadline "), "{}", change.note);
+
+    // Listed with it; the ticks that follow record nothing more.
+    let findings = format!("{}/api/v1/sites/{DEMO_SITE}/findings", gw.url());
+    std::thread::sleep(Duration::from_secs(3));
+    let (s, body) = request(reqwest::Method::GET, findings.clone(), &viewer, None);
+    assert_eq!(s, 200, "{body}");
+    let listed: FindingsList = serde_json::from_value(body).unwrap();
+    assert_eq!(listed.items, vec![escalated.item.clone()], "one escalation, recorded once");
+    let escalations =
+        |seen: &[ClientEvent]| seen.iter().filter_map(finding_event(raised.id, Action::Escalated)).count();
+    assert_eq!(escalations(&seen), 1);
+
+    // After a restart the record stands: nothing is escalated again.
+    gw.stop();
+    wait_for(&client, &mut seen, t, "Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }).then_some(()));
+    let addr = gw.addr;
+    gw.restart_at(addr);
+    let after = wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
+        ClientEvent::Connected { findings, resumed_from: Some(_), .. } => Some(findings.clone()),
+        _ => None,
+    });
+    assert_eq!(after.items, vec![escalated.item.clone()]);
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, body) = request(reqwest::Method::GET, findings, &viewer, None);
+    let listed: FindingsList = serde_json::from_value(body).unwrap();
+    assert_eq!(listed.items, vec![escalated.item], "no second record after the restart");
     client.shutdown().unwrap();
 }
 
