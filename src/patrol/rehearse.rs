@@ -156,6 +156,7 @@ fn requests(
     mut clock: ResMut<TwinClock>,
     mut seek: MessageWriter<SeekRequested>,
     mut control: ResMut<RehearsalControl>,
+    snapshot: Option<Res<crate::snapshot::SnapshotRequest>>,
 ) {
     for a in asked.read() {
         match (a, rehearsing.as_deref_mut()) {
@@ -179,10 +180,13 @@ fn requests(
                     next_guide_s: 0.0,
                 });
                 *control = RehearsalControl::default();
-                // The site plays on at real time from the patrol's moment.
+                // The site plays on at real time from the patrol's moment; a snapshot pictures
+                // that moment, so its clock stays as it was (standing still unless asked).
                 seek.write(SeekRequested(p.start));
-                clock.speed = 1.0;
-                clock.paused = false;
+                if snapshot.is_none() {
+                    clock.speed = 1.0;
+                    clock.paused = false;
+                }
             }
             (RehearsalAsked::Judge { point, item, verdict }, Some(r)) => {
                 r.said = r.walk.judge(*point, *item, verdict.clone()).err().map(|e| Err(e.to_string()));
@@ -281,6 +285,10 @@ fn step(
         }
         r.walk.set_zones(zones);
         r.next_zones_s = r.walk.t_s() + ZONE_REFRESH_S;
+    }
+    // A paused twin stands still, and so does the walk (its clock, dwell and guide with it).
+    if clock.paused {
+        return;
     }
     let stride = control.stride;
     for m in r.walk.advance(stride, time.delta_secs_f64()) {

@@ -397,6 +397,18 @@ fn a_rehearsal_walks_with_the_keys_in_the_patrols_world_and_its_findings_reach_t
     assert!((eye - Vec3::new(f.x as f32, f.y as f32 + 1.6, f.z as f32)).length() < 0.01, "{eye} vs {f}");
     let t0 = app.world().resource::<TwinClock>().now.unwrap();
     assert!(t0 > clock0.now.unwrap(), "the clock moved on");
+    // Paused, the walk stands still with the site (W held changes nothing), and goes on after.
+    app.world_mut().resource_mut::<TwinClock>().paused = true;
+    let (t_walk, at) = (app.world().resource::<Rehearsing>().walk.t_s(), feet(&app));
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
+    for _ in 0..10 {
+        app.update();
+    }
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release(KeyCode::KeyW);
+    app.update();
+    assert_eq!(app.world().resource::<Rehearsing>().walk.t_s(), t_walk, "a paused walk's time stands still");
+    assert_eq!(feet(&app), at, "and so does the walker");
+    app.world_mut().resource_mut::<TwinClock>().paused = false;
     // To the first point by the guide the twin re-plans as the user goes (the core's steering
     // stands in for the keys).
     let plan = app.world().resource::<Rehearsing>().walk.plan().clone();
