@@ -307,7 +307,11 @@ pub(super) fn alarm_window(ctx: &egui::Context, lang: Lang, live: &mut LiveView)
         .open(&mut open)
         .default_width(560.0)
         .default_height(300.0)
-        .default_pos(live.ui.view_rect.map_or(egui::pos2(320.0, 60.0), |r| r.max - egui::vec2(575.0, 330.0)))
+        // Its bottom-right corner at the view's, whatever width its rows take: placed by its
+        // top-left, a list wider than planned overhung the screen and was pushed back a few
+        // pixels a frame.
+        .pivot(egui::Align2::RIGHT_BOTTOM)
+        .default_pos(live.ui.view_rect.map_or(egui::pos2(880.0, 360.0), |r| r.max - egui::vec2(15.0, 30.0)))
         .show(ctx, |ui| {
             // Looked at: the new ones are seen.
             if ui.ui_contains_pointer() {
