@@ -225,10 +225,10 @@ pub enum Forward {
     },
 }
 
-/// How long a forwarded request waits for the writing gateway.
 /// Who records a findings item's escalation in its history.
 pub const ESCALATED_BY: &str = "gateway";
 
+/// How long a forwarded request waits for the writing gateway.
 const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PipelineError {

@@ -773,6 +773,24 @@ fn crane_finding(found_at: DateTime<Utc>) -> FindingInput {
     }
 }
 
+/// Stops the gateway, sees the client lose it, restarts it on the same address and store, and
+/// returns the findings register the client's resumed connection came with.
+fn restart_and_reconnect(
+    gw: &mut Gateway,
+    client: &GatewayClient,
+    seen: &mut Vec<ClientEvent>,
+    within: Duration,
+) -> Box<FindingsList> {
+    gw.stop();
+    wait_for(client, seen, within, "Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }).then_some(()));
+    let addr = gw.addr;
+    gw.restart_at(addr);
+    wait_for(client, seen, within, "the reconnection", |e| match e {
+        ClientEvent::Connected { findings, resumed_from: Some(_), .. } => Some(findings.clone()),
+        _ => None,
+    })
+}
+
 /// The first event `f` picks among those seen already, else the next one it picks.
 fn seen_or_wait<T>(
     c: &GatewayClient,
@@ -953,14 +971,7 @@ fn the_findings_register_is_kept_by_the_gateway_changed_through_it_streamed_and_
 
     // The gateway restarts on the same store: the register is what it was when the client
     // connects again, and the gateway carries on from it.
-    gw.stop();
-    wait_for(&client, &mut seen, t, "Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }).then_some(()));
-    let addr = gw.addr;
-    gw.restart_at(addr);
-    let after = wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
-        ClientEvent::Connected { findings, resumed_from: Some(_), .. } => Some(findings.clone()),
-        _ => None,
-    });
+    let after = restart_and_reconnect(&mut gw, &client, &mut seen, t);
     assert_eq!(after.items, vec![rectified.clone()]);
     client.send(ClientCommand::Finding { by: "王工".into(), step: Step::Verify { id: 1 } }).unwrap();
     let verified = wait_for(&client, &mut seen, t, "the verification's answer", finding_result).unwrap();
@@ -1014,14 +1025,7 @@ fn an_overdue_item_escalates_on_the_gateways_tick_once_per_level_and_not_again_a
     assert_eq!(escalations(&seen), 1);
 
     // After a restart the record stands: nothing is escalated again.
-    gw.stop();
-    wait_for(&client, &mut seen, t, "Disconnected", |e| matches!(e, ClientEvent::Disconnected { .. }).then_some(()));
-    let addr = gw.addr;
-    gw.restart_at(addr);
-    let after = wait_for(&client, &mut seen, t, "the reconnection", |e| match e {
-        ClientEvent::Connected { findings, resumed_from: Some(_), .. } => Some(findings.clone()),
-        _ => None,
-    });
+    let after = restart_and_reconnect(&mut gw, &client, &mut seen, t);
     assert_eq!(after.items, vec![escalated.item.clone()]);
     std::thread::sleep(Duration::from_secs(3));
     let (_, body) = request(reqwest::Method::GET, findings, &viewer, None);
