@@ -4,12 +4,17 @@ instance, on every TSPLIB instance of a folder with its optima in `solutions` (`
 Prints a Markdown table for docs/benchmarks.md.
 
     python3 -m venv .venv && .venv/bin/pip install ortools fast-tsp
-    .venv/bin/python tools/tsp-bench/bench.py ../shared/corpora/tsplib target/release/sitetwin [SECONDS]
+    .venv/bin/python tools/tsp-bench/bench.py ../shared/corpora/tsplib target/release/sitetwin \
+        [--seconds 1.0] [--runs 1] [--seed 1]
 
 The instances are read here with TSPLIB's EUC_2D distance (nint of the Euclidean distance), the
-only type in the corpus; each peer gets the same integer matrix.
+only type in the corpus; each peer gets the same integer matrix. sitetwin and fast-tsp are
+randomised: with `--runs N` each solver runs N times an instance (sitetwin with seeds SEED to
+SEED + N - 1; fast-tsp takes no seed) and a cell gives the mean length, the range and the mean
+time. OR-Tools' guided local search is deterministic up to its time limit.
 """
 
+import argparse
 import json
 import math
 import subprocess
@@ -67,9 +72,19 @@ def fast_tsp_tour(d, seconds):
     return fast_tsp.find_tour(d, seconds)
 
 
-def sitetwin(binary, path, seconds):
+def sitetwin(binary, path, seconds, seed):
     out = subprocess.run(
-        [binary, "route", "tsp", str(path), "--time-limit-ms", str(int(seconds * 1000)), "--json"],
+        [
+            binary,
+            "route",
+            "tsp",
+            str(path),
+            "--time-limit-ms",
+            str(int(seconds * 1000)),
+            "--seed",
+            str(seed),
+            "--json",
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -78,33 +93,48 @@ def sitetwin(binary, path, seconds):
 
 
 def main():
-    folder, binary = Path(sys.argv[1]), sys.argv[2]
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", type=Path, help="TSPLIB instances (*.tsp) and their `solutions` file")
+    ap.add_argument("binary", help="the sitetwin binary")
+    ap.add_argument("--seconds", type=float, default=1.0, help="time per instance and run")
+    ap.add_argument("--runs", type=int, default=1, help="runs of each solver on each instance")
+    ap.add_argument("--seed", type=int, default=1, help="sitetwin's seed for the first run")
+    args = ap.parse_args()
     optima = {}
-    for line in (folder / "solutions").read_text().splitlines():
+    for line in (args.folder / "solutions").read_text().splitlines():
         if ":" in line:
             name, value = line.split(":", 1)
             optima[name.strip()] = int(value.split()[0])
+    seconds = args.seconds
     peers = [
-        ("sitetwin", lambda d, p: sitetwin(binary, p, seconds)),
-        ("fast-tsp", lambda d, p: fast_tsp_tour(d, seconds)),
-        ("OR-Tools GLS", lambda d, p: ortools_gls(d, seconds)),
+        ("sitetwin", lambda d, p, r: sitetwin(args.binary, p, seconds, args.seed + r)),
+        ("fast-tsp", lambda d, p, r: fast_tsp_tour(d, seconds)),
+        ("OR-Tools GLS", lambda d, p, r: ortools_gls(d, seconds)),
     ]
     gaps = {name: [] for name, _ in peers}
-    print(f"| instance | n | optimum | " + " | ".join(f"{n} (gap, s)" for n, _ in peers) + " |")
+    what = "gap, s" if args.runs == 1 else f"mean of {args.runs}, range, gap, s"
+    print(f"| instance | n | optimum | " + " | ".join(f"{n} ({what})" for n, _ in peers) + " |")
     print("|---|---|---|" + "---|" * len(peers))
-    for path in sorted(folder.glob("*.tsp")):
+    for path in sorted(args.folder.glob("*.tsp")):
         d = read_euc_2d(path)
         best = optima[path.stem]
         cells = []
         for name, run in peers:
-            t = time.perf_counter()
-            tour = run(d, path)
-            s = time.perf_counter() - t
-            assert sorted(tour) == list(range(len(d))), f"{name}: not a tour of {path.stem}"
-            gap = 100.0 * (length(d, tour) - best) / best
+            lengths, times = [], []
+            for r in range(args.runs):
+                t = time.perf_counter()
+                tour = run(d, path, r)
+                times.append(time.perf_counter() - t)
+                assert sorted(tour) == list(range(len(d))), f"{name}: not a tour of {path.stem}"
+                lengths.append(length(d, tour))
+            mean = sum(lengths) / len(lengths)
+            gap = 100.0 * (mean - best) / best
             gaps[name].append(gap)
-            cells.append(f"{length(d, tour)} ({gap:.2f} %, {s:.2f} s)")
+            s = sum(times) / len(times)
+            if args.runs == 1:
+                cells.append(f"{lengths[0]} ({gap:.2f} %, {s:.2f} s)")
+            else:
+                cells.append(f"{mean:.1f} ({min(lengths)}–{max(lengths)}, {gap:.3f} %, {s:.2f} s)")
         print(f"| {path.stem} | {len(d)} | {best} | " + " | ".join(cells) + " |")
     print("| **mean gap** | | | " + " | ".join(f"**{sum(g) / len(g):.3f} %**" for g in gaps.values()) + " |")
 
