@@ -242,15 +242,18 @@ fn classify(scene_path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
     say!("# {} — major-hazard works ({})", loaded.scene.site.name, hazard::SOURCE);
     for c in &list {
+        // No language option here: the reasons in Chinese, then in English, as the class.
+        let r = hazard::joined(&c.reasons);
         say!(
-            "{:<6} {:<22} {:<16} {} ({})  {}  {}",
+            "{:<6} {:<22} {:<16} {} ({})  {}  {} ({})",
             c.object,
             c.name,
             format!("{:?}", c.category),
             c.class.zh(),
             c.class.en(),
             c.rule,
-            c.reasons.join("; ")
+            r.zh,
+            r.en
         );
     }
     Ok(ExitCode::SUCCESS)

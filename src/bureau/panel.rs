@@ -477,11 +477,12 @@ fn card(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Burea
                 ui.add_space(4.0);
                 ui.strong(tr(lang, "ui.duties"));
                 for d in &r.duties {
-                    let (mark, c, why) = match &d.status {
-                        DutyStatus::Met(w) => ("✔", Color32::from_rgb(90, 170, 110), w),
-                        DutyStatus::Unmet(w) => ("×", Color32::from_rgb(230, 90, 80), w),
-                        DutyStatus::Unknown(w) => ("?", Color32::GRAY, w),
+                    let (mark, c) = match &d.status {
+                        DutyStatus::Met(_) => ("✔", Color32::from_rgb(90, 170, 110)),
+                        DutyStatus::Unmet(_) => ("×", Color32::from_rgb(230, 90, 80)),
+                        DutyStatus::Unknown(_) => ("?", Color32::GRAY),
                     };
+                    let why = d.status.evidence().get(lang);
                     let name = i18n::duty_name(lang, d.duty);
                     let obj = d.object.as_deref().unwrap_or("");
                     ui.colored_label(c, format!("{mark} {obj} {name}")).on_hover_text(why);
@@ -489,7 +490,12 @@ fn card(ui: &mut egui::Ui, lang: Lang, v: &mut CityView, actions: &mut Vec<Burea
                 if !r.findings.is_empty() {
                     ui.strong(tr(lang, "ui.findings"));
                     for f in &r.findings {
-                        ui.label(format!("• {} ({}): {}", i18n::finding_name(lang, &f.kind), f.sensor, f.evidence));
+                        ui.label(format!(
+                            "• {} ({}): {}",
+                            i18n::finding_name(lang, &f.kind),
+                            f.sensor,
+                            f.evidence.get(lang)
+                        ));
                     }
                 }
             }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use chrono::{DateTime, Duration, Utc};
-use sitetwin_core::findings::{Action, Escalation, Filter, Item, Severity, State as ItemState};
+use sitetwin_core::findings::{Action, Change, Escalation, Filter, Item, Severity, State as ItemState};
 use sitetwin_core::i18n::{Lang, tr};
 
 use super::{FindingAsked, FindingPin, FindingStep, Keeper, SiteFindings};
@@ -153,6 +153,23 @@ fn state_name(lang: Lang, s: ItemState) -> &'static str {
 
 fn action_name(lang: Lang, a: Action) -> &'static str {
     if lang == Lang::Zh { a.zh() } else { a.name() }
+}
+
+/// A change's note in the UI's language: the gateway's and the register's own escalation steps
+/// are worded from their escalation and deadline (their stored note is English); what people
+/// wrote is shown as written.
+fn change_note(lang: Lang, c: &Change) -> String {
+    let Some(e) = c.escalation.filter(|_| c.action == Action::Escalated) else { return c.note.clone() };
+    let deadline = c
+        .note
+        .rsplit_once("deadline ")
+        .and_then(|(_, t)| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| crate::ui::local_time(t.to_utc()));
+    match (deadline, lang) {
+        (Some(d), Lang::Zh) => format!("{}，整改期限 {d}", escalation_text(lang, e)),
+        (Some(d), _) => format!("{}, deadline {d}", escalation_text(lang, e)),
+        (None, _) => escalation_text(lang, e),
+    }
 }
 
 fn escalation_text(lang: Lang, e: Escalation) -> String {
@@ -338,11 +355,11 @@ fn details(
             ui.label(crate::ui::local_time(c.at));
             ui.label(&c.by);
             ui.label(action_name(lang, c.action));
-            let mut note = c.note.clone();
+            let mut note = change_note(lang, c);
             if let Some(p) = &c.photo {
                 note.push_str(&format!(" 📷 {p}"));
             }
-            ui.label(note);
+            ui.label(note).on_hover_text(&c.note);
             ui.end_row();
         }
     });

@@ -174,7 +174,7 @@ fn draw(
             ui.colored_label(ALARM_RED, format!("{}: {by} ({at_m:.1} m)", tr(lang, "ui.patrol.not_seen")));
         }
         for reason in &stop.point.reasons {
-            ui.small(reason);
+            ui.small(reason.get(lang));
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -198,7 +198,7 @@ fn draw(
                     };
                     let label = ui.label(text);
                     if let Some(b) = &check.because {
-                        label.on_hover_text(b);
+                        label.on_hover_text(b.get(lang));
                     }
                     ui.horizontal(|ui| {
                         if ui.small_button(tr(lang, "ui.rehearse.ok")).clicked() {

@@ -268,11 +268,12 @@ pub(super) fn stoppage_banner(root: &mut egui::Ui, lang: Lang, live: &LiveView) 
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new(tr(lang, "ui.duties")).color(egui::Color32::WHITE).strong());
             for c in &live.duties.checks {
-                let (mark, color, why) = match &c.status {
-                    DutyStatus::Met(w) => ("✔", egui::Color32::from_rgb(140, 230, 150), w),
-                    DutyStatus::Unmet(w) => ("×", egui::Color32::from_rgb(255, 170, 160), w),
-                    DutyStatus::Unknown(w) => ("?", egui::Color32::LIGHT_GRAY, w),
+                let (mark, color) = match &c.status {
+                    DutyStatus::Met(_) => ("✔", egui::Color32::from_rgb(140, 230, 150)),
+                    DutyStatus::Unmet(_) => ("×", egui::Color32::from_rgb(255, 170, 160)),
+                    DutyStatus::Unknown(_) => ("?", egui::Color32::LIGHT_GRAY),
                 };
+                let why = c.status.evidence().get(lang);
                 let mut text = format!("{mark} {}", i18n::duty_name(lang, c.duty));
                 if let Some(o) = &c.object {
                     text.push_str(&format!(" {o}"));
@@ -286,7 +287,7 @@ pub(super) fn stoppage_banner(root: &mut egui::Ui, lang: Lang, live: &LiveView) 
                 for f in &live.duties.findings {
                     let text = format!("⚠ {} {}", i18n::finding_name(lang, &f.kind), f.sensor);
                     ui.label(egui::RichText::new(text).color(egui::Color32::from_rgb(255, 200, 120)))
-                        .on_hover_text(&f.evidence);
+                        .on_hover_text(f.evidence.get(lang));
                 }
             });
         }

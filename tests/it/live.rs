@@ -248,7 +248,7 @@ fn the_stopped_site_scenario_finds_the_locked_slew_brake_and_the_dark_pit_point(
     assert!(matches!(find(Duty::CraneWeathervaning, Some("TC2")), Some(DutyStatus::Met(_))), "{:#?}", duties.checks);
     assert!(matches!(find(Duty::BoxesLocked, None), Some(DutyStatus::Met(_))), "{:#?}", duties.checks);
     match find(Duty::PitMonitoring, Some("PIT1")) {
-        Some(DutyStatus::Unmet(why)) => assert!(why.contains("ZQS3"), "{why}"),
+        Some(DutyStatus::Unmet(why)) => assert!(why.en.contains("ZQS3"), "{why:?}"),
         other => panic!("pit monitoring: {other:?}"),
     }
     assert!(duties.findings.iter().any(|f| f.sensor == "ZQS3"), "the dark point is a finding: {:#?}", duties.findings);

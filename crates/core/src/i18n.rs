@@ -9,6 +9,7 @@ use crate::rules::chart::LineNote;
 use crate::rules::stoppage::{Activity, AlertLevel, Duty, DutyStatus, Exemption, FindingKind, Status, StopReason};
 use crate::rules::{self, Level, Quality, RuleSet};
 use crate::scene::{KINDS, ObjectKind, SensorKind};
+use serde::{Deserialize, Serialize};
 
 /// Display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -30,6 +31,32 @@ impl Lang {
             Some(Lang::En)
         } else {
             None
+        }
+    }
+}
+
+/// A text the core writes for people, in both of the UI's languages: a duty's evidence, a
+/// hazard class's reason, a checkpoint's reason. The UI shows the one it speaks; reports and the
+/// JSON outputs keep both (`{"zh": …, "en": …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Words {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Words {
+    /// The text in Chinese and in English.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { zh: zh.into(), en: en.into() }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
         }
     }
 }
@@ -1371,7 +1398,11 @@ mod tests {
             |l, d| duty_name(l, *d).into(),
         );
         check(
-            &[DutyStatus::Met("x".into()), DutyStatus::Unmet("x".into()), DutyStatus::Unknown("x".into())],
+            &[
+                DutyStatus::Met(Words::default()),
+                DutyStatus::Unmet(Words::default()),
+                DutyStatus::Unknown(Words::default()),
+            ],
             |l, d| duty_status_name(l, d).into(),
         );
         check(

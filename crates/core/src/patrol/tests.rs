@@ -355,6 +355,20 @@ fn the_stopped_sites_patrol_checks_its_duties_and_finds_the_broken_one() {
         .filter(|f| matches!(f.source, walk::FindingSource::Duty | walk::FindingSource::StoppedButActive { .. }))
         .collect();
     assert!(!broken.is_empty(), "the scenario's broken duty is found: {:?}", r.findings);
+    // What the rehearsal's checklist shows is in both languages: why each duty is checked, with
+    // its evidence, and the findings' words (no English or debug names on the Chinese side).
+    let cjk = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for stop in &r.plan.stops {
+        for reason in &stop.point.reasons {
+            assert!(cjk(&reason.zh) && !reason.en.is_empty() && reason.zh != reason.en, "{reason:?}");
+        }
+        for because in stop.point.checks.iter().filter_map(|c| c.because.as_ref()) {
+            assert!(cjk(&because.zh) && !because.zh.contains("met:"), "{because:?}");
+        }
+    }
+    let weathervane = r.findings.iter().find(|f| f.zh.contains("塔吊处于自由回转（风标）状态"));
+    assert!(weathervane.is_some_and(|f| f.zh.contains("回转制动可能被锁死")), "{:#?}", r.findings);
+    assert!(broken.iter().all(|f| !f.zh.contains("Crane") && !f.zh.contains("Lifting")), "{broken:#?}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ use super::plan::{Leg, PatrolPlan, PatrolSite, Stop};
 use super::points::{Check, Priority, alarm_items};
 use super::world::Sight;
 use super::zones::{self, HazardZone, ZoneRule, ZoneRules};
+use crate::i18n::{self, Lang};
 use crate::rules::Level;
 use crate::rules::compliance::{self, Severity};
 use crate::rules::jgj59::SubTable;
@@ -318,8 +319,8 @@ fn findings_at(
                 table: None,
                 item: None,
                 gravity: Gravity::Major,
-                zh: format!("停工职责未履行（{:?}）：{evidence}", d.duty),
-                en: format!("stopped-site duty {:?} not met: {evidence}", d.duty),
+                zh: format!("停工职责未履行（{}）：{}", i18n::duty_name(Lang::Zh, d.duty), evidence.zh),
+                en: format!("stopped-site duty not met ({}): {}", i18n::duty_name(Lang::En, d.duty), evidence.en),
                 source: FindingSource::Duty,
                 t_s,
             });
@@ -330,8 +331,8 @@ fn findings_at(
                 table: None,
                 item: None,
                 gravity: Gravity::Critical,
-                zh: format!("停工期间仍有作业迹象（{:?}）：{}", f.kind, f.evidence),
-                en: format!("a stopped site shows {:?}: {}", f.kind, f.evidence),
+                zh: format!("{}：{}", i18n::finding_name(Lang::Zh, &f.kind), f.evidence.zh),
+                en: format!("{}: {}", i18n::finding_name(Lang::En, &f.kind), f.evidence.en),
                 source: FindingSource::StoppedButActive { sensor: f.sensor.clone() },
                 t_s,
             });

@@ -92,12 +92,9 @@ pub fn check(scene: &SiteScene, rules: &RuleSet) -> Vec<Finding> {
     let mut out = Out { rules, findings: Vec::new() };
     let classes = hazard::classify(scene);
     for c in &classes {
-        out.push(
-            &c.object,
-            c.rule,
-            Severity::Info,
-            format!("{} ({}): {}", c.class.zh(), c.class.en(), c.reasons.join("; ")),
-        );
+        // The class and its reasons in Chinese, then in English.
+        let r = hazard::joined(&c.reasons);
+        out.push(&c.object, c.rule, Severity::Info, format!("{}：{} / {}: {}", c.class.zh(), r.zh, c.class.en(), r.en));
     }
     cranes(scene, &mut out);
     let class_of: BTreeMap<&str, HazardClass> = classes.iter().map(|c| (c.object.as_str(), c.class)).collect();

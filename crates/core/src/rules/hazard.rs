@@ -4,10 +4,12 @@
 //! judges every work of a scene. Categories whose rule reads a few parameters (machine erection,
 //! tool-type formwork, platforms, full-hall load-bearing supports, non-standard lifting) have it
 //! as a pure function, which `classify` calls with the object's fields; [`classification`] ties a
-//! verdict to its object.
+//! verdict to its object. Reasons are [`Words`]: Chinese in the terms of Order 37 and Notice 31,
+//! and English.
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Words;
 use crate::scene::{PlatformKind, ScaffoldKind, SiteScene, ToolFormworkKind};
 
 /// The three classes.
@@ -67,8 +69,8 @@ pub struct Classification {
     pub class: HazardClass,
     /// The rule that fired (the highest-class criterion met), e.g. `hazard.formwork.height-8m`.
     pub rule: &'static str,
-    /// Every criterion met at that class, in words.
-    pub reasons: Vec<String>,
+    /// Every criterion met at that class, in words (Chinese and English).
+    pub reasons: Vec<Words>,
 }
 
 /// Source of every threshold here (tag [S] in the standards doc).
@@ -136,19 +138,32 @@ pub struct Verdict {
     pub class: HazardClass,
     /// The rule that fired (the highest-class criterion met), or the category's `….none`.
     pub rule: &'static str,
-    /// Every criterion met at that class, in words.
-    pub reasons: Vec<String>,
+    /// Every criterion met at that class, in words (Chinese and English).
+    pub reasons: Vec<Words>,
 }
 
 struct Criterion {
     class: HazardClass,
     rule: &'static str,
     met: bool,
-    text: String,
+    text: Words,
 }
 
-fn c(class: HazardClass, rule: &'static str, met: bool, text: String) -> Criterion {
+fn c(class: HazardClass, rule: &'static str, met: bool, text: Words) -> Criterion {
     Criterion { class, rule, met, text }
+}
+
+/// A criterion's text: Chinese, English.
+fn w(zh: impl Into<String>, en: impl Into<String>) -> Words {
+    Words::new(zh, en)
+}
+
+/// Reasons as one text in each language: `；` between the Chinese ones, `; ` between the English.
+pub fn joined(reasons: &[Words]) -> Words {
+    Words::new(
+        reasons.iter().map(|r| r.zh.as_str()).collect::<Vec<_>>().join("；"),
+        reasons.iter().map(|r| r.en.as_str()).collect::<Vec<_>>().join("; "),
+    )
 }
 
 fn decide(criteria: Vec<Criterion>, none: &'static str) -> Verdict {
@@ -158,7 +173,7 @@ fn decide(criteria: Vec<Criterion>, none: &'static str) -> Verdict {
         class,
         rule: fired.first().map(|c| c.rule).unwrap_or(none),
         reasons: if fired.is_empty() {
-            vec!["below every threshold".into()]
+            vec![w("未达到任何危大标准", "below every threshold")]
         } else {
             fired.iter().map(|c| c.text.clone()).collect()
         },
@@ -204,16 +219,31 @@ pub struct MachineErection {
 pub fn machine_erection(p: &MachineErection) -> Verdict {
     use HazardClass::{MajorHazard as M, OverScale as O};
     let (kn, h, b) = (p.capacity_kn, p.total_height_m, p.base_elevation_m);
-    let (what, always) = match p.machine {
-        Machine::TowerCrane => ("tower crane", "hazard.lifting.crane-erection"),
-        Machine::Hoist => ("construction hoist", "hazard.lifting.hoist-erection"),
+    let (zh, what, always) = match p.machine {
+        Machine::TowerCrane => ("塔式起重机", "tower crane", "hazard.lifting.crane-erection"),
+        Machine::Hoist => ("施工升降机", "construction hoist", "hazard.lifting.hoist-erection"),
     };
     decide(
         vec![
-            c(O, "hazard.lifting.capacity-300kn", kn >= 300.0, format!("{what} capacity {kn:.1} kN ≥ 300 kN")),
-            c(O, "hazard.lifting.height-200m", h >= 200.0, format!("{what} total height {h} m ≥ 200 m")),
-            c(O, "hazard.lifting.base-200m", b >= 200.0, format!("{what} base elevation {b} m ≥ 200 m")),
-            c(M, always, true, format!("erecting and dismantling a {what}")),
+            c(
+                O,
+                "hazard.lifting.capacity-300kn",
+                kn >= 300.0,
+                w(format!("{zh}起重量 {kn:.1} kN ≥ 300 kN"), format!("{what} capacity {kn:.1} kN ≥ 300 kN")),
+            ),
+            c(
+                O,
+                "hazard.lifting.height-200m",
+                h >= 200.0,
+                w(format!("{zh}搭设总高度 {h} m ≥ 200 m"), format!("{what} total height {h} m ≥ 200 m")),
+            ),
+            c(
+                O,
+                "hazard.lifting.base-200m",
+                b >= 200.0,
+                w(format!("{zh}基础标高 {b} m ≥ 200 m"), format!("{what} base elevation {b} m ≥ 200 m")),
+            ),
+            c(M, always, true, w(format!("{zh}安装拆卸"), format!("erecting and dismantling a {what}"))),
         ],
         "hazard.lifting.none",
     )
@@ -221,12 +251,21 @@ pub fn machine_erection(p: &MachineErection) -> Verdict {
 
 /// Tool-type formwork is on both Notice 31 lists, so it is always over the scale.
 pub fn tool_formwork(kind: ToolFormworkKind) -> Verdict {
+    let zh = match kind {
+        ToolFormworkKind::Sliding => "滑模",
+        ToolFormworkKind::Climbing => "爬模",
+        ToolFormworkKind::Flying => "飞模",
+        ToolFormworkKind::Tunnel => "隧道模",
+    };
     decide(
         vec![c(
             HazardClass::OverScale,
             "hazard.formwork.tool-type",
             true,
-            format!("tool-type formwork ({kind:?}): on the over-scale list whatever its size"),
+            w(
+                format!("工具式模板工程（{zh}）：不论规模均属超过一定规模的危大工程"),
+                format!("tool-type formwork ({kind:?}): on the over-scale list whatever its size"),
+            ),
         )],
         "hazard.formwork.none",
     )
@@ -234,8 +273,12 @@ pub fn tool_formwork(kind: ToolFormworkKind) -> Verdict {
 
 /// Platforms are major hazards (scaffolding works in Notice 31); no over-scale criterion.
 pub fn platform(kind: PlatformKind) -> Verdict {
+    let zh = match kind {
+        PlatformKind::Discharge => "卸料平台",
+        PlatformKind::Operating => "操作平台",
+    };
     decide(
-        vec![c(HazardClass::MajorHazard, "hazard.scaffold.platform", true, format!("{kind:?} platform"))],
+        vec![c(HazardClass::MajorHazard, "hazard.scaffold.platform", true, w(zh, format!("{kind:?} platform")))],
         "hazard.scaffold.none",
     )
 }
@@ -254,8 +297,13 @@ pub fn load_bearing_support(p: &LoadBearingSupport) -> Verdict {
     let kn = p.max_point_load_kn;
     decide(
         vec![
-            c(O, "hazard.support.point-load-7kn", kn >= 7.0, format!("single point load {kn} kN ≥ 7 kN")),
-            c(M, "hazard.support.full-hall", true, "full-hall load-bearing support".into()),
+            c(
+                O,
+                "hazard.support.point-load-7kn",
+                kn >= 7.0,
+                w(format!("单点集中荷载 {kn} kN ≥ 7 kN"), format!("single point load {kn} kN ≥ 7 kN")),
+            ),
+            c(M, "hazard.support.full-hall", true, w("满堂承重支撑体系", "full-hall load-bearing support")),
         ],
         "hazard.support.none",
     )
@@ -274,8 +322,24 @@ pub fn nonstandard_lift(p: &NonStandardLift) -> Verdict {
     let kn = p.single_lift_kn;
     decide(
         vec![
-            c(O, "hazard.lifting.nonstandard-100kn", kn >= 100.0, format!("non-standard lift of {kn} kN ≥ 100 kN")),
-            c(M, "hazard.lifting.nonstandard-10kn", kn >= 10.0, format!("non-standard lift of {kn} kN ≥ 10 kN")),
+            c(
+                O,
+                "hazard.lifting.nonstandard-100kn",
+                kn >= 100.0,
+                w(
+                    format!("非常规起重设备、方法，单件起吊重量 {kn} kN ≥ 100 kN"),
+                    format!("non-standard lift of {kn} kN ≥ 100 kN"),
+                ),
+            ),
+            c(
+                M,
+                "hazard.lifting.nonstandard-10kn",
+                kn >= 10.0,
+                w(
+                    format!("非常规起重设备、方法，单件起吊重量 {kn} kN ≥ 10 kN"),
+                    format!("non-standard lift of {kn} kN ≥ 10 kN"),
+                ),
+            ),
         ],
         "hazard.lifting.none",
     )
@@ -304,13 +368,26 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             WorkCategory::FoundationPit,
             decide(
                 vec![
-                    c(O, "hazard.pit.depth-5m", d >= 5.0, format!("excavation depth {d} m ≥ 5 m")),
-                    c(M, "hazard.pit.depth-3m", d >= 3.0, format!("excavation depth {d} m ≥ 3 m")),
+                    c(
+                        O,
+                        "hazard.pit.depth-5m",
+                        d >= 5.0,
+                        w(format!("开挖深度 {d} m ≥ 5 m"), format!("excavation depth {d} m ≥ 5 m")),
+                    ),
+                    c(
+                        M,
+                        "hazard.pit.depth-3m",
+                        d >= 3.0,
+                        w(format!("开挖深度 {d} m ≥ 3 m"), format!("excavation depth {d} m ≥ 3 m")),
+                    ),
                     c(
                         M,
                         "hazard.pit.complex",
                         d < 3.0 && p.complex_conditions,
-                        format!("depth {d} m < 3 m with complex geology, surroundings or services"),
+                        w(
+                            format!("开挖深度 {d} m < 3 m，但地质条件、周围环境或地下管线复杂"),
+                            format!("depth {d} m < 3 m with complex geology, surroundings or services"),
+                        ),
                     ),
                 ],
                 "hazard.pit.none",
@@ -325,14 +402,54 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
             WorkCategory::FormworkSupport,
             decide(
                 vec![
-                    c(O, "hazard.formwork.height-8m", h >= 8.0, format!("support height {h} m ≥ 8 m")),
-                    c(O, "hazard.formwork.span-18m", s >= 18.0, format!("span {s} m ≥ 18 m")),
-                    c(O, "hazard.formwork.area-load-15", a >= 15.0, format!("total load {a} kN/m² ≥ 15 kN/m²")),
-                    c(O, "hazard.formwork.line-load-20", l >= 20.0, format!("line load {l} kN/m ≥ 20 kN/m")),
-                    c(M, "hazard.formwork.height-5m", h >= 5.0, format!("support height {h} m ≥ 5 m")),
-                    c(M, "hazard.formwork.span-10m", s >= 10.0, format!("span {s} m ≥ 10 m")),
-                    c(M, "hazard.formwork.area-load-10", a >= 10.0, format!("total load {a} kN/m² ≥ 10 kN/m²")),
-                    c(M, "hazard.formwork.line-load-15", l >= 15.0, format!("line load {l} kN/m ≥ 15 kN/m")),
+                    c(
+                        O,
+                        "hazard.formwork.height-8m",
+                        h >= 8.0,
+                        w(format!("搭设高度 {h} m ≥ 8 m"), format!("support height {h} m ≥ 8 m")),
+                    ),
+                    c(
+                        O,
+                        "hazard.formwork.span-18m",
+                        s >= 18.0,
+                        w(format!("搭设跨度 {s} m ≥ 18 m"), format!("span {s} m ≥ 18 m")),
+                    ),
+                    c(
+                        O,
+                        "hazard.formwork.area-load-15",
+                        a >= 15.0,
+                        w(format!("施工总荷载 {a} kN/m² ≥ 15 kN/m²"), format!("total load {a} kN/m² ≥ 15 kN/m²")),
+                    ),
+                    c(
+                        O,
+                        "hazard.formwork.line-load-20",
+                        l >= 20.0,
+                        w(format!("集中线荷载 {l} kN/m ≥ 20 kN/m"), format!("line load {l} kN/m ≥ 20 kN/m")),
+                    ),
+                    c(
+                        M,
+                        "hazard.formwork.height-5m",
+                        h >= 5.0,
+                        w(format!("搭设高度 {h} m ≥ 5 m"), format!("support height {h} m ≥ 5 m")),
+                    ),
+                    c(
+                        M,
+                        "hazard.formwork.span-10m",
+                        s >= 10.0,
+                        w(format!("搭设跨度 {s} m ≥ 10 m"), format!("span {s} m ≥ 10 m")),
+                    ),
+                    c(
+                        M,
+                        "hazard.formwork.area-load-10",
+                        a >= 10.0,
+                        w(format!("施工总荷载 {a} kN/m² ≥ 10 kN/m²"), format!("total load {a} kN/m² ≥ 10 kN/m²")),
+                    ),
+                    c(
+                        M,
+                        "hazard.formwork.line-load-15",
+                        l >= 15.0,
+                        w(format!("集中线荷载 {l} kN/m ≥ 15 kN/m"), format!("line load {l} kN/m ≥ 15 kN/m")),
+                    ),
                 ],
                 "hazard.formwork.none",
             ),
@@ -349,28 +466,46 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
         let h = s.height_m;
         let criteria = match s.kind {
             ScaffoldKind::GroundFastener | ScaffoldKind::GroundDiscLock => vec![
-                c(O, "hazard.scaffold.ground-50m", h >= 50.0, format!("ground-based scaffold {h} m ≥ 50 m")),
-                c(M, "hazard.scaffold.ground-24m", h >= 24.0, format!("ground-based scaffold {h} m ≥ 24 m")),
+                c(
+                    O,
+                    "hazard.scaffold.ground-50m",
+                    h >= 50.0,
+                    w(format!("落地式钢管脚手架搭设高度 {h} m ≥ 50 m"), format!("ground-based scaffold {h} m ≥ 50 m")),
+                ),
+                c(
+                    M,
+                    "hazard.scaffold.ground-24m",
+                    h >= 24.0,
+                    w(format!("落地式钢管脚手架搭设高度 {h} m ≥ 24 m"), format!("ground-based scaffold {h} m ≥ 24 m")),
+                ),
             ],
             ScaffoldKind::AttachedLifting { lift_height_m } => vec![
                 c(
                     O,
                     "hazard.scaffold.attached-150m",
                     lift_height_m >= 150.0,
-                    format!("attached lifting scaffold, lift height {lift_height_m} m ≥ 150 m"),
+                    w(
+                        format!("附着式升降脚手架提升高度 {lift_height_m} m ≥ 150 m"),
+                        format!("attached lifting scaffold, lift height {lift_height_m} m ≥ 150 m"),
+                    ),
                 ),
-                c(M, "hazard.scaffold.attached", true, "attached lifting scaffold".into()),
+                c(M, "hazard.scaffold.attached", true, w("附着式升降脚手架", "attached lifting scaffold")),
             ],
             ScaffoldKind::Cantilevered { section_height_m } => vec![
                 c(
                     O,
                     "hazard.scaffold.cantilever-20m",
                     section_height_m >= 20.0,
-                    format!("cantilevered section {section_height_m} m ≥ 20 m"),
+                    w(
+                        format!("悬挑式脚手架分段架体搭设高度 {section_height_m} m ≥ 20 m"),
+                        format!("cantilevered section {section_height_m} m ≥ 20 m"),
+                    ),
                 ),
-                c(M, "hazard.scaffold.cantilevered", true, "cantilevered scaffold".into()),
+                c(M, "hazard.scaffold.cantilevered", true, w("悬挑式脚手架", "cantilevered scaffold")),
             ],
-            ScaffoldKind::Gondola => vec![c(M, "hazard.scaffold.gondola", true, "suspended gondola".into())],
+            ScaffoldKind::Gondola => {
+                vec![c(M, "hazard.scaffold.gondola", true, w("高处作业吊篮", "suspended gondola"))]
+            }
         };
         out.push(classification(&s.id, &s.name, WorkCategory::Scaffolding, decide(criteria, "hazard.scaffold.none")));
     }
@@ -446,6 +581,10 @@ mod tests {
         }
         let hoist = machine_erection(&MachineErection { machine: Machine::Hoist, ..base });
         assert_eq!(hoist.rule, "hazard.lifting.hoist-erection");
+        assert_eq!(hoist.reasons, [Words::new("施工升降机安装拆卸", "erecting and dismantling a construction hoist")]);
+        let v = machine_erection(&MachineErection { capacity_kn: 300.0, ..base });
+        assert_eq!(v.reasons[0].zh, "塔式起重机起重量 300.0 kN ≥ 300 kN");
+        assert_eq!(v.reasons[0].en, "tower crane capacity 300.0 kN ≥ 300 kN");
     }
 
     #[test]
@@ -505,7 +644,8 @@ mod tests {
         // Every work once, in the documented order, and nothing else.
         let ids: Vec<String> = classify(&s).into_iter().map(|c| c.object).collect();
         assert_eq!(ids, ["PIT1", "PM1", "FH1", "SF1", "XL1", "TC1", "LF1"]);
-        assert_eq!(class_of(&s, "FH1").reasons, ["single point load 37.5 kN ≥ 7 kN"]);
+        let fh1 = class_of(&s, "FH1").reasons;
+        assert_eq!(fh1, [Words::new("单点集中荷载 37.5 kN ≥ 7 kN", "single point load 37.5 kN ≥ 7 kN")]);
     }
 
     #[test]
@@ -530,12 +670,13 @@ mod tests {
         for kind in ["Sliding", "Climbing", "Flying", "Tunnel"] {
             let c = class_of(&rugao_with(&[("kind: Climbing,", &format!("kind: {kind},"))]), "PM1");
             assert_eq!((c.class, c.rule), (HazardClass::OverScale, "hazard.formwork.tool-type"), "{kind}");
-            assert!(c.reasons[0].contains(kind), "{:?}", c.reasons);
+            assert!(c.reasons[0].en.contains(kind), "{:?}", c.reasons);
+            assert!(c.reasons[0].zh.starts_with("工具式模板工程（"), "{:?}", c.reasons);
         }
         let c = class_of(&rugao_with(&[("kind: Discharge,", "kind: Operating,")]), "XL1");
         assert_eq!(
-            (c.class, c.rule, c.reasons[0].as_str()),
-            (HazardClass::MajorHazard, "hazard.scaffold.platform", "Operating platform")
+            (c.class, c.rule, c.reasons[0].en.as_str(), c.reasons[0].zh.as_str()),
+            (HazardClass::MajorHazard, "hazard.scaffold.platform", "Operating platform", "操作平台")
         );
     }
 
@@ -553,8 +694,13 @@ mod tests {
         let support = |kn| load_bearing_support(&LoadBearingSupport { max_point_load_kn: kn });
         assert_eq!((support(6.9).class, support(6.9).rule), (HazardClass::MajorHazard, "hazard.support.full-hall"));
         assert_eq!((support(7.0).class, support(7.0).rule), (HazardClass::OverScale, "hazard.support.point-load-7kn"));
+        assert_eq!(support(6.9).reasons[0].zh, "满堂承重支撑体系");
+        assert_eq!(support(7.0).reasons[0].zh, "单点集中荷载 7 kN ≥ 7 kN");
         let lift = |kn| nonstandard_lift(&NonStandardLift { single_lift_kn: kn });
         assert_eq!((lift(9.9).class, lift(9.9).rule), (HazardClass::Ordinary, "hazard.lifting.none"));
+        assert_eq!(lift(9.9).reasons[0].zh, "未达到任何危大标准");
+        assert_eq!(lift(100.0).reasons[0].zh, "非常规起重设备、方法，单件起吊重量 100 kN ≥ 100 kN");
+        assert_eq!(lift(100.0).reasons[0].en, "non-standard lift of 100 kN ≥ 100 kN");
         assert_eq!((lift(10.0).class, lift(10.0).rule), (HazardClass::MajorHazard, "hazard.lifting.nonstandard-10kn"));
         assert_eq!(lift(99.9).class, HazardClass::MajorHazard);
         assert_eq!((lift(100.0).class, lift(100.0).rule), (HazardClass::OverScale, "hazard.lifting.nonstandard-100kn"));
@@ -618,6 +764,19 @@ mod tests {
             s.pits[0].complex_conditions = complex;
             assert_eq!(class_of(&s, "PIT1").class, want, "depth {d} complex {complex}");
         }
+        // The reasons in both languages, numbers as written.
+        s.pits[0].depth_m = 5.0;
+        let c = class_of(&s, "PIT1");
+        assert_eq!(c.reasons, [Words::new("开挖深度 5 m ≥ 5 m", "excavation depth 5 m ≥ 5 m")]);
+        s.pits[0].depth_m = 4.99;
+        let c = class_of(&s, "PIT1");
+        assert_eq!(c.reasons, [Words::new("开挖深度 4.99 m ≥ 3 m", "excavation depth 4.99 m ≥ 3 m")]);
+        (s.pits[0].depth_m, s.pits[0].complex_conditions) = (2.99, true);
+        let c = class_of(&s, "PIT1");
+        assert_eq!(c.reasons[0].zh, "开挖深度 2.99 m < 3 m，但地质条件、周围环境或地下管线复杂");
+        (s.pits[0].depth_m, s.pits[0].complex_conditions) = (2.99, false);
+        let c = class_of(&s, "PIT1");
+        assert_eq!(c.reasons, [Words::new("未达到任何危大标准", "below every threshold")]);
     }
 
     #[test]
@@ -642,7 +801,20 @@ mod tests {
             *[&mut f.support_height_m, &mut f.max_span_m, &mut f.area_load_kn_m2, &mut f.line_load_kn_m][field] = v;
             let c = class_of(&t, "HF1");
             assert_eq!((c.class, c.rule), (class, rule), "field {field} = {v}");
+            assert_eq!(c.reasons.len(), 1, "field {field} = {v}: {:?}", c.reasons);
         }
+        // The Chinese reasons, in the terms of Notice 31.
+        let zh_of = |field: usize, v: f64| {
+            let mut t = s.clone();
+            let f = &mut t.formwork[0];
+            *[&mut f.support_height_m, &mut f.max_span_m, &mut f.area_load_kn_m2, &mut f.line_load_kn_m][field] = v;
+            class_of(&t, "HF1").reasons[0].zh.clone()
+        };
+        assert_eq!(zh_of(0, 8.0), "搭设高度 8 m ≥ 8 m");
+        assert_eq!(zh_of(0, 5.0), "搭设高度 5 m ≥ 5 m");
+        assert_eq!(zh_of(1, 18.0), "搭设跨度 18 m ≥ 18 m");
+        assert_eq!(zh_of(2, 10.0), "施工总荷载 10 kN/m² ≥ 10 kN/m²");
+        assert_eq!(zh_of(3, 20.5), "集中线荷载 20.5 kN/m ≥ 20 kN/m");
     }
 
     #[test]
@@ -661,5 +833,11 @@ mod tests {
             s.scaffolds[0].height_m = h;
             assert_eq!(class_of(&s, "SF1").class, want, "{kind:?} {h}");
         }
+        s.scaffolds[0].kind = ScaffoldKind::GroundFastener;
+        s.scaffolds[0].height_m = 24.0;
+        let want = Words::new("落地式钢管脚手架搭设高度 24 m ≥ 24 m", "ground-based scaffold 24 m ≥ 24 m");
+        assert_eq!(class_of(&s, "SF1").reasons, [want]);
+        s.scaffolds[0].kind = ScaffoldKind::Cantilevered { section_height_m: 20.0 };
+        assert_eq!(class_of(&s, "SF1").reasons[0].zh, "悬挑式脚手架分段架体搭设高度 20 m ≥ 20 m");
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Level;
 use super::hazard::{Classification, HazardClass, WorkCategory};
+use crate::i18n::Words;
 use crate::scene::{BoxLevel, SensorGroup, SensorKind, SiteScene};
 use crate::telemetry::Reading;
 
@@ -539,11 +540,20 @@ pub enum Duty {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum DutyStatus {
     /// Met, with the evidence.
-    Met(String),
+    Met(Words),
     /// Not met, with the evidence.
-    Unmet(String),
+    Unmet(Words),
     /// No sensor tells: check it on the patrol.
-    Unknown(String),
+    Unknown(Words),
+}
+
+impl DutyStatus {
+    /// The evidence, whichever the status.
+    pub fn evidence(&self) -> &Words {
+        match self {
+            DutyStatus::Met(w) | DutyStatus::Unmet(w) | DutyStatus::Unknown(w) => w,
+        }
+    }
 }
 
 /// One line of the duty checklist.
@@ -584,7 +594,7 @@ pub struct Finding {
     /// When (the first evidence).
     pub time: DateTime<Utc>,
     /// In words.
-    pub evidence: String,
+    pub evidence: Words,
 }
 
 /// Thresholds of the stopped-site checks (sitetwin's defaults, not from a standard).
@@ -656,15 +666,26 @@ fn hoist_lowered(
     let sensors = sensors_of(scene, &h.id, SensorKind::HoistHeight);
     let read: Vec<(&str, Sample)> = sensors.iter().filter_map(|id| Some((*id, last(id)?))).collect();
     if let Some((id, (t, z))) = read.iter().find(|(_, (_, z))| *z > rules.cage_lowered_m) {
-        return DutyStatus::Unmet(format!("cage left at {z} m above the ground landing ({id}, {t})"));
+        return DutyStatus::Unmet(Words::new(
+            format!("吊笼停在首层以上 {z} m（{id}，{t}）"),
+            format!("cage left at {z} m above the ground landing ({id}, {t})"),
+        ));
     }
     let down = read.iter().map(|(id, (t, z))| format!("{id} {z} m ({t})")).collect::<Vec<_>>().join(", ");
     match (sensors.len(), read.len()) {
-        (0, _) => DutyStatus::Unknown("no cage-height sensor: check on the patrol".into()),
-        (_, 0) => DutyStatus::Unknown("no cage-height reading: check on the patrol".into()),
-        (_, n) if n >= cages => DutyStatus::Met(format!("at the ground landing: {down}")),
-        (_, n) => DutyStatus::Unknown(format!(
-            "{n} of {cages} cages reported at the ground landing ({down}); check the other on the patrol"
+        (0, _) => DutyStatus::Unknown(Words::new(
+            "无吊笼高度传感器：巡查时核实",
+            "no cage-height sensor: check on the patrol",
+        )),
+        (_, 0) => {
+            DutyStatus::Unknown(Words::new("无吊笼高度读数：巡查时核实", "no cage-height reading: check on the patrol"))
+        }
+        (_, n) if n >= cages => {
+            DutyStatus::Met(Words::new(format!("已降至首层：{down}"), format!("at the ground landing: {down}")))
+        }
+        (_, n) => DutyStatus::Unknown(Words::new(
+            format!("{cages} 个吊笼中 {n} 个报告已降至首层（{down}）；其余巡查时核实"),
+            format!("{n} of {cages} cages reported at the ground landing ({down}); check the other on the patrol"),
         )),
     }
 }
@@ -701,10 +722,10 @@ pub fn check_duties(
     let data = by_sensor(readings);
     let last = |id: &str| data.get(id).and_then(|v| v.last()).copied();
     let mut out = Vec::new();
-    let unknown = |d: Duty, o: Option<&str>, why: &str| DutyCheck {
+    let unknown = |d: Duty, o: Option<&str>, zh: &str, en: &str| DutyCheck {
         duty: d,
         object: o.map(str::to_string),
-        status: DutyStatus::Unknown(why.into()),
+        status: DutyStatus::Unknown(Words::new(zh, en)),
     };
     for c in &scene.cranes {
         let hook = sensors_of(scene, &c.id, SensorKind::HookHeight).into_iter().find_map(last);
@@ -712,13 +733,24 @@ pub fn check_duties(
             Some((t, h)) => {
                 let need = c.mast_height_m - rules.hook_below_jib_m;
                 let s = if h >= need {
-                    DutyStatus::Met(format!("hook at {h} m ≥ {need} m ({t})"))
+                    DutyStatus::Met(Words::new(
+                        format!("吊钩高度 {h} m ≥ {need} m（{t}）"),
+                        format!("hook at {h} m ≥ {need} m ({t})"),
+                    ))
                 } else {
-                    DutyStatus::Unmet(format!("hook at {h} m, below {need} m ({t})"))
+                    DutyStatus::Unmet(Words::new(
+                        format!("吊钩高度 {h} m，低于 {need} m（{t}）"),
+                        format!("hook at {h} m, below {need} m ({t})"),
+                    ))
                 };
                 DutyCheck { duty: Duty::CraneHookRaised, object: Some(c.id.clone()), status: s }
             }
-            None => unknown(Duty::CraneHookRaised, Some(&c.id), "no hook-height reading: check on the patrol"),
+            None => unknown(
+                Duty::CraneHookRaised,
+                Some(&c.id),
+                "无吊钩高度读数：巡查时核实",
+                "no hook-height reading: check on the patrol",
+            ),
         });
         let load = sensors_of(scene, &c.id, SensorKind::CraneLoad).into_iter().find_map(last);
         let switch = scene
@@ -730,24 +762,36 @@ pub fn check_duties(
             (_, Some((t, a))) if a > rules.power_draw_a => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unmet(format!("switch box draws {a} A ({t})")),
+                status: DutyStatus::Unmet(Words::new(
+                    format!("开关箱仍有电流 {a} A（{t}）"),
+                    format!("switch box draws {a} A ({t})"),
+                )),
             },
             (Some((t, l)), _) if l > rules.unloaded_pct => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unmet(format!("load {l} % of rated on the hook ({t})")),
+                status: DutyStatus::Unmet(Words::new(
+                    format!("吊钩仍有载荷，为额定起重量的 {l} %（{t}）"),
+                    format!("load {l} % of rated on the hook ({t})"),
+                )),
             },
             (_, Some((t, a))) => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Met(format!("switch box draws {a} A ({t})")),
+                status: DutyStatus::Met(Words::new(
+                    format!("开关箱电流 {a} A（{t}）"),
+                    format!("switch box draws {a} A ({t})"),
+                )),
             },
             (Some((t, l)), None) => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unknown(format!("unloaded ({l} %, {t}) but no current sensor on its switch box")),
+                status: DutyStatus::Unknown(Words::new(
+                    format!("已空载（{l} %，{t}），但其开关箱无电流传感器"),
+                    format!("unloaded ({l} %, {t}) but no current sensor on its switch box"),
+                )),
             },
-            (None, None) => unknown(Duty::CranePowerOff, Some(&c.id), "no load or current reading"),
+            (None, None) => unknown(Duty::CranePowerOff, Some(&c.id), "无载荷或电流读数", "no load or current reading"),
         });
         // Weathervaning: with the jib free, a windy day turns it.
         let slew = sensors_of(scene, &c.id, SensorKind::SlewAngle).into_iter().find_map(|id| data.get(id));
@@ -763,17 +807,26 @@ pub fn check_duties(
             Some(v) if v.len() >= 2 => {
                 let turned = turned_deg(v);
                 let status = if turned >= 10.0 {
-                    DutyStatus::Met(format!("jib turned {turned:.0}° with the wind"))
+                    DutyStatus::Met(Words::new(
+                        format!("起重臂随风转动 {turned:.0}°"),
+                        format!("jib turned {turned:.0}° with the wind"),
+                    ))
                 } else if wind > rules.weathervane_wind_m_s {
-                    DutyStatus::Unmet(format!(
-                        "jib turned only {turned:.0}° though wind reached {wind} m/s: slew brake may be locked"
+                    DutyStatus::Unmet(Words::new(
+                        format!("风速达 {wind} m/s，起重臂仅转动 {turned:.0}°：回转制动可能被锁死"),
+                        format!(
+                            "jib turned only {turned:.0}° though wind reached {wind} m/s: slew brake may be locked"
+                        ),
                     ))
                 } else {
-                    DutyStatus::Unknown(format!("jib turned {turned:.0}°; too little wind to tell"))
+                    DutyStatus::Unknown(Words::new(
+                        format!("起重臂转动 {turned:.0}°；风力太小，无法判断"),
+                        format!("jib turned {turned:.0}°; too little wind to tell"),
+                    ))
                 };
                 DutyCheck { duty: Duty::CraneWeathervaning, object: Some(c.id.clone()), status }
             }
-            _ => unknown(Duty::CraneWeathervaning, Some(&c.id), "no slew-angle history"),
+            _ => unknown(Duty::CraneWeathervaning, Some(&c.id), "无回转角度历史数据", "no slew-angle history"),
         });
     }
     for h in &scene.hoists {
@@ -791,7 +844,12 @@ pub fn check_duties(
         .map(|(b, id)| (b, last(id)))
         .collect();
     out.push(if currents.is_empty() {
-        unknown(Duty::BoxesLocked, None, "no load-current sensors on sub or switch boxes")
+        unknown(
+            Duty::BoxesLocked,
+            None,
+            "分配电箱、开关箱无负荷电流传感器",
+            "no load-current sensors on sub or switch boxes",
+        )
     } else {
         let live: Vec<String> = currents
             .iter()
@@ -801,9 +859,12 @@ pub fn check_duties(
             duty: Duty::BoxesLocked,
             object: None,
             status: if live.is_empty() {
-                DutyStatus::Met("no box draws current".into())
+                DutyStatus::Met(Words::new("各配电箱均无电流", "no box draws current"))
             } else {
-                DutyStatus::Unmet(format!("boxes drawing current: {}", live.join(", ")))
+                DutyStatus::Unmet(Words::new(
+                    format!("仍有电流的配电箱：{}", live.join("，")),
+                    format!("boxes drawing current: {}", live.join(", ")),
+                ))
             },
         }
     });
@@ -818,13 +879,24 @@ pub fn check_duties(
             duty: Duty::PitMonitoring,
             object: pit.first().map(|s| s.anchor.object.clone()),
             status: if dark.is_empty() {
-                DutyStatus::Met(format!("all {} pit points reporting", pit.len()))
+                DutyStatus::Met(Words::new(
+                    format!("{} 个基坑监测点均在上报", pit.len()),
+                    format!("all {} pit points reporting", pit.len()),
+                ))
             } else {
-                DutyStatus::Unmet(format!("{} of {} pit points silent: {}", dark.len(), pit.len(), dark.join(", ")))
+                DutyStatus::Unmet(Words::new(
+                    format!("{} 个基坑监测点中 {} 个无数据：{}", pit.len(), dark.len(), dark.join("，")),
+                    format!("{} of {} pit points silent: {}", dark.len(), pit.len(), dark.join(", ")),
+                ))
             },
         });
     }
-    out.push(unknown(Duty::DutyPatrols, None, "patrol records are not connected yet: check the duty log"));
+    out.push(unknown(
+        Duty::DutyPatrols,
+        None,
+        "尚未接入巡查记录：请查阅值班记录",
+        "patrol records are not connected yet: check the duty log",
+    ));
     out
 }
 
@@ -870,7 +942,7 @@ pub fn detect_activity(
                     sensor: s.id.clone(),
                     object: s.anchor.object.clone(),
                     time: at,
-                    evidence: "no reading during the stoppage".into(),
+                    evidence: Words::new("停工期间无任何读数", "no reading during the stoppage"),
                 });
             }
             continue;
@@ -901,7 +973,10 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: t,
-                        evidence: format!("{cycles} load cycle(s), up to {peak} % of rated load"),
+                        evidence: Words::new(
+                            format!("{cycles} 次吊装循环，最大为额定起重量的 {peak} %"),
+                            format!("{cycles} load cycle(s), up to {peak} % of rated load"),
+                        ),
                     });
                 }
             }
@@ -916,7 +991,7 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: format!("switch box drew {a} A"),
+                        evidence: Words::new(format!("开关箱电流 {a} A"), format!("switch box drew {a} A")),
                     });
                 }
             }
@@ -933,10 +1008,13 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: format!(
-                            "{} daytime readings above {} dB(A), first {v} dB(A)",
-                            loud.len(),
-                            rules.working_noise_db
+                        evidence: Words::new(
+                            format!("昼间 {} 个读数超过 {} dB(A)，首个 {v} dB(A)", loud.len(), rules.working_noise_db),
+                            format!(
+                                "{} daytime readings above {} dB(A), first {v} dB(A)",
+                                loud.len(),
+                                rules.working_noise_db
+                            ),
                         ),
                     });
                 }
@@ -950,10 +1028,17 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: format!(
-                            "{} readings above the duty crew of {}, up to {most} people on site",
-                            crowd.len(),
-                            rules.duty_crew_people
+                        evidence: Words::new(
+                            format!(
+                                "{} 个读数超过值守人数 {}，在场最多 {most} 人",
+                                crowd.len(),
+                                rules.duty_crew_people
+                            ),
+                            format!(
+                                "{} readings above the duty crew of {}, up to {most} people on site",
+                                crowd.len(),
+                                rules.duty_crew_people
+                            ),
                         ),
                     });
                 }
@@ -968,11 +1053,14 @@ pub fn detect_activity(
                     sensor: s.id.clone(),
                     object: s.anchor.object.clone(),
                     time: last.unwrap_or(at),
-                    evidence: format!(
-                        "silent since {} (expected every {} s)",
-                        last.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                        s.interval_s.unwrap_or(0.0)
-                    ),
+                    evidence: {
+                        let since = last.map(|t| t.to_rfc3339()).unwrap_or_default();
+                        let every = s.interval_s.unwrap_or(0.0);
+                        Words::new(
+                            format!("自 {since} 起无数据（应每 {every} s 上报）"),
+                            format!("silent since {since} (expected every {every} s)"),
+                        )
+                    },
                 });
             }
         }

@@ -417,11 +417,11 @@ fn the_stopped_site_keeps_its_duties_but_one_brake_and_one_pit_point() {
     assert!(matches!(status(Duty::BoxesLocked, None), DutyStatus::Met(_)), "{duties:#?}");
     // HS1's measured cage is down; its second cage has no height sensor.
     assert!(
-        matches!(status(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(m) if m.contains("HS1-HEIGHT 0 m")),
+        matches!(status(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(m) if m.en.contains("HS1-HEIGHT 0 m")),
         "{duties:#?}"
     );
     match status(Duty::PitMonitoring, Some("PIT1")) {
-        DutyStatus::Unmet(why) => assert!(why.contains("ZQS3") && why.starts_with("1 of"), "{why}"),
+        DutyStatus::Unmet(why) => assert!(why.en.contains("ZQS3") && why.en.starts_with("1 of"), "{why:?}"),
         other => panic!("{other:?}"),
     }
     let local = FixedOffset::east_opt(CHINA_STANDARD_TIME_S).unwrap();
@@ -434,7 +434,7 @@ fn the_stopped_site_keeps_its_duties_but_one_brake_and_one_pit_point() {
     );
     let crew = &found[1];
     assert_eq!(hours(sc.start, crew.time), 33.0 + 5.0 / 60.0, "the first 5-min count above the duty crew");
-    assert!(crew.evidence.contains("up to 15 people"), "3 on duty and the 12: {}", crew.evidence);
+    assert!(crew.evidence.en.contains("up to 15 people"), "3 on duty and the 12: {:?}", crew.evidence);
 }
 
 #[test]

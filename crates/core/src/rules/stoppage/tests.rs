@@ -182,9 +182,9 @@ fn a_jib_turning_across_north_is_measured_the_short_way() {
             .status
     };
     // 356° → 2° is a 6° swing, not 354°: with 9 m/s of wind the slew brake may be locked.
-    assert!(matches!(duty(&[(1.0, 356.0), (2.0, 2.0)], 9.0), DutyStatus::Unmet(m) if m.contains("only 6°")));
+    assert!(matches!(duty(&[(1.0, 356.0), (2.0, 2.0)], 9.0), DutyStatus::Unmet(m) if m.en.contains("only 6°")));
     // 350° → 10° → 40° swept 50°.
-    assert!(matches!(duty(&[(1.0, 350.0), (2.0, 10.0), (3.0, 40.0)], 9.0), DutyStatus::Met(m) if m.contains("50°")));
+    assert!(matches!(duty(&[(1.0, 350.0), (2.0, 10.0), (3.0, 40.0)], 9.0), DutyStatus::Met(m) if m.en.contains("50°")));
 }
 
 #[test]
@@ -211,14 +211,27 @@ fn duties_are_checked_from_telemetry_where_a_sensor_exists() {
     assert!(matches!(get(Duty::CraneHookRaised, Some("TC2")), DutyStatus::Unmet(_)));
     assert!(matches!(get(Duty::CranePowerOff, Some("TC1")), DutyStatus::Met(_)));
     assert!(matches!(get(Duty::CraneWeathervaning, Some("TC1")), DutyStatus::Met(_)));
-    assert!(matches!(get(Duty::CraneWeathervaning, Some("TC2")), DutyStatus::Unmet(m) if m.contains("slew brake")));
-    assert!(matches!(get(Duty::BoxesLocked, None), DutyStatus::Unmet(m) if m.contains("KB2")));
+    assert!(matches!(get(Duty::CraneWeathervaning, Some("TC2")), DutyStatus::Unmet(m) if m.en.contains("slew brake")));
+    assert!(matches!(get(Duty::BoxesLocked, None), DutyStatus::Unmet(m) if m.en.contains("KB2")));
     // HS1 has a cage-height sensor but sent nothing while stopped.
     assert!(
-        matches!(get(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(m) if m.contains("no cage-height reading"))
+        matches!(get(Duty::HoistsLowered, Some("HS1")), DutyStatus::Unknown(m) if m.en.contains("no cage-height reading"))
     );
     // No pit readings at all during six hours: the pit monitoring duty is unmet.
-    assert!(matches!(get(Duty::PitMonitoring, Some("PIT1")), DutyStatus::Unmet(m) if m.contains("14 of 14")));
+    assert!(matches!(get(Duty::PitMonitoring, Some("PIT1")), DutyStatus::Unmet(m) if m.en.contains("14 of 14")));
+    // The evidence in Chinese says the same, numbers and ids included.
+    assert_eq!(
+        get(Duty::CraneHookRaised, Some("TC2")).evidence().zh,
+        format!("吊钩高度 12 m，低于 27 m（{}）", at(1.0))
+    );
+    assert!(get(Duty::CraneWeathervaning, Some("TC2")).evidence().zh.contains("仅转动 2°：回转制动可能被锁死"));
+    assert_eq!(get(Duty::BoxesLocked, None).evidence().zh, "仍有电流的配电箱：KB2 3.2 A");
+    assert!(get(Duty::PitMonitoring, Some("PIT1")).evidence().zh.starts_with("14 个基坑监测点中 14 个无数据："));
+    for d in &duties {
+        let e = d.status.evidence();
+        assert!(e.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{:?} {:?}: no Chinese", d.duty, e);
+        assert!(!e.en.is_empty() && e.zh != e.en, "{d:?}");
+    }
 }
 
 #[test]
@@ -233,18 +246,18 @@ fn a_hoist_is_lowered_when_every_cage_rests_at_the_ground_landing() {
     one.hoists[0].cages = 1;
     assert!(matches!(lowered(&one, 0.0), DutyStatus::Met(_)));
     assert!(matches!(lowered(&one, 0.5), DutyStatus::Met(_)));
-    assert!(matches!(lowered(&one, 0.51), DutyStatus::Unmet(m) if m.contains("0.51 m")));
+    assert!(matches!(lowered(&one, 0.51), DutyStatus::Unmet(m) if m.en.contains("0.51 m")));
     // The demo's twin-cage hoist has one height sensor: a cage left up is unmet, both down cannot
     // be told.
     let demo = demo_scene();
     assert!(matches!(lowered(&demo, 12.0), DutyStatus::Unmet(_)));
-    assert!(matches!(lowered(&demo, 0.0), DutyStatus::Unknown(m) if m.contains("1 of 2 cages")));
+    assert!(matches!(lowered(&demo, 0.0), DutyStatus::Unknown(m) if m.en.contains("1 of 2 cages")));
     // A hoist without a cage-height sensor cannot be told.
     let mut bare = demo_scene();
     bare.sensors.retain(|s| s.id != "HS1-HEIGHT");
     let duties = check_duties(&bare, &[], &rules, 3.0, at(3.0));
     let d = duties.iter().find(|x| x.duty == Duty::HoistsLowered).unwrap();
-    assert!(matches!(&d.status, DutyStatus::Unknown(m) if m.contains("no cage-height sensor")));
+    assert!(matches!(&d.status, DutyStatus::Unknown(m) if m.en.contains("no cage-height sensor")));
 }
 
 #[test]
@@ -270,10 +283,12 @@ fn a_stopped_site_that_still_works_is_found() {
     let findings = detect_activity(&scene, &readings, &rules, 3.0, cst(), at(23.0));
     let lift = findings.iter().find(|f| f.kind == FindingKind::LiftingActivity).unwrap();
     assert_eq!(lift.sensor, "TC2-LOAD");
-    assert!(lift.evidence.starts_with("2 load cycle(s), up to 60"), "{}", lift.evidence);
+    assert!(lift.evidence.en.starts_with("2 load cycle(s), up to 60"), "{:?}", lift.evidence);
     assert!(findings.iter().any(|f| f.kind == FindingKind::PowerDraw && f.object == "KB3"));
     let noise = findings.iter().find(|f| f.kind == FindingKind::DaytimeNoise).unwrap();
-    assert!(noise.evidence.starts_with("1 daytime readings"), "{}", noise.evidence);
+    assert!(noise.evidence.en.starts_with("1 daytime readings"), "{:?}", noise.evidence);
+    assert!(noise.evidence.zh.starts_with("昼间 1 个读数超过"), "{:?}", noise.evidence);
+    assert!(lift.evidence.zh.starts_with("2 次吊装循环，最大为额定起重量的 60"), "{:?}", lift.evidence);
     assert_eq!(findings.iter().filter(|f| f.kind == FindingKind::DarkSensor).count(), 14);
     // A quiet, monitored stop has no findings.
     let quiet: Vec<Reading> = scene
@@ -303,7 +318,11 @@ fn the_risk_score_adds_up_and_rises_with_each_concern() {
     assert_eq!(s0.parts["hazards"], 36.0);
     assert_eq!(s0.score, 36.0);
     assert_eq!(s0.band, RiskBand::Yellow);
-    let unmet = [DutyCheck { duty: Duty::PitMonitoring, object: None, status: DutyStatus::Unmet("x".into()) }];
+    let unmet = [DutyCheck {
+        duty: Duty::PitMonitoring,
+        object: None,
+        status: DutyStatus::Unmet(crate::i18n::Words::new("x", "x")),
+    }];
     let s1 = risk_score(&RiskInputs { days_stopped: 183, duties: &unmet, ..base }, &w);
     assert!((s1.score - (36.0 + 183.0 / 365.0 * 15.0 + 8.0)).abs() < 1e-9);
     let s2 = risk_score(&RiskInputs { open_alarms: &[Level::Alarm, Level::Control], report_overdue: true, ..base }, &w);
@@ -322,7 +341,7 @@ fn more_people_on_a_stopped_site_than_its_duty_crew_is_activity() {
     let crew: Vec<Finding> = found(7.0).into_iter().filter(|f| f.kind == FindingKind::CrewOnSite).collect();
     assert_eq!(crew.len(), 1);
     assert_eq!((crew[0].sensor.as_str(), crew[0].object.as_str(), crew[0].time), ("G1-ONSITE", "G1", at(9.0)));
-    assert!(crew[0].evidence.contains("duty crew of 6, up to 7 people"), "{}", crew[0].evidence);
+    assert!(crew[0].evidence.en.contains("duty crew of 6, up to 7 people"), "{:?}", crew[0].evidence);
     let larger = StoppedSiteRules { duty_crew_people: 8.0, ..StoppedSiteRules::default() };
     let found = detect_activity(&scene, &[r("G1-ONSITE", 9.0, 7.0)], &larger, 3.0, cst(), at(10.0));
     assert!(found.iter().all(|f| f.kind != FindingKind::CrewOnSite));
