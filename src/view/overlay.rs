@@ -118,6 +118,7 @@ const FINDING_COLOR: Color = Color::srgb(1.0, 0.3, 0.9);
 /// sensors, and the objects whose duty is unmet boxed, so the banner's list has places.
 fn draw_findings(
     time: Res<Time>,
+    clock: Res<TwinClock>,
     duties: Res<SiteDuties>,
     index: Res<SiteIndex>,
     sensors: Query<&GlobalTransform, With<SiteSensor>>,
@@ -127,7 +128,8 @@ fn draw_findings(
     if duties.checks.is_empty() && duties.findings.is_empty() {
         return;
     }
-    let r = 1.6 + 0.4 * (time.elapsed_secs() * 4.0).sin();
+    // The rings breathe while time runs; a still moment (paused, a snapshot) holds them.
+    let r = if clock.paused { 1.8 } else { 1.6 + 0.4 * (time.elapsed_secs() * 4.0).sin() };
     for f in &duties.findings {
         if let Some(t) = index.sensor(&f.sensor).and_then(|e| sensors.get(e).ok()) {
             gizmos.sphere(Isometry3d::from_translation(t.translation()), r, FINDING_COLOR);
