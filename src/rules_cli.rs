@@ -278,12 +278,14 @@ fn check(scene_path: &Path, rules_path: Option<&Path>, json: bool) -> anyhow::Re
         say!("{:<9}  {:<7}  {:<38}  message [source]", "level", "object", "rule");
         for f in &findings {
             let unconfirmed = if f.confirmed { "" } else { " (unconfirmed)" };
+            // No language option here: the message in Chinese, then in English, as `classify`.
             say!(
-                "{:<9}  {:<7}  {:<38}  {} [{}]{unconfirmed}",
+                "{:<9}  {:<7}  {:<38}  {} ({}) [{}]{unconfirmed}",
                 f.severity.name().to_uppercase(),
                 f.object,
                 f.rule,
-                f.message,
+                f.message.zh,
+                f.message.en,
                 f.source
             );
         }

@@ -194,6 +194,9 @@ fn check_lists_the_demo_sites_static_findings() {
     let light = line(&t, "TC1", "crane.obstacle-light.required");
     assert!(light.starts_with("OK") && light.contains("required and fitted"), "{light}");
     assert!(line(&t, "DB0", "power.main-rcd.product").contains("100 mA × 0.2 s = 20 mA·s"));
+    // The message in Chinese, then in English in parentheses.
+    let product = line(&t, "DB0", "power.main-rcd.product");
+    assert!(product.contains("乘积 IΔn × t = 100 mA × 0.2 s = 20 mA·s，不应大于 30 mA·s (IΔn × t = "), "{product}");
     assert!(line(&t, "PIT1", "hazard.pit.depth-5m").starts_with("INFO"));
     // Take two of the zone's points away: one of three is a violation, and the exit says so.
     let dir = scratch("check-rules");
@@ -215,6 +218,8 @@ fn check_lists_the_demo_sites_static_findings() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let hf = v.as_array().unwrap().iter().find(|f| f["rule"] == "formwork.monitoring.horizontal-points").unwrap();
     assert_eq!((hf["object"].as_str(), hf["severity"].as_str()), (Some("HF1"), Some("Violation")));
+    assert_eq!(hf["message"]["zh"].as_str(), Some("水平位移监测点 1 个，至少需要 3 个：GZ-S1"), "{hf}");
+    assert_eq!(hf["message"]["en"].as_str(), Some("1 horizontal-displacement point(s), at least 3 needed: GZ-S1"));
     assert!(hf["source"].as_str().unwrap().contains("§3.4"));
     // A site that sets fewer points needed (its scheme's) passes, and the rule shows as set by it.
     let rules = dir.join("rules.ron");

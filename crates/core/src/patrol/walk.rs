@@ -344,8 +344,8 @@ fn findings_at(
             table: stop.point.tables.first().copied(),
             item: None,
             gravity: Gravity::Major,
-            zh: format!("不符合 {}：{}", f.rule, f.message),
-            en: format!("not compliant with {}: {}", f.rule, f.message),
+            zh: format!("不符合{}：{}", i18n::rule_title(Lang::Zh, f.rule), f.message.zh),
+            en: format!("not compliant with {}: {}", i18n::rule_title(Lang::En, f.rule), f.message.en),
             source: FindingSource::Compliance { rule: f.rule.to_string() },
             t_s,
         });
