@@ -369,6 +369,13 @@ fn the_stopped_sites_patrol_checks_its_duties_and_finds_the_broken_one() {
     let weathervane = r.findings.iter().find(|f| f.zh.contains("塔吊处于自由回转（风标）状态"));
     assert!(weathervane.is_some_and(|f| f.zh.contains("回转制动可能被锁死")), "{:#?}", r.findings);
     assert!(broken.iter().all(|f| !f.zh.contains("Crane") && !f.zh.contains("Lifting")), "{broken:#?}");
+    // Alarm findings name the rule by its Chinese title, not the engine's English message.
+    let alarms: Vec<&walk::PatrolFinding> =
+        r.findings.iter().filter(|f| matches!(f.source, walk::FindingSource::Alarm { .. })).collect();
+    assert!(!alarms.is_empty(), "{:#?}", r.findings);
+    for f in alarms {
+        assert!(cjk(&f.zh) && !f.zh.contains("reached") && !f.zh.contains("over the"), "{f:?}");
+    }
 }
 
 #[test]

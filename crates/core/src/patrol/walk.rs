@@ -284,7 +284,16 @@ fn findings_at(
             table,
             item,
             gravity,
-            zh: format!("{} {}：{}", a.sensor, crate::i18n::level_name(crate::i18n::Lang::Zh, a.level), a.message),
+            // The engine words its message in English; the Chinese names the rule by its title.
+            zh: match a.rule.as_deref() {
+                Some(rule) => format!(
+                    "{} {}：{}",
+                    a.sensor,
+                    i18n::level_name(Lang::Zh, a.level),
+                    i18n::rule_title(Lang::Zh, rule)
+                ),
+                None => format!("{} {}", a.sensor, i18n::level_name(Lang::Zh, a.level)),
+            },
             en: format!("{} {}: {}", a.sensor, a.level.name(), a.message),
             source: FindingSource::Alarm { sensor: a.sensor.clone(), level: a.level },
             t_s,
