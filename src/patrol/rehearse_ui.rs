@@ -141,7 +141,7 @@ fn draw(
                     ZoneRule::Costly(_) => ("ui.rehearse.in_costly", egui::Color32::from_rgb(240, 170, 40)),
                 };
                 let kind = if lang == Lang::Zh { z.kind.zh() } else { z.kind.en() };
-                ui.colored_label(colour, format!("⚠ {} · {kind} ({})", tr(lang, key), z.reason));
+                ui.colored_label(colour, format!("⚠ {} · {kind} ({})", tr(lang, key), z.reason.get(lang)));
             }
             ui.small(tr(lang, "ui.rehearse.keys"));
             if let Some(Err(e)) = &r.said {
@@ -303,7 +303,8 @@ fn result_window(
             for c in &rep.crossings {
                 let kind = if lang == Lang::Zh { c.kind.zh() } else { c.kind.en() };
                 let span = c.left_s.unwrap_or(rep.duration_s) - c.entered_s;
-                let text = format!("  {kind} {} · {} +{span:.0} s · {}", c.object, clock(c.entered_s), c.reason);
+                let text =
+                    format!("  {kind} {} · {} +{span:.0} s · {}", c.object, clock(c.entered_s), c.reason.get(lang));
                 if c.closed {
                     ui.colored_label(ALARM_RED, format!("{text} ({})", tr(lang, "ui.rehearse.closed")));
                 } else {

@@ -230,7 +230,7 @@ fn zone_costly_template(object: &str) -> zones::HazardZone {
         object: object.into(),
         shape: zones::ZoneShape::Circle { centre_m: [0.0, 0.0], radius_m: 1.0 },
         rule: zones::ZoneRule::Costly(4.0),
-        reason: "test".into(),
+        reason: crate::i18n::Words::new("测试", "test"),
     }
 }
 
@@ -248,7 +248,7 @@ fn paths_go_round_a_closed_zone_and_pay_for_a_costly_one() {
         object: scene.cranes[0].id.clone(),
         shape: zones::ZoneShape::Circle { centre_m: [0.0, 20.0], radius_m: 8.0 },
         rule: zones::ZoneRule::Closed,
-        reason: "test".into(),
+        reason: crate::i18n::Words::new("测试", "test"),
     };
     let cost = zones::cost_field(g, std::slice::from_ref(&zone));
     let round = grid::path(g, &cost, a, b).unwrap();
@@ -290,6 +290,9 @@ fn a_lifted_load_closes_the_fall_zone_under_the_hook_and_a_light_one_does_not() 
     let z = zones::zones(scene, &live, &ZoneRules::default());
     let lift = z.iter().find(|z| z.kind == zones::ZoneKind::LiftingZone).expect("a lifting zone above 5 %");
     assert_eq!(lift.rule, zones::ZoneRule::Closed);
+    let r = crate::rules::zones::fall_radius_m(30.0);
+    assert_eq!(lift.reason.zh, format!("吊物离地 30.0 m，载荷为额定起重量的 5 %：坠落半径 {r} m"));
+    assert_eq!(lift.reason.en, format!("load 5 % of rated up at 30.0 m: fall radius {r} m"));
     assert_eq!(
         lift.shape,
         zones::ZoneShape::Circle { centre_m: [1.0, 2.0], radius_m: crate::rules::zones::fall_radius_m(30.0) }
@@ -697,7 +700,7 @@ fn closed_lift(object: String, centre: DVec2, radius_m: f64) -> zones::HazardZon
         object,
         shape: zones::ZoneShape::Circle { centre_m: [centre.x, centre.y], radius_m },
         rule: zones::ZoneRule::Closed,
-        reason: "test load up".into(),
+        reason: crate::i18n::Words::new("测试：吊物离地", "test load up"),
     }
 }
 

@@ -617,7 +617,7 @@ pub fn walk(
             if !done {
                 let t_s = w.t_s();
                 let why = match w.closing(stop.cell) {
-                    Some(z) => format!("its stand point stayed inside {} ({}) for {waited:.0} s", z.id, z.reason),
+                    Some(z) => format!("its stand point stayed inside {} ({}) for {waited:.0} s", z.id, z.reason.en),
                     None => format!("no way to its stand point for {waited:.0} s"),
                 };
                 w.report.events.push(WalkEvent::Skipped { t_s, object: name, why });
