@@ -155,20 +155,13 @@ fn action_name(lang: Lang, a: Action) -> &'static str {
     if lang == Lang::Zh { a.zh() } else { a.name() }
 }
 
-/// A change's note in the UI's language: the gateway's and the register's own escalation steps
-/// are worded from their escalation and deadline (their stored note is English); what people
-/// wrote is shown as written.
+/// A change's note in the UI's language: an escalation step (the gateway's or the register's own,
+/// whose stored note is English) is worded from its escalation; what people wrote is shown as
+/// written.
 fn change_note(lang: Lang, c: &Change) -> String {
-    let Some(e) = c.escalation.filter(|_| c.action == Action::Escalated) else { return c.note.clone() };
-    let deadline = c
-        .note
-        .rsplit_once("deadline ")
-        .and_then(|(_, t)| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| crate::ui::local_time(t.to_utc()));
-    match (deadline, lang) {
-        (Some(d), Lang::Zh) => format!("{}，整改期限 {d}", escalation_text(lang, e)),
-        (Some(d), _) => format!("{}, deadline {d}", escalation_text(lang, e)),
-        (None, _) => escalation_text(lang, e),
+    match c.escalation.filter(|_| c.action == Action::Escalated) {
+        Some(e) => escalation_text(lang, e),
+        None => c.note.clone(),
     }
 }
 

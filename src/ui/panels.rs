@@ -330,9 +330,8 @@ fn info_panel(ui: &mut egui::Ui, lang: Lang, twin: &mut TwinView, live_view: &mu
                     ui.label(tr(lang, "ui.hazard_class"));
                     ui.colored_label(color, egui::RichText::new(text).strong());
                 });
-                let sep = if lang == Lang::Zh { "；" } else { "; " };
-                let reasons = c.reasons.iter().map(|r| r.get(lang)).collect::<Vec<_>>().join(sep);
-                ui.label(egui::RichText::new(format!("{reasons} · {}", c.rule)).small().weak());
+                let reasons = sitetwin_core::rules::hazard::joined(&c.reasons);
+                ui.label(egui::RichText::new(format!("{} · {}", reasons.get(lang), c.rule)).small().weak());
             }
             ui.separator();
             ui.label(egui::RichText::new(tr(lang, "ui.params")).strong());

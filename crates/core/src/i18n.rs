@@ -39,14 +39,14 @@ impl Lang {
 /// hazard class's reason, a checkpoint's reason. The UI shows the one it speaks; reports and the
 /// JSON outputs keep both (`{"zh": …, "en": …}`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub struct Words {
+pub struct Bilingual {
     /// 中文.
     pub zh: String,
     /// English.
     pub en: String,
 }
 
-impl Words {
+impl Bilingual {
     /// The text in Chinese and in English.
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self { zh: zh.into(), en: en.into() }
@@ -1102,6 +1102,8 @@ mod tests {
             ("system", &["SupportSystem"]),
             ("scaffold", &["ScaffoldKind"]),
             ("box", &["BoxLevel"]),
+            ("toolform", &["ToolFormworkKind"]),
+            ("platform", &["PlatformKind"]),
         ];
         let prefixes: BTreeSet<&str> = labels().filter_map(|(k, _, _)| k.split('.').next()).collect();
         let (mut literal, mut dynamic) = (BTreeMap::new(), BTreeSet::new());
@@ -1399,9 +1401,9 @@ mod tests {
         );
         check(
             &[
-                DutyStatus::Met(Words::default()),
-                DutyStatus::Unmet(Words::default()),
-                DutyStatus::Unknown(Words::default()),
+                DutyStatus::Met(Bilingual::default()),
+                DutyStatus::Unmet(Bilingual::default()),
+                DutyStatus::Unknown(Bilingual::default()),
             ],
             |l, d| duty_status_name(l, d).into(),
         );

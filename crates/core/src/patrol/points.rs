@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::checks::{self, ItemSpec};
 use super::live::LiveSite;
-use crate::i18n::{self, Lang, Words};
+use crate::i18n::{self, Bilingual, Lang};
 use crate::rules::Level;
 use crate::rules::hazard::{self, HazardClass};
 use crate::rules::jgj59::SubTable;
@@ -111,7 +111,7 @@ pub struct Check {
     /// In English.
     pub en: String,
     /// Why it is on this patrol, when not simply the patrol type's list (an alarm, a duty).
-    pub because: Option<Words>,
+    pub because: Option<Bilingual>,
 }
 
 impl Check {
@@ -140,7 +140,7 @@ pub struct Checkpoint {
     /// How urgent.
     pub priority: Priority,
     /// Why the point is on the patrol.
-    pub reasons: Vec<Words>,
+    pub reasons: Vec<Bilingual>,
 }
 
 /// Dwell times per kind of point, seconds [R]: sitetwin's defaults for a careful inspector.
@@ -339,10 +339,10 @@ pub fn checkpoints(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: 
         };
         let mut reasons = Vec::new();
         if let Some(c) = major {
-            let said = |lang: Lang| c.reasons.iter().map(|r| r.get(lang)).collect::<Vec<_>>();
-            reasons.push(Words::new(
-                format!("{}（{}）：{}", c.class.zh(), i18n::rule_title(Lang::Zh, c.rule), said(Lang::Zh).join("；")),
-                format!("{} ({}): {}", c.class.en(), c.rule, said(Lang::En).join("; ")),
+            let r = hazard::joined(&c.reasons);
+            reasons.push(Bilingual::new(
+                format!("{}（{}）：{}", c.class.zh(), i18n::rule_title(Lang::Zh, c.rule), r.zh),
+                format!("{} ({}): {}", c.class.en(), c.rule, r.en),
             ));
         }
         let mut checks_here: Vec<Check> = Vec::new();
@@ -396,16 +396,13 @@ fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &Point
         let Some(i) = point_for(points, &a.object) else { continue };
         let p = &mut points[i];
         p.priority = Priority::Urgent;
-        let why = Words::new(
-            format!(
-                "{} {}{}",
-                a.sensor,
-                i18n::level_name(Lang::Zh, a.level),
-                a.rule.as_deref().map(|r| format!("：{}", i18n::rule_title(Lang::Zh, r))).unwrap_or_default()
-            ),
+        let title = a.rule.as_deref().map(|r| format!("：{}", i18n::rule_title(Lang::Zh, r))).unwrap_or_default();
+        // The alarm, as each of its checks says why it is there.
+        let why = Bilingual::new(
+            format!("{} {}{title}", a.sensor, i18n::level_name(Lang::Zh, a.level)),
             format!("{} {:?} {}: {}", a.sensor, a.level, a.rule.as_deref().unwrap_or(""), a.message),
         );
-        p.reasons.push(Words::new(format!("未关闭的报警：{}", why.zh), format!("open alarm: {}", why.en)));
+        p.reasons.push(Bilingual::new(format!("未关闭的报警：{}", why.zh), format!("open alarm: {}", why.en)));
         let (names, table) = alarm_items(a.kind);
         if let Some(t) = table {
             for zh in names {
@@ -431,12 +428,12 @@ fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &Point
         if monitoring {
             p.priority = Priority::Urgent;
         }
-        p.reasons.push(Words::new(format!("监测设备 {s} 无数据"), format!("sensor {s} silent")));
+        p.reasons.push(Bilingual::new(format!("监测设备 {s} 无数据"), format!("sensor {s} silent")));
         p.checks.push(Check {
             table: None,
             zh: format!("监测设备 {s} 无数据：检查供电与通信"),
             en: format!("sensor {s} silent: check its power and link"),
-            because: Some(Words::new(format!("{s} 无数据"), format!("no data from {s}"))),
+            because: Some(Bilingual::new(format!("{s} 无数据"), format!("no data from {s}"))),
         });
         p.dwell_s += rules.follow_up_s;
     }
@@ -454,7 +451,7 @@ fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &Point
         let (zh, en) = duty_words(d.duty);
         let urgent = !matches!(d.status, DutyStatus::Met(_));
         let e = d.status.evidence();
-        let status = Words::new(
+        let status = Bilingual::new(
             format!("{}：{}", i18n::duty_status_name(Lang::Zh, &d.status), e.zh),
             format!("{}: {}", i18n::duty_status_name(Lang::En, &d.status), e.en),
         );
@@ -462,7 +459,7 @@ fn follow_up(scene: &SiteScene, kind: PatrolKind, live: &LiveSite, rules: &Point
             p.priority = Priority::Urgent;
             p.dwell_s += rules.follow_up_s;
         }
-        p.reasons.push(Words::new(
+        p.reasons.push(Bilingual::new(
             format!("停工职责「{zh}」{}", status.zh),
             format!("stopped-site duty {en}, {}", status.en),
         ));

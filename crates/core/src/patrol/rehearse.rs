@@ -21,7 +21,7 @@ use super::points::{Check, PatrolKind, Priority};
 use super::walk::{FindingSource, Gravity, PatrolFinding};
 use super::world::{Sight, Walker};
 use super::zones::{self, HazardZone, ZoneKind, ZoneRule};
-use crate::i18n::Words;
+use crate::i18n::Bilingual;
 
 /// While on the ground, the down part of a stride against its length (enough to follow the
 /// ground's small dips; the controller's snap does the rest).
@@ -135,7 +135,7 @@ pub struct Crossing {
     /// It was closed when entered.
     pub closed: bool,
     /// Why it was there, in words.
-    pub reason: Words,
+    pub reason: Bilingual,
     /// Entered, s.
     pub entered_s: f64,
     /// Left, s (`None`: still inside at the end).

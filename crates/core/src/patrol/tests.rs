@@ -230,7 +230,7 @@ fn zone_costly_template(object: &str) -> zones::HazardZone {
         object: object.into(),
         shape: zones::ZoneShape::Circle { centre_m: [0.0, 0.0], radius_m: 1.0 },
         rule: zones::ZoneRule::Costly(4.0),
-        reason: crate::i18n::Words::new("测试", "test"),
+        reason: crate::i18n::Bilingual::new("测试", "test"),
     }
 }
 
@@ -248,7 +248,7 @@ fn paths_go_round_a_closed_zone_and_pay_for_a_costly_one() {
         object: scene.cranes[0].id.clone(),
         shape: zones::ZoneShape::Circle { centre_m: [0.0, 20.0], radius_m: 8.0 },
         rule: zones::ZoneRule::Closed,
-        reason: crate::i18n::Words::new("测试", "test"),
+        reason: crate::i18n::Bilingual::new("测试", "test"),
     };
     let cost = zones::cost_field(g, std::slice::from_ref(&zone));
     let round = grid::path(g, &cost, a, b).unwrap();
@@ -700,7 +700,7 @@ fn closed_lift(object: String, centre: DVec2, radius_m: f64) -> zones::HazardZon
         object,
         shape: zones::ZoneShape::Circle { centre_m: [centre.x, centre.y], radius_m },
         rule: zones::ZoneRule::Closed,
-        reason: crate::i18n::Words::new("测试：吊物离地", "test load up"),
+        reason: crate::i18n::Bilingual::new("测试：吊物离地", "test load up"),
     }
 }
 

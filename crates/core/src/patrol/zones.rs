@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::grid::{CostField, WalkGrid};
 use super::live::LiveSite;
 use crate::geom;
-use crate::i18n::Words;
+use crate::i18n::Bilingual;
 use crate::rules::zones::fall_radius_m;
 use crate::scene::SiteScene;
 
@@ -146,7 +146,7 @@ pub struct HazardZone {
     /// How routes treat it.
     pub rule: ZoneRule,
     /// Why it is there now, in words.
-    pub reason: Words,
+    pub reason: Bilingual,
 }
 
 /// The zones' sizes and costs: sitetwin's defaults, not from a standard [R].
@@ -185,7 +185,7 @@ pub fn zones(scene: &SiteScene, live: &LiveSite, rules: &ZoneRules) -> Vec<Hazar
             object: c.id.clone(),
             shape: ZoneShape::Circle { centre_m: hook, radius_m: r },
             rule: ZoneRule::Closed,
-            reason: Words::new(
+            reason: Bilingual::new(
                 format!("吊物离地 {height:.1} m，载荷为额定起重量的 {load:.0} %：坠落半径 {r} m"),
                 format!("load {load:.0} % of rated up at {height:.1} m: fall radius {r} m"),
             ),
@@ -199,7 +199,7 @@ pub fn zones(scene: &SiteScene, live: &LiveSite, rules: &ZoneRules) -> Vec<Hazar
                 object: p.id.clone(),
                 shape: ZoneShape::Band { outline_m: arr(&p.outline_m), width_m: rules.pit_edge_band_m },
                 rule: ZoneRule::Costly(rules.pit_edge_cost),
-                reason: Words::new(
+                reason: Bilingual::new(
                     format!("基坑深 {} m：坑边 {} m 范围内", p.depth_m, rules.pit_edge_band_m),
                     format!("{} m deep pit: within {} m of its edge", p.depth_m, rules.pit_edge_band_m),
                 ),
@@ -220,7 +220,7 @@ pub fn zones(scene: &SiteScene, live: &LiveSite, rules: &ZoneRules) -> Vec<Hazar
             object: id.clone(),
             shape: ZoneShape::Area { outline_m: arr(&geom::offset_outward(outline, r)) },
             rule: ZoneRule::Closed,
-            reason: Words::new(
+            reason: Bilingual::new(
                 format!("{top_m:.1} m 高处正在浇筑混凝土：支撑体系周边坠落半径 {r} m"),
                 format!("concrete being poured {top_m:.1} m up: fall radius {r} m around the support"),
             ),

@@ -241,9 +241,8 @@ pub(super) struct LocalSearch<'a> {
     n: usize,
     pub(super) order: Vec<usize>,
     pos: Vec<usize>,
-    /// `NEIGHBOURS` alpha-nearest per node, nearest first, flattened, each with its distance (the
-    /// moves read them in their inner loops; the matrix is larger than a core's cache).
-    neighbours: Vec<(usize, i64)>,
+    /// `NEIGHBOURS` alpha-nearest per node, nearest first, flattened.
+    neighbours: Vec<usize>,
     k: usize,
     queue: VecDeque<usize>,
     queued: Vec<bool>,
@@ -260,7 +259,6 @@ impl<'a> LocalSearch<'a> {
         let n = d.dimension();
         let k = NEIGHBOURS.min(n - 1);
         let neighbours = candidates::alpha_nearest(d, k, tour_length(d, &order));
-        let neighbours = neighbours.iter().enumerate().map(|(i, &j)| (j, d.get(i / k, j))).collect();
         let mut pos = vec![0; n];
         for (p, &v) in order.iter().enumerate() {
             pos[v] = p;
@@ -282,12 +280,6 @@ impl<'a> LocalSearch<'a> {
 
     fn dist(&self, a: usize, b: usize) -> i64 {
         self.d.get(a, b)
-    }
-
-    /// `v`'s `c`-th candidate and its distance from `v`.
-    #[inline]
-    fn candidate(&self, v: usize, c: usize) -> (usize, i64) {
-        self.neighbours[v * self.k + c]
     }
 
     fn succ(&self, v: usize) -> usize {
@@ -367,8 +359,8 @@ impl<'a> LocalSearch<'a> {
             let t2 = if forward { self.succ(t1) } else { self.pred(t1) };
             let d12 = self.dist(t1, t2);
             for c in 0..self.k {
-                let (t3, d13) = self.candidate(t1, c);
-                let g1 = d12 - d13;
+                let t3 = self.neighbours[t1 * self.k + c];
+                let g1 = d12 - self.dist(t1, t3);
                 if g1 <= 0 {
                     break;
                 }
@@ -418,8 +410,8 @@ impl<'a> LocalSearch<'a> {
                 let in_segment = |ls: &Self, v: usize| (ls.pos[v] + n - p1) % n < len;
                 for e in [s1, s2] {
                     for c in 0..self.k {
-                        let (c1, d_e1) = self.candidate(e, c);
-                        if d_e1 >= removed {
+                        let c1 = self.neighbours[e * self.k + c];
+                        if self.dist(e, c1) >= removed {
                             break;
                         }
                         if in_segment(self, c1) {
@@ -470,8 +462,8 @@ impl<'a> LocalSearch<'a> {
             let t2 = next(self, t1);
             let d12 = self.dist(t1, t2);
             for c in 0..self.k {
-                let (t3, d23) = self.candidate(t2, c);
-                let g1 = d12 - d23;
+                let t3 = self.neighbours[t2 * self.k + c];
+                let g1 = d12 - self.dist(t2, t3);
                 if g1 <= 0 {
                     break;
                 }
@@ -483,8 +475,8 @@ impl<'a> LocalSearch<'a> {
                 }
                 let g1 = g1 + self.dist(t3, t4);
                 for c in 0..self.k {
-                    let (t5, d45) = self.candidate(t4, c);
-                    let g2 = g1 - d45;
+                    let t5 = self.neighbours[t4 * self.k + c];
+                    let g2 = g1 - self.dist(t4, t5);
                     if g2 <= 0 {
                         break;
                     }
@@ -535,8 +527,8 @@ impl<'a> LocalSearch<'a> {
         let mut candidates = [(0, 0, 0); NEIGHBOURS];
         let mut count = 0;
         for c in 0..self.k {
-            let (t3, d_last3) = self.candidate(last, c);
-            let g1 = g - d_last3;
+            let t3 = self.neighbours[last * self.k + c];
+            let g1 = g - self.dist(last, t3);
             if g1 <= 0 {
                 break;
             }

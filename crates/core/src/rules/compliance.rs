@@ -2,7 +2,7 @@
 //! monitoring points must satisfy before any reading arrives (crane anemometers and obstacle
 //! lights, high-formwork monitoring points and sensor ranges, RCD ratings and box distances), plus
 //! the major-hazard class of every work. `sitetwin rules check` prints these findings. Messages
-//! are [`Words`]: Chinese in the terms of JGJ 46, GB 5144 and the high-formwork rules, and English.
+//! are [`Bilingual`]: Chinese in the terms of JGJ 46, GB 5144 and the high-formwork rules, and English.
 
 use glam::DVec3;
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::RuleSet;
 use super::hazard::{self, HazardClass};
-use crate::i18n::Words;
+use crate::i18n::Bilingual;
 use crate::scene::{BoxLevel, DistributionBox, SensorKind, SiteScene};
 
 /// How a finding stands. Ordered: `Ok < Info < Unknown < Violation`.
@@ -49,7 +49,7 @@ pub struct Finding {
     /// How it stands.
     pub severity: Severity,
     /// What was found, with the values compared, in Chinese and English.
-    pub message: Words,
+    pub message: Bilingual,
     /// Where the rule comes from, with its confidence tag.
     pub source: String,
     /// The rule's value is confirmed (stated, checked or set by the site).
@@ -63,18 +63,13 @@ fn micro(x: f64) -> Option<i128> {
     x.is_finite().then(|| (x * 1e6).round() as i128)
 }
 
-/// A message: Chinese, English.
-fn w(zh: impl Into<String>, en: impl Into<String>) -> Words {
-    Words::new(zh, en)
-}
-
 struct Out<'a> {
     rules: &'a RuleSet,
     findings: Vec<Finding>,
 }
 
 impl Out<'_> {
-    fn push(&mut self, object: &str, rule: &'static str, severity: Severity, message: Words) {
+    fn push(&mut self, object: &str, rule: &'static str, severity: Severity, message: Bilingual) {
         let (source, confirmed) = match self.rules.source(rule) {
             Some(s) => (format!("{} {}", s.citation, s.confidence.tag()), s.confidence.confirmed()),
             None => (format!("{} [S]", hazard::SOURCE), true),
@@ -83,7 +78,7 @@ impl Out<'_> {
     }
 
     /// `ok` decides between Ok and Violation; `None` (a value not finite) is Unknown.
-    fn judge(&mut self, object: &str, rule: &'static str, ok: Option<bool>, message: Words) {
+    fn judge(&mut self, object: &str, rule: &'static str, ok: Option<bool>, message: Bilingual) {
         let severity = match ok {
             Some(true) => Severity::Ok,
             Some(false) => Severity::Violation,
@@ -101,7 +96,7 @@ pub fn check(scene: &SiteScene, rules: &RuleSet) -> Vec<Finding> {
     for c in &classes {
         // The class and its reasons, in each language.
         let r = hazard::joined(&c.reasons);
-        let message = w(format!("{}：{}", c.class.zh(), r.zh), format!("{}: {}", c.class.en(), r.en));
+        let message = Bilingual::new(format!("{}：{}", c.class.zh(), r.zh), format!("{}: {}", c.class.en(), r.en));
         out.push(&c.object, c.rule, Severity::Info, message);
     }
     cranes(scene, &mut out);
@@ -132,28 +127,28 @@ fn cranes(scene: &SiteScene, out: &mut Out<'_>) {
         let (ok, msg) = match required {
             Some(true) if winds.is_empty() => (
                 Some(false),
-                w(
+                Bilingual::new(
                     format!("起重臂根部铰点高度 {pivot} m > {anemometer_m} m，塔吊上未安装风速仪"),
                     format!("jib pivot {pivot} m > {anemometer_m} m and no WindSpeed sensor on the crane"),
                 ),
             ),
             Some(true) => (
                 Some(true),
-                w(
+                Bilingual::new(
                     format!("起重臂根部铰点高度 {pivot} m > {anemometer_m} m：风速仪 {}", winds.join("、")),
                     format!("jib pivot {pivot} m > {anemometer_m} m: anemometer {}", winds.join(", ")),
                 ),
             ),
             Some(false) => (
                 Some(true),
-                w(
+                Bilingual::new(
                     format!("起重臂根部铰点高度 {pivot} m ≤ {anemometer_m} m：无需安装风速仪"),
                     format!("jib pivot {pivot} m ≤ {anemometer_m} m: not required"),
                 ),
             ),
             None => (
                 None,
-                w(
+                Bilingual::new(
                     format!("起重臂根部铰点高度 {pivot} m 不是有效数值"),
                     format!("jib pivot height {pivot} m is not a number"),
                 ),
@@ -167,18 +162,18 @@ fn cranes(scene: &SiteScene, out: &mut Out<'_>) {
         let above_limit = top.zip(micro(light_m)).map(|(t, l)| t > l);
         let above_buildings = top.map(|t| tallest.is_none_or(|(h, _)| t > h));
         let building = match tallest {
-            Some((h, s)) => w(
+            Some((h, s)) => Bilingual::new(
                 format!("最高的建筑物 {} 建成高度 {} m", s.id, h as f64 / 1e6),
                 format!("the tallest structure {} finishes at {} m", s.id, h as f64 / 1e6),
             ),
-            None => w("场景中没有建筑物", "no structure in the scene"),
+            None => Bilingual::new("场景中没有建筑物", "no structure in the scene"),
         };
         let required = above_limit.zip(above_buildings).map(|(a, b)| a && b);
-        let why = w(
+        let why = Bilingual::new(
             format!("塔吊顶部高度 {shown} m（按起重臂根部铰点计），对照 {light_m} m；{}", building.zh),
             format!("crane top {shown} m (at the jib pivot) against {light_m} m; {}", building.en),
         );
-        let said = |zh: &str, en: &str| w(format!("{zh}：{}", why.zh), format!("{en}: {}", why.en));
+        let said = |zh: &str, en: &str| Bilingual::new(format!("{zh}：{}", why.zh), format!("{en}: {}", why.en));
         let (severity, msg) = match (required, k.obstacle_light) {
             (None, _) => (Severity::Unknown, said("塔吊高度不是有效数值", "crane height is not a number")),
             (Some(false), _) => (Severity::Ok, said("无需安装障碍指示灯", "not required")),
@@ -214,7 +209,7 @@ fn formwork(scene: &SiteScene, class_of: &BTreeMap<&str, HazardClass>, out: &mut
                 &z.id,
                 rule,
                 Severity::Info,
-                w(
+                Bilingual::new(
                     "不属于危大工程的模板支撑体系：不执行该监测要求",
                     "not a major-hazard support: the monitoring rule is not applied",
                 ),
@@ -227,7 +222,7 @@ fn formwork(scene: &SiteScene, class_of: &BTreeMap<&str, HazardClass>, out: &mut
             &z.id,
             rule,
             Some(n >= need),
-            w(
+            Bilingual::new(
                 format!("水平位移监测点 {n} 个，至少需要 {need} 个：{}", listed("无", "、")),
                 format!("{n} horizontal-displacement point(s), at least {need} needed: {}", listed("none", ", ")),
             ),
@@ -248,7 +243,7 @@ fn formwork(scene: &SiteScene, class_of: &BTreeMap<&str, HazardClass>, out: &mut
             &s.id,
             "formwork.sensor.range",
             ok,
-            w(
+            Bilingual::new(
                 format!("量程 {lo}–{hi} {unit}，跨度 {span}，应不小于 {factor} × 控制值 {control} = {need}"),
                 format!("range {lo}–{hi} {unit} spans {span} against {factor} × the control value {control} = {need}"),
             ),
@@ -291,7 +286,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                     &b.id,
                     "power.switch-rcd.current",
                     ok,
-                    w(
+                    Bilingual::new(
                         format!("开关箱漏电保护器额定漏电动作电流 {ma} mA（{place_zh}），不应大于 {limit} mA"),
                         format!("switch-box RCD rated {ma} mA {place}, limit {limit} mA"),
                     ),
@@ -302,7 +297,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                     &b.id,
                     "power.switch-rcd.time",
                     ok,
-                    w(
+                    Bilingual::new(
                         format!("开关箱漏电保护器额定漏电动作时间 {s} s，不应大于 {limit} s"),
                         format!("switch-box RCD break time {s} s, limit {limit} s"),
                     ),
@@ -316,7 +311,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                     &b.id,
                     "power.main-rcd.current",
                     ok,
-                    w(
+                    Bilingual::new(
                         format!("总配电箱漏电保护器额定漏电动作电流 {ma} mA，应大于 {above} mA"),
                         format!("main-box RCD rated {ma} mA, must be above {above} mA"),
                     ),
@@ -327,7 +322,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                     &b.id,
                     "power.main-rcd.time",
                     ok,
-                    w(
+                    Bilingual::new(
                         format!("总配电箱漏电保护器额定漏电动作时间 {s} s，应大于 {above} s"),
                         format!("main-box RCD break time {s} s, must be above {above} s"),
                     ),
@@ -342,7 +337,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                     &b.id,
                     "power.main-rcd.product",
                     ok,
-                    w(
+                    Bilingual::new(
                         format!(
                             "额定漏电动作电流与动作时间的乘积 IΔn × t = {ma} mA × {s} s = {product} mA·s，\
                              不应大于 {limit} mA·s"
@@ -363,7 +358,7 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
                         &b.id,
                         "power.sub-box.distance",
                         ok,
-                        w(
+                        Bilingual::new(
                             format!("与所供开关箱 {id} 相距 {d:.2} m，不得超过 {limit} m"),
                             format!("{d:.2} m to its switch box {id}, limit {limit} m"),
                         ),
@@ -377,14 +372,15 @@ fn electricity(scene: &SiteScene, out: &mut Out<'_>) {
 fn switch_distance(scene: &SiteScene, b: &DistributionBox, limit_m: f64, out: &mut Out<'_>) {
     let rule = "power.switch-box.distance";
     let Some(served) = b.serves.as_deref() else {
-        let message = w("场景未说明该开关箱控制哪台用电设备", "the scene does not say which equipment it serves");
+        let message =
+            Bilingual::new("场景未说明该开关箱控制哪台用电设备", "the scene does not say which equipment it serves");
         out.push(&b.id, rule, Severity::Unknown, message);
         return;
     };
     match position_of(scene, served) {
         Some(at) => {
             let (ok, d) = within(b.position_m, at, limit_m);
-            let message = w(
+            let message = Bilingual::new(
                 format!("与其控制的用电设备 {served} 相距 {d:.2} m，不宜超过 {limit_m} m"),
                 format!("{d:.2} m to {served}, which it serves; limit {limit_m} m"),
             );
@@ -394,7 +390,7 @@ fn switch_distance(scene: &SiteScene, b: &DistributionBox, limit_m: f64, out: &m
             &b.id,
             rule,
             Severity::Unknown,
-            w(
+            Bilingual::new(
                 format!("{served} 在场景中没有可供量测距离的单一位置"),
                 format!("{served} has no single position in the scene to measure from"),
             ),

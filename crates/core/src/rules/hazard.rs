@@ -4,12 +4,12 @@
 //! judges every work of a scene. Categories whose rule reads a few parameters (machine erection,
 //! tool-type formwork, platforms, full-hall load-bearing supports, non-standard lifting) have it
 //! as a pure function, which `classify` calls with the object's fields; [`classification`] ties a
-//! verdict to its object. Reasons are [`Words`]: Chinese in the terms of Order 37 and Notice 31,
+//! verdict to its object. Reasons are [`Bilingual`]: Chinese in the terms of Order 37 and Notice 31,
 //! and English.
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Words;
+use crate::i18n::{self, Bilingual, Lang};
 use crate::scene::{PlatformKind, ScaffoldKind, SiteScene, ToolFormworkKind};
 
 /// The three classes.
@@ -70,7 +70,7 @@ pub struct Classification {
     /// The rule that fired (the highest-class criterion met), e.g. `hazard.formwork.height-8m`.
     pub rule: &'static str,
     /// Every criterion met at that class, in words (Chinese and English).
-    pub reasons: Vec<Words>,
+    pub reasons: Vec<Bilingual>,
 }
 
 /// Source of every threshold here (tag [S] in the standards doc).
@@ -139,28 +139,23 @@ pub struct Verdict {
     /// The rule that fired (the highest-class criterion met), or the category's `….none`.
     pub rule: &'static str,
     /// Every criterion met at that class, in words (Chinese and English).
-    pub reasons: Vec<Words>,
+    pub reasons: Vec<Bilingual>,
 }
 
 struct Criterion {
     class: HazardClass,
     rule: &'static str,
     met: bool,
-    text: Words,
+    text: Bilingual,
 }
 
-fn c(class: HazardClass, rule: &'static str, met: bool, text: Words) -> Criterion {
+fn c(class: HazardClass, rule: &'static str, met: bool, text: Bilingual) -> Criterion {
     Criterion { class, rule, met, text }
 }
 
-/// A criterion's text: Chinese, English.
-fn w(zh: impl Into<String>, en: impl Into<String>) -> Words {
-    Words::new(zh, en)
-}
-
 /// Reasons as one text in each language: `；` between the Chinese ones, `; ` between the English.
-pub fn joined(reasons: &[Words]) -> Words {
-    Words::new(
+pub fn joined(reasons: &[Bilingual]) -> Bilingual {
+    Bilingual::new(
         reasons.iter().map(|r| r.zh.as_str()).collect::<Vec<_>>().join("；"),
         reasons.iter().map(|r| r.en.as_str()).collect::<Vec<_>>().join("; "),
     )
@@ -173,7 +168,7 @@ fn decide(criteria: Vec<Criterion>, none: &'static str) -> Verdict {
         class,
         rule: fired.first().map(|c| c.rule).unwrap_or(none),
         reasons: if fired.is_empty() {
-            vec![w("未达到任何危大标准", "below every threshold")]
+            vec![Bilingual::new("未达到任何危大标准", "below every threshold")]
         } else {
             fired.iter().map(|c| c.text.clone()).collect()
         },
@@ -229,21 +224,24 @@ pub fn machine_erection(p: &MachineErection) -> Verdict {
                 O,
                 "hazard.lifting.capacity-300kn",
                 kn >= 300.0,
-                w(format!("{zh}起重量 {kn:.1} kN ≥ 300 kN"), format!("{what} capacity {kn:.1} kN ≥ 300 kN")),
+                Bilingual::new(
+                    format!("{zh}起重量 {kn:.1} kN ≥ 300 kN"),
+                    format!("{what} capacity {kn:.1} kN ≥ 300 kN"),
+                ),
             ),
             c(
                 O,
                 "hazard.lifting.height-200m",
                 h >= 200.0,
-                w(format!("{zh}搭设总高度 {h} m ≥ 200 m"), format!("{what} total height {h} m ≥ 200 m")),
+                Bilingual::new(format!("{zh}搭设总高度 {h} m ≥ 200 m"), format!("{what} total height {h} m ≥ 200 m")),
             ),
             c(
                 O,
                 "hazard.lifting.base-200m",
                 b >= 200.0,
-                w(format!("{zh}基础标高 {b} m ≥ 200 m"), format!("{what} base elevation {b} m ≥ 200 m")),
+                Bilingual::new(format!("{zh}基础标高 {b} m ≥ 200 m"), format!("{what} base elevation {b} m ≥ 200 m")),
             ),
-            c(M, always, true, w(format!("{zh}安装拆卸"), format!("erecting and dismantling a {what}"))),
+            c(M, always, true, Bilingual::new(format!("{zh}安装拆卸"), format!("erecting and dismantling a {what}"))),
         ],
         "hazard.lifting.none",
     )
@@ -251,18 +249,15 @@ pub fn machine_erection(p: &MachineErection) -> Verdict {
 
 /// Tool-type formwork is on both Notice 31 lists, so it is always over the scale.
 pub fn tool_formwork(kind: ToolFormworkKind) -> Verdict {
-    let zh = match kind {
-        ToolFormworkKind::Sliding => "滑模",
-        ToolFormworkKind::Climbing => "爬模",
-        ToolFormworkKind::Flying => "飞模",
-        ToolFormworkKind::Tunnel => "隧道模",
-    };
+    // The kind's name as the scene's vocabulary has it (滑模, 爬模 …).
+    let key = format!("toolform.{kind:?}");
+    let zh = i18n::tr(Lang::Zh, &key);
     decide(
         vec![c(
             HazardClass::OverScale,
             "hazard.formwork.tool-type",
             true,
-            w(
+            Bilingual::new(
                 format!("工具式模板工程（{zh}）：不论规模均属超过一定规模的危大工程"),
                 format!("tool-type formwork ({kind:?}): on the over-scale list whatever its size"),
             ),
@@ -273,12 +268,15 @@ pub fn tool_formwork(kind: ToolFormworkKind) -> Verdict {
 
 /// Platforms are major hazards (scaffolding works in Notice 31); no over-scale criterion.
 pub fn platform(kind: PlatformKind) -> Verdict {
-    let zh = match kind {
-        PlatformKind::Discharge => "卸料平台",
-        PlatformKind::Operating => "操作平台",
-    };
+    let key = format!("platform.{kind:?}");
+    let zh = i18n::tr(Lang::Zh, &key);
     decide(
-        vec![c(HazardClass::MajorHazard, "hazard.scaffold.platform", true, w(zh, format!("{kind:?} platform")))],
+        vec![c(
+            HazardClass::MajorHazard,
+            "hazard.scaffold.platform",
+            true,
+            Bilingual::new(zh, format!("{kind:?} platform")),
+        )],
         "hazard.scaffold.none",
     )
 }
@@ -301,9 +299,14 @@ pub fn load_bearing_support(p: &LoadBearingSupport) -> Verdict {
                 O,
                 "hazard.support.point-load-7kn",
                 kn >= 7.0,
-                w(format!("单点集中荷载 {kn} kN ≥ 7 kN"), format!("single point load {kn} kN ≥ 7 kN")),
+                Bilingual::new(format!("单点集中荷载 {kn} kN ≥ 7 kN"), format!("single point load {kn} kN ≥ 7 kN")),
             ),
-            c(M, "hazard.support.full-hall", true, w("满堂承重支撑体系", "full-hall load-bearing support")),
+            c(
+                M,
+                "hazard.support.full-hall",
+                true,
+                Bilingual::new("满堂承重支撑体系", "full-hall load-bearing support"),
+            ),
         ],
         "hazard.support.none",
     )
@@ -326,7 +329,7 @@ pub fn nonstandard_lift(p: &NonStandardLift) -> Verdict {
                 O,
                 "hazard.lifting.nonstandard-100kn",
                 kn >= 100.0,
-                w(
+                Bilingual::new(
                     format!("非常规起重设备、方法，单件起吊重量 {kn} kN ≥ 100 kN"),
                     format!("non-standard lift of {kn} kN ≥ 100 kN"),
                 ),
@@ -335,7 +338,7 @@ pub fn nonstandard_lift(p: &NonStandardLift) -> Verdict {
                 M,
                 "hazard.lifting.nonstandard-10kn",
                 kn >= 10.0,
-                w(
+                Bilingual::new(
                     format!("非常规起重设备、方法，单件起吊重量 {kn} kN ≥ 10 kN"),
                     format!("non-standard lift of {kn} kN ≥ 10 kN"),
                 ),
@@ -372,19 +375,19 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
                         O,
                         "hazard.pit.depth-5m",
                         d >= 5.0,
-                        w(format!("开挖深度 {d} m ≥ 5 m"), format!("excavation depth {d} m ≥ 5 m")),
+                        Bilingual::new(format!("开挖深度 {d} m ≥ 5 m"), format!("excavation depth {d} m ≥ 5 m")),
                     ),
                     c(
                         M,
                         "hazard.pit.depth-3m",
                         d >= 3.0,
-                        w(format!("开挖深度 {d} m ≥ 3 m"), format!("excavation depth {d} m ≥ 3 m")),
+                        Bilingual::new(format!("开挖深度 {d} m ≥ 3 m"), format!("excavation depth {d} m ≥ 3 m")),
                     ),
                     c(
                         M,
                         "hazard.pit.complex",
                         d < 3.0 && p.complex_conditions,
-                        w(
+                        Bilingual::new(
                             format!("开挖深度 {d} m < 3 m，但地质条件、周围环境或地下管线复杂"),
                             format!("depth {d} m < 3 m with complex geology, surroundings or services"),
                         ),
@@ -406,49 +409,61 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
                         O,
                         "hazard.formwork.height-8m",
                         h >= 8.0,
-                        w(format!("搭设高度 {h} m ≥ 8 m"), format!("support height {h} m ≥ 8 m")),
+                        Bilingual::new(format!("搭设高度 {h} m ≥ 8 m"), format!("support height {h} m ≥ 8 m")),
                     ),
                     c(
                         O,
                         "hazard.formwork.span-18m",
                         s >= 18.0,
-                        w(format!("搭设跨度 {s} m ≥ 18 m"), format!("span {s} m ≥ 18 m")),
+                        Bilingual::new(format!("搭设跨度 {s} m ≥ 18 m"), format!("span {s} m ≥ 18 m")),
                     ),
                     c(
                         O,
                         "hazard.formwork.area-load-15",
                         a >= 15.0,
-                        w(format!("施工总荷载 {a} kN/m² ≥ 15 kN/m²"), format!("total load {a} kN/m² ≥ 15 kN/m²")),
+                        Bilingual::new(
+                            format!("施工总荷载 {a} kN/m² ≥ 15 kN/m²"),
+                            format!("total load {a} kN/m² ≥ 15 kN/m²"),
+                        ),
                     ),
                     c(
                         O,
                         "hazard.formwork.line-load-20",
                         l >= 20.0,
-                        w(format!("集中线荷载 {l} kN/m ≥ 20 kN/m"), format!("line load {l} kN/m ≥ 20 kN/m")),
+                        Bilingual::new(
+                            format!("集中线荷载 {l} kN/m ≥ 20 kN/m"),
+                            format!("line load {l} kN/m ≥ 20 kN/m"),
+                        ),
                     ),
                     c(
                         M,
                         "hazard.formwork.height-5m",
                         h >= 5.0,
-                        w(format!("搭设高度 {h} m ≥ 5 m"), format!("support height {h} m ≥ 5 m")),
+                        Bilingual::new(format!("搭设高度 {h} m ≥ 5 m"), format!("support height {h} m ≥ 5 m")),
                     ),
                     c(
                         M,
                         "hazard.formwork.span-10m",
                         s >= 10.0,
-                        w(format!("搭设跨度 {s} m ≥ 10 m"), format!("span {s} m ≥ 10 m")),
+                        Bilingual::new(format!("搭设跨度 {s} m ≥ 10 m"), format!("span {s} m ≥ 10 m")),
                     ),
                     c(
                         M,
                         "hazard.formwork.area-load-10",
                         a >= 10.0,
-                        w(format!("施工总荷载 {a} kN/m² ≥ 10 kN/m²"), format!("total load {a} kN/m² ≥ 10 kN/m²")),
+                        Bilingual::new(
+                            format!("施工总荷载 {a} kN/m² ≥ 10 kN/m²"),
+                            format!("total load {a} kN/m² ≥ 10 kN/m²"),
+                        ),
                     ),
                     c(
                         M,
                         "hazard.formwork.line-load-15",
                         l >= 15.0,
-                        w(format!("集中线荷载 {l} kN/m ≥ 15 kN/m"), format!("line load {l} kN/m ≥ 15 kN/m")),
+                        Bilingual::new(
+                            format!("集中线荷载 {l} kN/m ≥ 15 kN/m"),
+                            format!("line load {l} kN/m ≥ 15 kN/m"),
+                        ),
                     ),
                 ],
                 "hazard.formwork.none",
@@ -470,13 +485,19 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
                     O,
                     "hazard.scaffold.ground-50m",
                     h >= 50.0,
-                    w(format!("落地式钢管脚手架搭设高度 {h} m ≥ 50 m"), format!("ground-based scaffold {h} m ≥ 50 m")),
+                    Bilingual::new(
+                        format!("落地式钢管脚手架搭设高度 {h} m ≥ 50 m"),
+                        format!("ground-based scaffold {h} m ≥ 50 m"),
+                    ),
                 ),
                 c(
                     M,
                     "hazard.scaffold.ground-24m",
                     h >= 24.0,
-                    w(format!("落地式钢管脚手架搭设高度 {h} m ≥ 24 m"), format!("ground-based scaffold {h} m ≥ 24 m")),
+                    Bilingual::new(
+                        format!("落地式钢管脚手架搭设高度 {h} m ≥ 24 m"),
+                        format!("ground-based scaffold {h} m ≥ 24 m"),
+                    ),
                 ),
             ],
             ScaffoldKind::AttachedLifting { lift_height_m } => vec![
@@ -484,27 +505,27 @@ pub fn classify(scene: &SiteScene) -> Vec<Classification> {
                     O,
                     "hazard.scaffold.attached-150m",
                     lift_height_m >= 150.0,
-                    w(
+                    Bilingual::new(
                         format!("附着式升降脚手架提升高度 {lift_height_m} m ≥ 150 m"),
                         format!("attached lifting scaffold, lift height {lift_height_m} m ≥ 150 m"),
                     ),
                 ),
-                c(M, "hazard.scaffold.attached", true, w("附着式升降脚手架", "attached lifting scaffold")),
+                c(M, "hazard.scaffold.attached", true, Bilingual::new("附着式升降脚手架", "attached lifting scaffold")),
             ],
             ScaffoldKind::Cantilevered { section_height_m } => vec![
                 c(
                     O,
                     "hazard.scaffold.cantilever-20m",
                     section_height_m >= 20.0,
-                    w(
+                    Bilingual::new(
                         format!("悬挑式脚手架分段架体搭设高度 {section_height_m} m ≥ 20 m"),
                         format!("cantilevered section {section_height_m} m ≥ 20 m"),
                     ),
                 ),
-                c(M, "hazard.scaffold.cantilevered", true, w("悬挑式脚手架", "cantilevered scaffold")),
+                c(M, "hazard.scaffold.cantilevered", true, Bilingual::new("悬挑式脚手架", "cantilevered scaffold")),
             ],
             ScaffoldKind::Gondola => {
-                vec![c(M, "hazard.scaffold.gondola", true, w("高处作业吊篮", "suspended gondola"))]
+                vec![c(M, "hazard.scaffold.gondola", true, Bilingual::new("高处作业吊篮", "suspended gondola"))]
             }
         };
         out.push(classification(&s.id, &s.name, WorkCategory::Scaffolding, decide(criteria, "hazard.scaffold.none")));
@@ -581,7 +602,10 @@ mod tests {
         }
         let hoist = machine_erection(&MachineErection { machine: Machine::Hoist, ..base });
         assert_eq!(hoist.rule, "hazard.lifting.hoist-erection");
-        assert_eq!(hoist.reasons, [Words::new("施工升降机安装拆卸", "erecting and dismantling a construction hoist")]);
+        assert_eq!(
+            hoist.reasons,
+            [Bilingual::new("施工升降机安装拆卸", "erecting and dismantling a construction hoist")]
+        );
         let v = machine_erection(&MachineErection { capacity_kn: 300.0, ..base });
         assert_eq!(v.reasons[0].zh, "塔式起重机起重量 300.0 kN ≥ 300 kN");
         assert_eq!(v.reasons[0].en, "tower crane capacity 300.0 kN ≥ 300 kN");
@@ -645,7 +669,7 @@ mod tests {
         let ids: Vec<String> = classify(&s).into_iter().map(|c| c.object).collect();
         assert_eq!(ids, ["PIT1", "PM1", "FH1", "SF1", "XL1", "TC1", "LF1"]);
         let fh1 = class_of(&s, "FH1").reasons;
-        assert_eq!(fh1, [Words::new("单点集中荷载 37.5 kN ≥ 7 kN", "single point load 37.5 kN ≥ 7 kN")]);
+        assert_eq!(fh1, [Bilingual::new("单点集中荷载 37.5 kN ≥ 7 kN", "single point load 37.5 kN ≥ 7 kN")]);
     }
 
     #[test]
@@ -767,16 +791,16 @@ mod tests {
         // The reasons in both languages, numbers as written.
         s.pits[0].depth_m = 5.0;
         let c = class_of(&s, "PIT1");
-        assert_eq!(c.reasons, [Words::new("开挖深度 5 m ≥ 5 m", "excavation depth 5 m ≥ 5 m")]);
+        assert_eq!(c.reasons, [Bilingual::new("开挖深度 5 m ≥ 5 m", "excavation depth 5 m ≥ 5 m")]);
         s.pits[0].depth_m = 4.99;
         let c = class_of(&s, "PIT1");
-        assert_eq!(c.reasons, [Words::new("开挖深度 4.99 m ≥ 3 m", "excavation depth 4.99 m ≥ 3 m")]);
+        assert_eq!(c.reasons, [Bilingual::new("开挖深度 4.99 m ≥ 3 m", "excavation depth 4.99 m ≥ 3 m")]);
         (s.pits[0].depth_m, s.pits[0].complex_conditions) = (2.99, true);
         let c = class_of(&s, "PIT1");
         assert_eq!(c.reasons[0].zh, "开挖深度 2.99 m < 3 m，但地质条件、周围环境或地下管线复杂");
         (s.pits[0].depth_m, s.pits[0].complex_conditions) = (2.99, false);
         let c = class_of(&s, "PIT1");
-        assert_eq!(c.reasons, [Words::new("未达到任何危大标准", "below every threshold")]);
+        assert_eq!(c.reasons, [Bilingual::new("未达到任何危大标准", "below every threshold")]);
     }
 
     #[test]
@@ -835,7 +859,7 @@ mod tests {
         }
         s.scaffolds[0].kind = ScaffoldKind::GroundFastener;
         s.scaffolds[0].height_m = 24.0;
-        let want = Words::new("落地式钢管脚手架搭设高度 24 m ≥ 24 m", "ground-based scaffold 24 m ≥ 24 m");
+        let want = Bilingual::new("落地式钢管脚手架搭设高度 24 m ≥ 24 m", "ground-based scaffold 24 m ≥ 24 m");
         assert_eq!(class_of(&s, "SF1").reasons, [want]);
         s.scaffolds[0].kind = ScaffoldKind::Cantilevered { section_height_m: 20.0 };
         assert_eq!(class_of(&s, "SF1").reasons[0].zh, "悬挑式脚手架分段架体搭设高度 20 m ≥ 20 m");

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Level;
 use super::hazard::{Classification, HazardClass, WorkCategory};
-use crate::i18n::Words;
+use crate::i18n::Bilingual;
 use crate::scene::{BoxLevel, SensorGroup, SensorKind, SiteScene};
 use crate::telemetry::Reading;
 
@@ -540,16 +540,16 @@ pub enum Duty {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum DutyStatus {
     /// Met, with the evidence.
-    Met(Words),
+    Met(Bilingual),
     /// Not met, with the evidence.
-    Unmet(Words),
+    Unmet(Bilingual),
     /// No sensor tells: check it on the patrol.
-    Unknown(Words),
+    Unknown(Bilingual),
 }
 
 impl DutyStatus {
     /// The evidence, whichever the status.
-    pub fn evidence(&self) -> &Words {
+    pub fn evidence(&self) -> &Bilingual {
         match self {
             DutyStatus::Met(w) | DutyStatus::Unmet(w) | DutyStatus::Unknown(w) => w,
         }
@@ -594,7 +594,7 @@ pub struct Finding {
     /// When (the first evidence).
     pub time: DateTime<Utc>,
     /// In words.
-    pub evidence: Words,
+    pub evidence: Bilingual,
 }
 
 /// Thresholds of the stopped-site checks (sitetwin's defaults, not from a standard).
@@ -666,24 +666,25 @@ fn hoist_lowered(
     let sensors = sensors_of(scene, &h.id, SensorKind::HoistHeight);
     let read: Vec<(&str, Sample)> = sensors.iter().filter_map(|id| Some((*id, last(id)?))).collect();
     if let Some((id, (t, z))) = read.iter().find(|(_, (_, z))| *z > rules.cage_lowered_m) {
-        return DutyStatus::Unmet(Words::new(
+        return DutyStatus::Unmet(Bilingual::new(
             format!("吊笼停在首层以上 {z} m（{id}，{t}）"),
             format!("cage left at {z} m above the ground landing ({id}, {t})"),
         ));
     }
     let down = read.iter().map(|(id, (t, z))| format!("{id} {z} m ({t})")).collect::<Vec<_>>().join(", ");
     match (sensors.len(), read.len()) {
-        (0, _) => DutyStatus::Unknown(Words::new(
+        (0, _) => DutyStatus::Unknown(Bilingual::new(
             "无吊笼高度传感器：巡查时核实",
             "no cage-height sensor: check on the patrol",
         )),
-        (_, 0) => {
-            DutyStatus::Unknown(Words::new("无吊笼高度读数：巡查时核实", "no cage-height reading: check on the patrol"))
-        }
+        (_, 0) => DutyStatus::Unknown(Bilingual::new(
+            "无吊笼高度读数：巡查时核实",
+            "no cage-height reading: check on the patrol",
+        )),
         (_, n) if n >= cages => {
-            DutyStatus::Met(Words::new(format!("已降至首层：{down}"), format!("at the ground landing: {down}")))
+            DutyStatus::Met(Bilingual::new(format!("已降至首层：{down}"), format!("at the ground landing: {down}")))
         }
-        (_, n) => DutyStatus::Unknown(Words::new(
+        (_, n) => DutyStatus::Unknown(Bilingual::new(
             format!("{cages} 个吊笼中 {n} 个报告已降至首层（{down}）；其余巡查时核实"),
             format!("{n} of {cages} cages reported at the ground landing ({down}); check the other on the patrol"),
         )),
@@ -725,7 +726,7 @@ pub fn check_duties(
     let unknown = |d: Duty, o: Option<&str>, zh: &str, en: &str| DutyCheck {
         duty: d,
         object: o.map(str::to_string),
-        status: DutyStatus::Unknown(Words::new(zh, en)),
+        status: DutyStatus::Unknown(Bilingual::new(zh, en)),
     };
     for c in &scene.cranes {
         let hook = sensors_of(scene, &c.id, SensorKind::HookHeight).into_iter().find_map(last);
@@ -733,12 +734,12 @@ pub fn check_duties(
             Some((t, h)) => {
                 let need = c.mast_height_m - rules.hook_below_jib_m;
                 let s = if h >= need {
-                    DutyStatus::Met(Words::new(
+                    DutyStatus::Met(Bilingual::new(
                         format!("吊钩高度 {h} m ≥ {need} m（{t}）"),
                         format!("hook at {h} m ≥ {need} m ({t})"),
                     ))
                 } else {
-                    DutyStatus::Unmet(Words::new(
+                    DutyStatus::Unmet(Bilingual::new(
                         format!("吊钩高度 {h} m，低于 {need} m（{t}）"),
                         format!("hook at {h} m, below {need} m ({t})"),
                     ))
@@ -762,7 +763,7 @@ pub fn check_duties(
             (_, Some((t, a))) if a > rules.power_draw_a => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unmet(Words::new(
+                status: DutyStatus::Unmet(Bilingual::new(
                     format!("开关箱仍有电流 {a} A（{t}）"),
                     format!("switch box draws {a} A ({t})"),
                 )),
@@ -770,7 +771,7 @@ pub fn check_duties(
             (Some((t, l)), _) if l > rules.unloaded_pct => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unmet(Words::new(
+                status: DutyStatus::Unmet(Bilingual::new(
                     format!("吊钩仍有载荷，为额定起重量的 {l} %（{t}）"),
                     format!("load {l} % of rated on the hook ({t})"),
                 )),
@@ -778,7 +779,7 @@ pub fn check_duties(
             (_, Some((t, a))) => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Met(Words::new(
+                status: DutyStatus::Met(Bilingual::new(
                     format!("开关箱电流 {a} A（{t}）"),
                     format!("switch box draws {a} A ({t})"),
                 )),
@@ -786,7 +787,7 @@ pub fn check_duties(
             (Some((t, l)), None) => DutyCheck {
                 duty: Duty::CranePowerOff,
                 object: Some(c.id.clone()),
-                status: DutyStatus::Unknown(Words::new(
+                status: DutyStatus::Unknown(Bilingual::new(
                     format!("已空载（{l} %，{t}），但其开关箱无电流传感器"),
                     format!("unloaded ({l} %, {t}) but no current sensor on its switch box"),
                 )),
@@ -807,19 +808,19 @@ pub fn check_duties(
             Some(v) if v.len() >= 2 => {
                 let turned = turned_deg(v);
                 let status = if turned >= 10.0 {
-                    DutyStatus::Met(Words::new(
+                    DutyStatus::Met(Bilingual::new(
                         format!("起重臂随风转动 {turned:.0}°"),
                         format!("jib turned {turned:.0}° with the wind"),
                     ))
                 } else if wind > rules.weathervane_wind_m_s {
-                    DutyStatus::Unmet(Words::new(
+                    DutyStatus::Unmet(Bilingual::new(
                         format!("风速达 {wind} m/s，起重臂仅转动 {turned:.0}°：回转制动可能被锁死"),
                         format!(
                             "jib turned only {turned:.0}° though wind reached {wind} m/s: slew brake may be locked"
                         ),
                     ))
                 } else {
-                    DutyStatus::Unknown(Words::new(
+                    DutyStatus::Unknown(Bilingual::new(
                         format!("起重臂转动 {turned:.0}°；风力太小，无法判断"),
                         format!("jib turned {turned:.0}°; too little wind to tell"),
                     ))
@@ -859,9 +860,9 @@ pub fn check_duties(
             duty: Duty::BoxesLocked,
             object: None,
             status: if live.is_empty() {
-                DutyStatus::Met(Words::new("各配电箱均无电流", "no box draws current"))
+                DutyStatus::Met(Bilingual::new("各配电箱均无电流", "no box draws current"))
             } else {
-                DutyStatus::Unmet(Words::new(
+                DutyStatus::Unmet(Bilingual::new(
                     format!("仍有电流的配电箱：{}", live.join("，")),
                     format!("boxes drawing current: {}", live.join(", ")),
                 ))
@@ -879,12 +880,12 @@ pub fn check_duties(
             duty: Duty::PitMonitoring,
             object: pit.first().map(|s| s.anchor.object.clone()),
             status: if dark.is_empty() {
-                DutyStatus::Met(Words::new(
+                DutyStatus::Met(Bilingual::new(
                     format!("{} 个基坑监测点均在上报", pit.len()),
                     format!("all {} pit points reporting", pit.len()),
                 ))
             } else {
-                DutyStatus::Unmet(Words::new(
+                DutyStatus::Unmet(Bilingual::new(
                     format!("{} 个基坑监测点中 {} 个无数据：{}", pit.len(), dark.len(), dark.join("，")),
                     format!("{} of {} pit points silent: {}", dark.len(), pit.len(), dark.join(", ")),
                 ))
@@ -942,7 +943,7 @@ pub fn detect_activity(
                     sensor: s.id.clone(),
                     object: s.anchor.object.clone(),
                     time: at,
-                    evidence: Words::new("停工期间无任何读数", "no reading during the stoppage"),
+                    evidence: Bilingual::new("停工期间无任何读数", "no reading during the stoppage"),
                 });
             }
             continue;
@@ -973,7 +974,7 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: t,
-                        evidence: Words::new(
+                        evidence: Bilingual::new(
                             format!("{cycles} 次吊装循环，最大为额定起重量的 {peak} %"),
                             format!("{cycles} load cycle(s), up to {peak} % of rated load"),
                         ),
@@ -991,7 +992,7 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: Words::new(format!("开关箱电流 {a} A"), format!("switch box drew {a} A")),
+                        evidence: Bilingual::new(format!("开关箱电流 {a} A"), format!("switch box drew {a} A")),
                     });
                 }
             }
@@ -1008,7 +1009,7 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: Words::new(
+                        evidence: Bilingual::new(
                             format!("昼间 {} 个读数超过 {} dB(A)，首个 {v} dB(A)", loud.len(), rules.working_noise_db),
                             format!(
                                 "{} daytime readings above {} dB(A), first {v} dB(A)",
@@ -1028,7 +1029,7 @@ pub fn detect_activity(
                         sensor: s.id.clone(),
                         object: s.anchor.object.clone(),
                         time: *t,
-                        evidence: Words::new(
+                        evidence: Bilingual::new(
                             format!(
                                 "{} 个读数超过值守人数 {}，在场最多 {most} 人",
                                 crowd.len(),
@@ -1056,7 +1057,7 @@ pub fn detect_activity(
                     evidence: {
                         let since = last.map(|t| t.to_rfc3339()).unwrap_or_default();
                         let every = s.interval_s.unwrap_or(0.0);
-                        Words::new(
+                        Bilingual::new(
                             format!("自 {since} 起无数据（应每 {every} s 上报）"),
                             format!("silent since {since} (expected every {every} s)"),
                         )

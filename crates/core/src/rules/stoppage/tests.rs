@@ -321,7 +321,7 @@ fn the_risk_score_adds_up_and_rises_with_each_concern() {
     let unmet = [DutyCheck {
         duty: Duty::PitMonitoring,
         object: None,
-        status: DutyStatus::Unmet(crate::i18n::Words::new("x", "x")),
+        status: DutyStatus::Unmet(crate::i18n::Bilingual::new("x", "x")),
     }];
     let s1 = risk_score(&RiskInputs { days_stopped: 183, duties: &unmet, ..base }, &w);
     assert!((s1.score - (36.0 + 183.0 / 365.0 * 15.0 + 8.0)).abs() < 1e-9);
