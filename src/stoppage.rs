@@ -79,8 +79,7 @@ fn judge_duties(
         .iter()
         .filter(|(s, _)| read(s.kind))
         .flat_map(|(s, live)| {
-            let n = live.history.partition_point(|(t, _)| *t < from);
-            live.history.range(n..).filter(|(t, _)| *t <= now).map(|(t, v)| Reading {
+            live.history.since(from).filter(|(t, _)| *t <= now).map(|(t, v)| Reading {
                 sensor: s.id.clone(),
                 time: *t,
                 value: *v,

@@ -137,7 +137,7 @@ pub struct SensorLive {
     /// The rule in force when `level` is above normal.
     pub rule: Option<String>,
     /// Recent readings, oldest first, at most [`HISTORY_CAPACITY`].
-    pub history: VecDeque<(DateTime<Utc>, f64)>,
+    pub history: History,
     /// Silent for longer than the rules allow (until its next reading).
     pub stale: bool,
     /// The dust rules asked for spraying until then (the mist cannons follow the trigger).
@@ -149,27 +149,142 @@ impl SensorLive {
     pub fn spraying(&self, now: Option<DateTime<Utc>>) -> bool {
         matches!((self.spraying_until, now), (Some(until), Some(now)) if now < until)
     }
-}
 
-impl SensorLive {
     /// Records a reading: a usable value joins the history (kept in time order; readings older
     /// than [`HISTORY_SPAN_S`] before it, or beyond [`HISTORY_CAPACITY`], are dropped), and any
     /// reading not older than the latest becomes the latest.
     pub fn record(&mut self, time: DateTime<Utc>, value: f64, quality: Quality) {
-        let in_order = self.history.back().is_none_or(|(t, _)| time > *t);
-        if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() && in_order {
-            if self.history.len() == HISTORY_CAPACITY {
-                self.history.pop_front();
-            }
-            let oldest = time - chrono::Duration::seconds(HISTORY_SPAN_S);
-            while self.history.front().is_some_and(|(t, _)| *t < oldest) {
-                self.history.pop_front();
-            }
-            self.history.push_back((time, value));
+        if matches!(quality, Quality::Valid | Quality::Suspect(_)) && value.is_finite() {
+            self.history.push(time, value);
         }
         if self.latest.as_ref().is_none_or(|l| time >= l.time) {
             self.latest = Some(LatestReading { time, value, quality });
         }
+    }
+}
+
+/// A sensor's charted readings, oldest first: (measuring time, value in the sensor's unit), in
+/// strictly rising time, spanning at most [`HISTORY_SPAN_S`] and holding at most
+/// [`HISTORY_CAPACITY`]. Written by [`SensorLive::record`].
+///
+/// Laid out for thousands of sensors recording every frame: the readings sit in chunks that are
+/// never moved once written (a ring that doubles copies all it holds into fresh memory, a tenth
+/// of the overlay's time at 10,000 sensors), and the times of the two ends are kept beside them,
+/// so a reading is recorded by looking at these and writing at the end, without reaching into the
+/// oldest chunk (a cache line per sensor per frame).
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// The older chunks, full (bar what has been let go from the first).
+    full: VecDeque<Vec<(DateTime<Utc>, f64)>>,
+    /// The chunk being written.
+    tail: Vec<(DateTime<Utc>, f64)>,
+    /// Readings let go from the front of the first chunk (`full`'s, or `tail` while it is alone).
+    head: usize,
+    /// Readings held.
+    len: usize,
+    /// When the oldest reading held falls out of the span (its time + [`HISTORY_SPAN_S`]), and
+    /// the time of the newest; `None` while empty. Kept so that recording compares times only.
+    ends: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The most readings one chunk of a [`History`] holds; the first chunks are smaller (a sensor
+/// with a few readings holds a few readings' memory).
+const HISTORY_CHUNK: usize = 1024;
+
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl History {
+    /// Readings held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The oldest reading held.
+    pub fn front(&self) -> Option<&(DateTime<Utc>, f64)> {
+        self.full.front().unwrap_or(&self.tail).get(self.head)
+    }
+
+    /// The newest reading held.
+    pub fn back(&self) -> Option<&(DateTime<Utc>, f64)> {
+        self.tail.last()
+    }
+
+    /// The readings, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &(DateTime<Utc>, f64)> + '_ {
+        self.slices().flatten()
+    }
+
+    /// The readings measured at or after `from`, oldest first.
+    pub fn since(&self, from: DateTime<Utc>) -> impl Iterator<Item = &(DateTime<Utc>, f64)> + '_ {
+        self.slices().flat_map(move |s| &s[s.partition_point(|(t, _)| *t < from)..])
+    }
+
+    /// The chunks' readings held, oldest first.
+    fn slices(&self) -> impl Iterator<Item = &[(DateTime<Utc>, f64)]> + '_ {
+        let alone = self.full.is_empty();
+        let full = self.full.iter().enumerate().map(|(i, c)| &c[if i == 0 { self.head } else { 0 }..]);
+        full.chain(std::iter::once(&self.tail[if alone { self.head } else { 0 }..]))
+    }
+
+    /// Lets go of the oldest reading.
+    fn pop_front(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        self.len -= 1;
+        self.head += 1;
+        match self.full.front() {
+            Some(c) if self.head == c.len() => {
+                self.full.pop_front();
+                self.head = 0;
+            }
+            Some(_) => {}
+            None if self.head == self.tail.len() => {
+                self.tail.clear();
+                self.head = 0;
+            }
+            None => {}
+        }
+    }
+
+    /// Appends a reading newer than the newest held (an older or equal one is not charted),
+    /// letting go of what falls out of the span or the capacity.
+    fn push(&mut self, time: DateTime<Utc>, value: f64) {
+        let span = chrono::Duration::seconds(HISTORY_SPAN_S);
+        let mut expiry = match self.ends {
+            Some((_, last)) if time <= last => return,
+            Some((expiry, _)) => expiry,
+            None => time + span,
+        };
+        // The oldest goes once it is more than the span before this reading.
+        if self.len == HISTORY_CAPACITY || expiry < time {
+            if self.len == HISTORY_CAPACITY {
+                self.pop_front();
+            }
+            while self.front().is_some_and(|(t, _)| *t + span < time) {
+                self.pop_front();
+            }
+            expiry = self.front().map_or(time, |(t, _)| *t) + span;
+        }
+        if self.tail.len() == self.tail.capacity() && !self.tail.is_empty() {
+            let size = (self.tail.len() * 2).min(HISTORY_CHUNK);
+            let written = std::mem::replace(&mut self.tail, Vec::with_capacity(size));
+            self.full.push_back(written);
+        } else if self.tail.capacity() == 0 {
+            self.tail.reserve_exact(16);
+        }
+        self.tail.push((time, value));
+        self.len += 1;
+        self.ends = Some((expiry, time));
     }
 }
 
@@ -334,5 +449,69 @@ fn finish_when_ready(
 ) {
     if readiness.ready() && hold.is_none() {
         mode.set(AppMode::Twin);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::{HISTORY_CAPACITY, HISTORY_SPAN_S, History};
+
+    /// The history against the plain ring it replaces, through chunk boundaries, the capacity, the
+    /// span, gaps, readings out of order, and emptying.
+    #[test]
+    fn a_history_keeps_what_a_plain_ring_would() {
+        let t0 = DateTime::<Utc>::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let mut history = History::default();
+        let mut ring: VecDeque<(DateTime<Utc>, f64)> = VecDeque::new();
+        let push = |h: &mut History, ring: &mut VecDeque<(DateTime<Utc>, f64)>, t: DateTime<Utc>, v: f64| {
+            h.push(t, v);
+            if ring.back().is_none_or(|(b, _)| t > *b) {
+                if ring.len() == HISTORY_CAPACITY {
+                    ring.pop_front();
+                }
+                let oldest = t - Duration::seconds(HISTORY_SPAN_S);
+                while ring.front().is_some_and(|(f, _)| *f < oldest) {
+                    ring.pop_front();
+                }
+                ring.push_back((t, v));
+            }
+        };
+        let mut t = t0;
+        for i in 0..(HISTORY_CAPACITY + 3000) {
+            t += Duration::seconds(1);
+            push(&mut history, &mut ring, t, i as f64);
+            if i % 997 == 0 {
+                // Same time again, and earlier: not charted.
+                push(&mut history, &mut ring, t, -1.0);
+                push(&mut history, &mut ring, t - Duration::seconds(5), -2.0);
+            }
+        }
+        assert_eq!(history.len(), HISTORY_CAPACITY);
+        assert!(history.iter().eq(ring.iter()), "at the capacity");
+        // A gap: most of the span falls out at once.
+        t += Duration::seconds(HISTORY_SPAN_S - 600);
+        push(&mut history, &mut ring, t, 1.0);
+        assert_eq!((history.len(), ring.len()), (602, 602), "the 601 s at or after the span's start, and the new one");
+        assert!(history.iter().eq(ring.iter()), "after a gap");
+        assert_eq!(history.front(), ring.front());
+        assert_eq!(history.back(), ring.back());
+        let from = t - Duration::seconds(100);
+        assert!(history.since(from).eq(ring.iter().filter(|(x, _)| *x >= from)), "since a time");
+        assert_eq!(history.since(t + Duration::seconds(1)).count(), 0);
+        // A gap longer than the span: only the new reading stays.
+        t += Duration::seconds(HISTORY_SPAN_S + 1);
+        push(&mut history, &mut ring, t, 2.0);
+        assert_eq!(history.iter().collect::<Vec<_>>(), [&(t, 2.0)]);
+        assert!(history.iter().eq(ring.iter()));
+        for _ in 0..40 {
+            t += Duration::seconds(1);
+            push(&mut history, &mut ring, t, 3.0);
+        }
+        assert!(history.iter().eq(ring.iter()), "growing again");
+        assert!(History::default().is_empty() && History::default().front().is_none());
     }
 }

@@ -476,11 +476,10 @@ pub(super) fn sensor_chart(ui: &mut egui::Ui, lang: Lang, live: &mut LiveView, x
         return;
     };
     let from = end - Duration::seconds(live.ui.chart_span_s);
-    let first = s.history.partition_point(|(t, _)| *t < from);
     // Hours before the moment shown, so the axis reads the same at any date.
     let points: Vec<[f64; 2]> = s
         .history
-        .range(first..)
+        .since(from)
         .filter(|(t, _)| *t <= end)
         .map(|(t, v)| [(*t - end).num_milliseconds() as f64 / 3_600_000.0, *v])
         .collect();
