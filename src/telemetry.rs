@@ -329,7 +329,7 @@ fn judge_readings(
         tick_until(engine, next_tick, r.time, true, &mut alarms, &mut noticed);
         // The verdict's words are not written: the twin words an alarm (its event has them) and
         // what the user points at, not every reading.
-        let Judged { index, verdict, status } = match engine.judge(r, a.arrived_at, &mut events) {
+        let Judged { index, quality, status } = match engine.judge(r, a.arrived_at, &mut events) {
             Ok(v) => v,
             Err(e) => {
                 warn!("reading refused: {e}");
@@ -348,7 +348,7 @@ fn judge_readings(
             && let Ok(mut live) = sensors.get_mut(entity)
         {
             let from = live.level;
-            live.record(r.time, r.value, verdict.quality);
+            live.record(r.time, r.value, quality);
             // The engine's state, not the verdict: a reading it could not judge leaves the
             // level and the rule in force as they were.
             live.level = status.level;

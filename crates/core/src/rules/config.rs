@@ -649,6 +649,10 @@ impl GeneralRules {
         time: chrono::DateTime<chrono::Utc>,
         arrived: chrono::DateTime<chrono::Utc>,
     ) -> Option<String> {
+        // Most readings were measured before they arrived: decided without date arithmetic.
+        if time <= arrived && self.future_tolerance_s >= 0.0 {
+            return None;
+        }
         let tolerance = chrono::Duration::milliseconds((self.future_tolerance_s * 1000.0).round() as i64);
         (time > arrived + tolerance).then(|| {
             format!(

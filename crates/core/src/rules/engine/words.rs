@@ -3,7 +3,6 @@
 //! hovered sensor's), so formatting numbers for every reading would be most of its cost.
 
 use std::fmt::{self, Display, Formatter};
-use std::sync::Arc;
 
 use crate::rules::Level;
 use crate::rules::levels::Threshold;
@@ -56,9 +55,8 @@ pub enum Words {
 pub enum Then {
     /// Nothing.
     Nothing,
-    /// `; ` and the basis of the limit (a box's residual-current limit: the same for every
-    /// reading of a sensor, so written once).
-    Basis(Arc<str>),
+    /// `; ` and the basis of the limit (a box's residual-current limit).
+    Basis(LeakageBasis),
     /// A main box's trip time as the product it is judged by.
     TripProduct {
         /// The RCD's rated residual current, mA.
@@ -70,6 +68,64 @@ pub enum Then {
     },
     /// `; this reading … dB(A)` (a Leq verdict).
     ThisReading(f64),
+}
+
+/// Where a residual-current limit comes from: the box a sensor sits on and what it declares. A
+/// value, not text: a leakage sensor's every verdict carries it (as a shared string its reference
+/// count was a cache line every reading of every sensor waited on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LeakageBasis {
+    /// A main box: its declared I_Δn, capped by the I_Δn × t product over its trip time.
+    Main {
+        /// The declared rated residual current, mA.
+        rated_ma: f64,
+        /// The limit on the product, mA·s.
+        max_ma_s: f64,
+        /// The declared trip time, s.
+        trip_s: f64,
+    },
+    /// A sub box: its declared I_Δn.
+    Sub {
+        /// The declared rated residual current, mA.
+        rated_ma: f64,
+    },
+    /// A switch box: the standard's limit (the damp one in a damp place) and its declared I_Δn.
+    Switch {
+        /// In a damp place.
+        damp: bool,
+        /// The standard's limit, mA.
+        standard_ma: f64,
+        /// The declared rated residual current, mA.
+        rated_ma: f64,
+    },
+    /// No box declared: the switch-box limit.
+    Unknown {
+        /// The limit, mA.
+        limit_ma: f64,
+    },
+}
+
+impl Display for LeakageBasis {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            LeakageBasis::Main { rated_ma, max_ma_s, trip_s } => write!(
+                f,
+                "main box: declared I_Δn {} mA, at most {} mA·s ÷ {} s",
+                Num(rated_ma),
+                Num(max_ma_s),
+                Num(trip_s)
+            ),
+            LeakageBasis::Sub { rated_ma } => write!(f, "sub box: declared I_Δn {} mA", Num(rated_ma)),
+            LeakageBasis::Switch { damp, standard_ma, rated_ma } => write!(
+                f,
+                "switch box{}: {} mA, declared I_Δn {} mA",
+                if damp { " in a damp place" } else { "" },
+                Num(standard_ma),
+                Num(rated_ma)
+            ),
+            LeakageBasis::Unknown { limit_ma } => write!(f, "switch-box limit {} mA", Num(limit_ma)),
+        }
+    }
 }
 
 /// A value compared with its thresholds: within limits, reaching the threshold of its level, or
