@@ -161,7 +161,7 @@ fn action_name(lang: Lang, a: Action) -> &'static str {
 fn change_note(lang: Lang, c: &Change) -> String {
     match c.escalation.filter(|_| c.action == Action::Escalated) {
         Some(e) => escalation_text(lang, e),
-        None => c.note.clone(),
+        None => c.note_in(lang).to_string(),
     }
 }
 

@@ -119,7 +119,7 @@ pub fn window(ctx: &egui::Context, lang: Lang, state: &PatrolState, progress: &P
                                 Some(format!("{} {object}: {}", minutes(*t_s), zone.as_deref().unwrap_or("-")))
                             }
                             WalkEvent::Skipped { t_s, object, why } if *t_s <= progress.elapsed_s => {
-                                Some(format!("{} {object}: {why}", minutes(*t_s)))
+                                Some(format!("{} {object}: {}", minutes(*t_s), why.get(lang)))
                             }
                             _ => None,
                         })

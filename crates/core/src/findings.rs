@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Bilingual, Lang};
 use crate::rules::jgj59::SubTable;
 
 #[cfg(test)]
@@ -69,6 +70,17 @@ impl Source {
             Source::Alarm { sensor, rule: None } => format!("alarm {sensor}"),
             Source::Duty => "duty".into(),
             Source::Manual => "manual".into(),
+        }
+    }
+
+    /// In Chinese, for the UI: `巡检 daily@…`, `报警 T1-wind（crane.wind.alarm）`, `职责检查`, `人工`.
+    pub fn describe_zh(&self) -> String {
+        match self {
+            Source::Patrol { patrol } => format!("巡检 {patrol}"),
+            Source::Alarm { sensor, rule: Some(rule) } => format!("报警 {sensor}（{rule}）"),
+            Source::Alarm { sensor, rule: None } => format!("报警 {sensor}"),
+            Source::Duty => "职责检查".into(),
+            Source::Manual => "人工".into(),
         }
     }
 }
@@ -273,6 +285,27 @@ pub struct Change {
     /// other change (and absent from its JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<Escalation>,
+    /// The note in both languages where the register words it (an assignment, a repeat); `None`
+    /// for notes a person wrote (and absent from its JSON). `note` is its English side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<Bilingual>,
+}
+
+impl Change {
+    /// A change with a note a person wrote (or none), without a photo or an escalation.
+    fn new(at: DateTime<Utc>, by: String, action: Action, note: String) -> Change {
+        Change { at, by, action, note, photo: None, escalation: None, said: None }
+    }
+
+    /// A change with a note the register words in both languages.
+    fn said(at: DateTime<Utc>, by: String, action: Action, said: Bilingual) -> Change {
+        Change { said: Some(said.clone()), ..Change::new(at, by, action, said.en) }
+    }
+
+    /// Its note in `lang`: the register's words in that language, or the note as written.
+    pub fn note_in(&self, lang: Lang) -> &str {
+        self.said.as_ref().map_or(&self.note, |s| s.get(lang))
+    }
 }
 
 /// How far past its deadline an item is. [`Escalation::rank`] orders them.
@@ -921,8 +954,7 @@ impl Register {
                 _ => format!("overdue, deadline {}", rfc(deadline)),
             };
             let at = item.history.last().map_or(at, |c| c.at.max(at));
-            let change =
-                Change { at, by: by.clone(), action: Action::Escalated, note, photo: None, escalation: Some(now) };
+            let change = Change { escalation: Some(now), ..Change::new(at, by.clone(), Action::Escalated, note) };
             item.history.push(change);
             changed.push(item.id);
         }
@@ -945,19 +977,15 @@ impl Register {
             let id = self.items[pos].id;
             self.check_time(pos, at)?;
             let first = &self.items[pos].input;
-            let mut note = format!("{} at {}", input.source.describe(), rfc(input.found_at));
+            let mut en = format!("{} at {}", input.source.describe(), rfc(input.found_at));
+            let mut zh = format!("{} 于 {} 再次发现", input.source.describe_zh(), rfc(input.found_at));
             if input.severity != first.severity {
-                note.push_str(&format!(", severity {}", input.severity));
+                en.push_str(&format!(", severity {}", input.severity));
+                zh.push_str(&format!("，等级{}", input.severity.zh()));
             }
-            note.push_str(&format!(": {} / {}", input.zh, input.en));
-            self.items[pos].history.push(Change {
-                at,
-                by,
-                action: Action::Repeated,
-                note,
-                photo: None,
-                escalation: None,
-            });
+            en.push_str(&format!(": {} / {}", input.zh, input.en));
+            zh.push_str(&format!("：{}", input.zh));
+            self.items[pos].history.push(Change::said(at, by, Action::Repeated, Bilingual::new(zh, en)));
             return Ok(id);
         }
         let deadline = self
@@ -973,14 +1001,7 @@ impl Register {
             owner: None,
             deadline: Some(deadline),
             state: State::Open,
-            history: vec![Change {
-                at,
-                by,
-                action: Action::Raised,
-                note: String::new(),
-                photo: None,
-                escalation: None,
-            }],
+            history: vec![Change::new(at, by, Action::Raised, String::new())],
         });
         self.next_id = next_id;
         Ok(id)
@@ -1006,13 +1027,16 @@ impl Register {
         }
         let item = &mut self.items[pos];
         let deadline = deadline.or(item.deadline);
-        let note = match deadline {
-            Some(d) => format!("owner {owner}, deadline {}", rfc(d)),
-            None => format!("owner {owner}, no deadline"),
+        let said = match deadline {
+            Some(d) => Bilingual::new(
+                format!("责任人 {owner}，整改期限 {}", rfc(d)),
+                format!("owner {owner}, deadline {}", rfc(d)),
+            ),
+            None => Bilingual::new(format!("责任人 {owner}，无整改期限"), format!("owner {owner}, no deadline")),
         };
         item.owner = Some(owner);
         item.deadline = deadline;
-        item.history.push(Change { at, by, action: Action::Assigned, note, photo: None, escalation: None });
+        item.history.push(Change::said(at, by, Action::Assigned, said));
         Ok(())
     }
 
@@ -1032,7 +1056,7 @@ impl Register {
         let by = text(by, Some(id), "name of who rectified it")?;
         let item = &mut self.items[pos];
         item.state = State::Rectified;
-        item.history.push(Change { at, by, action: Action::Rectified, note, photo, escalation: None });
+        item.history.push(Change { photo, ..Change::new(at, by, Action::Rectified, note) });
         Ok(())
     }
 
@@ -1042,14 +1066,7 @@ impl Register {
         let by = text(by, Some(id), "name of who verified it")?;
         let item = &mut self.items[pos];
         item.state = State::Verified;
-        item.history.push(Change {
-            at,
-            by,
-            action: Action::Verified,
-            note: String::new(),
-            photo: None,
-            escalation: None,
-        });
+        item.history.push(Change::new(at, by, Action::Verified, String::new()));
         Ok(())
     }
 
@@ -1061,7 +1078,7 @@ impl Register {
         let by = text(by, Some(id), "name of who reopened it")?;
         let item = &mut self.items[pos];
         item.state = State::Reopened;
-        item.history.push(Change { at, by, action: Action::Reopened, note, photo: None, escalation: None });
+        item.history.push(Change::new(at, by, Action::Reopened, note));
         Ok(())
     }
 

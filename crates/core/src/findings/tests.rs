@@ -109,6 +109,19 @@ fn assign_without_deadline_keeps_the_default_and_ids_are_sequential() {
     assert_eq!(r.get(b).unwrap().deadline, Some(t(9, 1, 0, 0)), "minor: 7 days, kept by the assignment");
     assert_eq!(r.get(c).unwrap().deadline, Some(t(5, 1, 0, 0)), "major: 3 days");
     assert_eq!(r.get(b).unwrap().owner.as_deref(), Some("李"));
+    let assigned = r.get(b).unwrap().history.last().unwrap();
+    assert_eq!(assigned.note, "owner 李, deadline 2026-12-09T01:00:00Z");
+    assert_eq!(assigned.note_in(Lang::Zh), "责任人 李，整改期限 2026-12-09T01:00:00Z");
+    // Both languages are kept with the change, and a change without them (older files, notes a
+    // person wrote) reads as it was.
+    let json = serde_json::to_string(assigned).unwrap();
+    let back: Change = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, assigned);
+    let old: Change = serde_json::from_str(
+        &json.replace(&format!(",\"said\":{}", serde_json::to_string(&assigned.said).unwrap()), ""),
+    )
+    .unwrap();
+    assert_eq!((&old.said, old.note_in(Lang::Zh)), (&None, assigned.note.as_str()));
 }
 
 #[test]
@@ -358,6 +371,13 @@ fn repeats_of_an_unverified_item_are_noted_not_duplicated() {
         rep.note,
         "patrol daily@2026-12-03T01:00Z at 2026-12-03T01:00:00Z, severity critical: 起重量限制器失效 / load limiter not working"
     );
+    // The register words it in both languages; the UI shows the Chinese one in the Chinese UI.
+    assert_eq!(rep.note_in(Lang::En), rep.note);
+    assert_eq!(
+        rep.note_in(Lang::Zh),
+        "巡检 daily@2026-12-03T01:00Z 于 2026-12-03T01:00:00Z 再次发现，等级重大隐患：起重量限制器失效"
+    );
+    assert_eq!(item.history[0].note_in(Lang::Zh), "", "a raise has no note");
     assert_eq!(item.input.severity, Severity::Major, "the item keeps the finding as first raised");
     assert_eq!(item.deadline, Some(t(5, 1, 0, 0)), "and its deadline");
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
+use crate::i18n::{self, Bilingual, Lang};
 use crate::rules::stoppage::{self, DutyCheck, Finding, StoppedSiteRules};
 use crate::rules::{Engine, Event, Level, RuleSet};
 use crate::scene::{SensorKind, SiteScene, TowerCrane};
@@ -49,7 +50,7 @@ pub struct OpenAlarm {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoppageNow {
     /// Why it is stopped, in words.
-    pub reason: String,
+    pub reason: Bilingual,
     /// Since when.
     pub since: NaiveDate,
     /// The duties, judged from the last day of readings.
@@ -293,7 +294,10 @@ impl<'a> LiveSim<'a> {
             let rules = StoppedSiteRules::default();
             let k = self.engine.rules().general.stale_after_intervals;
             StoppageNow {
-                reason: format!("{:?}", st.reason),
+                reason: Bilingual::new(
+                    i18n::stop_reason_text(Lang::Zh, &st.reason),
+                    i18n::stop_reason_text(Lang::En, &st.reason),
+                ),
                 since: st.since,
                 duties: stoppage::check_duties(self.scene, &readings, &rules, k, at),
                 findings: stoppage::detect_activity(self.scene, &readings, &rules, k, local(), at),

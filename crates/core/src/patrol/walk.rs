@@ -200,7 +200,7 @@ pub enum WalkEvent {
         /// The point.
         object: String,
         /// Why.
-        why: String,
+        why: i18n::Bilingual,
     },
     /// A zone closed over the inspector where they stood: they walked out.
     ZoneClosedOver {
@@ -617,8 +617,14 @@ pub fn walk(
             if !done {
                 let t_s = w.t_s();
                 let why = match w.closing(stop.cell) {
-                    Some(z) => format!("its stand point stayed inside {} ({}) for {waited:.0} s", z.id, z.reason.en),
-                    None => format!("no way to its stand point for {waited:.0} s"),
+                    Some(z) => i18n::Bilingual::new(
+                        format!("站立点在{}（{}）内，等候 {waited:.0} s 未解除", z.id, z.reason.zh),
+                        format!("its stand point stayed inside {} ({}) for {waited:.0} s", z.id, z.reason.en),
+                    ),
+                    None => i18n::Bilingual::new(
+                        format!("等候 {waited:.0} s 仍无路可达站立点"),
+                        format!("no way to its stand point for {waited:.0} s"),
+                    ),
                 };
                 w.report.events.push(WalkEvent::Skipped { t_s, object: name, why });
                 continue;
